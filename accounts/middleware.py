@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
+from django_htmx.http import HttpResponseClientRedirect
+
+
+class HtmxLoginRedirectMiddleware:
+    """An HTMX request whose session expired must not swap a login page into a fragment.
+
+    `login_required` answers with a 302 to the login page; htmx would follow it and insert the
+    whole login page where a card or button was. Turn that into a full-page client redirect,
+    returning to the page the user was on (not the fragment URL) after login.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not getattr(request, "htmx", False) or response.status_code != 302:
+            return response
+        login_path = urlsplit(resolve_url(settings.LOGIN_URL)).path
+        if urlsplit(response["Location"]).path != login_path:
+            return response
+        current = request.htmx.current_url_abs_path or "/"
+        return HttpResponseClientRedirect(f"{login_path}?{urlencode({'next': current})}")

@@ -1,0 +1,25 @@
+# Shared by scripts/run and scripts/test: create .venv and install the project when
+# pyproject.toml changed since the last install.
+ensure_venv() {
+  local extra="${1:-}"
+  local python="${PYTHON:-}"
+  if [ -z "$python" ]; then
+    for candidate in python3.11 python3; do
+      if command -v "$candidate" >/dev/null 2>&1; then python="$candidate"; break; fi
+    done
+  fi
+  if [ ! -x .venv/bin/python ]; then
+    "$python" -m venv .venv
+    .venv/bin/python -m pip install --quiet --upgrade pip
+  fi
+  local target="."
+  [ -n "$extra" ] && target=".[${extra}]"
+  local stamp=".venv/.installed-${extra:-base}"
+  local digest
+  digest="$(.venv/bin/python -c 'import hashlib,sys;print(hashlib.sha256(open("pyproject.toml","rb").read()).hexdigest())')"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
+    .venv/bin/python -m pip install --quiet -e "$target"
+    echo "$digest" > "$stamp"
+  fi
+  export PATH="$PWD/.venv/bin:$PATH"
+}

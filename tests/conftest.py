@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import PASSWORD, UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; Django must still allow ORM use.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # allauth's rate limits live in the cache; one test's failed logins must not leak into
+    # the next.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(email="alice@example.com", display_name="Alice")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(email="bob@example.com", display_name="Bob")
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+class QueryCounter:
+    """Counts SQL queries; on a failed comparison, shows them."""
+
+    def __init__(self) -> None:
+        self.context = CaptureQueriesContext(connection)
+
+    def __enter__(self) -> QueryCounter:
+        self.context.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.context.__exit__(*exc)
+
+    def __len__(self) -> int:
+        return len(self.context.captured_queries)
+
+    def __repr__(self) -> str:
+        lines = [f"{len(self)} queries:"]
+        lines += [f"  {i}. {q['sql']}" for i, q in enumerate(self.context.captured_queries, 1)]
+        return "\n".join(lines)
+
+
+@pytest.fixture
+def count_queries():
+    """Usage: `with count_queries() as q: ...; assert len(q) == n, q`."""
+    return QueryCounter
