@@ -54,7 +54,7 @@ def login(live_server):
         page.goto("/accounts/login/")
         page.fill("input[name=login]", user.email)
         page.fill("input[name=password]", password)
-        page.click("form button[type=submit]")
+        page.click("main form button[type=submit]")
         page.wait_for_url(lambda url: "/accounts/login" not in url)
 
     return _login

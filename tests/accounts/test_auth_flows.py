@@ -1,0 +1,162 @@
+"""Sign-up, verification, login, logout, password change and reset through allauth's real views."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "a-much-better-passphrase-77"
+
+
+def _link_from_last_mail() -> str:
+    body = mail.outbox[-1].body
+    match = re.search(r"https?://[^\s]+", body)
+    assert match, body
+    return match.group(0).split("testserver", 1)[-1]
+
+
+def test_signup_verification_login_logout(client, password):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "carol@example.com", "password1": password, "password2": password},
+    )
+    assert response.status_code == 302
+    assert User.objects.filter(email="carol@example.com").exists()
+    # Verification is mandatory: the address is unverified until the link is followed.
+    assert not EmailAddress.objects.get(email="carol@example.com").verified
+    assert len(mail.outbox) == 1
+    assert "carol@example.com" in mail.outbox[0].to
+
+    confirm_url = _link_from_last_mail()
+    page = client.get(confirm_url)
+    assert page.status_code == 200
+    response = client.post(confirm_url)
+    assert response.status_code == 302
+    assert EmailAddress.objects.get(email="carol@example.com").verified
+
+    home = client.get(reverse("home"))
+    assert home.context["user"].email == "carol@example.com"
+
+    client.post(reverse("account_logout"))
+    assert not client.get(reverse("home")).context["user"].is_authenticated
+
+    response = client.post(
+        reverse("account_login"), {"login": "carol@example.com", "password": password}
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("home")).context["user"].is_authenticated
+
+
+def test_unverified_user_cannot_log_in_until_verified(client, password):
+    client.post(
+        reverse("account_signup"),
+        {"email": "dave@example.com", "password1": password, "password2": password},
+    )
+    client.post(reverse("account_logout"))
+    response = client.post(
+        reverse("account_login"), {"login": "dave@example.com", "password": password}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert not client.get(reverse("home")).context["user"].is_authenticated
+
+
+def test_signup_with_a_taken_email_creates_nothing_and_does_not_reveal_the_account(
+    client, alice, password
+):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "alice@example.com", "password1": password, "password2": password},
+    )
+    # Same answer as a fresh sign-up (no account enumeration); the owner is told by email.
+    assert response.status_code == 302
+    assert User.objects.filter(email="alice@example.com").count() == 1
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["alice@example.com"]
+    assert "already" in mail.outbox[0].body
+
+
+def test_wrong_password_is_refused_with_a_message(client, alice):
+    response = client.post(
+        reverse("account_login"), {"login": alice.email, "password": "not-the-password"}
+    )
+    assert response.status_code == 200
+    assert "not correct" in response.content.decode()
+
+
+def test_six_wrong_passwords_lock_the_account_even_for_the_right_one(client, alice, password):
+    for _ in range(6):
+        response = client.post(
+            reverse("account_login"), {"login": alice.email, "password": "wrong-password"}
+        )
+        assert response.status_code in (200, 429)
+    response = client.post(reverse("account_login"), {"login": alice.email, "password": password})
+    assert response.status_code in (200, 429)
+    assert "Too many failed login attempts" in response.content.decode()
+    assert not client.get(reverse("home")).context["user"].is_authenticated
+
+
+def test_lockout_ends_when_the_window_passes(client, alice, password):
+    from django.core.cache import cache
+
+    for _ in range(6):
+        client.post(reverse("account_login"), {"login": alice.email, "password": "wrong"})
+    locked = client.post(reverse("account_login"), {"login": alice.email, "password": password})
+    assert "Too many failed login attempts" in locked.content.decode()
+    # The window is kept in the cache; when it expires, the right password works again.
+    cache.clear()
+    response = client.post(reverse("account_login"), {"login": alice.email, "password": password})
+    assert response.status_code == 302
+    assert client.get(reverse("home")).context["user"] == alice
+
+
+def test_password_change(client, alice, password):
+    client.force_login(alice)
+    response = client.post(
+        reverse("account_change_password"),
+        {"oldpassword": password, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.check_password(NEW_PASSWORD)
+
+
+def test_password_change_with_wrong_old_password_changes_nothing(client, alice, password):
+    client.force_login(alice)
+    response = client.post(
+        reverse("account_change_password"),
+        {"oldpassword": "wrong", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 200
+    alice.refresh_from_db()
+    assert alice.check_password(password)
+
+
+def test_password_reset_by_email(client, alice):
+    response = client.post(reverse("account_reset_password"), {"email": alice.email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    reset_url = _link_from_last_mail()
+    # allauth redirects the key URL to a key-less URL that keeps the key in the session.
+    response = client.get(reset_url, follow=True)
+    assert response.status_code == 200
+    form_url = response.redirect_chain[-1][0] if response.redirect_chain else reset_url
+    response = client.post(form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.check_password(NEW_PASSWORD)
+
+
+def test_allauth_pages_wear_the_site_layout(client):
+    html = client.get(reverse("account_login")).content.decode()
+    assert 'class="site-header"' in html
+    assert "css/site.css" in html
+    assert 'class="button primary"' in html

@@ -1,0 +1,47 @@
+"""A visitor signs up, verifies, logs in and switches language, in a real Chromium."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_visit_sign_up_log_in_and_switch_language(page, password):
+    page.goto("/")
+    assert page.locator("h1").first.inner_text().startswith("Prepare for interviews")
+
+    page.click("text=Sign up")
+    page.fill("input[name=email]", "erin@example.com")
+    page.fill("input[name=password1]", password)
+    page.fill("input[name=password2]", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r"/accounts/confirm-email/"))
+
+    link = re.search(r"https?://\S+", mail.outbox[-1].body).group(0)
+    page.goto(link)
+    page.click("main form button[type=submit]")  # confirm the address; this also logs in
+    page.wait_for_url(re.compile(r"/$"))
+
+    # Log out and back in through the real form.
+    page.click("header button:has-text('Log out')")
+    page.wait_for_selector("header a:has-text('Log in')")
+    page.click("header a:has-text('Log in')")
+    page.fill("input[name=login]", "erin@example.com")
+    page.fill("input[name=password]", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("header .nav-user")
+    assert page.inner_text("header .nav-user") == "erin"
+
+    page.click("header button:has-text('中文')")
+    page.wait_for_selector("html[lang=zh-hans]")
+    header = page.inner_text("header")
+    assert "退出登录" in header
+    assert "题库" in header
+
+    page.click("header button:has-text('EN')")
+    page.wait_for_selector("html[lang=en]")
+    assert "Log out" in page.inner_text("header")

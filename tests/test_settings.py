@@ -1,0 +1,94 @@
+"""The settings module reads the environment strictly: bad values stop the process at start."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": secrets.token_urlsafe(64),
+    "ALLOWED_HOSTS": "mianshi.example.com",
+    "EMAIL_HOST": "smtp.example.com",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+_CONTROLLED = {
+    "DEBUG", "SECRET_KEY", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE",
+}
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    # Start from the test process's environment minus anything that would decide the outcome.
+    base = {k: v for k, v in os.environ.items() if k not in _CONTROLLED}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
+        ("DB_POOL_SIZE", "lots", "DB_POOL_SIZE='lots' is not a whole number"),
+        ("DATABASE_URL", "nonsense://x", "DATABASE_URL is not a database URL"),
+    ],
+)
+def test_bad_values_fail_at_start_with_a_clear_message(name, value, message):
+    env = {name: value}
+    if name == "DB_POOL_SIZE":
+        env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/x"
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_refuses_to_start_without_a_real_secret_key():
+    env = {**PRODUCTION_ENV}
+    env.pop("SECRET_KEY")
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+    result = run_manage("check", env={**env, "SECRET_KEY": "short"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_uses_hashed_compressed_static_files():
+    result = run_manage(
+        "shell", "-c",
+        "from django.conf import settings; print(settings.STORAGES['staticfiles']['BACKEND'])",
+        env=PRODUCTION_ENV,
+    )
+    assert result.returncode == 0, result.stderr
+    backend = result.stdout.strip().splitlines()[-1]
+    assert backend == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+def test_redis_url_makes_the_cache_shared():
+    result = run_manage(
+        "shell", "-c",
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
+        env={"REDIS_URL": "redis://127.0.0.1:6379/1"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "django.core.cache.backends.redis.RedisCache"
