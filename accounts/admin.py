@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from accounts.models import Invitation, Membership, Team, User
+from qa.editorial import EDITORS_GROUP, make_editor, remove_editor
+
+# --- Teams: superusers only (editors curate the bank, not people's teams) ---------------------
+
+
+class SuperuserOnlyAdmin(admin.ModelAdmin):
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Team)
+class TeamAdmin(SuperuserOnlyAdmin):
+    list_display = ["name", "created_by", "created_at"]
+    search_fields = ["name"]
+    raw_id_fields = ["created_by"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(SuperuserOnlyAdmin):
+    list_display = ["user", "team", "role", "joined_at"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "team__name"]
+    raw_id_fields = ["user", "team"]
+    list_select_related = ["user", "team"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(SuperuserOnlyAdmin):
+    list_display = ["team", "role", "email", "uses", "max_uses", "expires_at", "revoked_at"]
+    list_filter = ["role"]
+    search_fields = ["team__name", "email"]
+    raw_id_fields = ["team", "created_by"]
+    list_select_related = ["team"]
+    # The token is a credential: never shown, never editable here.
+    exclude = ["token"]
+
+
+# --- Users: superusers only (accounts.* permissions); make or unmake editors -----------------
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("email",)
+
+
+class UserEditForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    form = UserEditForm
+    add_form = UserCreationForm
+    ordering = ["email"]
+    list_display = ["email", "display_name", "is_editor", "is_staff", "is_superuser", "is_active",
+                    "date_joined"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
+    search_fields = ["email", "display_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Profile"), {"fields": ["display_name", "desired_retention", "daily_new_limit",
+                                   "credit_in_corrections"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups",
+                                       "user_permissions"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "usable_password", "password1",
+                                                "password2"]}),
+    ]
+    actions = ["make_editors", "remove_editors"]
+
+    def get_queryset(self, request):
+        editors = User.groups.through.objects.filter(
+            user_id=OuterRef("pk"), group__name=EDITORS_GROUP
+        )
+        return super().get_queryset(request).annotate(in_editors=Exists(editors))
+
+    @admin.display(description=_("editor"), boolean=True, ordering="in_editors")
+    def is_editor(self, user: User) -> bool:
+        return user.in_editors and user.is_staff
+
+    def has_superuser_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    @admin.action(description=_("Make the selected users editors"), permissions=["superuser"])
+    def make_editors(self, request, queryset) -> None:
+        users = list(queryset)
+        for user in users:
+            make_editor(user)
+        self.message_user(
+            request,
+            ngettext("%(count)d user is now an editor.", "%(count)d users are now editors.",
+                     len(users)) % {"count": len(users)},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Remove the selected users from the editors"),
+                  permissions=["superuser"])
+    def remove_editors(self, request, queryset) -> None:
+        users = list(queryset)
+        for user in users:
+            remove_editor(user)
+        self.message_user(
+            request,
+            ngettext("%(count)d user is no longer an editor.",
+                     "%(count)d users are no longer editors.", len(users))
+            % {"count": len(users)},
+            messages.SUCCESS,
+        )

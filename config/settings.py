@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.RejectNullCharactersMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -97,15 +98,30 @@ except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # DB_POOL_SIZE > 0 turns on psycopg's connection pool. Each gunicorn worker process has
+    # its own pool and a sync worker serves one request at a time, so it needs one connection;
+    # scripts/serve uses 2 (one spare while a broken connection is replaced). The database then
+    # sees at most WEB_CONCURRENCY x DB_POOL_SIZE connections from the web tier: keep that well
+    # under PostgreSQL's max_connections. Threaded workers need a pool as large as their threads.
+    # DB_POOL_SIZE=0 (the default, and what the tests use) keeps one persistent connection
+    # per thread instead. Either way a connection is checked before use (CONN_HEALTH_CHECKS),
+    # so a restarted database or a killed backend costs one reconnect, not an error page.
     _pool_size = env_int("DB_POOL_SIZE", 0, minimum=0)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5, minimum=1)
+    )
     if _pool_size:
-        # One pool per process; size it for the threads a worker runs (gunicorn sync: 1).
-        DATABASES["default"]["OPTIONS"] = {
-            "pool": {"min_size": 1, "max_size": _pool_size, "timeout": 10}
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": 1,
+            "max_size": _pool_size,
+            # How long a request waits for a free connection (or for the database to come
+            # back) before failing; short, so /healthz answers 503 quickly during an outage.
+            "timeout": env_int("DB_POOL_TIMEOUT", 5, minimum=1),
+            "max_idle": 300,
         }
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("TEST", {})["CHARSET"] = "UTF8"
     DATABASES["default"]["TEST"]["TEMPLATE"] = "template0"
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -117,8 +133,13 @@ AUTH_USER_MODEL = "accounts.User"
 # --- Cache, sessions ------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
+    # One cache shared by every worker process and host: allauth's and the admin login's rate
+    # limits count failures here, so they hold across workers. Short socket timeouts keep a
+    # Redis outage from hanging requests.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+                          "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "mianshi"),
+                          "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2}}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -145,6 +166,9 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = None
+# Behind a reverse proxy, the number of proxies whose X-Forwarded-For entries to trust, so
+# per-address rate limits see the client and not the proxy (0: use REMOTE_ADDR).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 ACCOUNT_RATE_LIMITS = {
     # Five failed logins for one account inside 5 minutes locks it (even with the right
     # password) until the window passes; the per-IP limit slows credential stuffing.
@@ -213,6 +237,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Load balancers probe the health check over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -254,6 +280,11 @@ LOGGING = {
     "loggers": {"jieba": {"level": "WARNING"}},
 }
 
+# Benchmarks only (bench/): serve the bare /bench/ceiling/ view. Never on in production.
+BENCH_CEILING_VIEW = env_bool("BENCH_CEILING_VIEW", False)
+
 # --- The product ----------------------------------------------------------------------------
 SITE_NAME = _("Mianshi — interview question study")
 FSRS_DEFAULT_RETENTION = env_float("FSRS_DEFAULT_RETENTION", 0.9)
+# FSRS spreads intervals slightly so cards learned together do not stay together forever.
+FSRS_ENABLE_FUZZING = env_bool("FSRS_ENABLE_FUZZING", True)

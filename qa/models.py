@@ -147,6 +147,8 @@ class StudyState(models.Model):
     lapses = models.PositiveIntegerField(default=0)
     # Set when a substantive correction re-queued this card; cleared by the next review.
     changed_since_review = models.BooleanField(default=False)
+    # "Clear from my mistakes": Again grades up to this moment no longer make it a mistake.
+    mistake_cleared_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
 from django.utils import timezone
 
@@ -101,3 +103,89 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     team = factory.SubFactory(TeamFactory)
     role = Membership.Role.MEMBER
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.Invitation"
+
+    team = factory.SubFactory(TeamFactory)
+    role = Membership.Role.MEMBER
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    max_uses = 1
+
+
+class StudySetFactory(factory.django.DjangoModelFactory):
+    """A personal set by default; pass team=... (and owner=None) for a team's set."""
+
+    class Meta:
+        model = "qa.StudySet"
+
+    title = factory.Sequence(lambda n: f"Set {n}")
+    owner = factory.SubFactory(UserFactory)
+    team = None
+    visibility = "private"
+
+
+class SetItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "qa.SetItem"
+
+    study_set = factory.SubFactory(StudySetFactory)
+    question = factory.SubFactory(QuestionFactory)
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class StudyStateFactory(factory.django.DjangoModelFactory):
+    """A learner's FSRS card in Review state, due now unless told otherwise."""
+
+    class Meta:
+        model = "qa.StudyState"
+
+    user = factory.SubFactory(UserFactory)
+    question = factory.SubFactory(QuestionFactory)
+    state = 2
+    step = None
+    stability = 2.0
+    difficulty = 5.0
+    due = factory.LazyFunction(timezone.now)
+    last_review = factory.LazyFunction(lambda: timezone.now() - timedelta(days=5))
+    reps = 3
+
+
+class BookmarkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "qa.Bookmark"
+
+    user = factory.SubFactory(UserFactory)
+    question = factory.SubFactory(QuestionFactory)
+
+
+class NoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "qa.Note"
+
+    user = factory.SubFactory(UserFactory)
+    question = factory.SubFactory(QuestionFactory)
+    body = "我的笔记：**注意** 缩放。"
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "qa.Tag"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"标签{n}")
+
+
+class ErrorReportFactory(factory.django.DjangoModelFactory):
+    """An open report on the answer version the question has now."""
+
+    class Meta:
+        model = "qa.ErrorReport"
+
+    reporter = factory.SubFactory(UserFactory)
+    question = factory.SubFactory(QuestionFactory)
+    answer_version = factory.SelfAttribute("question.answer_version")
+    kind = "wrong"
+    message = "答案里的公式写错了。"

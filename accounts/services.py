@@ -1,0 +1,280 @@
+"""Writes for teams: creating and deleting teams, roles, leaving, invitations.
+
+Every function here that changes who belongs to a team locks the team row first
+(`select_for_update`), so two owners acting at once cannot leave a team without an owner.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Invitation, Membership, Team, User
+
+Role = Membership.Role
+
+# Higher number = more rights. An invitation may raise a member's role, never lower it.
+ROLE_RANK = {Role.MEMBER: 1, Role.CURATOR: 2, Role.OWNER: 3}
+
+INVITATION_MAX_USES = 500
+INVITATION_MAX_DAYS = 90
+
+
+class TeamError(Exception):
+    """A team action that the rules refuse; `message` is meant for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class LastOwnerError(TeamError):
+    pass
+
+
+class InvitationError(TeamError):
+    """An invitation that can no longer be accepted; `reason` is expired/used_up/revoked."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+# --- Teams ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_team(*, user: User, name: str, description: str = "") -> Team:
+    name = name.strip()
+    if not name:
+        raise TeamError(_("A team needs a name."))
+    team = Team.objects.create(name=name, description=description.strip(), created_by=user)
+    Membership.objects.create(user=user, team=team, role=Role.OWNER)
+    return team
+
+
+def _lock_team(team: Team) -> Team:
+    return Team.objects.select_for_update().get(pk=team.pk)
+
+
+def _require_owner(*, actor: User, team: Team) -> None:
+    if not Membership.objects.filter(user=actor, team=team, role=Role.OWNER).exists():
+        raise PermissionDenied(_("Only an owner of the team can do that."))
+
+
+def _other_owners_exist(*, team: Team, excluding: Membership) -> bool:
+    return (
+        Membership.objects.filter(team=team, role=Role.OWNER).exclude(pk=excluding.pk).exists()
+    )
+
+
+@transaction.atomic
+def change_role(*, actor: User, membership: Membership, role: str) -> Membership:
+    if role not in Role.values:
+        raise TeamError(_("Unknown role."))
+    _lock_team(membership.team)
+    _require_owner(actor=actor, team=membership.team)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role == role:
+        return membership
+    if (
+        membership.role == Role.OWNER
+        and not _other_owners_exist(team=membership.team, excluding=membership)
+    ):
+        raise LastOwnerError(
+            _("A team must keep at least one owner. Make someone else an owner first.")
+        )
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def remove_member(*, actor: User, membership: Membership) -> None:
+    _lock_team(membership.team)
+    _require_owner(actor=actor, team=membership.team)
+    try:
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    except Membership.DoesNotExist:
+        return  # already gone: removing twice changes nothing
+    if (
+        membership.role == Role.OWNER
+        and not _other_owners_exist(team=membership.team, excluding=membership)
+    ):
+        raise LastOwnerError(
+            _("A team must keep at least one owner. Make someone else an owner first.")
+        )
+    membership.delete()
+
+
+@transaction.atomic
+def leave_team(*, user: User, team: Team) -> None:
+    _lock_team(team)
+    membership = Membership.objects.select_for_update().filter(user=user, team=team).first()
+    if membership is None:
+        return
+    if membership.role == Role.OWNER and not _other_owners_exist(team=team, excluding=membership):
+        raise LastOwnerError(
+            _("You are the last owner. Make someone else an owner, or delete the team.")
+        )
+    membership.delete()
+
+
+@transaction.atomic
+def delete_team(*, actor: User, team: Team) -> None:
+    """Delete the team with its memberships, invitations and sets (members keep their own
+    study history: reviews and study states belong to the person, not the team)."""
+    _lock_team(team)
+    _require_owner(actor=actor, team=team)
+    team.delete()
+
+
+# --- Invitations ------------------------------------------------------------------------------
+
+
+def invitation_problem(invitation: Invitation, *, now: datetime | None = None) -> str | None:
+    """Why the invitation cannot be accepted (revoked/expired/used_up), or None if it can."""
+    now = now or timezone.now()
+    if invitation.revoked_at is not None:
+        return "revoked"
+    if invitation.expires_at <= now:
+        return "expired"
+    if invitation.uses >= invitation.max_uses:
+        return "used_up"
+    return None
+
+
+def invitation_problem_message(reason: str) -> str:
+    return {
+        "revoked": _("This invitation was withdrawn by the team."),
+        "expired": _("This invitation has expired. Ask the team for a new link."),
+        "used_up": _("This invitation has been used as many times as it allows. "
+                     "Ask the team for a new link."),
+    }[reason]
+
+
+@transaction.atomic
+def create_invitation(
+    *,
+    actor: User,
+    team: Team,
+    role: str = Role.MEMBER,
+    expires_at: datetime | None = None,
+    max_uses: int = 1,
+    email: str = "",
+) -> Invitation:
+    _require_owner(actor=actor, team=team)
+    now = timezone.now()
+    if role not in Role.values:
+        raise TeamError(_("Unknown role."))
+    if expires_at is None:
+        expires_at = now + timedelta(days=7)
+    if expires_at <= now:
+        raise TeamError(_("The expiry must be in the future."))
+    if expires_at > now + timedelta(days=INVITATION_MAX_DAYS):
+        raise TeamError(
+            _("An invitation can last at most %(days)d days.") % {"days": INVITATION_MAX_DAYS}
+        )
+    if not 1 <= max_uses <= INVITATION_MAX_USES:
+        raise TeamError(
+            _("The number of uses must be between 1 and %(max)d.") % {"max": INVITATION_MAX_USES}
+        )
+    return Invitation.objects.create(
+        team=team,
+        role=role,
+        expires_at=expires_at,
+        max_uses=max_uses,
+        email=email.strip(),
+        created_by=actor,
+    )
+
+
+def send_invitation_email(*, invitation: Invitation, accept_url: str) -> None:
+    """Mail the link to the invited address through the site's mail backend."""
+    if not invitation.email:
+        return
+    inviter = invitation.created_by.public_name if invitation.created_by else ""
+    subject = _("You are invited to join %(team)s") % {"team": invitation.team.name}
+    body = _(
+        "%(inviter)s invited you to join the team \"%(team)s\" as %(role)s.\n\n"
+        "Open this link to accept (you will be asked to log in or sign up first):\n"
+        "%(url)s\n\nThe link expires on %(expires)s."
+    ) % {
+        "inviter": inviter,
+        "team": invitation.team.name,
+        "role": invitation.get_role_display(),
+        "url": accept_url,
+        "expires": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M"),
+    }
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+
+
+@transaction.atomic
+def revoke_invitation(*, actor: User, invitation: Invitation) -> Invitation:
+    _require_owner(actor=actor, team=invitation.team)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def find_invitation(token: str) -> Invitation | None:
+    """The invitation whose secret is `token`, or None.
+
+    The lookup goes through the unique index on the token; the stored and presented values are
+    then compared with `secrets.compare_digest`, so the final decision does not depend on how
+    many leading characters matched. (The index lookup itself is not constant-time, but the
+    token carries 256 random bits, which no timing side channel can feasibly search.)
+    """
+    if not token or len(token) > 64:
+        return None
+    invitation = Invitation.objects.select_related("team").filter(token=token).first()
+    if invitation is None or not secrets.compare_digest(invitation.token, token):
+        return None
+    return invitation
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    membership: Membership
+    joined: bool  # a new membership was created
+    upgraded: bool  # an existing membership got a higher role
+
+
+@transaction.atomic
+def accept_invitation(*, user: User, token: str, now: datetime | None = None) -> Acceptance:
+    """Join the invitation's team (or raise the user's role there).
+
+    The invitation row is locked for the whole transaction, so concurrent acceptances queue up
+    and `uses` never exceeds `max_uses`. Accepting again changes nothing and uses nothing:
+    someone who already holds the invited role (or a higher one) is simply told so, even if
+    the link has since expired or been used up.
+    """
+    found = find_invitation(token)
+    if found is None:
+        raise Invitation.DoesNotExist
+    invitation = Invitation.objects.select_for_update().get(pk=found.pk)
+    team = found.team
+    membership = Membership.objects.select_for_update().filter(user=user, team=team).first()
+    if membership is not None and ROLE_RANK[membership.role] >= ROLE_RANK[invitation.role]:
+        return Acceptance(membership=membership, joined=False, upgraded=False)
+    reason = invitation_problem(invitation, now=now)
+    if reason:
+        raise InvitationError(invitation_problem_message(reason), reason=reason)
+    invitation.uses += 1
+    invitation.save(update_fields=["uses"])
+    if membership is None:
+        membership = Membership.objects.create(user=user, team=team, role=invitation.role)
+        return Acceptance(membership=membership, joined=True, upgraded=False)
+    membership.role = invitation.role
+    membership.save(update_fields=["role"])
+    return Acceptance(membership=membership, joined=False, upgraded=True)

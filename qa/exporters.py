@@ -1,0 +1,453 @@
+"""Study sets and banks out as JSON, CSV and Anki decks; study sets back in from JSON and CSV.
+
+Exports carry only published questions. An import names questions by their stable `key` and
+never creates or changes questions: it builds a new set out of questions already in the bank.
+Imports are checked completely before anything is written; every problem is reported with the
+row (CSV) or entry (JSON) it was found in.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import itertools
+import json
+import os
+import sqlite3
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import genanki
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qa.importer import FORMAT_VERSION as BANK_FORMAT_VERSION
+from qa.markdown import render_markdown
+from qa.models import Bank, Question, SetItem, StudySet, Tag
+from qa.services.sets import MAX_SET_ITEMS, NOTE_MAX, ImportedItem
+
+SET_FORMAT = "mianshi.set"
+FORMAT_VERSION = 1
+CSV_COLUMNS = ["position", "key", "section", "prompt", "answer", "tags", "note"]
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MAX_ERRORS = 50
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    question: Question
+    note: str = ""
+
+
+# --- Rows ------------------------------------------------------------------------------------
+
+
+def set_rows(study_set: StudySet) -> list[ExportRow]:
+    items = (
+        SetItem.objects.filter(study_set=study_set, question__status=Question.Status.PUBLISHED)
+        .select_related("question__section", "question__bank")
+        .prefetch_related(Prefetch("question__tags", queryset=Tag.objects.order_by("name")))
+        .order_by("position", "pk")
+    )
+    return [ExportRow(question=item.question, note=item.note) for item in items]
+
+
+def bank_rows(bank: Bank) -> list[ExportRow]:
+    questions = (
+        Question.objects.published()
+        .filter(bank=bank)
+        .select_related("section", "bank")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+        .order_by("section__position", "number", "pk")
+    )
+    return [ExportRow(question=q) for q in questions]
+
+
+def _tag_names(question: Question) -> list[str]:
+    return [tag.name for tag in question.tags.all()]
+
+
+def _entry(position: int, row: ExportRow) -> dict:
+    q = row.question
+    return {
+        "position": position,
+        "key": q.key,
+        "section": q.section.key,
+        "prompt": q.prompt,
+        "answer": q.answer,
+        "tags": _tag_names(q),
+        "note": row.note,
+    }
+
+
+# --- JSON and CSV ----------------------------------------------------------------------------
+
+
+def set_to_json(study_set: StudySet) -> bytes:
+    doc = {
+        "format": SET_FORMAT,
+        "version": FORMAT_VERSION,
+        "title": study_set.title,
+        "description": study_set.description,
+        "exported_at": timezone.now().isoformat(timespec="seconds"),
+        "items": [_entry(i, row) for i, row in enumerate(set_rows(study_set), start=1)],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def bank_to_json(bank: Bank) -> bytes:
+    """The bank in the fixture format `import_bank` reads (published questions only), so an
+    export can be imported into another site as it is."""
+    doc = {
+        "format": BANK_FORMAT_VERSION,
+        "bank": {
+            "slug": bank.slug,
+            "title": bank.title,
+            "language": bank.language,
+            "description": bank.description,
+            "source": bank.source,
+        },
+        "sections": [
+            {"key": s.key, "title": s.title} for s in bank.sections.order_by("position", "pk")
+        ],
+        "questions": [
+            {
+                "key": row.question.key,
+                "section": row.question.section.key,
+                "prompt": row.question.prompt,
+                "answer": row.question.answer,
+                "tags": _tag_names(row.question),
+            }
+            for row in bank_rows(bank)
+        ],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def rows_to_csv(rows: Sequence[ExportRow]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for i, row in enumerate(rows, start=1):
+        entry = _entry(i, row)
+        entry["tags"] = ", ".join(entry["tags"])
+        writer.writerow([_csv_safe(entry[c]) for c in CSV_COLUMNS])
+    # The BOM lets spreadsheet programs recognise UTF-8 (the prompts are Chinese).
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _csv_safe(value):
+    # A cell starting with = + - @ is run as a formula by spreadsheet programs.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+# --- Anki ------------------------------------------------------------------------------------
+
+ANKI_CSS = """
+.card { font-family: system-ui, "PingFang SC", "Microsoft YaHei", sans-serif; font-size: 18px;
+        text-align: left; color: #1d2330; background: #fff; line-height: 1.6; }
+.note { color: #5b6475; font-size: .9em; border-left: 3px solid #d0d5dd; padding-left: .6em; }
+pre, code { font-family: ui-monospace, monospace; font-size: .9em; }
+"""
+
+
+def stable_anki_id(*parts: object) -> int:
+    """An id in genanki's recommended range, the same every time for the same parts."""
+    digest = hashlib.sha256("/".join(str(p) for p in parts).encode()).digest()
+    return (1 << 30) + int.from_bytes(digest[:4], "big") % (1 << 30)
+
+
+def _anki_model(model_id: int) -> genanki.Model:
+    return genanki.Model(
+        model_id,
+        "Mianshi question",
+        fields=[{"name": "Question"}, {"name": "Answer"}, {"name": "Note"}, {"name": "Key"}],
+        templates=[
+            {
+                "name": "Card 1",
+                "qfmt": "{{Question}}",
+                "afmt": (
+                    '{{FrontSide}}<hr id="answer">{{Answer}}'
+                    '{{#Note}}<p class="note">{{Note}}</p>{{/Note}}'
+                ),
+            }
+        ],
+        css=ANKI_CSS,
+        sort_field_index=3,
+    )
+
+
+def _anki_tag(text: str) -> str:
+    return "_".join(text.split())
+
+
+def _plain_html(text: str) -> str:
+    return html.escape(text).replace("\n", "<br>")
+
+
+def rows_to_apkg(rows: Iterable[ExportRow], *, deck_name: str, kind: str, pk: int) -> bytes:
+    """An Anki package (.apkg): a zip holding a SQLite collection with one note per question.
+
+    Model and deck ids derive from what is exported (`kind`, `pk`) and each note's guid from
+    the question key, so importing a newer export into Anki updates notes instead of
+    duplicating them."""
+    model = _anki_model(stable_anki_id("mianshi", kind, "model", pk))
+    deck = genanki.Deck(stable_anki_id("mianshi", kind, "deck", pk), deck_name)
+    for row in rows:
+        q = row.question
+        tags = [_anki_tag(f"{q.bank.slug}::{q.section.key}")]
+        tags += [_anki_tag(name) for name in _tag_names(q)]
+        deck.add_note(
+            genanki.Note(
+                model=model,
+                fields=[
+                    _plain_html(q.prompt),
+                    str(render_markdown(q.answer)),
+                    _plain_html(row.note),
+                    html.escape(q.key),
+                ],
+                tags=tags,
+                guid=genanki.guid_for("mianshi", q.key),
+            )
+        )
+    return _write_package(genanki.Package(deck))
+
+
+def _write_package(package: genanki.Package) -> bytes:
+    # genanki's write_to_file leaves its temporary database behind; write it ourselves.
+    fd, db_path = tempfile.mkstemp(suffix=".anki2")
+    os.close(fd)
+    try:
+        conn = sqlite3.connect(db_path)
+        try:
+            timestamp = time.time()
+            package.write_to_db(conn.cursor(), timestamp, _id_counter(timestamp))
+            conn.commit()
+        finally:
+            conn.close()
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.write(db_path, "collection.anki2")
+            archive.writestr("media", "{}")
+        return out.getvalue()
+    finally:
+        os.unlink(db_path)
+
+
+def _id_counter(timestamp: float):
+    return itertools.count(int(timestamp * 1000))
+
+
+def set_to_apkg(study_set: StudySet) -> bytes:
+    return rows_to_apkg(set_rows(study_set), deck_name=study_set.title, kind="set",
+                        pk=study_set.pk)
+
+
+def bank_to_apkg(bank: Bank) -> bytes:
+    return rows_to_apkg(bank_rows(bank), deck_name=bank.title, kind="bank", pk=bank.pk)
+
+
+# --- Import ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ParsedSet:
+    title: str = ""
+    description: str = ""
+    entries: list[tuple[str, str, str]] = field(default_factory=list)  # (where, key, note)
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    title: str
+    description: str
+    items: list[ImportedItem]
+    errors: list[str]
+
+
+def _decode(data: bytes, errors: list[str]) -> str | None:
+    if len(data) > MAX_UPLOAD_BYTES:
+        errors.append(
+            _("The file is larger than %(max)d KB.") % {"max": MAX_UPLOAD_BYTES // 1024}
+        )
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        errors.append(_("The file is not UTF-8 text (byte %(pos)d).") % {"pos": exc.start})
+        return None
+
+
+def _parse_json(text: str) -> ParsedSet:
+    parsed = ParsedSet()
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        parsed.errors.append(
+            _("The file is not valid JSON: %(msg)s (line %(line)d, column %(col)d).")
+            % {"msg": exc.msg, "line": exc.lineno, "col": exc.colno}
+        )
+        return parsed
+    if not isinstance(doc, dict):
+        parsed.errors.append(_("The file must hold a JSON object with an \"items\" list."))
+        return parsed
+    allowed = {"format", "version", "title", "description", "exported_at", "items"}
+    unknown = sorted(set(doc) - allowed)
+    if unknown:
+        parsed.errors.append(
+            _("Unknown top-level fields: %(fields)s.") % {"fields": ", ".join(unknown)}
+        )
+    fmt = doc.get("format", SET_FORMAT)
+    if fmt != SET_FORMAT:
+        parsed.errors.append(
+            _("The \"format\" is %(found)r; expected %(expected)r.")
+            % {"found": fmt, "expected": SET_FORMAT}
+        )
+    if doc.get("version", FORMAT_VERSION) != FORMAT_VERSION:
+        parsed.errors.append(
+            _("Unsupported \"version\" %(found)r; this site reads version %(expected)d.")
+            % {"found": doc.get("version"), "expected": FORMAT_VERSION}
+        )
+    for name in ("title", "description"):
+        value = doc.get(name, "")
+        if not isinstance(value, str):
+            parsed.errors.append(_("\"%(name)s\" must be text.") % {"name": name})
+        else:
+            setattr(parsed, name, value.strip())
+    items = doc.get("items")
+    if not isinstance(items, list):
+        parsed.errors.append(_("\"items\" must be a list of entries."))
+        return parsed
+    entry_fields = {"position", "key", "section", "prompt", "answer", "tags", "note"}
+    for i, entry in enumerate(items, start=1):
+        where = _("Entry %(n)d") % {"n": i}
+        if not isinstance(entry, dict):
+            parsed.errors.append(_("%(where)s: must be an object.") % {"where": where})
+            continue
+        unknown = sorted(set(entry) - entry_fields)
+        if unknown:
+            parsed.errors.append(
+                _("%(where)s: unknown fields %(fields)s.")
+                % {"where": where, "fields": ", ".join(unknown)}
+            )
+        key, note = entry.get("key"), entry.get("note", "")
+        if not isinstance(key, str) or not key.strip():
+            parsed.errors.append(_("%(where)s: \"key\" is missing.") % {"where": where})
+            continue
+        if not isinstance(note, str):
+            parsed.errors.append(_("%(where)s: \"note\" must be text.") % {"where": where})
+            continue
+        parsed.entries.append((where, key.strip(), note.strip()))
+    return parsed
+
+
+def _parse_csv(text: str) -> ParsedSet:
+    parsed = ParsedSet()
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        parsed.errors.append(_("The file is empty."))
+        return parsed
+    except csv.Error as exc:
+        parsed.errors.append(_("Row 1: %(msg)s") % {"msg": exc})
+        return parsed
+    header = [h.strip().lower() for h in header]
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if unknown:
+        parsed.errors.append(
+            _("Row 1: unknown columns %(cols)s (allowed: %(allowed)s).")
+            % {"cols": ", ".join(unknown), "allowed": ", ".join(CSV_COLUMNS)}
+        )
+    if "key" not in header:
+        parsed.errors.append(_("Row 1: a \"key\" column is required."))
+        return parsed
+    key_at = header.index("key")
+    note_at = header.index("note") if "note" in header else None
+    try:
+        for number, row in enumerate(reader, start=2):
+            where = _("Row %(n)d") % {"n": number}
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                parsed.errors.append(
+                    _("%(where)s: %(found)d cells, the header has %(expected)d.")
+                    % {"where": where, "found": len(row), "expected": len(header)}
+                )
+                continue
+            key = row[key_at].strip()
+            if not key:
+                parsed.errors.append(_("%(where)s: the key is empty.") % {"where": where})
+                continue
+            note = row[note_at].strip() if note_at is not None else ""
+            parsed.entries.append((where, key, note))
+    except csv.Error as exc:
+        parsed.errors.append(_("Line %(n)d: %(msg)s") % {"n": reader.line_num, "msg": exc})
+    return parsed
+
+
+def parse_set_file(*, name: str, data: bytes) -> ImportResult:
+    """Read an uploaded set (by extension: .json or .csv) and resolve its question keys.
+
+    Returns the items in file order and every problem found; callers write nothing when
+    `errors` is not empty."""
+    errors: list[str] = []
+    text = _decode(data, errors)
+    if text is None:
+        return ImportResult("", "", [], errors)
+    lower = name.lower()
+    if lower.endswith(".json"):
+        parsed = _parse_json(text)
+    elif lower.endswith(".csv"):
+        parsed = _parse_csv(text)
+    else:
+        return ImportResult("", "", [], [_("Upload a .json or .csv file.")])
+    errors = parsed.errors
+    if len(parsed.entries) > MAX_SET_ITEMS:
+        errors.append(
+            _("The file lists %(n)d questions; a set holds at most %(max)d.")
+            % {"n": len(parsed.entries), "max": MAX_SET_ITEMS}
+        )
+    keys = {key for _where, key, _note in parsed.entries}
+    found = {
+        q.key: q
+        for q in Question.objects.filter(key__in=keys).only("pk", "key", "status")
+    } if keys and len(parsed.entries) <= MAX_SET_ITEMS else {}
+    items: list[ImportedItem] = []
+    seen: dict[str, str] = {}
+    for where, key, note in parsed.entries:
+        question = found.get(key)
+        if question is None or question.status != Question.Status.PUBLISHED:
+            errors.append(
+                _("%(where)s: unknown question key %(key)r.") % {"where": where, "key": key}
+            )
+            continue
+        if key in seen:
+            errors.append(
+                _("%(where)s: %(key)r is already listed at %(first)s.")
+                % {"where": where, "key": key, "first": seen[key]}
+            )
+            continue
+        if len(note) > NOTE_MAX:
+            errors.append(
+                _("%(where)s: the note is longer than %(max)d characters.")
+                % {"where": where, "max": NOTE_MAX}
+            )
+            continue
+        seen[key] = where
+        items.append(ImportedItem(question=question, note=note))
+    if not parsed.entries and not errors:
+        errors.append(_("The file lists no questions."))
+    if len(errors) > MAX_ERRORS:
+        more = len(errors) - MAX_ERRORS
+        errors = [*errors[:MAX_ERRORS], _("…and %(n)d more problems.") % {"n": more}]
+    return ImportResult(parsed.title, parsed.description, items, errors)

@@ -1,0 +1,578 @@
+"""Synthetic data at production scale, for benchmarks and query-count checks.
+
+`generate_scale_data` builds a bank of Chinese-looking interview questions from a fixed
+vocabulary (so search has real words to find), learners with consistent study histories
+(every StudyState agrees with the reviews behind it), teams, memberships and study sets.
+Everything comes from one seeded random generator, so the same arguments give the same data.
+
+Rows go in with PostgreSQL's COPY when the database is PostgreSQL and with bulk inserts
+otherwise. Ids are assigned here (after the current maximum) so that rows can refer to each
+other without a round trip; sequences are reset at the end.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
+from django.core.management.color import no_style
+from django.db import DatabaseError, connection, models, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import Membership, Team, User
+from qa.models import (
+    Bank,
+    Bookmark,
+    Note,
+    Question,
+    Review,
+    Section,
+    SetItem,
+    StudySet,
+    StudyState,
+    Tag,
+)
+from qa.search import build_search_text, tokens
+
+SCALE_PASSWORD = "scale-data-password-1"  # noqa: S105 - synthetic accounts for benchmarks
+EMAIL_DOMAIN = "scale.example.com"
+
+TERMS = [
+    "注意力机制", "自注意力", "多头注意力", "位置编码", "旋转位置编码", "层归一化", "残差连接",
+    "前馈网络", "激活函数", "梯度下降", "学习率", "权重衰减", "批量大小", "损失函数", "交叉熵",
+    "过拟合", "欠拟合", "正则化", "丢弃法", "数据增强", "预训练", "微调", "指令微调", "对齐",
+    "奖励模型", "强化学习", "人类反馈", "知识蒸馏", "模型量化", "剪枝", "混合精度", "显存",
+    "张量并行", "流水线并行", "数据并行", "检查点", "推理加速", "键值缓存", "批处理", "吞吐量",
+    "延迟", "分词器", "词表", "子词", "字节对编码", "嵌入向量", "向量检索", "检索增强生成",
+    "知识库", "幻觉", "长文本", "上下文窗口", "外推", "插值", "稀疏注意力", "线性注意力",
+    "专家混合", "路由", "负载均衡", "多模态", "图像编码器", "视觉问答", "语音识别", "文本生成",
+    "解码策略", "贪心搜索", "束搜索", "温度", "采样", "重复惩罚", "评测基准", "困惑度",
+    "准确率", "召回率", "思维链", "提示工程", "少样本学习", "零样本学习", "上下文学习", "智能体",
+    "工具调用", "函数调用", "安全对齐", "越狱攻击", "数据清洗", "去重", "数据配比", "课程学习",
+    "灾难性遗忘", "持续学习", "领域适配", "参数高效微调", "低秩适配", "适配器", "前缀微调",
+    "提示微调", "梯度累积", "梯度裁剪", "优化器", "动量", "自适应学习率", "预热", "余弦退火",
+    "收敛", "泛化能力", "鲁棒性", "可解释性", "因果语言模型", "掩码语言模型", "编码器", "解码器",
+    "序列到序列", "词嵌入", "归一化", "并行计算", "分布式训练", "参数量", "计算量", "扩展定律",
+]
+LATIN_TERMS = [
+    "Transformer", "BERT", "GPT", "LLaMA", "LoRA", "QLoRA", "RLHF", "DPO", "PPO", "RoPE",
+    "ALiBi", "FlashAttention", "KV cache", "MoE", "RAG", "SFT", "token", "embedding",
+    "softmax", "LayerNorm", "RMSNorm", "GeLU", "SwiGLU", "Adam", "AdamW", "vLLM", "DeepSpeed",
+    "ZeRO", "FP16", "BF16", "INT8", "beam search", "top-p", "top-k", "prompt", "agent",
+    "benchmark", "perplexity", "attention", "fine-tuning",
+]
+TAGS = [
+    "基础概念", "模型架构", "注意力", "分词", "归一化", "激活函数", "开源生态", "生成", "幻觉",
+    "多模态", "长文本", "训练", "微调", "SFT", "数据", "领域模型", "显存", "评测",
+]
+# Prompt and answer shapes; {a} {b} {c} {d} are filled with terms.
+PROMPTS = [
+    "什么是{a}？", "{a}和{b}有什么区别？", "为什么{a}能够提升{b}？", "如何在{a}中使用{b}？",
+    "请解释{a}的原理，以及它与{b}的关系。", "{a}有哪些常见的实现方式？",
+    "在{a}场景下，如何缓解{b}带来的问题？", "{a}对{b}有什么影响？",
+    "使用{a}时需要注意哪些问题？", "简述{a}在{b}中的作用。",
+    "{a}的优缺点分别是什么？", "如何评估{a}的效果？",
+]
+ANSWERS = [
+    "{a}是一种常用的方法，它通过{b}来提高模型的{c}。",
+    "与{b}相比，{a}更关注{c}，因此在{d}场景下表现更好。",
+    "实践中通常先进行{a}，再结合{b}，可以有效降低{c}的风险。",
+    "{a}的核心思想是利用{b}，在不显著增加{c}的情况下改善{d}。",
+    "需要注意的是，{a}可能导致{b}，一般通过{c}加以缓解。",
+    "常见的做法包括{a}、{b}和{c}，它们分别针对不同的瓶颈。",
+    "在大模型中，{a}直接影响{b}，也决定了{c}的上限。",
+    "评估时可以关注{a}、{b}等指标，并与{c}进行对比。",
+]
+_SLOT = ("{a}", "{b}", "{c}", "{d}")
+
+
+@dataclass
+class Timings:
+    steps: list[tuple[str, int, float]] = field(default_factory=list)
+
+    def record(self, name: str, rows: int, started: float) -> None:
+        self.steps.append((name, rows, time.perf_counter() - started))
+
+
+@dataclass
+class ScaleSpec:
+    questions: int = 100_000
+    users: int = 10_000
+    reviews: int = 1_000_000
+    teams: int = 50
+    sets: int = 200
+    sections: int = 20
+    bookmarks_per_user: int = 5
+    seed: int = 42
+    bank_slug: str = "scale"
+    exact_search_text: bool = False
+
+
+# --- Text ------------------------------------------------------------------------------------
+
+
+class TextMaker:
+    """Prompts and answers from the vocabulary, with search tokens assembled from the tokens
+    of their pieces (cached), which is what jieba gives for the whole text in all but a few
+    boundary cases, at a fraction of the cost."""
+
+    def __init__(self, rng: random.Random, *, exact: bool) -> None:
+        self.rng = rng
+        self.exact = exact
+        self.vocabulary = TERMS + LATIN_TERMS
+        self._tokens: dict[str, list[str]] = {}
+
+    def _piece_tokens(self, piece: str) -> list[str]:
+        cached = self._tokens.get(piece)
+        if cached is None:
+            cached = self._tokens[piece] = tokens(piece)
+        return cached
+
+    def _fill(self, template: str, terms: Sequence[str]) -> tuple[str, list[str]]:
+        text = template
+        pieces: list[str] = []
+        rest = template
+        for slot, term in zip(_SLOT, terms, strict=False):
+            if slot not in rest:
+                break
+            before, rest = rest.split(slot, 1)
+            pieces += [before, term]
+            text = text.replace(slot, term, 1)
+        pieces.append(rest)
+        return text, pieces
+
+    def question(self, number: int) -> tuple[str, str, str]:
+        rng = self.rng
+        terms = rng.sample(self.vocabulary, 4)
+        prompt, prompt_pieces = self._fill(rng.choice(PROMPTS), terms)
+        sentences, pieces = [], list(prompt_pieces)
+        for _ in range(rng.randint(2, 4)):
+            sentence, sentence_pieces = self._fill(
+                rng.choice(ANSWERS), rng.sample(self.vocabulary, 4)
+            )
+            sentences.append(sentence)
+            pieces += sentence_pieces
+        answer = "\n\n".join(sentences) + f"\n\n- 要点 {number}：**{terms[0]}**"
+        pieces += ["要点", str(number), terms[0]]
+        if self.exact:
+            return prompt, answer, build_search_text(prompt, answer)
+        seen: dict[str, None] = {}
+        for piece in pieces:
+            for token in self._piece_tokens(piece):
+                seen.setdefault(token, None)
+        return prompt, answer, " ".join(seen)
+
+
+def measure_search_text(sample: int = 500, seed: int = 7) -> tuple[float, float]:
+    """Seconds per question for jieba on the whole text vs tokens assembled from the pieces."""
+    tokens("预热词典")  # jieba loads its dictionary on first use; not part of the cost
+    exact = TextMaker(random.Random(seed), exact=True)
+    fast = TextMaker(random.Random(seed), exact=False)
+    started = time.perf_counter()
+    for n in range(sample):
+        exact.question(n)
+    exact_each = (time.perf_counter() - started) / sample
+    started = time.perf_counter()
+    for n in range(sample):
+        fast.question(n)
+    fast_each = (time.perf_counter() - started) / sample
+    return exact_each, fast_each
+
+
+# --- Writing rows ------------------------------------------------------------------------------
+
+
+def _columns(model: type[models.Model], names: Sequence[str]) -> list[str]:
+    fields = {f.name: f.column for f in model._meta.concrete_fields}
+    fields.update({f.attname: f.column for f in model._meta.concrete_fields})
+    return [fields[n] for n in names]
+
+
+def insert_rows(
+    model: type[models.Model],
+    names: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    table: str | None = None,
+) -> int:
+    """Insert `rows` (tuples in the order of `names`) into `model`'s table. COPY on
+    PostgreSQL; batched bulk_create elsewhere. Returns the number of rows."""
+    count = 0
+    if connection.vendor == "postgresql":
+        table = table or model._meta.db_table
+        cols = ", ".join(connection.ops.quote_name(c) for c in _columns(model, names))
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            with raw.copy(f"COPY {connection.ops.quote_name(table)} ({cols}) FROM STDIN") as cp:
+                for row in rows:
+                    cp.write_row(row)
+                    count += 1
+        return count
+    batch: list[models.Model] = []
+    for row in rows:
+        batch.append(model(**dict(zip(names, row, strict=True))))
+        if len(batch) >= 2000:
+            model._default_manager.bulk_create(batch)
+            count += len(batch)
+            batch = []
+    if batch:
+        model._default_manager.bulk_create(batch)
+        count += len(batch)
+    return count
+
+
+def _next_id(model: type[models.Model]) -> int:
+    return (model._default_manager.aggregate(m=Max("pk"))["m"] or 0) + 1
+
+
+def _reset_sequences(models_: Sequence[type[models.Model]]) -> None:
+    statements = connection.ops.sequence_reset_sql(no_style(), list(models_))
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+def _foreign_key_triggers_off() -> bool:
+    """Skip PostgreSQL's row-by-row foreign-key triggers for this transaction, if the role may
+    (a superuser may; anyone else keeps the triggers and pays for them at the end). The keys
+    are then checked in one set-based query each (_check_foreign_keys)."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+    except DatabaseError:
+        return False
+    return True
+
+
+def _check_foreign_keys(models_: Sequence[type[models.Model]]) -> None:
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in models_:
+            for f in model._meta.concrete_fields:
+                if not f.is_relation or not f.db_constraint:
+                    continue
+                target = f.target_field
+                # Identifiers from the models' own metadata, quoted.
+                sql = (
+                    f"SELECT count(*) FROM {qn(model._meta.db_table)} c "  # noqa: S608
+                    f"WHERE c.{qn(f.column)} IS NOT NULL AND NOT EXISTS ("
+                    f"SELECT 1 FROM {qn(target.model._meta.db_table)} p "
+                    f"WHERE p.{qn(target.column)} = c.{qn(f.column)})"
+                )
+                cursor.execute(sql)
+                (broken,) = cursor.fetchone()
+                if broken:
+                    raise ScaleDataError(
+                        f"{broken} rows of {model._meta.label}.{f.name} refer to nothing."
+                    )
+
+
+@contextmanager
+def _without_secondary_indexes(
+    models_: Sequence[type[models.Model]],
+    loaded_models: Sequence[type[models.Model]],
+    timings: Timings,
+) -> Iterator[None]:
+    """On PostgreSQL, drop the indexes that back no constraint while loading and build them
+    again afterwards: one sort per index instead of millions of index insertions. Inside the
+    caller's transaction, so an error leaves them as they were."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    tables = [m._meta.db_table for m in models_]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT i.indexname, i.indexdef FROM pg_indexes i
+            WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
+            """,
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    triggers_off = _foreign_key_triggers_off()
+    yield
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        if triggers_off:
+            cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+            _check_foreign_keys(loaded_models)
+        else:
+            # Django's foreign keys are checked at commit, row by row; PostgreSQL builds no
+            # index on a table with checks pending, so run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    timings.record("foreign-key checks", 0, started)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _, definition in indexes:
+            cursor.execute(definition)
+    timings.record(f"rebuild {len(indexes)} secondary indexes", 0, started)
+
+
+# --- The generator -------------------------------------------------------------------------------
+
+
+class ScaleDataError(Exception):
+    pass
+
+
+def generate(spec: ScaleSpec, *, log: Callable[[str], None] = print) -> Timings:
+    if Bank.objects.filter(slug=spec.bank_slug).exists():
+        raise ScaleDataError(
+            f"A bank with slug {spec.bank_slug!r} exists: scale data was generated here "
+            "already. Use a fresh database (or another --bank-slug)."
+        )
+    if User.objects.filter(email__endswith="@" + EMAIL_DOMAIN).exists():
+        raise ScaleDataError(f"Accounts @{EMAIL_DOMAIN} exist already. Use a fresh database.")
+    rng = random.Random(spec.seed)
+    timings = Timings()
+    now = timezone.now().replace(microsecond=0)
+    big_tables = [Question, Review, StudyState]
+    with transaction.atomic():
+        loaded = [Section, Question, Question.tags.through, EmailAddress, Review, StudyState,
+                  Team, Membership, StudySet, SetItem, Bookmark, Note]
+        with _without_secondary_indexes(big_tables, loaded, timings):
+            question_ids = _bank(spec, rng, now, timings, log)
+            user_ids = _users(spec, rng, now, timings, log)
+            _reviews(spec, rng, now, question_ids, user_ids, timings, log)
+            _extras(spec, rng, now, question_ids, user_ids, timings, log)
+        started = time.perf_counter()
+        _reset_sequences([Bank, Section, Tag, Question, User, EmailAddress, Review, StudyState,
+                          Team, Membership, StudySet, SetItem, Bookmark, Note])
+        timings.record("reset sequences", 0, started)
+        started = time.perf_counter()
+    timings.record("commit", 0, started)
+    if connection.vendor == "postgresql":
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            for model in (Question, Review, StudyState, User, SetItem, Bookmark):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+        timings.record("analyze", 0, started)
+    return timings
+
+
+def _bank(spec, rng, now, timings, log) -> list[int]:
+    started = time.perf_counter()
+    bank = Bank.objects.create(
+        slug=spec.bank_slug, title="合成题库（规模测试）", language="zh-hans",
+        description="Synthetic questions generated for benchmarks.", source="generate_scale_data",
+    )
+    sections = [
+        Section(bank=bank, key=f"s{n:02d}", title=f"第{n}部分", position=n)
+        for n in range(1, spec.sections + 1)
+    ]
+    Section.objects.bulk_create(sections)
+    sections = list(Section.objects.filter(bank=bank).order_by("position"))
+    tags = {t.name: t for t in Tag.objects.filter(name__in=TAGS)}
+    Tag.objects.bulk_create([Tag(name=n) for n in TAGS if n not in tags])
+    tag_ids = list(Tag.objects.filter(name__in=TAGS).values_list("pk", flat=True))
+    timings.record("bank, sections, tags", len(sections) + len(TAGS), started)
+
+    started = time.perf_counter()
+    maker = TextMaker(rng, exact=spec.exact_search_text)
+    first_id = _next_id(Question)
+    per_section = -(-spec.questions // len(sections))
+    ids = list(range(first_id, first_id + spec.questions))
+
+    def question_rows() -> Iterator[tuple]:
+        for i, pk in enumerate(ids):
+            section = sections[i // per_section]
+            number = i % per_section + 1
+            prompt, answer, search_text = maker.question(i + 1)
+            yield (pk, f"{bank.slug}/{section.key}/{number:05d}", bank.pk, section.pk, number,
+                   prompt, answer, Question.Status.PUBLISHED, 1, 1, "", search_text, now, now)
+
+    n = insert_rows(
+        Question,
+        ["id", "key", "bank_id", "section_id", "number", "prompt", "answer", "status",
+         "answer_version", "revision", "import_hash", "search_text", "created_at",
+         "updated_at"],
+        question_rows(),
+    )
+    timings.record("questions (text + search tokens + insert)", n, started)
+    log(f"questions: {n:,}")
+
+    started = time.perf_counter()
+    through = Question.tags.through
+    n = insert_rows(
+        through, ["question_id", "tag_id"],
+        ((pk, t) for pk in ids for t in rng.sample(tag_ids, rng.randint(1, 2))),
+    )
+    timings.record("question tags", n, started)
+    return ids
+
+
+def _users(spec, rng, now, timings, log) -> list[int]:
+    started = time.perf_counter()
+    password = make_password(SCALE_PASSWORD)  # one hash for all: hashing 10k is minutes
+    first_id = _next_id(User)
+    ids = list(range(first_id, first_id + spec.users))
+    emails = [f"learner{n:06d}@{EMAIL_DOMAIN}" for n in range(1, spec.users + 1)]
+    n = insert_rows(
+        User,
+        ["id", "password", "last_login", "is_superuser", "first_name", "last_name", "is_staff",
+         "is_active", "date_joined", "email", "display_name", "desired_retention",
+         "daily_new_limit", "credit_in_corrections"],
+        (
+            (pk, password, None, False, "", "", False, True,
+             now - timedelta(days=rng.randint(30, 400)), email, f"学员{pk}",
+             rng.choice([0.85, 0.9, 0.9, 0.95]), 20, True)
+            for pk, email in zip(ids, emails, strict=True)
+        ),
+    )
+    insert_rows(
+        EmailAddress, ["user_id", "email", "verified", "primary"],
+        ((pk, email, True, True) for pk, email in zip(ids, emails, strict=True)),
+    )
+    timings.record("users + verified email addresses", n, started)
+    log(f"users: {n:,}")
+    return ids
+
+
+_RATINGS = [1] * 10 + [2] * 15 + [3] * 60 + [4] * 15
+# Days until the next review after a grade, by rating, scaled by how many reviews came before.
+_INTERVAL = {1: 0.01, 2: 1.2, 3: 3.0, 4: 6.0}
+
+
+def _reviews(spec, rng, now, question_ids, user_ids, timings, log) -> None:
+    """Reviews spread over the users; each (user, question) pair gets 1-5 reviews in time
+    order, and one StudyState that agrees with them (reps, lapses, last review, due)."""
+    started = time.perf_counter()
+    base, extra = divmod(spec.reviews, max(1, len(user_ids)))
+    states: list[tuple] = []
+    token_bits = rng.getrandbits
+
+    def review_rows() -> Iterator[tuple]:
+        for index, user_id in enumerate(user_ids):
+            remaining = base + (1 if index < extra else 0)
+            if not remaining:
+                continue
+            pairs = []
+            while remaining:
+                k = min(remaining, rng.randint(1, 5))
+                pairs.append(k)
+                remaining -= k
+            questions = rng.sample(question_ids, min(len(pairs), len(question_ids)))
+            for question_id, k in zip(questions, pairs, strict=False):
+                when = now - timedelta(days=rng.uniform(1, 365))
+                stability, difficulty, lapses, state = 0.5, rng.uniform(3, 8), 0, 1
+                for rep in range(1, k + 1):
+                    rating = rng.choice(_RATINGS)
+                    yield (user_id, question_id, None, rating, when,
+                           rng.randint(2000, 90000), 1, "", f"{token_bits(128):032x}")
+                    if rating == 1:
+                        lapses += state == 2
+                        stability = max(0.1, stability * 0.5)
+                        state = 3 if state == 2 else 1
+                    else:
+                        stability = stability * (1 + _INTERVAL[rating]) + rep
+                        state = 2
+                    last = when
+                    when = min(now, when + timedelta(days=stability))
+                due = last + timedelta(days=stability)
+                # FSRS: learning and relearning cards are at a step; review cards are not.
+                step = None if state == 2 else 0
+                states.append((user_id, question_id, state, step, round(stability, 3),
+                               round(difficulty, 3), due, last, 1, k, lapses, False, None))
+
+    n = insert_rows(
+        Review,
+        ["user_id", "question_id", "quiz_item_id", "rating", "reviewed_at", "duration_ms",
+         "answer_version", "typed_answer", "token"],
+        review_rows(),
+    )
+    timings.record("reviews", n, started)
+    log(f"reviews: {n:,}")
+    started = time.perf_counter()
+    m = insert_rows(
+        StudyState,
+        ["user_id", "question_id", "state", "step", "stability", "difficulty", "due",
+         "last_review", "last_answer_version", "reps", "lapses", "changed_since_review",
+         "mistake_cleared_at"],
+        states,
+    )
+    timings.record("study states (one per reviewed pair)", m, started)
+    log(f"study states: {m:,}")
+
+
+def _extras(spec, rng, now, question_ids, user_ids, timings, log) -> None:
+    started = time.perf_counter()
+    team_first = _next_id(Team)
+    team_ids = list(range(team_first, team_first + spec.teams))
+    insert_rows(
+        Team, ["id", "name", "description", "created_by_id", "created_at"],
+        ((pk, f"学习小组 {pk}", "", rng.choice(user_ids) if user_ids else None, now)
+         for pk in team_ids),
+    )
+    members: list[tuple] = []
+    team_owner: dict[int, int] = {}
+    for pk in team_ids:
+        if not user_ids:
+            break
+        people = rng.sample(user_ids, min(len(user_ids), rng.randint(5, 40)))
+        team_owner[pk] = people[0]
+        for i, user_id in enumerate(people):
+            role = "owner" if i == 0 else "curator" if i < 3 else "member"
+            members.append((user_id, pk, role, now))
+    insert_rows(Membership, ["user_id", "team_id", "role", "joined_at"], members)
+    timings.record("teams + memberships", len(team_ids) + len(members), started)
+
+    started = time.perf_counter()
+    set_first = _next_id(StudySet)
+    sets, items = [], []
+    for i in range(spec.sets):
+        pk = set_first + i
+        if team_ids and (i % 4 != 3 or not user_ids):
+            team_id = rng.choice(team_ids)
+            sets.append((pk, f"题单 {pk}", "", None, team_id, "team", None,
+                         team_owner.get(team_id), now, now))
+        elif user_ids:
+            owner = rng.choice(user_ids)
+            sets.append((pk, f"我的题单 {pk}", "", owner, None, "private", None, owner, now, now))
+        else:
+            continue
+        for position, question_id in enumerate(
+            rng.sample(question_ids, min(len(question_ids), rng.randint(10, 50)))
+        ):
+            items.append((pk, question_id, position, ""))
+    insert_rows(
+        StudySet,
+        ["id", "title", "description", "owner_id", "team_id", "visibility", "share_token",
+         "created_by_id", "created_at", "updated_at"],
+        sets,
+    )
+    insert_rows(SetItem, ["study_set_id", "question_id", "position", "note"], items)
+    timings.record("study sets + items", len(sets) + len(items), started)
+
+    started = time.perf_counter()
+    bookmarks, notes = [], []
+    for user_id in user_ids:
+        for question_id in rng.sample(question_ids,
+                                      min(len(question_ids), spec.bookmarks_per_user)):
+            bookmarks.append((user_id, question_id, now))
+        notes.append((user_id, rng.choice(question_ids), "我的笔记：先复习**基础概念**。", now))
+    insert_rows(Bookmark, ["user_id", "question_id", "created_at"], bookmarks)
+    insert_rows(Note, ["user_id", "question_id", "body", "updated_at"], notes)
+    timings.record("bookmarks + notes", len(bookmarks) + len(notes), started)
+    log(f"teams {len(team_ids)}, sets {len(sets)}, bookmarks {len(bookmarks):,}")
+
+
+def format_timings(timings: Timings) -> str:
+    lines = [f"{'step':<44} {'rows':>10} {'seconds':>9} {'rows/s':>10}"]
+    total = 0.0
+    for name, rows, seconds in timings.steps:
+        total += seconds
+        rate = f"{rows / seconds:,.0f}" if rows and seconds else ""
+        lines.append(f"{name:<44} {rows:>10,} {seconds:>9.2f} {rate:>10}")
+    lines.append(f"{'total':<44} {'':>10} {total:>9.2f}")
+    return "\n".join(lines)

@@ -1,0 +1,310 @@
+"""Reads for browsing and searching the bank.
+
+Learners see published questions only; staff (editors) may also open drafts and retired
+questions to preview them. Every function here runs a fixed number of queries, whatever the
+size of the bank.
+
+Search (see DESIGN.md, "Search"): `Question.search_text` holds jieba tokens and Latin words.
+- PostgreSQL, queries of three or more characters: full text over
+  `to_tsvector('simple', search_text)` (the GIN expression index of migration 0002), every
+  query token required; OR-ed with `search_text LIKE '%query%'` (the trigram GIN index), which
+  catches a Chinese query that jieba happens to cut differently from the text it occurs in.
+- PostgreSQL, queries of one or two characters, and SQLite: every word of the query must occur
+  in the prompt, the answer or the tags (`icontains`). A trigram index cannot serve a pattern
+  shorter than three characters, so on PostgreSQL this is a scan either way; matching the raw
+  prompt and answer (rather than the tokens) finds the characters even where jieba cut a word
+  around them, which is what someone typing `幻觉` or `大` expects.
+Ranking: a question whose prompt contains every word of the query comes first, then (on
+PostgreSQL) ts_rank, then bank order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from qa.models import Bank, Bookmark, Question, Section, StudyState
+from qa.search import tokens
+
+SEARCH_LIMIT = 50
+SECTION_PAGE_SIZE = 100
+MAX_QUERY_LENGTH = 100
+SNIPPET_BEFORE = 40
+SNIPPET_LENGTH = 160
+
+
+def can_preview(user: Any) -> bool:
+    """Staff (editors) may open draft and retired questions; learners may not."""
+    return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+def visible_questions(user: Any) -> QuerySet[Question]:
+    if can_preview(user):
+        return Question.objects.all()
+    return Question.objects.published()
+
+
+# --- browsing -------------------------------------------------------------------------------
+
+
+def banks_with_counts() -> QuerySet[Bank]:
+    """All banks with their number of sections and of published questions (one query)."""
+    published = (
+        Question.objects.published().filter(bank=OuterRef("pk")).order_by()
+        .values("bank").annotate(n=Count("pk")).values("n")
+    )
+    sections = (
+        Section.objects.filter(bank=OuterRef("pk")).order_by()
+        .values("bank").annotate(n=Count("pk")).values("n")
+    )
+    return Bank.objects.annotate(
+        question_count=Coalesce(Subquery(published, output_field=IntegerField()), 0),
+        section_count=Coalesce(Subquery(sections, output_field=IntegerField()), 0),
+    )
+
+
+def sections_with_progress(*, bank: Bank, user: Any) -> list[Section]:
+    """The bank's sections in order, each with `total` published questions and, for a
+    signed-in learner, how many of them they have `studied` and how many are `due` now.
+    One aggregated query."""
+    published = Q(questions__status=Question.Status.PUBLISHED)
+    sections = Section.objects.filter(bank=bank).order_by("position", "pk")
+    if user is None or not user.is_authenticated:
+        return list(sections.annotate(total=Count("questions", filter=published),
+                                      studied=Value(0), due=Value(0)))
+    sections = sections.alias(
+        mine=FilteredRelation(
+            "questions__study_states", condition=Q(questions__study_states__user=user)
+        )
+    )
+    return list(sections.annotate(
+        total=Count("questions", filter=published),
+        studied=Count("mine", filter=published),
+        due=Count("mine", filter=published & Q(mine__due__lte=timezone.now())),
+    ))
+
+
+def section_page(*, section: Section, user: Any, page: Any = 1) -> Page:
+    """One page of the section's questions in order, with tags and, for a signed-in learner,
+    their `my_due` (None: never studied). Three queries: count, page, tags."""
+    questions = (
+        visible_questions(user).filter(section=section)
+        .order_by("number", "pk").prefetch_related("tags")
+    )
+    if user is not None and user.is_authenticated:
+        questions = questions.annotate(my_due=Subquery(
+            StudyState.objects.filter(user=user, question=OuterRef("pk")).values("due")[:1]
+        ))
+    return Paginator(questions, SECTION_PAGE_SIZE).get_page(page)
+
+
+def neighbours(*, question: Question, user: Any) -> tuple[Question | None, Question | None]:
+    """The previous and next question in the same section (in the order learners see)."""
+    siblings = visible_questions(user).filter(section_id=question.section_id).only(
+        "key", "prompt", "number", "section_id"
+    )
+    before = Q(number__lt=question.number) | Q(number=question.number, pk__lt=question.pk)
+    after = Q(number__gt=question.number) | Q(number=question.number, pk__gt=question.pk)
+    previous = siblings.filter(before).order_by("-number", "-pk").first()
+    following = siblings.filter(after).order_by("number", "pk").first()
+    return previous, following
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+class _SearchTextVector(Func):
+    """`to_tsvector('simple'::regconfig, search_text)`: exactly the expression of the GIN
+    index in migration 0002, so PostgreSQL uses it (SearchVector would add a COALESCE)."""
+
+    template = "to_tsvector('simple'::regconfig, %(expressions)s)"
+    output_field = SearchVectorField()
+
+    def __init__(self) -> None:
+        super().__init__(F("search_text"))
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    question: Question
+    prompt_html: SafeString
+    snippet_html: SafeString
+    bookmarked: bool
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    results: list[SearchResult]
+    has_more: bool
+
+
+def normalise_query(query: str) -> str:
+    return " ".join((query or "").split())[:MAX_QUERY_LENGTH]
+
+
+def _words(query: str) -> list[str]:
+    return list(dict.fromkeys(query.lower().split()))
+
+
+def _contains_all(words: list[str]) -> Q:
+    condition = Q()
+    for word in words:
+        condition &= (Q(prompt__icontains=word) | Q(answer__icontains=word)
+                      | Q(search_text__contains=word))
+    return condition
+
+
+def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT) -> SearchResults:
+    """Published questions matching `query`, best first, with the match highlighted.
+
+    For a signed-in user each result says whether they bookmarked it (no extra query).
+    Two queries: the search and the tags of the results.
+    """
+    query = normalise_query(query)
+    words = _words(query)
+    terms = [t for t in tokens(query) if t.strip()]
+    if not words:
+        return SearchResults(query=query, results=[], has_more=False)
+
+    questions = Question.objects.published().select_related("section", "bank")
+    prompt_hit = Q()
+    for word in words:
+        prompt_hit &= Q(prompt__icontains=word)
+    order: list[Any] = [F("prompt_hit").desc()]
+    compact = "".join(words)
+    if connection.vendor == "postgresql" and len(compact) >= 3 and terms:
+        tsquery = SearchQuery(terms[0], config="simple", search_type="plain")
+        for term in terms[1:]:
+            tsquery &= SearchQuery(term, config="simple", search_type="plain")
+        matches = Q(vector=tsquery)
+        if len(words) == 1:
+            matches |= Q(search_text__contains=compact)
+        questions = questions.alias(vector=_SearchTextVector()).filter(matches).annotate(
+            rank=SearchRank(_SearchTextVector(), tsquery)
+        )
+        order.append(F("rank").desc())
+    else:
+        questions = questions.filter(_contains_all(words))
+    questions = questions.annotate(
+        prompt_hit=Case(When(prompt_hit, then=Value(True)), default=Value(False),
+                        output_field=BooleanField()),
+    )
+    if user is not None and user.is_authenticated:
+        questions = questions.annotate(
+            bookmarked=Exists(Bookmark.objects.filter(user=user, question=OuterRef("pk")))
+        )
+    rows = list(
+        questions.order_by(*order, "bank__title", "section__position", "number", "pk")
+        .prefetch_related("tags")[: limit + 1]
+    )
+    pattern = highlight_pattern(query)
+    results = [
+        SearchResult(
+            question=question,
+            prompt_html=highlight(question.prompt, pattern),
+            snippet_html=snippet(question.answer, pattern),
+            bookmarked=bool(getattr(question, "bookmarked", False)),
+        )
+        for question in rows[:limit]
+    ]
+    return SearchResults(query=query, results=results, has_more=len(rows) > limit)
+
+
+# --- highlighting ---------------------------------------------------------------------------
+
+
+def highlight_pattern(query: str) -> re.Pattern[str] | None:
+    """A case-insensitive pattern for the words of `query` and their search tokens (longest
+    first, so `注意力` wins over `注意`). Single-character tokens are left out unless the query
+    is a single character, or every character in the text would light up."""
+    query = normalise_query(query)
+    terms = set(_words(query))
+    terms.update(t for t in tokens(query) if len(t) > 1)
+    terms = {t for t in terms if t.strip()}
+    if not terms:
+        return None
+    alternatives = sorted(terms, key=lambda t: (-len(t), t))
+    return re.compile("|".join(re.escape(t) for t in alternatives), re.IGNORECASE)
+
+
+def highlight(text: str, pattern: re.Pattern[str] | None) -> SafeString:
+    """`text` with every match wrapped in <mark>; everything else HTML-escaped."""
+    if pattern is None:
+        return escape(text)
+    pieces: list[str] = []
+    last = 0
+    for match in pattern.finditer(text):
+        pieces.append(escape(text[last:match.start()]))
+        pieces.append(f"<mark>{escape(match.group())}</mark>")
+        last = match.end()
+    pieces.append(escape(text[last:]))
+    return mark_safe("".join(pieces))  # noqa: S308 - every piece of user text is escaped above
+
+
+_MARKDOWN_NOISE = [
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images → alt text
+    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links → their text
+    (re.compile(r"^\s{0,3}(?:[-*+]|\d+[.)]|#{1,6}|>)\s+", re.MULTILINE), ""),  # markers
+    (re.compile(r"(\*\*|__|`+|~~)"), ""),  # emphasis and code marks
+    (re.compile(r"\s+"), " "),
+]
+
+
+def plain_text(markdown_text: str) -> str:
+    """Markdown reduced to the words a reader sees, on one line (for snippets)."""
+    text = markdown_text or ""
+    for regex, replacement in _MARKDOWN_NOISE:
+        text = regex.sub(replacement, text)
+    return text.strip()
+
+
+_BOUNDARY = re.compile(r"[。！？；，：、.!?;,:\s]")
+
+
+def _snippet_start(text: str, hit: int) -> int:
+    """Where an excerpt leading up to `hit` should start: after a punctuation mark or space
+    within SNIPPET_BEFORE characters, so it does not open in the middle of a word."""
+    start = max(0, hit - SNIPPET_BEFORE)
+    if start == 0:
+        return 0
+    boundary = _BOUNDARY.search(text, start, hit)
+    return boundary.end() if boundary else start
+
+
+def snippet(markdown_text: str, pattern: re.Pattern[str] | None) -> SafeString:
+    """A short, highlighted excerpt of the answer around its first match (or its start)."""
+    text = plain_text(markdown_text)
+    match = pattern.search(text) if pattern else None
+    start = _snippet_start(text, match.start()) if match else 0
+    end = min(len(text), start + SNIPPET_LENGTH)
+    excerpt = text[start:end]
+    html = highlight(excerpt, pattern)
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(text) else ""
+    return mark_safe(f"{prefix}{html}{suffix}")  # noqa: S308 - html is escaped by highlight()

@@ -1,0 +1,293 @@
+"""Editorial reads: revisions and their diffs, correction logs, error reports.
+
+Every function here runs a fixed number of queries whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.urls import reverse
+from django.utils.safestring import SafeString
+
+from qa.diff import diff_text
+from qa.models import ErrorReport, Question, RevisionInfo, Section, StudyState
+
+HistoricalQuestion = Question.history.model
+HistoricalQuestionTag = HistoricalQuestion.tags.model
+Kind = RevisionInfo.Kind
+
+
+# --- Revisions ------------------------------------------------------------------------------
+
+
+def revisions(*, question: Question) -> QuerySet:
+    """All revisions of `question`, newest first, with who made them."""
+    return (
+        Question.history.filter(id=question.pk)
+        .select_related("history_user")
+        .order_by("-history_id")
+    )
+
+
+def revision(*, question: Question, history_id: int):
+    """One revision of `question` (DoesNotExist if it belongs to another question)."""
+    return revisions(question=question).get(history_id=history_id)
+
+
+def revision_tags(records: list) -> dict[int, list[str]]:
+    """Tag names of each revision, in one query: {history_id: [names]}."""
+    tags: dict[int, list[str]] = {r.history_id: [] for r in records if r is not None}
+    rows = (
+        HistoricalQuestionTag.objects.filter(history_id__in=list(tags))
+        .select_related("tag")
+        .order_by("tag__name")
+    )
+    for row in rows:
+        if row.tag is not None:
+            tags[row.history_id].append(row.tag.name)
+    return tags
+
+
+def previous_revision(record):
+    return (
+        Question.history.filter(id=record.id, history_id__lt=record.history_id)
+        .select_related("history_user")
+        .order_by("-history_id")
+        .first()
+    )
+
+
+def latest_revision_of_version(*, question: Question, answer_version: int):
+    """The last revision that had `answer_version`: the text a learner of that version saw."""
+    return (
+        Question.history.filter(id=question.pk, answer_version=answer_version)
+        .order_by("-history_id")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    name: str
+    label: str
+    html: SafeString
+    changed: bool
+
+
+def _label(name: str) -> str:
+    return str(Question._meta.get_field(name).verbose_name)
+
+
+def revision_diff(old, new, *, fields: tuple[str, ...] = ("prompt", "answer")) -> list[FieldDiff]:
+    """Text diffs of `fields` between two revisions (or question-like objects).
+
+    `old` may be None (the creation): everything shows as inserted.
+    """
+    diffs = []
+    for name in fields:
+        before = getattr(old, name, "") if old is not None else ""
+        after = getattr(new, name, "")
+        text = diff_text(before, after)
+        diffs.append(FieldDiff(name, _label(name), text.html, text.changed))
+    return diffs
+
+
+def compare_revisions(*, question: Question, old, new) -> dict[str, Any]:
+    """Everything the admin comparison page shows between two revisions."""
+    tags = revision_tags([old, new])
+    sections = {
+        s.pk: s
+        for s in Section.objects.filter(pk__in={r.section_id for r in (old, new) if r})
+    }
+
+    def meta(record) -> dict[str, Any]:
+        if record is None:
+            return {}
+        return {
+            _label("status"): record.get_status_display(),
+            _label("section"): str(sections.get(record.section_id, record.section_id)),
+            _label("number"): record.number,
+            _label("answer_version"): record.answer_version,
+            _label("tags"): ", ".join(tags.get(record.history_id, [])),
+        }
+
+    before, after = meta(old), meta(new)
+    return {
+        "old": old,
+        "new": new,
+        "text_diffs": revision_diff(old, new),
+        "meta_changes": [
+            (label, before.get(label, ""), value, before.get(label, "") != value)
+            for label, value in after.items()
+        ],
+    }
+
+
+# --- What learners see ----------------------------------------------------------------------
+
+
+@dataclass
+class Correction:
+    record: Any
+    reason: str
+    credited: list[str] = field(default_factory=list)
+    uncredited: int = 0
+
+
+def correction_log(*, question: Question) -> list[Correction]:
+    """The public log: every revision that changed the answer version, newest first, with the
+    reporters of the accepted reports it answered (named only if they allow it). Two queries."""
+    rows = list(
+        Question.history.filter(id=question.pk)
+        .order_by("history_id")
+        .only("history_id", "history_date", "history_change_reason", "change_kind",
+              "answer_version", "history_type", "id")
+    )
+    corrections = {
+        row.history_id: Correction(record=row, reason=row.history_change_reason or "")
+        for prev, row in pairwise(rows)
+        if row.answer_version != prev.answer_version
+    }
+    if not corrections:
+        return []
+    reports = (
+        ErrorReport.objects.filter(
+            question=question,
+            status=ErrorReport.Status.ACCEPTED,
+            correcting_revision_id__in=list(corrections),
+        )
+        .select_related("reporter")
+        .order_by("created_at")
+    )
+    seen: set[tuple[int, int]] = set()
+    for report in reports:
+        if (report.correcting_revision_id, report.reporter_id) in seen:
+            continue
+        seen.add((report.correcting_revision_id, report.reporter_id))
+        entry = corrections[report.correcting_revision_id]
+        if report.reporter.credit_in_corrections:
+            entry.credited.append(report.reporter.public_name)
+        else:
+            entry.uncredited += 1
+    return sorted(corrections.values(), key=lambda c: c.record.history_id, reverse=True)
+
+
+def _changed_since_review(*, user, question: Question) -> dict[str, Any]:
+    """The "answer changed since you last studied it" notice, if it applies to `user`."""
+    if not user.is_authenticated:
+        return {"changed": False}
+    state = (
+        StudyState.objects.filter(user=user, question=question)
+        .only("pk", "changed_since_review", "last_answer_version")
+        .first()
+    )
+    if state is None or not state.changed_since_review:
+        return {"changed": False}
+    seen = latest_revision_of_version(question=question, answer_version=state.last_answer_version)
+    diffs = [d for d in revision_diff(seen, question) if d.changed] if seen is not None else []
+    return {"changed": True, "seen_version": state.last_answer_version, "diffs": diffs}
+
+
+def card_editorial_context(*, user, question: Question) -> dict[str, Any]:
+    """Context of qa/_card_editorial.html (pass it as `editorial`). At most two queries."""
+    return {
+        "question": question,
+        "report_url": reverse("qa:report-create", kwargs={"key": question.key}),
+        **_changed_since_review(user=user, question=question),
+    }
+
+
+def question_editorial_context(*, user, question: Question) -> dict[str, Any]:
+    """Context of qa/_question_editorial.html (pass it as `editorial`). At most four queries."""
+    return {
+        **card_editorial_context(user=user, question=question),
+        "corrections": correction_log(question=question),
+    }
+
+
+def public_revision(*, question: Question, history_id: int):
+    """A revision learners may look at: one of a published question, made while published.
+    Returns (revision, the revision before it or None); DoesNotExist otherwise."""
+    record = Question.history.filter(
+        id=question.pk, status=Question.Status.PUBLISHED
+    ).get(history_id=history_id)
+    return record, previous_revision(record)
+
+
+def reports_for_user(*, user) -> QuerySet:
+    """The user's own error reports, newest first, with their question."""
+    return (
+        ErrorReport.objects.filter(reporter=user)
+        .select_related("question")
+        .defer("question__answer", "question__search_text")
+        .order_by("-created_at", "-pk")
+    )
+
+
+# --- The editors' report queue --------------------------------------------------------------
+
+
+def report_queue(queryset: QuerySet | None = None) -> QuerySet:
+    """Annotations for the editors' queue (ErrorReportAdmin orders by them): open reports
+    first; within them grouped by question, the question whose oldest open report is oldest
+    first; then resolved ones. Also the number of open reports on each report's question."""
+    queryset = ErrorReport.objects.all() if queryset is None else queryset
+    open_on_question = (
+        ErrorReport.objects.filter(question=OuterRef("question"), status=ErrorReport.Status.OPEN)
+        .order_by()
+        .values("question")
+    )
+    is_open = Q(status=ErrorReport.Status.OPEN)
+    return queryset.annotate(
+        is_resolved=Case(When(is_open, then=Value(0)), default=Value(1),
+                         output_field=IntegerField()),
+        queue_question_first=Case(
+            When(is_open, then=Subquery(
+                open_on_question.annotate(first=Min("created_at")).values("first")[:1]
+            )),
+            default=None,
+            output_field=DateTimeField(),
+        ),
+        open_on_question=Subquery(
+            open_on_question.annotate(n=Count("pk")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+    )
+
+
+def correction_candidates(*, report: ErrorReport) -> list:
+    """Revisions that may have corrected what `report` is about: made after it was filed, or
+    with a newer answer version than the reporter saw. Newest first."""
+    return list(
+        Question.history.filter(id=report.question_id)
+        .filter(
+            Q(history_date__gte=report.created_at) | Q(answer_version__gt=report.answer_version)
+        )
+        .exclude(history_type="+")
+        .select_related("history_user")
+        .order_by("-history_id")
+    )
+
+
+def default_correction(candidates: list):
+    """The latest substantive correction among `candidates`, else the latest revision."""
+    for record in candidates:
+        if record.change_kind in (Kind.SUBSTANTIVE, Kind.REVERT):
+            return record
+    return candidates[0] if candidates else None

@@ -1,0 +1,456 @@
+"""Reads for studying, always scoped to one learner, each a fixed number of queries.
+
+Days (streak, heatmap, "due today", the daily new limit) are local dates in settings.TIME_ZONE.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from qa import scheduling
+from qa.models import Bookmark, Note, Question, Quiz, QuizItem, Review, Section, StudyState
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+PUBLISHED = Question.Status.PUBLISHED
+MISTAKE_WINDOW = timedelta(days=14)
+LEECH_LAPSES = 4
+HEATMAP_WEEKS = 53
+
+
+# --- Days -----------------------------------------------------------------------------------
+
+
+def local_date(moment: datetime) -> date:
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
+def local_day_bounds(now: datetime) -> tuple[datetime, datetime]:
+    """Start of the local day containing `now` and the start of the next one."""
+    tz = timezone.get_default_timezone()
+    today = local_date(now)
+    start = datetime.combine(today, time.min, tzinfo=tz)
+    end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=tz)
+    return start, end
+
+
+# --- Quizzes --------------------------------------------------------------------------------
+
+
+def quiz_for_user(*, user: User, pk: int) -> Quiz | None:
+    return Quiz.objects.select_related("section", "study_set").filter(pk=pk, user=user).first()
+
+
+def quiz_remaining_items(*, quiz: Quiz) -> QuerySet[QuizItem]:
+    """Items still to grade, in order. Retired questions leave the quiz."""
+    return quiz.items.filter(
+        position__gte=quiz.position, question__status=PUBLISHED, review__isnull=True
+    ).order_by("position")
+
+
+def mock_deadline(*, quiz: Quiz) -> datetime | None:
+    if not quiz.time_limit_seconds:
+        return None
+    return quiz.started_at + timedelta(seconds=quiz.time_limit_seconds)
+
+
+def mock_answering_over(*, quiz: Quiz, now: datetime, total: int | None = None) -> bool:
+    """A mock interview's answering part ends after the last question or at the time limit."""
+    deadline = mock_deadline(quiz=quiz)
+    if deadline is not None and now >= deadline:
+        return True
+    if total is None:
+        total = quiz.items.count()
+    return quiz.position >= total
+
+
+def quiz_progress(*, quiz: Quiz) -> dict:
+    agg = quiz.items.aggregate(
+        total=Count("pk", filter=Q(question__status=PUBLISHED) | Q(review__isnull=False)),
+        done=Count("review"),
+        all_items=Count("pk"),
+    )
+    total = agg["total"] or 0
+    done = agg["done"] or 0
+    return {
+        "total": total,
+        "done": done,
+        "all_items": agg["all_items"] or 0,
+        "percent": round(100 * done / total) if total else 100,
+    }
+
+
+def grade_choices(labels: dict[int, str] | None) -> list[dict]:
+    names = dict(Review.Rating.choices)
+    return [
+        {"value": value, "name": names[value], "interval": (labels or {}).get(value, "")}
+        for value in scheduling.RATINGS
+    ]
+
+
+def quiz_card(*, quiz: Quiz, user: User, now: datetime) -> dict:
+    """What the quiz page shows now: the current card, or nothing left (then the summary)."""
+    progress = quiz_progress(quiz=quiz)
+    context: dict = {"quiz": quiz, "progress": progress, "item": None}
+    if quiz.mode == Quiz.Mode.MOCK:
+        context["deadline"] = mock_deadline(quiz=quiz)
+        context["answering_over"] = mock_answering_over(
+            quiz=quiz, now=now, total=progress["all_items"]
+        )
+        if context["answering_over"]:
+            return context
+        item = (
+            quiz.items.filter(position__gte=quiz.position)
+            .select_related("question__section__bank")
+            .order_by("position")
+            .first()
+        )
+        context["answered"] = quiz.position
+    else:
+        item = quiz_remaining_items(quiz=quiz).select_related("question__section__bank").first()
+    if item is None:
+        return context
+    context["item"] = item
+    context["question"] = item.question
+    context.update(question_study_context(user=user, question=item.question))
+    if quiz.mode != Quiz.Mode.MOCK:
+        labels = scheduling.preview_labels(context["study_state"], now, user.desired_retention)
+        context["grades"] = grade_choices(labels)
+    return context
+
+
+@dataclass
+class SummaryRow:
+    item: QuizItem
+    review: Review | None
+    state: StudyState | None
+    grades: list[dict] = field(default_factory=list)
+    token: str = ""
+
+
+def quiz_summary(*, quiz: Quiz, user: User, now: datetime) -> dict:
+    """Counts per grade, time spent, and when each question comes back."""
+    items = list(
+        quiz.items.select_related("question__section", "review")
+        .filter(Q(question__status=PUBLISHED) | Q(review__isnull=False))
+        .order_by("position")
+    )
+    states = {
+        s.question_id: s
+        for s in StudyState.objects.filter(
+            user=user, question_id__in=[i.question_id for i in items]
+        )
+    }
+    rows = []
+    counts: Counter[int] = Counter()
+    spent_ms = 0
+    for item in items:
+        review = getattr(item, "review", None)
+        state = states.get(item.question_id)
+        row = SummaryRow(item=item, review=review, state=state)
+        if review is not None:
+            counts[review.rating] += 1
+            spent_ms += review.duration_ms or 0
+        elif quiz.mode == Quiz.Mode.MOCK and quiz.finished_at is None:
+            row.grades = grade_choices(
+                scheduling.preview_labels(state, now, user.desired_retention)
+            )
+        rows.append(row)
+    graded = sum(counts.values())
+    names = dict(Review.Rating.choices)
+    upcoming = sorted(
+        (r.state.due for r in rows if r.review is not None and r.state is not None),
+    )
+    due_now = StudyState.objects.filter(
+        user=user, due__lte=now, question__status=PUBLISHED
+    ).count()
+    end = quiz.finished_at or now
+    return {
+        "rows": rows,
+        "graded": graded,
+        "ungraded": len(rows) - graded,
+        "counts": [
+            {"value": v, "name": names[v], "count": counts[v],
+             "percent": round(100 * counts[v] / graded) if graded else 0}
+            for v in scheduling.RATINGS
+        ],
+        "time_spent": timedelta(milliseconds=spent_ms) if spent_ms else end - quiz.started_at,
+        "wall_time": end - quiz.started_at,
+        "next_due": upcoming[0] if upcoming else None,
+        "due_within_day": sum(1 for d in upcoming if d <= now + timedelta(days=1)),
+        "due_now": due_now,
+    }
+
+
+# --- Bookmarks, notes -----------------------------------------------------------------------
+
+
+def question_study_context(*, user: User, question: Question) -> dict:
+    """Bookmark, note and FSRS state of one question for one learner (three small queries)."""
+    if not getattr(user, "is_authenticated", False):
+        return {"bookmarked": False, "note": None, "study_state": None}
+    return {
+        "bookmarked": Bookmark.objects.filter(user=user, question=question).exists(),
+        "note": Note.objects.filter(user=user, question=question).first(),
+        "study_state": StudyState.objects.filter(user=user, question=question).first(),
+    }
+
+
+def bookmarked_ids(*, user: User, question_ids) -> set[int]:
+    """Which of these questions the learner bookmarked, in one query (for result lists)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return set(
+        Bookmark.objects.filter(user=user, question_id__in=list(question_ids)).values_list(
+            "question_id", flat=True
+        )
+    )
+
+
+def bookmarks(*, user: User, section: Section | None = None) -> QuerySet[Bookmark]:
+    marks = Bookmark.objects.filter(user=user, question__status=PUBLISHED).select_related(
+        "question__section__bank"
+    )
+    if section is not None:
+        marks = marks.filter(question__section=section)
+    return marks.annotate(
+        has_note=Exists(Note.objects.filter(user=user, question=OuterRef("question_id")))
+    ).order_by("question__section__bank__title", "question__section__position",
+               "question__number", "pk")
+
+
+def sections_with_bookmarks(*, user: User) -> QuerySet[Section]:
+    return (
+        Section.objects.filter(
+            questions__bookmarks__user=user, questions__status=PUBLISHED
+        )
+        .select_related("bank")
+        .annotate(bookmark_count=Count("questions__bookmarks"))
+        .order_by("bank__title", "position", "pk")
+    )
+
+
+# --- Mistakes -------------------------------------------------------------------------------
+
+
+def mistakes(
+    *, user: User, now: datetime, section: Section | None = None
+) -> QuerySet[StudyState]:
+    """Questions graded Again in the last 14 days, or lapsed 4+ times (leeches).
+
+    Clearing one sets StudyState.mistake_cleared_at: Again grades up to then no longer count,
+    so it comes back only when graded Again again.
+    """
+    again = Review.objects.filter(
+        user=user, question=OuterRef("question_id"), rating=Review.Rating.AGAIN
+    )
+    last_again = again.order_by("-reviewed_at").values("reviewed_at")[:1]
+    again_count = (
+        again.order_by().values("question").annotate(n=Count("pk")).values("n")[:1]
+    )
+    states = (
+        StudyState.objects.filter(user=user, question__status=PUBLISHED)
+        .annotate(last_again=Subquery(last_again), again_count=Subquery(again_count))
+        .filter(last_again__isnull=False)
+        .filter(Q(mistake_cleared_at__isnull=True) | Q(last_again__gt=F("mistake_cleared_at")))
+        .filter(Q(last_again__gte=now - MISTAKE_WINDOW) | Q(lapses__gte=LEECH_LAPSES))
+        .select_related("question__section__bank")
+        .order_by("-last_again", "pk")
+    )
+    if section is not None:
+        states = states.filter(question__section=section)
+    return states
+
+
+# --- Dashboard ------------------------------------------------------------------------------
+
+
+def new_quota(*, user: User, now: datetime) -> dict:
+    """The daily new-question budget: limit, introduced today, waiting in today's quizzes."""
+    day_start, _end = local_day_bounds(now)
+    introduced = (
+        Review.objects.filter(user=user)
+        .order_by()
+        .values("question")
+        .annotate(first=Min("reviewed_at"))
+        .filter(first__gte=day_start)
+        .count()
+    )
+    pending = QuizItem.objects.filter(
+        quiz__user=user,
+        quiz__mode=Quiz.Mode.NEW,
+        quiz__finished_at__isnull=True,
+        quiz__started_at__gte=day_start,
+        review__isnull=True,
+        question__status=PUBLISHED,
+    ).count()
+    limit = user.daily_new_limit
+    return {
+        "limit": limit,
+        "introduced": introduced,
+        "pending": pending,
+        "remaining": max(0, limit - introduced - pending),
+    }
+
+
+def review_days(*, user: User, since: date) -> dict[date, int]:
+    """Reviews per local day from `since` on, in one aggregated query."""
+    tz = timezone.get_default_timezone()
+    start = datetime.combine(since, time.min, tzinfo=tz)
+    rows = (
+        Review.objects.filter(user=user, reviewed_at__gte=start)
+        .order_by()
+        .annotate(day=TruncDate("reviewed_at", tzinfo=tz))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    return dict(rows)
+
+
+def streak(counts: dict[date, int], today: date) -> int:
+    """Consecutive days with a review, ending today (or yesterday, if today has none yet)."""
+    day = today if counts.get(today) else today - timedelta(days=1)
+    days = 0
+    while counts.get(day):
+        days += 1
+        day -= timedelta(days=1)
+    return days
+
+
+def heatmap(counts: dict[date, int], today: date) -> dict:
+    """Geometry of a year heatmap: 53 weeks (columns, Monday first) × 7 days (rows)."""
+    cell, gap, left, top = 11, 3, 30, 16
+    step = cell + gap
+    first_monday = today - timedelta(days=today.weekday()) - timedelta(weeks=HEATMAP_WEEKS - 1)
+    peak = max((n for d, n in counts.items() if d >= first_monday), default=0)
+    cells, months = [], []
+    for week in range(HEATMAP_WEEKS):
+        monday = first_monday + timedelta(weeks=week)
+        new_month = monday.month != (monday - timedelta(weeks=1)).month or (
+            week == 0 and (monday + timedelta(weeks=3)).month == monday.month
+        )
+        # No label in the last two columns: it would run off the right edge.
+        if new_month and week < HEATMAP_WEEKS - 2:
+            months.append({"x": left + week * step, "date": monday})
+        for weekday in range(7):
+            day = monday + timedelta(days=weekday)
+            if day > today:
+                break
+            n = counts.get(day, 0)
+            cells.append({
+                "x": left + week * step,
+                "y": top + weekday * step,
+                "date": day,
+                "count": n,
+                "level": 0 if not n else min(4, max(1, math.ceil(4 * n / peak))),
+            })
+    return {
+        "cells": cells,
+        "months": months,
+        "weekdays": [
+            {"y": top + i * step + cell - 1, "date": first_monday + timedelta(days=i)}
+            for i in (0, 2, 4)
+        ],
+        "width": left + HEATMAP_WEEKS * step,
+        "height": top + 7 * step,
+        "cell": cell,
+        "total": sum(c["count"] for c in cells),
+        "legend": [{"level": level, "x": level * step} for level in range(5)],
+    }
+
+
+@dataclass
+class SectionProgress:
+    section: Section
+    total: int
+    studied: int = 0
+    mastered: int = 0
+    due: int = 0
+
+    @property
+    def new(self) -> int:
+        return max(0, self.total - self.studied)
+
+    @property
+    def mastery_percent(self) -> int:
+        return round(100 * self.mastered / self.total) if self.total else 0
+
+
+def dashboard(*, user: User, now: datetime | None = None) -> dict:
+    """Everything the learner's home page shows, in a fixed number of queries."""
+    now = now or timezone.now()
+    today = local_date(now)
+    _day_start, day_end = local_day_bounds(now)
+    retention = user.desired_retention
+
+    sections = list(
+        Section.objects.select_related("bank")
+        .annotate(total=Count("questions", filter=Q(questions__status=PUBLISHED)))
+        .filter(total__gt=0)
+        .order_by("bank__title", "position", "pk")
+    )
+    progress = {s.pk: SectionProgress(section=s, total=s.total) for s in sections}
+    states = StudyState.objects.filter(user=user, question__status=PUBLISHED).annotate(
+        section_id=F("question__section_id")
+    ).only("state", "step", "stability", "difficulty", "due", "last_review", "question_id")
+    due_now = due_today = 0
+    for state in states:
+        row = progress.get(state.section_id)
+        if state.due <= now:
+            due_now += 1
+        if state.due < day_end:
+            due_today += 1
+        if row is not None and state.due <= now:
+            row.due += 1
+        if row is None:
+            continue
+        row.studied += 1
+        if (
+            state.state == scheduling.REVIEW
+            and scheduling.retrievability(state, now, retention) >= retention
+        ):
+            row.mastered += 1
+
+    by_bank: dict[int, dict] = defaultdict(dict)
+    for row in progress.values():
+        bank = row.section.bank
+        entry = by_bank[bank.pk]
+        entry.setdefault("bank", bank)
+        entry.setdefault("sections", []).append(row)
+
+    quota = new_quota(user=user, now=now)
+    counts = review_days(
+        user=user, since=today - timedelta(days=today.weekday(), weeks=HEATMAP_WEEKS - 1)
+    )
+    unfinished = list(
+        Quiz.objects.filter(user=user, finished_at__isnull=True)
+        .select_related("section", "study_set")
+        .annotate(total=Count("items"), done=Count("items__review"))
+        .order_by("-started_at")[:3]
+    )
+    total_new = sum(r.new for r in progress.values())
+    return {
+        "due_now": due_now,
+        "due_today": due_today,
+        "new_total": total_new,
+        "new_today": min(quota["remaining"], total_new),
+        "quota": quota,
+        "streak": streak(counts, today),
+        "reviewed_today": counts.get(today, 0),
+        "bank_progress": list(by_bank.values()),
+        "heatmap": heatmap(counts, today),
+        "unfinished": unfinished,
+        "mistake_count": mistakes(user=user, now=now).count(),
+        "bookmark_count": Bookmark.objects.filter(user=user, question__status=PUBLISHED).count(),
+        "mock_sections": sections,
+    }

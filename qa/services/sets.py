@@ -1,0 +1,285 @@
+"""Writes for study sets. Callers have already checked (through qa.selectors.sets) that the
+user may edit the set; functions that put a set into a team check the user curates it."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership, Team, User
+from qa.models import Question, SetItem, StudySet
+
+Visibility = StudySet.Visibility
+
+MAX_SET_ITEMS = 1000
+TITLE_MAX = 120
+NOTE_MAX = 2000
+
+
+class SetError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def new_share_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _require_curator(*, user: User, team: Team) -> None:
+    if not Membership.objects.filter(
+        user=user, team=team, role__in=[Membership.Role.OWNER, Membership.Role.CURATOR]
+    ).exists():
+        raise PermissionDenied(_("Only owners and curators of the team can do that."))
+
+
+def _check_visibility(*, visibility: str, team: Team | None) -> None:
+    if visibility not in Visibility.values:
+        raise SetError(_("Unknown visibility."))
+    if team is None and visibility == Visibility.TEAM:
+        raise SetError(_("Only a team's set can be visible to a team."))
+
+
+def _lock(study_set: StudySet) -> StudySet:
+    return StudySet.objects.select_for_update().get(pk=study_set.pk)
+
+
+@transaction.atomic
+def create_set(
+    *,
+    user: User,
+    title: str,
+    description: str = "",
+    team: Team | None = None,
+    visibility: str | None = None,
+) -> StudySet:
+    title = title.strip()
+    if not title:
+        raise SetError(_("A set needs a title."))
+    if team is not None:
+        _require_curator(user=user, team=team)
+    if visibility is None:
+        visibility = Visibility.TEAM if team is not None else Visibility.PRIVATE
+    _check_visibility(visibility=visibility, team=team)
+    return StudySet.objects.create(
+        title=title[:TITLE_MAX],
+        description=description.strip(),
+        owner=None if team is not None else user,
+        team=team,
+        visibility=visibility,
+        share_token=new_share_token() if visibility == Visibility.LINK else None,
+        created_by=user,
+    )
+
+
+@transaction.atomic
+def update_set(
+    *, study_set: StudySet, title: str, description: str, visibility: str
+) -> StudySet:
+    study_set = _lock(study_set)
+    title = title.strip()
+    if not title:
+        raise SetError(_("A set needs a title."))
+    _check_visibility(visibility=visibility, team=study_set.team)
+    study_set.title = title[:TITLE_MAX]
+    study_set.description = description.strip()
+    _apply_visibility(study_set, visibility)
+    study_set.save()
+    return study_set
+
+
+def _apply_visibility(study_set: StudySet, visibility: str) -> None:
+    study_set.visibility = visibility
+    if visibility == Visibility.LINK:
+        study_set.share_token = study_set.share_token or new_share_token()
+    else:
+        # Leaving "link" kills the old URL for good: sharing again makes a new one.
+        study_set.share_token = None
+
+
+@transaction.atomic
+def share_by_link(*, study_set: StudySet, regenerate: bool = False) -> StudySet:
+    study_set = _lock(study_set)
+    if regenerate:
+        study_set.share_token = None
+    _apply_visibility(study_set, Visibility.LINK)
+    study_set.save(update_fields=["visibility", "share_token", "updated_at"])
+    return study_set
+
+
+@transaction.atomic
+def revoke_link(*, study_set: StudySet) -> StudySet:
+    study_set = _lock(study_set)
+    if study_set.visibility == Visibility.LINK:
+        fallback = Visibility.TEAM if study_set.team_id else Visibility.PRIVATE
+        _apply_visibility(study_set, fallback)
+        study_set.save(update_fields=["visibility", "share_token", "updated_at"])
+    return study_set
+
+
+@transaction.atomic
+def delete_set(*, study_set: StudySet) -> None:
+    StudySet.objects.filter(pk=study_set.pk).delete()
+
+
+@transaction.atomic
+def add_questions(
+    *, study_set: StudySet, questions: Iterable[Question], notes: dict[int, str] | None = None
+) -> int:
+    """Append the published `questions` not yet in the set, in the given order.
+
+    Returns how many were added; adding a question twice adds it once."""
+    study_set = _lock(study_set)
+    notes = notes or {}
+    existing = set(
+        SetItem.objects.filter(study_set=study_set).values_list("question_id", flat=True)
+    )
+    fresh: list[Question] = []
+    seen: set[int] = set()
+    for question in questions:
+        if question.status != Question.Status.PUBLISHED:
+            continue
+        if question.pk in existing or question.pk in seen:
+            continue
+        seen.add(question.pk)
+        fresh.append(question)
+    if not fresh:
+        return 0
+    if len(existing) + len(fresh) > MAX_SET_ITEMS:
+        raise SetError(
+            _("A set can hold at most %(max)d questions.") % {"max": MAX_SET_ITEMS}
+        )
+    start = (
+        SetItem.objects.filter(study_set=study_set).aggregate(m=Max("position"))["m"] or 0
+    ) + 1
+    SetItem.objects.bulk_create(
+        SetItem(
+            study_set=study_set,
+            question=question,
+            position=start + i,
+            note=notes.get(question.pk, "")[:NOTE_MAX],
+        )
+        for i, question in enumerate(fresh)
+    )
+    study_set.save(update_fields=["updated_at"])
+    return len(fresh)
+
+
+def add_question_ids(*, study_set: StudySet, question_ids: Sequence[int]) -> int:
+    """Like add_questions, for ids from a form; unknown or unpublished ids are ignored."""
+    by_id = Question.objects.published().in_bulk(list(question_ids))
+    return add_questions(
+        study_set=study_set, questions=[by_id[i] for i in question_ids if i in by_id]
+    )
+
+
+@transaction.atomic
+def remove_question(*, study_set: StudySet, question: Question) -> bool:
+    _lock(study_set)
+    deleted, _rows = SetItem.objects.filter(study_set=study_set, question=question).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def remove_item(*, item: SetItem) -> bool:
+    _lock(item.study_set)
+    deleted, _rows = SetItem.objects.filter(pk=item.pk).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def move_item(*, item: SetItem, direction: str) -> bool:
+    """Swap the item with its neighbour above ("up") or below ("down").
+
+    Order is (position, pk), so the swap is stable even if positions ever had gaps or ties;
+    moving the first item up or the last one down changes nothing. Returns whether it moved.
+    """
+    if direction not in ("up", "down"):
+        raise SetError(_("Unknown direction."))
+    _lock(item.study_set)
+    ordered = list(
+        SetItem.objects.filter(study_set_id=item.study_set_id)
+        .order_by("position", "pk")
+        .values_list("pk", "position")
+    )
+    ids = [pk for pk, _pos in ordered]
+    try:
+        index = ids.index(item.pk)
+    except ValueError:
+        return False
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(ids):
+        return False
+    ids[index], ids[other] = ids[other], ids[index]
+    # Renumber the whole set 1..n: cheap at set sizes and it repairs any gaps or ties.
+    items = [SetItem(pk=pk, position=i) for i, pk in enumerate(ids, start=1)]
+    SetItem.objects.bulk_update(items, ["position"])
+    return True
+
+
+@transaction.atomic
+def set_item_note(*, item: SetItem, note: str) -> SetItem:
+    note = note.strip()
+    if len(note) > NOTE_MAX:
+        raise SetError(_("A note can be at most %(max)d characters.") % {"max": NOTE_MAX})
+    item.note = note
+    item.save(update_fields=["note"])
+    return item
+
+
+@dataclass(frozen=True)
+class ImportedItem:
+    question: Question
+    note: str = ""
+
+
+@transaction.atomic
+def create_set_with_items(
+    *,
+    user: User,
+    title: str,
+    description: str = "",
+    team: Team | None = None,
+    items: Sequence[ImportedItem],
+) -> StudySet:
+    """A new set holding `items` in order: all of it or, on any error, nothing."""
+    if len(items) > MAX_SET_ITEMS:
+        raise SetError(_("A set can hold at most %(max)d questions.") % {"max": MAX_SET_ITEMS})
+    study_set = create_set(user=user, title=title, description=description, team=team)
+    add_questions(
+        study_set=study_set,
+        questions=[item.question for item in items],
+        notes={item.question.pk: item.note for item in items},
+    )
+    return study_set
+
+
+@transaction.atomic
+def copy_set(
+    *, source: StudySet, user: User, team: Team | None = None, title: str | None = None
+) -> StudySet:
+    """A deep, independent copy of `source` (title, description, items with notes and order)
+    owned by `user` or by `team` (which `user` must curate). The copy is never link-shared."""
+    if team is not None:
+        _require_curator(user=user, team=team)
+    copy = StudySet.objects.create(
+        title=(title or _("%(title)s (copy)") % {"title": source.title})[:TITLE_MAX],
+        description=source.description,
+        owner=None if team is not None else user,
+        team=team,
+        visibility=Visibility.TEAM if team is not None else Visibility.PRIVATE,
+        share_token=None,
+        created_by=user,
+    )
+    items = SetItem.objects.filter(study_set=source).order_by("position", "pk")
+    SetItem.objects.bulk_create(
+        SetItem(study_set=copy, question_id=item.question_id, position=i, note=item.note)
+        for i, item in enumerate(items, start=1)
+    )
+    return copy

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django import template
+from django.utils.timesince import timeuntil
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def duration_short(value: timedelta | None) -> str:
+    """`{{ delta|duration_short }}`: "45s", "4m 20s", "1h 05m"."""
+    if not value:
+        return _("%(s)ds") % {"s": 0}
+    seconds = max(int(value.total_seconds()), 0)
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return _("%(h)dh %(m)02dm") % {"h": hours, "m": minutes}
+    if minutes:
+        return _("%(m)dm %(s)02ds") % {"m": minutes, "s": seconds}
+    return _("%(s)ds") % {"s": seconds}
+
+
+@register.filter
+def clock(seconds: int | None) -> str:
+    """`{{ 125|clock }}` → "2:05" (a countdown)."""
+    seconds = max(int(seconds or 0), 0)
+    minutes, seconds = divmod(seconds, 60)
+    return f"{minutes}:{seconds:02d}"
+
+
+@register.filter
+def until_short(value: datetime | None) -> str:
+    """`{{ due|until_short }}` → "5 days" (only the largest unit; "0 minutes" when past)."""
+    if not value:
+        return ""
+    return timeuntil(value, depth=1)

@@ -1,0 +1,173 @@
+"""Bookmarks, notes and mistakes. Each POST answers HTMX with a fragment, anything else with a
+redirect to `next` (or the obvious page)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from qa.models import Question, Section
+from qa.selectors import study as selectors
+from qa.services import study as services
+
+
+def _get_question(question_id: int) -> Question:
+    """Learners act only on published questions; anything else does not exist for them."""
+    return get_object_or_404(Question.objects.published().select_related("section"), pk=question_id)
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(fallback)
+
+
+def _bad_request(request: HttpRequest, message: str, back: str) -> HttpResponse:
+    return render(request, "qa/study_error.html", {"message": message, "back": back}, status=400)
+
+
+class SectionFilterForm(forms.Form):
+    section = forms.ModelChoiceField(queryset=Section.objects.all(), required=False)
+
+
+def _section_filter(request: HttpRequest) -> Section | None:
+    form = SectionFilterForm(request.GET)
+    if not form.is_valid():
+        raise services.InvalidInput(_("There is no such section."))
+    return form.cleaned_data.get("section")
+
+
+# --- Bookmarks ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def bookmark_list(request: HttpRequest) -> HttpResponse:
+    try:
+        section = _section_filter(request)
+    except services.InvalidInput as exc:
+        return _bad_request(request, exc.message, resolve_url("qa:bookmarks"))
+    return render(
+        request,
+        "qa/bookmarks.html",
+        {
+            "bookmarks": selectors.bookmarks(user=request.user, section=section),
+            "sections": selectors.sections_with_bookmarks(user=request.user),
+            "section": section,
+        },
+    )
+
+
+@login_required
+@require_POST
+def bookmark_toggle(request: HttpRequest, question_id: int) -> HttpResponse:
+    question = _get_question(question_id)
+    wanted = request.POST.get("on", "")
+    if wanted not in ("0", "1"):
+        message = _("Bookmark or remove the bookmark?")
+        return _bad_request(request, message, question.get_absolute_url())
+    bookmarked = services.set_bookmark(user=request.user, question=question, on=wanted == "1")
+    next_url = _safe_next(request, question.get_absolute_url())
+    if request.htmx:
+        return render(
+            request,
+            "qa/_bookmark_toggle.html",
+            {"question": question, "bookmarked": bookmarked, "back_to": next_url},
+        )
+    return redirect(next_url)
+
+
+# --- Notes ----------------------------------------------------------------------------------
+
+
+def _note_response(request: HttpRequest, question: Question, *, error: str = "",
+                   status: int = 200, body: str | None = None) -> HttpResponse:
+    context = selectors.question_study_context(user=request.user, question=question)
+    context.update({
+        "question": question,
+        "note_error": error,
+        "note_draft": body,
+        "back_to": _safe_next(request, question.get_absolute_url()),
+    })
+    return render(request, "qa/_note.html", context, status=status)
+
+
+@login_required
+@require_POST
+def note_save(request: HttpRequest, question_id: int) -> HttpResponse:
+    question = _get_question(question_id)
+    body = request.POST.get("body")
+    if body is None:
+        message = _("The note form is incomplete; reload the page.")
+        if request.htmx:
+            return _note_response(request, question, error=message, status=400)
+        return _bad_request(request, message, question.get_absolute_url())
+    try:
+        note = services.save_note(user=request.user, question=question, body=body)
+    except services.InvalidInput as exc:
+        if request.htmx:
+            return _note_response(request, question, error=exc.message, status=400, body=body)
+        return _bad_request(request, exc.message, question.get_absolute_url())
+    if request.htmx:
+        return _note_response(request, question)
+    messages.success(request, _("Note saved.") if note else _("Note deleted."))
+    return redirect(_safe_next(request, question.get_absolute_url()))
+
+
+@login_required
+@require_POST
+def note_delete(request: HttpRequest, question_id: int) -> HttpResponse:
+    question = _get_question(question_id)
+    services.delete_note(user=request.user, question=question)
+    if request.htmx:
+        return _note_response(request, question)
+    messages.success(request, _("Note deleted."))
+    return redirect(_safe_next(request, question.get_absolute_url()))
+
+
+# --- Mistakes -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def mistake_list(request: HttpRequest) -> HttpResponse:
+    try:
+        section = _section_filter(request)
+    except services.InvalidInput as exc:
+        return _bad_request(request, exc.message, resolve_url("qa:mistakes"))
+    now = timezone.now()
+    return render(
+        request,
+        "qa/mistakes.html",
+        {
+            "mistakes": selectors.mistakes(user=request.user, now=now, section=section),
+            "section": section,
+            "leech_lapses": selectors.LEECH_LAPSES,
+            "window_days": selectors.MISTAKE_WINDOW.days,
+        },
+    )
+
+
+@login_required
+@require_POST
+def mistake_clear(request: HttpRequest, question_id: int) -> HttpResponse:
+    question = _get_question(question_id)
+    try:
+        services.clear_mistake(user=request.user, question=question)
+    except services.NotFound as exc:
+        raise Http404(exc.message) from None
+    if request.htmx:
+        # The row disappears from the list (hx-swap="outerHTML" with an empty body).
+        return HttpResponse("")
+    messages.success(request, _("Cleared from your mistakes."))
+    return redirect(_safe_next(request, "qa:mistakes"))

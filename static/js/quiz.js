@@ -1,0 +1,129 @@
+// Quiz keyboard shortcuts and the mock-interview countdown. Everything here is a shortcut for a
+// button that also works by mouse and without JavaScript.
+//   Space / Enter  show the answer (or, in a mock interview, go to the next question)
+//   1 2 3 4        Again / Hard / Good / Easy
+//   B              bookmark,   N  write a note
+//   Ctrl+Enter     inside the answer box: submit it;  Esc leaves the box
+(function () {
+  "use strict";
+
+  function card() {
+    return document.getElementById("quiz-card");
+  }
+
+  function isTyping(el) {
+    if (!el || !el.tagName) return false;
+    var tag = el.tagName;
+    return tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable ||
+      (tag === "INPUT" && !/^(button|submit|checkbox|radio|reset)$/i.test(el.type));
+  }
+
+  function isActivatable(el) {
+    if (!el || !el.tagName) return false;
+    return el.tagName === "BUTTON" || el.tagName === "A" || el.tagName === "SUMMARY";
+  }
+
+  function clickFirst(selector) {
+    var root = card();
+    if (!root) return false;
+    var el = root.querySelector(selector);
+    if (!el || el.disabled) return false;
+    el.click();
+    return true;
+  }
+
+  function openNote() {
+    var root = card();
+    var details = root && root.querySelector(".note details");
+    if (!details) return false;
+    details.open = true;
+    var area = details.querySelector("textarea");
+    if (area) area.focus();
+    return true;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.isComposing || !card()) return;
+    var target = event.target;
+
+    if (isTyping(target)) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && target.form) {
+        var submit = target.form.querySelector("[data-key=reveal], [data-key=next], button[type=submit]");
+        if (submit && !submit.disabled) {
+          event.preventDefault();
+          submit.click();
+        }
+      } else if (event.key === "Escape") {
+        target.blur();
+      }
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+
+    switch (event.key) {
+      case " ":
+      case "Enter":
+        // A focused button or link answers Space/Enter itself.
+        if (isActivatable(target)) return;
+        if (clickFirst("[data-key=reveal]") || clickFirst("[data-key=next]")) event.preventDefault();
+        break;
+      case "1":
+      case "2":
+      case "3":
+      case "4":
+        if (clickFirst('[data-rating="' + event.key + '"]')) event.preventDefault();
+        break;
+      case "b":
+      case "B":
+        if (clickFirst("[data-key=bookmark]")) event.preventDefault();
+        break;
+      case "n":
+      case "N":
+        if (openNote()) event.preventDefault();
+        break;
+      default:
+        break;
+    }
+  });
+
+  // The server answers a refused action (409 already graded, 400 bad input) with the current
+  // card and a message; show it instead of leaving a stale card on screen.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    var target = event.detail.target;
+    if ((status === 400 || status === 409) && target && target.closest &&
+        target.closest("[data-swap-errors]")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  // Mock interview countdown: data-remaining is seconds left when the card was rendered (the
+  // server's clock decides; the browser only counts down). At zero the answer is submitted.
+  function pad(n) {
+    return n < 10 ? "0" + n : String(n);
+  }
+
+  function tick() {
+    var timers = document.querySelectorAll("[data-remaining]");
+    for (var i = 0; i < timers.length; i++) {
+      var el = timers[i];
+      if (!el.dataset.endsAt) {
+        el.dataset.endsAt = String(Date.now() + 1000 * parseInt(el.dataset.remaining, 10));
+      }
+      var left = Math.max(0, Math.round((parseInt(el.dataset.endsAt, 10) - Date.now()) / 1000));
+      el.textContent = Math.floor(left / 60) + ":" + pad(left % 60);
+      el.classList.toggle("low", left <= 60);
+      if (left === 0 && !el.dataset.fired) {
+        el.dataset.fired = "1";
+        var form = document.querySelector("[data-timeup-form]");
+        if (form && form.requestSubmit) form.requestSubmit();
+        else if (form) form.submit();
+      }
+    }
+  }
+
+  setInterval(tick, 1000);
+  document.addEventListener("DOMContentLoaded", tick);
+  document.addEventListener("htmx:afterSettle", tick);
+})();

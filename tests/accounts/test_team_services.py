@@ -1,0 +1,261 @@
+"""Teams, roles and invitations, without the HTTP layer."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied
+from django.db import connection, connections
+from django.utils import timezone
+
+from accounts import services
+from accounts.models import Invitation, Membership, Team
+from tests.factories import InvitationFactory, MembershipFactory, UserFactory
+
+Role = Membership.Role
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def team(alice):
+    return services.create_team(user=alice, name="Transformers reading group")
+
+
+def roles(team):
+    return dict(Membership.objects.filter(team=team).values_list("user__email", "role"))
+
+
+# --- Creating, roles, last owner -------------------------------------------------------------
+
+
+def test_creator_becomes_the_owner(alice, team):
+    assert roles(team) == {alice.email: Role.OWNER}
+    assert team.created_by == alice
+
+
+def test_a_team_needs_a_name(alice):
+    with pytest.raises(services.TeamError):
+        services.create_team(user=alice, name="   ")
+    assert not Team.objects.exists()
+
+
+def test_member_cannot_change_roles_but_owner_can(alice, bob, team):
+    bob_m = MembershipFactory(team=team, user=bob)
+    carol = MembershipFactory(team=team)
+    with pytest.raises(PermissionDenied):
+        services.change_role(actor=bob, membership=carol, role=Role.CURATOR)
+    carol.refresh_from_db()
+    assert carol.role == Role.MEMBER
+
+    services.change_role(actor=alice, membership=carol, role=Role.CURATOR)
+    carol.refresh_from_db()
+    assert carol.role == Role.CURATOR
+    assert bob_m.role == Role.MEMBER
+
+
+def test_the_last_owner_cannot_be_demoted(alice, team):
+    mine = Membership.objects.get(team=team, user=alice)
+    with pytest.raises(services.LastOwnerError):
+        services.change_role(actor=alice, membership=mine, role=Role.MEMBER)
+    assert roles(team) == {alice.email: Role.OWNER}
+
+
+def test_an_owner_can_step_down_once_there_is_another_owner(alice, bob, team):
+    MembershipFactory(team=team, user=bob, role=Role.OWNER)
+    mine = Membership.objects.get(team=team, user=alice)
+    services.change_role(actor=alice, membership=mine, role=Role.CURATOR)
+    assert roles(team) == {alice.email: Role.CURATOR, bob.email: Role.OWNER}
+
+
+def test_the_last_owner_cannot_be_removed_or_leave(alice, team):
+    mine = Membership.objects.get(team=team, user=alice)
+    with pytest.raises(services.LastOwnerError):
+        services.remove_member(actor=alice, membership=mine)
+    with pytest.raises(services.LastOwnerError) as exc:
+        services.leave_team(user=alice, team=team)
+    assert "last owner" in exc.value.message
+    assert roles(team) == {alice.email: Role.OWNER}
+
+
+def test_owner_removes_a_member_and_removing_twice_is_harmless(alice, bob, team):
+    bob_m = MembershipFactory(team=team, user=bob)
+    services.remove_member(actor=alice, membership=bob_m)
+    services.remove_member(actor=alice, membership=bob_m)
+    assert roles(team) == {alice.email: Role.OWNER}
+
+
+def test_member_leaves(alice, bob, team):
+    MembershipFactory(team=team, user=bob)
+    services.leave_team(user=bob, team=team)
+    services.leave_team(user=bob, team=team)  # leaving twice: nothing more happens
+    assert roles(team) == {alice.email: Role.OWNER}
+
+
+def test_only_an_owner_deletes_a_team(alice, bob, team):
+    MembershipFactory(team=team, user=bob, role=Role.CURATOR)
+    with pytest.raises(PermissionDenied):
+        services.delete_team(actor=bob, team=team)
+    assert Team.objects.filter(pk=team.pk).exists()
+    services.delete_team(actor=alice, team=team)
+    assert not Team.objects.filter(pk=team.pk).exists()
+    assert not Membership.objects.filter(team_id=team.pk).exists()
+
+
+# --- Invitations -----------------------------------------------------------------------------
+
+
+def test_invitation_tokens_are_long_and_unguessable(alice, team):
+    a = services.create_invitation(actor=alice, team=team)
+    b = services.create_invitation(actor=alice, team=team)
+    assert a.token != b.token
+    assert len(a.token) >= 40
+
+
+def test_only_owners_create_invitations(bob, team):
+    MembershipFactory(team=team, user=bob, role=Role.CURATOR)
+    with pytest.raises(PermissionDenied):
+        services.create_invitation(actor=bob, team=team)
+    assert not Invitation.objects.exists()
+
+
+def test_invitation_limits_are_checked(alice, team):
+    with pytest.raises(services.TeamError):
+        services.create_invitation(actor=alice, team=team, max_uses=0)
+    with pytest.raises(services.TeamError):
+        services.create_invitation(
+            actor=alice, team=team, expires_at=timezone.now() - timedelta(minutes=1)
+        )
+    with pytest.raises(services.TeamError):
+        services.create_invitation(
+            actor=alice, team=team, expires_at=timezone.now() + timedelta(days=400)
+        )
+    assert not Invitation.objects.exists()
+
+
+def test_accepting_joins_with_the_invited_role_and_uses_the_link(alice, bob, team):
+    inv = services.create_invitation(actor=alice, team=team, role=Role.CURATOR, max_uses=2)
+    result = services.accept_invitation(user=bob, token=inv.token)
+    assert result.joined and not result.upgraded
+    assert roles(team)[bob.email] == Role.CURATOR
+    inv.refresh_from_db()
+    assert inv.uses == 1
+
+
+def test_accepting_twice_does_nothing_twice(alice, bob, team):
+    inv = services.create_invitation(actor=alice, team=team, max_uses=5)
+    services.accept_invitation(user=bob, token=inv.token)
+    again = services.accept_invitation(user=bob, token=inv.token)
+    assert not again.joined and not again.upgraded
+    assert Membership.objects.filter(team=team, user=bob).count() == 1
+    inv.refresh_from_db()
+    assert inv.uses == 1
+
+
+def test_double_submit_after_the_last_use_is_still_fine(alice, bob, team):
+    inv = services.create_invitation(actor=alice, team=team, max_uses=1)
+    services.accept_invitation(user=bob, token=inv.token)
+    # The link is now used up, but the person who used it is told they are in.
+    again = services.accept_invitation(user=bob, token=inv.token)
+    assert again.membership.user == bob
+    inv.refresh_from_db()
+    assert inv.uses == 1
+
+
+def test_an_existing_member_is_not_added_twice_nor_uses_the_link(alice, bob, team):
+    MembershipFactory(team=team, user=bob, role=Role.CURATOR)
+    inv = services.create_invitation(actor=alice, team=team, role=Role.MEMBER)
+    result = services.accept_invitation(user=bob, token=inv.token)
+    assert not result.joined and not result.upgraded
+    # Never a downgrade.
+    assert roles(team)[bob.email] == Role.CURATOR
+    inv.refresh_from_db()
+    assert inv.uses == 0
+
+
+def test_an_invitation_with_a_higher_role_upgrades_a_member(alice, bob, team):
+    MembershipFactory(team=team, user=bob, role=Role.MEMBER)
+    inv = services.create_invitation(actor=alice, team=team, role=Role.CURATOR)
+    result = services.accept_invitation(user=bob, token=inv.token)
+    assert result.upgraded and not result.joined
+    assert roles(team)[bob.email] == Role.CURATOR
+    assert Membership.objects.filter(team=team, user=bob).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"expires_at": timezone.now() - timedelta(seconds=1)}, "expired"),
+        ({"uses": 3, "max_uses": 3}, "used_up"),
+        ({"revoked_at": timezone.now()}, "revoked"),
+    ],
+)
+def test_expired_used_up_and_revoked_invitations_are_refused(team, bob, changes, reason):
+    inv = InvitationFactory(team=team, **changes)
+    with pytest.raises(services.InvitationError) as exc:
+        services.accept_invitation(user=bob, token=inv.token)
+    assert exc.value.reason == reason
+    assert exc.value.message
+    assert not Membership.objects.filter(team=team, user=bob).exists()
+    # A valid link does let bob in: the refusal came from the state of the link.
+    InvitationFactory(team=team, token="x" * 43)
+    services.accept_invitation(user=bob, token="x" * 43)
+    assert Membership.objects.filter(team=team, user=bob).exists()
+
+
+def test_revoking_stops_the_link(alice, bob, team):
+    inv = services.create_invitation(actor=alice, team=team)
+    services.revoke_invitation(actor=alice, invitation=inv)
+    with pytest.raises(services.InvitationError):
+        services.accept_invitation(user=bob, token=inv.token)
+
+
+def test_an_unknown_token_finds_nothing(bob, team):
+    InvitationFactory(team=team)
+    assert services.find_invitation("nope") is None
+    assert services.find_invitation("") is None
+    assert services.find_invitation("a" * 500) is None
+    with pytest.raises(Invitation.DoesNotExist):
+        services.accept_invitation(user=bob, token="nope")
+
+
+def test_an_invitation_email_carries_the_link(alice, team):
+    inv = services.create_invitation(actor=alice, team=team, email="new@example.com")
+    services.send_invitation_email(invitation=inv, accept_url=f"https://x.test/me/invite/{inv.token}/")
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["new@example.com"]
+    assert inv.token in mail.outbox[0].body
+    assert team.name in mail.outbox[0].subject
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_acceptances_never_exceed_max_uses(alice):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL; SQLite serialises writers anyway")
+    team = services.create_team(user=alice, name="Race")
+    inv = services.create_invitation(actor=alice, team=team, max_uses=2)
+    people = [UserFactory() for _ in range(6)]
+    barrier = threading.Barrier(len(people))
+    outcomes: list[str] = []
+
+    def accept(user):
+        try:
+            barrier.wait()
+            services.accept_invitation(user=user, token=inv.token)
+            outcomes.append("joined")
+        except services.InvitationError:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=accept, args=(u,)) for u in people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    inv.refresh_from_db()
+    assert inv.uses == 2
+    assert sorted(outcomes) == ["joined", "joined", "refused", "refused", "refused", "refused"]
+    assert Membership.objects.filter(team=team).count() == 3

@@ -1,0 +1,320 @@
+"""Team pages: what they show, the flows around invitations and roles, and bounded queries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Invitation, Membership, Team, User
+from accounts.services import create_invitation, create_team
+from qa.models import Review, StudyState
+from qa.services.sets import add_questions, create_set
+from tests.factories import SectionFactory, UserFactory, bulk_questions
+
+Role = Membership.Role
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def team(alice):
+    return create_team(user=alice, name="Attention seekers")
+
+
+def add_members(team, count: int, *, role=Role.MEMBER) -> list[User]:
+    start = User.objects.count()
+    users = User.objects.bulk_create(
+        User(email=f"m{start + i}@example.com", display_name=f"M{start + i}")
+        for i in range(count)
+    )
+    Membership.objects.bulk_create(Membership(user=u, team=team, role=role) for u in users)
+    return users
+
+
+def test_creating_a_team_makes_you_its_owner(alice_client, alice):
+    response = alice_client.post(reverse("accounts:team-list"), {"name": "  Cohort 7 "})
+    team = Team.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:team", args=[team.pk])
+    assert team.name == "Cohort 7"
+    assert Membership.objects.get(team=team).user == alice
+
+
+def test_creating_a_team_without_a_name_is_refused(alice_client):
+    response = alice_client.post(reverse("accounts:team-list"), {"name": ""})
+    assert response.status_code == 400
+    assert not Team.objects.exists()
+
+
+def test_team_list_shows_only_my_teams(alice_client, alice, bob, team):
+    create_team(user=bob, name="Bob's secret team")
+    page = alice_client.get(reverse("accounts:team-list")).content.decode()
+    assert "Attention seekers" in page
+    assert "Bob&#x27;s secret team" not in page and "Bob's secret team" not in page
+
+
+def test_team_page_shows_members_and_roles_and_invitations_for_owners(client, alice, bob, team):
+    Membership.objects.create(user=bob, team=team, role=Role.CURATOR)
+    invitation = create_invitation(actor=alice, team=team)
+    client.force_login(bob)
+    page = client.get(reverse("accounts:team", args=[team.pk])).content.decode()
+    assert "Alice" in page and "Bob" in page and "Curator" in page
+    assert invitation.token not in page  # curators do not see invitation links
+    client.force_login(alice)
+    page = client.get(reverse("accounts:team", args=[team.pk])).content.decode()
+    assert invitation.token in page
+
+
+def test_the_last_owner_is_told_why_they_cannot_leave(alice_client, team):
+    response = alice_client.post(reverse("accounts:team-leave", args=[team.pk]), follow=True)
+    assert "last owner" in response.content.decode()
+    assert Membership.objects.filter(team=team).count() == 1
+
+
+def test_owner_cannot_demote_themselves_as_last_owner(alice_client, alice, team):
+    mine = Membership.objects.get(team=team, user=alice)
+    response = alice_client.post(
+        reverse("accounts:team-member-role", args=[team.pk, mine.pk]), {"role": "member"},
+        follow=True,
+    )
+    assert "at least one owner" in response.content.decode()
+    mine.refresh_from_db()
+    assert mine.role == Role.OWNER
+
+
+def test_owner_changes_a_role(alice_client, bob, team):
+    membership = Membership.objects.create(user=bob, team=team)
+    alice_client.post(reverse("accounts:team-member-role", args=[team.pk, membership.pk]),
+                      {"role": "curator"})
+    membership.refresh_from_db()
+    assert membership.role == Role.CURATOR
+
+
+def test_membership_of_another_team_cannot_be_targeted(alice_client, bob, team):
+    other = create_team(user=bob, name="Other")
+    bobs = Membership.objects.get(team=other, user=bob)
+    url = reverse("accounts:team-member-remove", args=[team.pk, bobs.pk])
+    assert alice_client.post(url).status_code == 404
+    assert Membership.objects.filter(pk=bobs.pk).exists()
+
+
+def test_deleting_needs_the_typed_name(alice_client, team):
+    url = reverse("accounts:team-delete", args=[team.pk])
+    assert alice_client.post(url, {"confirm_name": "wrong"}).status_code == 400
+    assert Team.objects.filter(pk=team.pk).exists()
+    assert alice_client.post(url, {"confirm_name": team.name}).status_code == 302
+    assert not Team.objects.filter(pk=team.pk).exists()
+
+
+def test_owner_creates_an_invitation_and_can_email_it(alice_client, team):
+    url = reverse("accounts:team-invitation-create", args=[team.pk])
+    bad = alice_client.post(url, {"role": "member", "days": 0, "max_uses": 1})
+    assert bad.status_code == 400
+    assert not Invitation.objects.exists()
+    response = alice_client.post(url, {"role": "curator", "days": 3, "max_uses": 4,
+                                       "email": "friend@example.com"})
+    assert response.status_code == 302
+    invitation = Invitation.objects.get()
+    assert (invitation.role, invitation.max_uses) == (Role.CURATOR, 4)
+    assert timedelta(days=2, hours=23) < invitation.expires_at - timezone.now() <= timedelta(3)
+    assert len(mail.outbox) == 1
+    assert reverse("accounts:invite-accept", args=[invitation.token]) in mail.outbox[0].body
+
+
+def test_invite_page_needs_login_and_comes_back_after_it(client, alice, team):
+    invitation = create_invitation(actor=alice, team=team)
+    url = reverse("accounts:invite-accept", args=[invitation.token])
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert "next=" in response["Location"] and invitation.token in response["Location"]
+    # The team's name is not shown before login.
+    assert team.name not in client.get(url, follow=True).content.decode()
+
+
+def test_invite_page_shows_team_and_role_and_accepting_joins(client, alice, bob, team):
+    invitation = create_invitation(actor=alice, team=team, role=Role.CURATOR)
+    client.force_login(bob)
+    url = reverse("accounts:invite-accept", args=[invitation.token])
+    page = client.get(url).content.decode()
+    assert team.name in page and "Curator" in page
+    assert not Membership.objects.filter(user=bob).exists()  # GET changes nothing
+    response = client.post(url)
+    assert response["Location"] == reverse("accounts:team", args=[team.pk])
+    assert Membership.objects.get(user=bob, team=team).role == Role.CURATOR
+    client.post(url)  # a double submit
+    assert Membership.objects.filter(user=bob).count() == 1
+    invitation.refresh_from_db()
+    assert invitation.uses == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "text"),
+    [
+        ({"expires_at": timezone.now() - timedelta(minutes=1)}, "expired"),
+        ({"uses": 1, "max_uses": 1}, "used as many times"),
+        ({"revoked_at": timezone.now()}, "withdrawn"),
+    ],
+)
+def test_unusable_invitations_say_why_with_410(client, alice, bob, team, changes, text):
+    invitation = create_invitation(actor=alice, team=team)
+    Invitation.objects.filter(pk=invitation.pk).update(**changes)
+    client.force_login(bob)
+    url = reverse("accounts:invite-accept", args=[invitation.token])
+    for response in (client.get(url), client.post(url)):
+        assert response.status_code == 410
+        assert text in response.content.decode()
+    assert not Membership.objects.filter(user=bob).exists()
+
+
+def test_the_dashboard_shows_progress_and_weak_spots(client, alice, bob, team):
+    carol = UserFactory(display_name="Carol")
+    Membership.objects.create(user=bob, team=team)
+    Membership.objects.create(user=carol, team=team)
+    questions = bulk_questions(SectionFactory(), 4)
+    study_set = create_set(user=alice, title="Basics", team=team)
+    add_questions(study_set=study_set, questions=questions)
+    now = timezone.now()
+    for user, studied in ((bob, questions[:3]), (carol, questions[:1])):
+        for q in studied:
+            StudyState.objects.create(user=user, question=q, due=now, stability=2.0,
+                                      difficulty=5.0, last_review=now - timedelta(days=3),
+                                      state=StudyState.State.REVIEW)
+    # questions[0]: both failed it; questions[1]: bob passed.
+    for i, (user, q, rating) in enumerate([(bob, questions[0], 1), (carol, questions[0], 1),
+                                           (bob, questions[1], 3), (bob, questions[0], 3)]):
+        Review.objects.create(user=user, question=q, rating=rating, answer_version=1,
+                              token=f"t{i}")
+    url = reverse("accounts:team-dashboard", args=[team.pk])
+
+    client.force_login(bob)
+    page = client.get(url).content.decode()
+    assert "Basics" in page
+    assert "3 / 4" in page  # bob's own progress
+    assert 'data-member="' not in page  # no per-member rows for members
+    weak = page[page.index('id="weak-spots"'):]
+    assert questions[0].prompt in weak
+    assert weak.index(questions[0].prompt) < weak.index("Lowest recall")
+    assert "67%" in weak  # 2 of 3 grades "Again"
+    recall = weak[weak.index("Lowest recall"):]
+    assert "mean chance of recalling it now" in recall and questions[0].prompt in recall
+    assert questions[3].prompt not in recall  # nobody studied it: not a recall weak spot
+    assert "/admin/qa/errorreport/" not in page
+
+    client.force_login(alice)
+    page = client.get(url).content.decode()
+    assert f'data-member="{carol.pk}"' in page and f'data-member="{bob.pk}"' in page
+    assert "Carol" in page
+
+
+def test_well_remembered_questions_are_not_weak_spots(client, alice, bob, team):
+    Membership.objects.create(user=bob, team=team)
+    fresh, faded = bulk_questions(SectionFactory(), 2)
+    add_questions(study_set=create_set(user=alice, title="S", team=team),
+                  questions=[fresh, faded])
+    now = timezone.now()
+    for question, stability, days in ((fresh, 50.0, 1), (faded, 1.0, 20)):
+        StudyState.objects.create(user=bob, question=question, due=now, stability=stability,
+                                  difficulty=5.0, last_review=now - timedelta(days=days),
+                                  state=StudyState.State.REVIEW)
+    client.force_login(alice)
+    page = client.get(reverse("accounts:team-dashboard", args=[team.pk])).content.decode()
+    recall = page[page.index("Lowest recall"):]
+    assert faded.prompt in recall
+    assert fresh.prompt not in recall
+
+
+def test_staff_get_the_error_report_queue_link(client, alice, team):
+    from qa.editorial import make_editor
+
+    questions = bulk_questions(SectionFactory(), 1)
+    add_questions(study_set=create_set(user=alice, title="S", team=team), questions=questions)
+    Review.objects.create(user=alice, question=questions[0], rating=1, answer_version=1,
+                          token="t")
+    make_editor(alice)
+    client.force_login(alice)
+    page = client.get(reverse("accounts:team-dashboard", args=[team.pk])).content.decode()
+    assert f"/admin/qa/errorreport/?question__id__exact={questions[0].pk}" in page
+
+
+def test_ex_members_do_not_count_on_the_dashboard(client, alice, bob, team):
+    questions = bulk_questions(SectionFactory(), 2)
+    add_questions(study_set=create_set(user=alice, title="S", team=team), questions=questions)
+    Review.objects.create(user=bob, question=questions[0], rating=1, answer_version=1,
+                          token="t")  # bob is not (or no longer) a member
+    client.force_login(alice)
+    page = client.get(reverse("accounts:team-dashboard", args=[team.pk])).content.decode()
+    assert "No one has graded" in page
+
+
+# --- Query counts ----------------------------------------------------------------------------
+
+
+def _populate(team, owner, size: int):
+    users = add_members(team, size)
+    questions = bulk_questions(SectionFactory(), size)
+    study_set = create_set(user=owner, title="Big set", team=team)
+    add_questions(study_set=study_set, questions=questions)
+    create_set(user=owner, title="Second set", team=team)
+    for i in range(3):
+        create_invitation(actor=owner, team=team, max_uses=i + 1)
+    now = timezone.now()
+    StudyState.objects.bulk_create(
+        StudyState(user=u, question=q, due=now, stability=3.0, difficulty=5.0,
+                   last_review=now - timedelta(days=2), state=StudyState.State.REVIEW)
+        for u in users for q in questions[:3]
+    )
+    Review.objects.bulk_create(
+        Review(user=u, question=q, rating=1 + (i % 4), answer_version=1, token=f"{u.pk}-{q.pk}")
+        for i, (u, q) in enumerate((u, q) for u in users for q in questions[:3])
+    )
+
+
+@pytest.mark.parametrize("page", ["accounts:team", "accounts:team-dashboard"])
+def test_team_pages_run_the_same_number_of_queries_at_3_and_300(
+    alice_client, alice, count_queries, page
+):
+    counts = []
+    for size in (3, 300):
+        team = create_team(user=alice, name=f"Team of {size}")
+        _populate(team, alice, size)
+        url = reverse(page, args=[team.pk])
+        alice_client.get(url)  # warm caches that are not per request
+        with count_queries() as q:
+            response = alice_client.get(url)
+        assert response.status_code == 200
+        counts.append(q)
+    assert len(counts[0]) == len(counts[1]), counts[1]
+
+
+def test_team_list_runs_the_same_number_of_queries_for_3_and_30_teams(
+    alice_client, alice, count_queries
+):
+    counts = []
+    for batch in (3, 27):
+        for i in range(batch):
+            add_members(create_team(user=alice, name=f"T{batch}-{i}"), 2)
+        with count_queries() as q:
+            assert alice_client.get(reverse("accounts:team-list")).status_code == 200
+        counts.append(q)
+    assert len(counts[0]) == len(counts[1]), counts[1]
+
+
+def test_team_admin_is_for_superusers_only(client, alice, bob, team):
+    from qa.editorial import make_editor
+
+    invitation = create_invitation(actor=alice, team=team)
+    make_editor(bob)
+    client.force_login(bob)
+    for url in (reverse("admin:accounts_team_changelist"),
+                reverse("admin:accounts_invitation_change", args=[invitation.pk])):
+        assert client.get(url).status_code == 403
+    bob.is_superuser = True
+    bob.save()
+    assert client.get(reverse("admin:accounts_team_changelist")).status_code == 200
+    page = client.get(reverse("admin:accounts_invitation_change", args=[invitation.pk]))
+    assert page.status_code == 200
+    assert invitation.token not in page.content.decode()

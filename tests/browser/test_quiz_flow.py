@@ -1,0 +1,150 @@
+"""Studying in a real Chromium: keyboard-only quiz, bookmarks from a card, resume after a
+refresh, and a mock interview to its summary."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from qa.models import Bookmark, Note, Quiz, Review, StudyState
+from tests.factories import PASSWORD, QuestionFactory, SectionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def questions(db):
+    section = SectionFactory(title="基础篇")
+    return [
+        QuestionFactory(section=section, number=i, prompt=f"第{i}题：什么是 KV cache？",
+                        answer=f"参考答案{i}：缓存 **键值**。")
+        for i in range(1, 5)
+    ]
+
+
+@pytest.fixture
+def learner(db):
+    return UserFactory(email="learner@example.com")
+
+
+def graded_count_is(page, n: int) -> None:
+    page.wait_for_function(
+        "n => { const el = document.querySelector('.quiz-count');"
+        " return el && el.textContent.trim().startsWith(n + ' '); }",
+        arg=n,
+    )
+
+
+def start_section_quiz(page) -> None:
+    page.click("form:has(input[name=mode][value=section]) button[type=submit] >> nth=0")
+    page.wait_for_url(re.compile(r"/quiz/\d+/$"))
+
+
+def test_a_whole_quiz_by_keyboard_only(page, login, learner, questions):
+    login(page, learner, PASSWORD)
+    start_section_quiz(page)
+    page.wait_for_selector("text=第1题")
+    assert page.locator("text=参考答案1").count() == 0
+
+    for graded, key in enumerate(["1", "2", "3", "4"], start=1):
+        page.wait_for_selector(f"text=第{graded}题")
+        page.keyboard.press("Enter" if graded % 2 else "Space")
+        page.wait_for_selector(f"text=参考答案{graded}")
+        labels = page.locator(".grade-interval").all_inner_texts()
+        assert len(labels) == 4 and all(labels), labels
+        if graded == 1:
+            # N opens the note box; typing there does not trigger shortcuts.
+            page.keyboard.press("n")
+            page.keyboard.type("记住 KV 4 个字")
+            page.keyboard.press("Control+Enter")
+            page.wait_for_selector(".note-body >> text=记住 KV 4 个字")
+        page.keyboard.press(key)
+        graded_count_is(page, graded)
+
+    page.wait_for_selector("text=Here is how it went")
+    assert list(Review.objects.filter(user=learner).order_by("question__number")
+                .values_list("rating", flat=True)) == [1, 2, 3, 4]
+    assert StudyState.objects.filter(user=learner).count() == 4
+    assert Note.objects.get(user=learner).body == "记住 KV 4 个字"
+    assert Quiz.objects.get(user=learner).finished_at is not None
+
+
+def test_bookmark_from_a_quiz_card_then_find_it_on_the_bookmarks_page(
+    page, login, learner, questions
+):
+    login(page, learner, PASSWORD)
+    start_section_quiz(page)
+    page.wait_for_selector("text=第1题")
+    page.keyboard.press("b")
+    page.wait_for_selector("[data-key=bookmark][aria-pressed=true]")
+    assert Bookmark.objects.filter(user=learner, question=questions[0]).exists()
+
+    page.click("nav >> text=Bookmarks")
+    page.wait_for_url(re.compile(r"/bookmarks/$"))
+    assert page.locator("text=第1题").count() == 1
+    assert page.locator("text=第2题").count() == 0
+    # Un-bookmark from the list, without a reload.
+    page.click(".study-list [data-key=bookmark]")
+    page.wait_for_selector(".study-list [data-key=bookmark][aria-pressed=false]")
+    assert not Bookmark.objects.filter(user=learner).exists()
+
+
+def test_refresh_mid_quiz_resumes_at_the_same_card(page, login, learner, questions):
+    login(page, learner, PASSWORD)
+    start_section_quiz(page)
+    quiz_url = page.url
+    page.wait_for_selector("[data-key=reveal]")
+    page.keyboard.press("Space")
+    page.wait_for_selector("[data-rating='3']")
+    page.keyboard.press("3")
+    graded_count_is(page, 1)
+    page.wait_for_selector("text=第2题")
+    page.keyboard.press("Space")
+    page.wait_for_selector("text=参考答案2")
+
+    page.reload()
+    page.wait_for_selector("text=参考答案2")  # still card 2, still revealed
+    graded_count_is(page, 1)
+
+    # Leave, log out and come back: same place.
+    page.goto("/")
+    page.click("text=Log out")
+    login(page, learner, PASSWORD)
+    page.click("text=Continue")
+    page.wait_for_url(quiz_url)
+    page.wait_for_selector("text=参考答案2")
+    page.keyboard.press("4")
+    graded_count_is(page, 2)
+    page.wait_for_selector("text=第3题")
+    assert Review.objects.filter(user=learner).count() == 2
+
+
+def test_a_mock_interview_to_its_summary(page, login, learner, questions):
+    login(page, learner, PASSWORD)
+    page.fill("#mock-count", "2")
+    page.fill("#mock-minutes", "15")
+    page.click("form.mock-start button[type=submit]")
+    page.wait_for_url(re.compile(r"/quiz/\d+/$"))
+    page.wait_for_selector(".countdown")
+    assert page.locator("text=参考答案").count() == 0
+
+    for n, answer in enumerate(["我的第一个回答", "我的第二个回答"], start=1):
+        page.wait_for_selector(f"text=Question {n} of 2")
+        # The answer box takes the focus by itself (autofocus, also after an htmx swap).
+        page.wait_for_function(
+            "document.activeElement && document.activeElement.name === 'typed_answer'")
+        page.keyboard.type(answer)
+        page.keyboard.press("Control+Enter")
+
+    page.wait_for_selector("text=grade yourself")
+    assert page.locator(".summary-row").count() == 2
+    assert page.locator("text=我的第一个回答").count() == 1
+    # Grade each with the keyboard: 1–4 grade the first question still ungraded.
+    page.keyboard.press("2")
+    page.wait_for_selector(".summary-row .grade-pill")
+    page.keyboard.press("4")
+    page.wait_for_selector("text=Here is how it went")
+    assert sorted(Review.objects.filter(user=learner).values_list("rating", flat=True)) == [2, 4]
+    assert sorted(Review.objects.filter(user=learner).values_list("typed_answer", flat=True)) == [
+        "我的第一个回答", "我的第二个回答"]

@@ -1,0 +1,76 @@
+"""A learner searches in Chinese, opens a result and reveals the answer, in a real Chromium."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SHIPPED = Path(settings.BASE_DIR) / "fixtures" / "banks" / "llm-zh.yaml"
+
+
+@pytest.fixture
+def shipped_bank():
+    call_command("import_bank", str(SHIPPED), stdout=io.StringIO())
+
+
+def watch_errors(page) -> list[str]:
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"{m.type}: {m.text}")
+            if m.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    return problems
+
+
+def test_search_in_chinese_open_a_result_and_reveal_the_answer(page, login, shipped_bank):
+    problems = watch_errors(page)
+    user = UserFactory(email="lin@example.com")
+    login(page, user, PASSWORD)
+
+    # The search box in the navigation leads to the search page.
+    page.fill("header input[name=q]", "幻觉")
+    page.press("header input[name=q]", "Enter")
+    page.wait_for_url(re.compile(r"/search/\?q="))
+    result = page.locator(".search-result").first
+    assert result.locator("mark").first.inner_text() == "幻觉"
+    assert "模型幻觉是什么" in result.inner_text()
+
+    # Typing a new query updates the results in place (HTMX) and the address bar.
+    page.fill("#search-q", "注意力")
+    page.locator(".search-result mark", has_text="注意力").first.wait_for()
+    page.wait_for_url(re.compile(r"q=%E6%B3%A8"))
+    first = page.locator(".search-result .result-prompt").first
+    assert "多查询注意力与群查询注意力" in first.inner_text()
+
+    first.click()
+    page.wait_for_url(re.compile(r"/q/llm-zh/basics/13/$"))
+    assert "多查询注意力与群查询注意力是否了解" in page.inner_text("h1")
+    assert page.locator("#answer .prose").count() == 0
+
+    page.click("#answer a:has-text('Show the answer')")
+    answer = page.locator("#answer .prose")
+    answer.wait_for()
+    assert "Multi-query Attention" in answer.inner_text()
+    # Revealed in place by HTMX, not by following the no-JavaScript link.
+    assert "reveal=1" not in page.url
+    assert problems == []
+
+
+def test_reveal_works_without_javascript(browser, live_server, shipped_bank):
+    context = browser.new_context(java_script_enabled=False, base_url=live_server.url)
+    page = context.new_page()
+    try:
+        page.goto("/q/llm-zh/basics/08/")
+        page.click("#answer a:has-text('Show the answer')")
+        page.wait_for_url(re.compile(r"reveal=1"))
+        assert "模型幻觉是指" in page.inner_text("#answer")
+    finally:
+        context.close()

@@ -1,0 +1,260 @@
+"""backup_data / restore_data: every person's row comes back, whatever ids the bank got."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import timedelta
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group, Permission
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from accounts.models import Invitation, Membership, Team, User
+from qa.backup import (
+    PEOPLE_MODELS,
+    HistoricalQuestion,
+    HistoricalQuestionTag,
+    delete_people_data,
+)
+from qa.models import (
+    Bank,
+    Bookmark,
+    ErrorReport,
+    Note,
+    Question,
+    Quiz,
+    QuizItem,
+    Review,
+    Section,
+    SetItem,
+    StudySet,
+    StudyState,
+    Tag,
+)
+from tests.factories import QuestionFactory, SectionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(db):
+    """Some of everything people create."""
+    now = timezone.now().replace(microsecond=123456)
+    section = SectionFactory(key="basics", title="基础篇")
+    questions = [QuestionFactory(section=section) for _ in range(4)]
+    tag = Tag.objects.create(name="注意力")
+    questions[0].tags.add(tag)
+
+    alice = UserFactory(email="alice@example.com", display_name="Alice", desired_retention=0.85)
+    bob = UserFactory(email="bob@example.com")
+    editor = UserFactory(email="editor@example.com", is_staff=True)
+    editors, _ = Group.objects.get_or_create(name="Editors")
+    editors.permissions.add(Permission.objects.get(codename="change_question"))
+    editor.groups.add(editors)
+    bob.user_permissions.add(Permission.objects.get(codename="view_question"))
+    EmailAddress.objects.create(user=alice, email="alice@work.example.com", verified=False)
+
+    # An editor's substantive correction: a history row with its author and kind.
+    corrected = questions[1]
+    corrected.answer = "更正后的答案。"
+    corrected.answer_version = 2
+    corrected._history_user = editor
+    corrected._change_kind = "substantive"
+    corrected._change_reason = "wrong formula"
+    corrected.save()
+    revision = corrected.history.order_by("-history_id").first()
+
+    team = Team.objects.create(name="Team 面试", created_by=alice)
+    Membership.objects.create(team=team, user=alice, role=Membership.Role.OWNER)
+    Membership.objects.create(team=team, user=bob, role=Membership.Role.MEMBER)
+    Invitation.objects.create(team=team, created_by=alice, expires_at=now + timedelta(days=7))
+    team_set = StudySet.objects.create(title="Team set", team=team, visibility="team",
+                                       created_by=alice)
+    own_set = StudySet.objects.create(title="Mine", owner=bob, visibility="link",
+                                      share_token="tok-123", created_by=bob)
+    for i, q in enumerate(questions[:3]):
+        SetItem.objects.create(study_set=team_set, question=q, position=i, note=f"note {i}")
+    SetItem.objects.create(study_set=own_set, question=questions[3], position=0)
+
+    quiz = Quiz.objects.create(user=alice, mode=Quiz.Mode.SET, study_set=team_set,
+                               section=section, position=2)
+    for i, q in enumerate(questions[:3]):
+        item = QuizItem.objects.create(quiz=quiz, question=q, position=i, revealed_at=now,
+                                       typed_answer="我觉得……" if i == 0 else "")
+        if i < 2:
+            Review.objects.create(user=alice, question=q, quiz_item=item, rating=3 - i,
+                                  reviewed_at=now - timedelta(minutes=i), duration_ms=4200,
+                                  answer_version=q.answer_version, token=f"token-{i}")
+            StudyState.objects.create(user=alice, question=q, state=2, stability=3.5 + i,
+                                      difficulty=5.25, due=now + timedelta(days=3),
+                                      last_review=now, reps=1)
+    Bookmark.objects.create(user=alice, question=questions[2])
+    Note.objects.create(user=bob, question=questions[0], body="**笔记**")
+    ErrorReport.objects.create(
+        reporter=bob, question=corrected, answer_version=1, kind="wrong", message="公式错了",
+        status="accepted", reply="已更正", resolved_by=editor, resolved_at=now,
+        correcting_revision_id=revision.history_id,
+    )
+    return {"questions": questions}
+
+
+def _wipe_everything() -> None:
+    """As good as a freshly migrated database (`flush` cannot run inside a test transaction)."""
+    delete_people_data()
+    Question.objects.all().delete()  # (records "deleted" revisions, removed next)
+    HistoricalQuestionTag.objects.all().delete()
+    HistoricalQuestion.objects.all().delete()
+    Section.objects.all().delete()
+    Bank.objects.all().delete()
+    Tag.objects.all().delete()
+    Group.objects.all().delete()
+
+
+def snapshot() -> dict:
+    """Every person's row, with references to the bank spelled as keys (ids may differ)."""
+    question_keys = dict(Question.objects.values_list("pk", "key"))
+    section_keys = {pk: (slug, key) for pk, slug, key in
+                    Section.objects.values_list("pk", "bank__slug", "key")}
+    revisions = {pk: (question_keys.get(qid), date) for pk, qid, date in
+                 HistoricalQuestion.objects.values_list("history_id", "id", "history_date")}
+    out = {}
+    for model in PEOPLE_MODELS:
+        rows = []
+        for row in model._default_manager.order_by("pk").values():
+            for name in ("question_id",):
+                if name in row:
+                    row[name] = question_keys[row[name]]
+            if row.get("section_id"):
+                row["section_id"] = section_keys[row["section_id"]]
+            if row.get("correcting_revision_id"):
+                row["correcting_revision_id"] = revisions[row["correcting_revision_id"]]
+            rows.append(row)
+        out[model._meta.label] = rows
+    out["groups"] = sorted(User.groups.through.objects.values_list("user_id", "group__name"))
+    out["permissions"] = sorted(
+        User.user_permissions.through.objects.values_list("user_id", "permission__codename")
+    )
+    out["group_permissions"] = sorted(
+        Group.permissions.through.objects.values_list("group__name", "permission__codename")
+    )
+    out["questions"] = sorted(
+        (q.key, q.prompt, q.answer, q.answer_version, q.revision, q.status, q.section.key,
+         sorted(t.name for t in q.tags.all()))
+        for q in Question.objects.select_related("section").prefetch_related("tags")
+    )
+    history_tags: dict[int, list[str]] = {}
+    for history_id, name in HistoricalQuestionTag.objects.values_list("history_id", "tag__name"):
+        history_tags.setdefault(history_id, []).append(name)
+    out["history"] = sorted(
+        (h.key, h.history_date, h.answer, h.change_kind, h.history_type,
+         h.history_user_id, h.history_change_reason, sorted(history_tags.get(h.pk, [])))
+        for h in HistoricalQuestion.objects.all()
+    )
+    return out
+
+
+def test_round_trip_restores_every_row_even_when_the_bank_gets_other_ids(world, tmp_path):
+    before = snapshot()
+    path = tmp_path / "backup.jsonl.gz"
+    call_command("backup_data", str(path), verbosity=0)
+
+    _wipe_everything()
+    assert not User.objects.exists() and not Question.objects.exists()
+    # Something else got the first ids this time.
+    QuestionFactory(key="other/x/01", section=SectionFactory(key="other"))
+    Question.objects.filter(key="other/x/01").delete()
+
+    call_command("restore_data", str(path), verbosity=0)
+
+    after = snapshot()
+    # The target database's own history of its deleted question stays; it is not in the backup.
+    after["history"] = [h for h in after["history"] if h[0] != "other/x/01"]
+    for name in before:
+        assert after[name] == before[name], name
+    assert before["qa.Review"] and before["history"] and before["qa.ErrorReport"]
+
+
+def test_restored_accounts_can_log_in(world, tmp_path, client, password):
+    path = tmp_path / "backup.jsonl"
+    call_command("backup_data", str(path), verbosity=0)
+    _wipe_everything()
+    call_command("restore_data", str(path), verbosity=0)
+
+    response = client.post("/accounts/login/", {"login": "alice@example.com",
+                                                "password": password})
+    assert response.status_code == 302
+    # New rows get fresh ids after the restored ones.
+    assert UserFactory().pk > max(User.objects.exclude(email__startswith="user")
+                                  .values_list("pk", flat=True))
+
+
+def test_restore_after_import_bank_replaces_the_import_history(world, tmp_path):
+    before = snapshot()
+    path = tmp_path / "backup.jsonl.gz"
+    call_command("backup_data", str(path), verbosity=0)
+    history_rows = HistoricalQuestion.objects.count()
+    _wipe_everything()
+    # As after `import_bank`: the bank's questions exist, with their own (import) history.
+    section = SectionFactory(key="basics", bank=Bank.objects.create(slug=world["questions"][0]
+                                                                    .bank.slug, title="B"))
+    for q in world["questions"]:
+        QuestionFactory(key=q.key, section=section, prompt="旧", answer="旧")
+
+    call_command("restore_data", str(path), verbosity=0)
+
+    assert snapshot() == before
+    assert HistoricalQuestion.objects.count() == history_rows
+
+
+def test_restore_refuses_to_overwrite_peoples_data(world, tmp_path):
+    path = tmp_path / "backup.jsonl.gz"
+    call_command("backup_data", str(path), verbosity=0)
+    Review.objects.filter(token="token-0").update(rating=4)
+
+    with pytest.raises(CommandError, match="already holds people's data"):
+        call_command("restore_data", str(path), verbosity=0)
+    assert Review.objects.get(token="token-0").rating == 4
+
+    call_command("restore_data", str(path), "--force", verbosity=0)
+    assert Review.objects.get(token="token-0").rating == 3
+    assert Review.objects.count() == 2
+
+
+def test_a_file_that_is_not_a_backup_changes_nothing(world, tmp_path):
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps({"hello": "world"}))
+    with pytest.raises(CommandError, match="not a backup written by backup_data"):
+        call_command("restore_data", str(path), "--force", verbosity=0)
+    assert Review.objects.count() == 2
+
+
+def test_a_broken_backup_changes_nothing(world, tmp_path):
+    path = tmp_path / "backup.jsonl.gz"
+    call_command("backup_data", str(path), verbosity=0)
+    lines = gzip.decompress(path.read_bytes()).decode().splitlines()
+    lines.insert(len(lines) - 1, "{not json")
+    path.write_bytes(gzip.compress("\n".join(lines).encode()))
+    Review.objects.filter(token="token-0").update(rating=4)
+
+    with pytest.raises(CommandError, match="not valid JSON"):
+        call_command("restore_data", str(path), "--force", verbosity=0)
+    assert Review.objects.get(token="token-0").rating == 4
+    assert User.objects.count() == 3
+
+
+def test_a_backup_from_a_newer_format_is_refused(tmp_path, db):
+    path = tmp_path / "future.jsonl"
+    path.write_text(json.dumps({"format": "mianshi-backup", "version": 99}) + "\n")
+    with pytest.raises(CommandError, match="format version 99"):
+        call_command("restore_data", str(path), verbosity=0)
+
+
+def test_backup_does_not_overwrite_an_existing_file(tmp_path, db):
+    path = tmp_path / "backup.jsonl"
+    path.write_text("keep me")
+    with pytest.raises(CommandError, match="exists"):
+        call_command("backup_data", str(path), verbosity=0)
+    assert path.read_text() == "keep me"

@@ -1,0 +1,187 @@
+"""Bookmark toggle, the bookmarks page, the mistakes page and clearing a mistake."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from qa.models import Bookmark, Question, Quiz, Review, StudyState
+from tests.factories import BookmarkFactory, QuestionFactory, SectionFactory, StudyStateFactory
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def question(db):
+    return QuestionFactory(prompt="什么是 KV cache？")
+
+
+def toggle(question):
+    return reverse("qa:bookmark-toggle", kwargs={"question_id": question.pk})
+
+
+def again(user, question, when=None):
+    Review.objects.create(user=user, question=question, rating=1, answer_version=1,
+                          token=uuid.uuid4().hex, reviewed_at=when or timezone.now())
+
+
+# --- toggle ---------------------------------------------------------------------------------
+
+
+def test_anonymous_visitor_cannot_bookmark(client, question):
+    response = client.post(toggle(question), {"on": "1"})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert not Bookmark.objects.exists()
+
+
+def test_bookmarking_without_js_redirects_back(alice_client, alice, question):
+    response = alice_client.post(toggle(question), {"on": "1", "next": "/bookmarks/"})
+    assert response.status_code == 302 and response["Location"] == "/bookmarks/"
+    assert Bookmark.objects.filter(user=alice, question=question).exists()
+
+
+def test_bookmarking_with_htmx_returns_the_pressed_button(alice_client, alice, question):
+    response = alice_client.post(toggle(question), {"on": "1"}, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200 and 'aria-pressed="true"' in html
+    assert 'name="on" value="0"' in html and "<html" not in html
+    response = alice_client.post(toggle(question), {"on": "0"}, **HTMX)
+    assert 'aria-pressed="false"' in response.content.decode()
+    assert not Bookmark.objects.exists()
+
+
+def test_a_double_submitted_bookmark_stays_bookmarked(alice_client, alice, question):
+    alice_client.post(toggle(question), {"on": "1"}, **HTMX)
+    alice_client.post(toggle(question), {"on": "1"}, **HTMX)
+    assert Bookmark.objects.filter(user=alice).count() == 1
+
+
+def test_an_unsafe_next_is_ignored(alice_client, question):
+    response = alice_client.post(toggle(question), {"on": "1", "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == question.get_absolute_url()
+
+
+@pytest.mark.parametrize("value", ["", "yes", "2"])
+def test_a_bad_toggle_value_is_a_400(alice_client, question, value):
+    response = alice_client.post(toggle(question), {"on": value})
+    assert response.status_code == 400
+    assert not Bookmark.objects.exists()
+
+
+def test_unpublished_or_missing_questions_are_not_found(alice_client, question):
+    Question.objects.filter(pk=question.pk).update(status=Question.Status.DRAFT)
+    assert alice_client.post(toggle(question), {"on": "1"}).status_code == 404
+    missing = reverse("qa:bookmark-toggle", kwargs={"question_id": 999999})
+    assert alice_client.post(missing, {"on": "1"}).status_code == 404
+    assert alice_client.get(toggle(question)).status_code == 405
+    assert not Bookmark.objects.exists()
+
+
+def test_removing_a_bookmark_touches_only_your_own(client, alice, bob, question):
+    BookmarkFactory(user=alice, question=question)
+    client.force_login(bob)
+    client.post(toggle(question), {"on": "0"})
+    assert Bookmark.objects.filter(user=alice).exists()
+    client.force_login(alice)
+    client.post(toggle(question), {"on": "0"})
+    assert not Bookmark.objects.filter(user=alice).exists()
+
+
+# --- bookmarks page -------------------------------------------------------------------------
+
+
+def test_bookmarks_page_lists_only_your_bookmarks(client, alice, bob, question):
+    theirs = QuestionFactory(prompt="别人的收藏")
+    BookmarkFactory(user=alice, question=question)
+    BookmarkFactory(user=bob, question=theirs)
+    client.force_login(bob)
+    html = client.get(reverse("qa:bookmarks")).content.decode()
+    assert "别人的收藏" in html and "KV cache" not in html
+    client.force_login(alice)
+    html = client.get(reverse("qa:bookmarks")).content.decode()
+    assert "KV cache" in html and "别人的收藏" not in html
+    assert "Study my bookmarks" in html
+
+
+def test_bookmarks_page_filters_by_section(alice_client, alice):
+    one, two = SectionFactory(title="基础篇"), SectionFactory(title="进阶篇")
+    BookmarkFactory(user=alice, question=QuestionFactory(section=one, prompt="基础问题"))
+    BookmarkFactory(user=alice, question=QuestionFactory(section=two, prompt="进阶问题"))
+    html = alice_client.get(reverse("qa:bookmarks"), {"section": two.pk}).content.decode()
+    assert "进阶问题" in html and "基础问题" not in html
+    assert f'<option value="{two.pk}" selected>' in html
+    assert f'name="section" value="{two.pk}"' in html  # "study my bookmarks" in this section
+
+
+@pytest.mark.parametrize("value", ["abc", "999999"])
+def test_bookmarks_page_with_a_bad_section_is_a_400(alice_client, value):
+    assert alice_client.get(reverse("qa:bookmarks"), {"section": value}).status_code == 400
+
+
+def test_bookmarks_page_hides_retired_questions(alice_client, alice, question):
+    BookmarkFactory(user=alice, question=question)
+    Question.objects.filter(pk=question.pk).update(status=Question.Status.RETIRED)
+    assert "KV cache" not in alice_client.get(reverse("qa:bookmarks")).content.decode()
+
+
+def test_study_my_bookmarks_starts_a_bookmark_quiz(alice_client, alice, question):
+    BookmarkFactory(user=alice, question=question)
+    response = alice_client.post(reverse("qa:quiz-start"), {"mode": "bookmarks"})
+    quiz = Quiz.objects.get(user=alice)
+    assert response["Location"] == reverse("qa:quiz", kwargs={"pk": quiz.pk})
+    assert quiz.mode == "bookmarks" and quiz.items.get().question == question
+
+
+# --- mistakes -------------------------------------------------------------------------------
+
+
+def test_mistakes_page_lists_your_recent_agains(client, alice, bob, question):
+    StudyStateFactory(user=alice, question=question)
+    again(alice, question)
+    client.force_login(bob)
+    assert "KV cache" not in client.get(reverse("qa:mistakes")).content.decode()
+    client.force_login(alice)
+    html = client.get(reverse("qa:mistakes")).content.decode()
+    assert "KV cache" in html and "graded Again 1 time" in html
+    assert "Study my mistakes" in html
+
+
+def test_leeches_are_marked(alice_client, alice, question):
+    StudyStateFactory(user=alice, question=question, lapses=5)
+    again(alice, question, timezone.now() - timedelta(days=60))
+    assert "leech" in alice_client.get(reverse("qa:mistakes")).content.decode()
+
+
+def test_clearing_a_mistake_with_htmx_removes_the_row(alice_client, alice, question):
+    StudyStateFactory(user=alice, question=question)
+    again(alice, question, timezone.now() - timedelta(minutes=1))
+    clear = reverse("qa:mistake-clear", kwargs={"question_id": question.pk})
+    response = alice_client.post(clear, **HTMX)
+    assert response.status_code == 200 and response.content == b""
+    assert StudyState.objects.get(user=alice).mistake_cleared_at is not None
+    assert "KV cache" not in alice_client.get(reverse("qa:mistakes")).content.decode()
+
+
+def test_clearing_a_mistake_without_js_redirects_to_the_list(alice_client, alice, question):
+    StudyStateFactory(user=alice, question=question)
+    again(alice, question, timezone.now() - timedelta(minutes=1))
+    clear = reverse("qa:mistake-clear", kwargs={"question_id": question.pk})
+    response = alice_client.post(clear)
+    assert response.status_code == 302 and response["Location"] == reverse("qa:mistakes")
+
+
+def test_clearing_touches_only_your_own_state(client, alice, bob, question):
+    StudyStateFactory(user=alice, question=question)
+    again(alice, question, timezone.now() - timedelta(minutes=1))
+    clear = reverse("qa:mistake-clear", kwargs={"question_id": question.pk})
+    client.force_login(bob)
+    assert client.post(clear).status_code == 404
+    assert StudyState.objects.get(user=alice).mistake_cleared_at is None
+    client.force_login(alice)
+    assert client.post(clear).status_code == 302
+    assert StudyState.objects.get(user=alice).mistake_cleared_at is not None

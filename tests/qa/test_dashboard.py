@@ -1,0 +1,150 @@
+"""The learner's home page (dashboard) and the query counts of every study page."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from qa import scheduling
+from qa.models import Review
+from qa.selectors import study as selectors
+from qa.services import study as services
+from tests.factories import (
+    BookmarkFactory,
+    NoteFactory,
+    SectionFactory,
+    StudyStateFactory,
+    bulk_questions,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def review(user, question, rating=3, when=None):
+    Review.objects.create(user=user, question=question, rating=rating, answer_version=1,
+                          token=uuid.uuid4().hex, reviewed_at=when or timezone.now())
+
+
+def populate(user, *, sections: int, per_section: int, days: int):
+    """Study history of a given size: states, reviews on many days, bookmarks, notes, mistakes."""
+    now = timezone.now()
+    questions = []
+    for s in range(sections):
+        section = SectionFactory(title=f"第{s}篇")
+        questions += bulk_questions(section, per_section, start=s * 1000 + 1)
+    for i, q in enumerate(questions):
+        if i % 3 == 2:
+            continue  # leave some new
+        StudyStateFactory(user=user, question=q, due=now + timedelta(days=(i % 5) - 2),
+                          lapses=4 if i % 7 == 0 else 0)
+        review(user, q, rating=1 if i % 4 == 0 else 3, when=now - timedelta(days=i % days))
+        if i % 2 == 0:
+            BookmarkFactory(user=user, question=q)
+            NoteFactory(user=user, question=q)
+    return questions
+
+
+def test_visitors_see_the_landing_page_not_a_dashboard(client):
+    html = client.get("/").content.decode()
+    assert "Create a free account" in html and "Your year" not in html
+
+
+def test_dashboard_shows_due_new_streak_and_mastery(alice_client, alice):
+    now = timezone.now()
+    section = SectionFactory(title="进阶篇")
+    q1, q2, q3, _q4 = bulk_questions(section, 4)
+    StudyStateFactory(user=alice, question=q1, due=now - timedelta(hours=1))
+    # Mastered: in review, reviewed today with a long stability.
+    StudyStateFactory(user=alice, question=q2, due=now + timedelta(days=30), stability=50.0,
+                      last_review=now)
+    StudyStateFactory(user=alice, question=q3, due=now + timedelta(days=3))
+    for days_ago in (0, 1, 2):
+        review(alice, q1, when=now - timedelta(days=days_ago))
+    html = alice_client.get("/").content.decode()
+    stats = {label: value for value, label in re.findall(
+        r'<span class="value">(\d+)</span><span class="label">([^<]+)', html)}
+    assert stats["due today"] == "1"
+    assert re.search(r'<span class="value">1</span><span class="label">new available today', html)
+    assert stats["days in a row"] == "3"
+    assert "1 of 4 mastered (25%)" in html
+    assert "Review 1 due question" in html
+    assert html.count("<rect class=\"hm-") >= 7 * 52
+    assert "3 reviews in the last year" in html
+
+
+def test_streak_counts_back_from_today_or_yesterday():
+    today = date(2025, 5, 10)
+    counts = {today - timedelta(days=d): 1 for d in (1, 2, 3, 5)}
+    assert selectors.streak(counts, today) == 3
+    counts[today] = 2
+    assert selectors.streak(counts, today) == 4
+    assert selectors.streak({today - timedelta(days=2): 1}, today) == 0
+
+
+def test_heatmap_is_53_weeks_with_shades_by_count():
+    today = date(2025, 5, 14)  # a Wednesday
+    heat = selectors.heatmap({today: 8, today - timedelta(days=1): 2}, today)
+    assert len(heat["cells"]) == 52 * 7 + 3
+    assert heat["cells"][-1]["date"] == today and heat["cells"][-1]["level"] == 4
+    assert heat["cells"][-2]["level"] == 1 and heat["cells"][0]["level"] == 0
+    assert heat["cells"][0]["date"].weekday() == 0
+    assert 11 <= len(heat["months"]) <= 13
+
+
+def test_heatmap_days_are_local_dates(alice, settings):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    q = bulk_questions(SectionFactory(), 1)[0]
+    # 23:30 UTC on May 1st is already May 2nd in Shanghai.
+    when = datetime(2025, 5, 1, 23, 30, tzinfo=UTC)
+    review(alice, q, when=when)
+    assert selectors.review_days(user=alice, since=date(2025, 4, 1)) == {date(2025, 5, 2): 1}
+
+
+def test_mastery_uses_the_learners_desired_retention(alice):
+    now = timezone.now()
+    section = SectionFactory()
+    q = bulk_questions(section, 1)[0]
+    state = StudyStateFactory(user=alice, question=q, stability=10.0,
+                              last_review=now - timedelta(days=5))
+    r = scheduling.retrievability(state, now)
+    alice.desired_retention = round(r - 0.02, 2)
+    assert selectors.dashboard(user=alice, now=now)["bank_progress"][0]["sections"][0].mastered == 1
+    alice.desired_retention = round(r + 0.02, 2)
+    assert selectors.dashboard(user=alice, now=now)["bank_progress"][0]["sections"][0].mastered == 0
+
+
+# --- query counts at two data sizes ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["dashboard", "bookmarks", "mistakes", "quiz-card", "summary"])
+def test_study_pages_run_the_same_number_of_queries_at_two_sizes(
+    client, count_queries, django_user_model, page
+):
+    counts = []
+    for size, (sections, per_section, days) in enumerate([(1, 3, 2), (4, 25, 40)]):
+        user = django_user_model.objects.create_user(email=f"size{size}@example.com")
+        client.force_login(user)
+        questions = populate(user, sections=sections, per_section=per_section, days=days)
+        section = questions[0].section
+        if page == "quiz-card":
+            quiz = services.start_quiz(user=user, mode="section", section=section)
+            services.reveal(user=user, quiz_item=quiz.items.first())
+            url = reverse("qa:quiz", kwargs={"pk": quiz.pk})
+        elif page == "summary":
+            # A mock interview's summary lists every question with grade buttons.
+            quiz = services.start_quiz(user=user, mode="mock", count=per_section)
+            services.finish_quiz(user=user, quiz=quiz)
+            url = reverse("qa:quiz", kwargs={"pk": quiz.pk})
+        else:
+            url = {"dashboard": "/", "bookmarks": reverse("qa:bookmarks"),
+                   "mistakes": reverse("qa:mistakes")}[page]
+        with count_queries() as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        counts.append(queries)
+    assert len(counts[0]) == len(counts[1]), (counts[0], counts[1])

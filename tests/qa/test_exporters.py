@@ -1,0 +1,203 @@
+"""Export (JSON, CSV, Anki) and import (JSON, CSV) of study sets and banks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from qa import exporters
+from qa.importer import load_bank_file
+from qa.models import Question, SetItem, StudySet, Tag
+from qa.services.sets import add_questions, create_set, set_item_note
+from tests.factories import QuestionFactory, SectionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def questions():
+    section = SectionFactory(key="basics", title="基础篇")
+    attention = Tag.objects.create(name="attention")
+    deep = Tag.objects.create(name="deep learning")
+    first = QuestionFactory(section=section, key=f"{section.bank.slug}/basics/01",
+                            prompt="什么是注意力？", answer="加权求和。\n\n- **Q**\n- K")
+    first.tags.add(attention, deep)
+    second = QuestionFactory(section=section, key=f"{section.bank.slug}/basics/02",
+                             prompt="=HYPERLINK(\"x\")", answer="<script>alert(1)</script>")
+    QuestionFactory(section=section, key=f"{section.bank.slug}/basics/03",
+                    status=Question.Status.DRAFT)
+    return [first, second]
+
+
+@pytest.fixture
+def study_set(alice, questions):
+    study_set = create_set(user=alice, title="Attention 注意力")
+    add_questions(study_set=study_set, questions=[questions[1], questions[0]])
+    set_item_note(item=SetItem.objects.get(study_set=study_set, question=questions[0]),
+                  note="Remember the softmax.")
+    return study_set
+
+
+def read_apkg(data: bytes, tmp_path) -> tuple[list, int, list]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert "collection.anki2" in archive.namelist()
+        assert json.loads(archive.read("media")) == {}
+        path = tmp_path / "collection.anki2"
+        path.write_bytes(archive.read("collection.anki2"))
+    conn = sqlite3.connect(path)
+    try:
+        notes = conn.execute("select guid, flds, tags from notes order by id").fetchall()
+        cards = conn.execute("select count(*) from cards").fetchone()[0]
+        decks = json.loads(conn.execute("select decks from col").fetchone()[0])
+    finally:
+        conn.close()
+    return notes, cards, [d["name"] for d in decks.values()]
+
+
+def test_set_apkg_is_a_valid_anki_package(alice_client, study_set, questions, tmp_path):
+    response = alice_client.get(reverse("qa:set-export", args=[study_set.pk, "apkg"]))
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    notes, cards, decks = read_apkg(response.content, tmp_path)
+    assert len(notes) == 2 and cards == 2
+    assert "Attention 注意力" in decks
+    fields = notes[1][1].split("\x1f")
+    assert fields[0] == "什么是注意力？"
+    assert "<strong>Q</strong>" in fields[1] and "<li>" in fields[1]
+    assert fields[2] == "Remember the softmax."
+    assert "attention" in notes[1][2] and "deep_learning" in notes[1][2]
+    # The answer's raw HTML stays text.
+    assert "<script>" not in notes[0][1].split("\x1f")[1]
+
+
+def test_apkg_ids_are_stable_across_exports(study_set, questions, tmp_path):
+    first = read_apkg(exporters.set_to_apkg(study_set), tmp_path)
+    second = read_apkg(exporters.set_to_apkg(study_set), tmp_path)
+    assert [n[0] for n in first[0]] == [n[0] for n in second[0]]
+    assert exporters.stable_anki_id("mianshi", "set", "deck", study_set.pk) == \
+        exporters.stable_anki_id("mianshi", "set", "deck", study_set.pk)
+    assert 1 << 30 <= exporters.stable_anki_id("x") < 1 << 31
+
+
+def test_bank_apkg_holds_only_published_questions(alice_client, questions, tmp_path):
+    bank = questions[0].bank
+    response = alice_client.get(reverse("qa:bank-export", args=[bank.slug, "apkg"]))
+    notes, cards, decks = read_apkg(response.content, tmp_path)
+    assert len(notes) == 2 and cards == 2
+    assert bank.title in decks
+
+
+def test_set_json_export_round_trips_through_import(alice_client, alice, study_set, questions):
+    data = alice_client.get(reverse("qa:set-export", args=[study_set.pk, "json"])).content
+    doc = json.loads(data)
+    assert doc["format"] == "mianshi.set" and doc["title"] == "Attention 注意力"
+    assert [e["key"] for e in doc["items"]] == [questions[1].key, questions[0].key]
+    response = alice_client.post(reverse("qa:set-import"), {
+        "file": SimpleUploadedFile("set.json", data, content_type="application/json"),
+        "title": "Imported",
+    })
+    imported = StudySet.objects.get(title="Imported")
+    assert response["Location"] == reverse("qa:set", args=[imported.pk])
+    items = list(imported.items.order_by("position"))
+    assert [i.question_id for i in items] == [questions[1].pk, questions[0].pk]
+    assert items[1].note == "Remember the softmax."
+
+
+def test_set_csv_export_is_utf8_with_bom_and_defuses_formulas(alice_client, study_set,
+                                                              questions):
+    data = alice_client.get(reverse("qa:set-export", args=[study_set.pk, "csv"])).content
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [r["key"] for r in rows] == [questions[1].key, questions[0].key]
+    assert rows[0]["prompt"].startswith("'=")
+    assert rows[1]["tags"] == "attention, deep learning"
+
+
+def test_set_csv_round_trips_through_import(alice_client, study_set, questions):
+    data = exporters.rows_to_csv(exporters.set_rows(study_set))
+    alice_client.post(reverse("qa:set-import"), {
+        "file": SimpleUploadedFile("my set.csv", data, content_type="text/csv"),
+    })
+    imported = StudySet.objects.get(title="my set")
+    assert list(imported.items.order_by("position").values_list("question_id", flat=True)) \
+        == [questions[1].pk, questions[0].pk]
+
+
+def test_bank_json_export_is_readable_by_the_bank_importer(alice_client, questions, tmp_path):
+    bank = questions[0].bank
+    data = alice_client.get(reverse("qa:bank-export", args=[bank.slug, "json"])).content
+    path = tmp_path / f"{bank.slug}.json"
+    path.write_bytes(data)
+    loaded = load_bank_file(path)
+    assert loaded.slug == bank.slug
+    assert [q.key for q in loaded.questions] == [questions[0].key, questions[1].key]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("s.json", b"{not json", "not valid JSON"),
+        ("s.json", json.dumps({"items": [{"key": "nope/x/01"}]}).encode(),
+         "Entry 1: unknown question key 'nope/x/01'"),
+        ("s.json", json.dumps({"items": [{"kee": "x"}]}).encode(), "Entry 1: unknown fields kee"),
+        ("s.json", json.dumps({"format": "other", "items": []}).encode(), "format"),
+        ("s.json", json.dumps([1, 2]).encode(), "JSON object"),
+        ("s.csv", b"key,note\nnope/x/01,hi\n", "Row 2: unknown question key 'nope/x/01'"),
+        ("s.csv", b"question,note\nx,y\n", "unknown columns question"),
+        ("s.csv", b"key,note\nx\n", "Row 2: 1 cells, the header has 2"),
+        ("s.csv", b"", "empty"),
+        ("s.txt", b"key\n", "Upload a .json or .csv file"),
+        ("s.csv", b"\xff\xfe\x00k", "not UTF-8"),
+    ],
+)
+def test_bad_imports_write_nothing_and_say_what_is_wrong(alice_client, questions, name,
+                                                          content, problem):
+    response = alice_client.post(reverse("qa:set-import"), {
+        "file": SimpleUploadedFile(name, content), "title": "Broken",
+    })
+    assert response.status_code == 400
+    assert problem in response.content.decode().replace("&#x27;", "'")
+    assert not StudySet.objects.exists()
+
+
+def test_one_bad_row_among_good_ones_writes_nothing(alice_client, questions):
+    content = f"key,note\n{questions[0].key},ok\nmissing/key/9,x\n{questions[0].key},dup\n"
+    response = alice_client.post(reverse("qa:set-import"), {
+        "file": SimpleUploadedFile("s.csv", content.encode()), "title": "Half",
+    })
+    page = response.content.decode().replace("&#x27;", "'")
+    assert response.status_code == 400
+    assert "Row 3: unknown question key 'missing/key/9'" in page
+    assert f"Row 4: '{questions[0].key}' is already listed at Row 2" in page
+    assert not StudySet.objects.exists()
+
+
+def test_draft_questions_count_as_unknown(alice_client, questions):
+    draft = Question.objects.get(status=Question.Status.DRAFT)
+    response = alice_client.post(reverse("qa:set-import"), {
+        "file": SimpleUploadedFile("s.csv", f"key\n{draft.key}\n".encode()), "title": "x",
+    })
+    assert response.status_code == 400
+    assert not StudySet.objects.exists()
+
+
+def test_uploads_over_the_size_limit_are_refused(alice_client, questions, monkeypatch):
+    monkeypatch.setattr(exporters, "MAX_UPLOAD_BYTES", 10)
+    response = alice_client.post(reverse("qa:set-import"), {
+        "file": SimpleUploadedFile("s.csv", f"key\n{questions[0].key}\n".encode()),
+    })
+    assert response.status_code == 400
+    assert "larger than" in response.content.decode()
+    assert not StudySet.objects.exists()
+
+
+def test_unknown_export_format_is_404(alice_client, study_set):
+    url = reverse("qa:set-export", args=[study_set.pk, "xlsx"])
+    assert alice_client.get(url).status_code == 404

@@ -1,0 +1,326 @@
+"""The quiz page and its actions, as a learner (alice) and an outsider (bob)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from qa.models import Quiz, QuizItem, Review, StudyState
+from qa.services import study as services
+from tests.factories import QuestionFactory, SectionFactory, StudyStateFactory
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _no_fuzz(settings):
+    settings.FSRS_ENABLE_FUZZING = False
+
+
+@pytest.fixture
+def section(db):
+    return SectionFactory(title="基础篇")
+
+
+@pytest.fixture
+def questions(section):
+    return [
+        QuestionFactory(section=section, number=i, prompt=f"问题{i}：什么是 RoPE？",
+                        answer=f"答案{i}：旋转位置编码，**相对**位置。")
+        for i in range(1, 4)
+    ]
+
+
+@pytest.fixture
+def quiz(alice, section, questions):
+    return services.start_quiz(user=alice, mode="section", section=section)
+
+
+def url(name, quiz):
+    return reverse(name, kwargs={"pk": quiz.pk})
+
+
+def current(quiz) -> QuizItem:
+    quiz.refresh_from_db()
+    return quiz.items.filter(position__gte=quiz.position).order_by("position").first()
+
+
+def token_in(html: str) -> str:
+    match = re.search(r'name="token" value="([0-9a-f]{32})"', html)
+    assert match, "no token in the grade form"
+    return match.group(1)
+
+
+def reveal(client, quiz, **extra):
+    return client.post(url("qa:quiz-reveal", quiz), {"item": current(quiz).pk}, **extra)
+
+
+# --- who may see it -------------------------------------------------------------------------
+
+
+def test_anonymous_visitor_is_sent_to_log_in(client, quiz):
+    response = client.get(url("qa:quiz", quiz))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_outsider_gets_404_for_someone_elses_quiz(client, bob, alice, quiz):
+    client.force_login(bob)
+    assert client.get(url("qa:quiz", quiz)).status_code == 404
+    assert client.post(url("qa:quiz-reveal", quiz), {"item": current(quiz).pk}).status_code == 404
+    response = client.post(url("qa:quiz-grade", quiz),
+                           {"item": current(quiz).pk, "rating": 3, "token": uuid.uuid4().hex})
+    assert response.status_code == 404
+    assert client.post(url("qa:quiz-finish", quiz)).status_code == 404
+    assert not Review.objects.exists()
+    quiz.refresh_from_db()
+    assert quiz.finished_at is None and current(quiz).revealed_at is None
+    client.force_login(alice)
+    assert client.get(url("qa:quiz", quiz)).status_code == 200
+
+
+# --- the card -------------------------------------------------------------------------------
+
+
+def test_the_card_shows_the_question_but_not_the_answer(alice_client, quiz):
+    response = alice_client.get(url("qa:quiz", quiz))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "问题1：什么是 RoPE？" in html and "答案1" not in html
+    assert 'data-key="reveal"' in html and 'name="rating"' not in html
+    assert "js/quiz.js" in html and "<kbd>B</kbd>" in html
+    assert current(quiz).shown_at is not None
+
+
+def test_reveal_without_js_redirects_back_to_the_revealed_card(alice_client, quiz):
+    response = alice_client.post(url("qa:quiz-reveal", quiz),
+                                 {"item": current(quiz).pk, "typed_answer": "我觉得是位置编码"})
+    assert response.status_code == 302 and response["Location"] == url("qa:quiz", quiz)
+    html = alice_client.get(url("qa:quiz", quiz)).content.decode()
+    assert "<strong>相对</strong>" in html  # the answer, rendered as Markdown
+    assert "我觉得是位置编码" in html  # what the learner typed, beside it
+    assert html.count('name="rating"') == 4
+    for label in ("1m", "6m", "10m"):
+        assert f'<span class="grade-interval" title="comes back in">{label}</span>' in html
+
+
+def test_reveal_with_htmx_returns_only_the_card(alice_client, quiz):
+    response = reveal(alice_client, quiz, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section id="quiz-card"') and "<html" not in html
+    assert "答案1" in html and "Again" in html
+
+
+def test_grading_moves_to_the_next_card(alice_client, alice, quiz):
+    reveal(alice_client, quiz)
+    html = alice_client.get(url("qa:quiz", quiz)).content.decode()
+    response = alice_client.post(url("qa:quiz-grade", quiz),
+                                 {"item": current(quiz).pk, "rating": 3, "token": token_in(html)})
+    assert response.status_code == 302
+    assert Review.objects.filter(user=alice, rating=3).count() == 1
+    html = alice_client.get(url("qa:quiz", quiz)).content.decode()
+    assert "问题2" in html and "1 / 3 graded" in html
+
+
+def test_grading_with_htmx_swaps_in_the_next_card(alice_client, quiz):
+    html = reveal(alice_client, quiz, **HTMX).content.decode()
+    item = current(quiz)
+    response = alice_client.post(url("qa:quiz-grade", quiz),
+                                 {"item": item.pk, "rating": 4, "token": token_in(html)}, **HTMX)
+    body = response.content.decode()
+    assert response.status_code == 200 and "问题2" in body and "<html" not in body
+    review = Review.objects.get()
+    assert review.duration_ms is not None and review.quiz_item == item
+
+
+def test_a_double_submitted_grade_is_recorded_once(alice_client, alice, quiz):
+    html = reveal(alice_client, quiz, **HTMX).content.decode()
+    data = {"item": current(quiz).pk, "rating": 3, "token": token_in(html)}
+    first = alice_client.post(url("qa:quiz-grade", quiz), data, **HTMX)
+    second = alice_client.post(url("qa:quiz-grade", quiz), data, **HTMX)
+    assert first.status_code == second.status_code == 200
+    assert Review.objects.count() == 1
+    assert StudyState.objects.get(user=alice).reps == 1
+    quiz.refresh_from_db()
+    assert quiz.position == 1
+
+
+def test_grading_an_already_graded_card_from_another_tab_is_a_conflict(alice_client, quiz):
+    html = reveal(alice_client, quiz, **HTMX).content.decode()
+    item = current(quiz)
+    alice_client.post(url("qa:quiz-grade", quiz),
+                      {"item": item.pk, "rating": 3, "token": token_in(html)})
+    response = alice_client.post(url("qa:quiz-grade", quiz),
+                                 {"item": item.pk, "rating": 1, "token": uuid.uuid4().hex}, **HTMX)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "already graded" in body and "问题2" in body  # the message, and the current card
+    assert Review.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [
+        ({"rating": "7"}, 400),
+        ({"rating": "abc"}, 400),
+        ({"rating": ""}, 400),
+        ({"token": ""}, 400),
+        ({"token": None}, 400),
+        ({"item": "abc"}, 400),
+        ({"item": None}, 400),
+        ({"item": 999999}, 404),
+    ],
+)
+def test_bad_grade_input_is_refused_and_nothing_is_written(alice_client, quiz, data, status):
+    reveal(alice_client, quiz)
+    form = {"item": current(quiz).pk, "rating": "3", "token": uuid.uuid4().hex, **data}
+    form = {k: v for k, v in form.items() if v is not None}
+    response = alice_client.post(url("qa:quiz-grade", quiz), form)
+    assert response.status_code == status
+    if status == 400:
+        assert b'class="message error"' in response.content
+    assert not Review.objects.exists() and not StudyState.objects.exists()
+
+
+def test_an_item_of_another_quiz_is_not_found(alice_client, alice, quiz):
+    other = services.start_quiz(user=alice, mode="mock", count=1)
+    response = alice_client.post(url("qa:quiz-grade", quiz),
+                                 {"item": other.items.get().pk, "rating": 3,
+                                  "token": uuid.uuid4().hex})
+    assert response.status_code == 404
+    response = alice_client.post(url("qa:quiz-reveal", quiz), {"item": other.items.get().pk})
+    assert response.status_code == 404
+    assert not Review.objects.exists() and other.items.get().revealed_at is None
+
+
+def test_grading_in_a_finished_quiz_is_a_conflict(alice_client, quiz):
+    item = current(quiz)
+    alice_client.post(url("qa:quiz-finish", quiz))
+    response = alice_client.post(url("qa:quiz-grade", quiz),
+                                 {"item": item.pk, "rating": 3, "token": uuid.uuid4().hex})
+    assert response.status_code == 409
+    assert "already finished" in response.content.decode()
+    assert not Review.objects.exists()
+
+
+def test_the_quiz_page_only_answers_get(alice_client, quiz):
+    assert alice_client.post(url("qa:quiz", quiz)).status_code == 405
+    assert alice_client.get(url("qa:quiz-grade", quiz)).status_code == 405
+
+
+# --- resuming -------------------------------------------------------------------------------
+
+
+def test_refresh_and_a_new_login_resume_at_the_same_card(client, alice, quiz):
+    client.force_login(alice)
+    reveal(client, quiz)
+    client.logout()
+    client.force_login(alice)
+    html = client.get(url("qa:quiz", quiz)).content.decode()
+    assert "答案1" in html and 'name="rating"' in html  # still revealed, still card 1
+    client.post(url("qa:quiz-grade", quiz),
+                {"item": current(quiz).pk, "rating": 3, "token": token_in(html)})
+    html = client.get(url("qa:quiz", quiz)).content.decode()
+    assert "问题2" in html and "答案2" not in html
+
+
+def test_finishing_shows_a_summary(alice_client, quiz):
+    for rating in (1, 3, 4):
+        html = reveal(alice_client, quiz, **HTMX).content.decode()
+        response = alice_client.post(url("qa:quiz-grade", quiz),
+                                     {"item": current(quiz).pk, "rating": rating,
+                                      "token": token_in(html)}, **HTMX)
+    body = response.content.decode()
+    assert "Here is how it went" in body
+    assert body.count('class="pill grade-pill') == 3
+    assert "comes back in" in body
+    quiz.refresh_from_db()
+    assert quiz.finished_at is not None
+    page = alice_client.get(url("qa:quiz", quiz)).content.decode()
+    assert "Here is how it went" in page and "<html" in page
+
+
+def test_stopping_early_shows_the_summary(alice_client, quiz):
+    response = alice_client.post(url("qa:quiz-finish", quiz))
+    assert response.status_code == 302
+    quiz.refresh_from_db()
+    assert quiz.finished_at is not None
+    assert "Here is how it went" in alice_client.get(url("qa:quiz", quiz)).content.decode()
+
+
+# --- starting -------------------------------------------------------------------------------
+
+
+def test_starting_a_section_quiz_redirects_to_it(alice_client, alice, section, questions):
+    response = alice_client.post(reverse("qa:quiz-start"),
+                                 {"mode": "section", "section": section.pk})
+    quiz = Quiz.objects.get(user=alice)
+    assert response.status_code == 302 and response["Location"] == url("qa:quiz", quiz)
+    assert quiz.items.count() == 3
+
+
+def test_starting_with_nothing_to_study_explains_why(alice_client, questions):
+    response = alice_client.post(reverse("qa:quiz-start"), {"mode": "due", "next": "/bookmarks/"},
+                                 follow=True)
+    assert response.redirect_chain[-1][0] == "/bookmarks/"
+    assert "Nothing is due right now" in response.content.decode()
+    assert not Quiz.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"mode": "nonsense"}, {"mode": "section"}, {"mode": "section", "section": "abc"},
+     {"mode": "mock", "count": "0"}, {"mode": "mock", "count": "5", "minutes": "-1"},
+     {"mode": "set"}],
+)
+def test_starting_with_bad_input_is_a_400(alice_client, questions, data):
+    response = alice_client.post(reverse("qa:quiz-start"), data)
+    assert response.status_code == 400
+    assert b"cannot be started" in response.content or b"Choose a section" in response.content
+    assert not Quiz.objects.exists()
+
+
+def test_start_is_post_only(alice_client):
+    assert alice_client.get(reverse("qa:quiz-start")).status_code == 405
+
+
+def test_starting_a_due_review_resumes_the_open_one(alice_client, alice, questions):
+    StudyStateFactory(user=alice, question=questions[0], due=timezone.now() - timedelta(hours=1))
+    alice_client.post(reverse("qa:quiz-start"), {"mode": "due"})
+    alice_client.post(reverse("qa:quiz-start"), {"mode": "due"})
+    assert Quiz.objects.filter(user=alice).count() == 1
+
+
+# --- mock interview -------------------------------------------------------------------------
+
+
+def test_a_mock_interview_hides_answers_until_the_end(alice_client, alice, questions):
+    alice_client.post(reverse("qa:quiz-start"), {"mode": "mock", "count": "2", "minutes": "10"})
+    quiz = Quiz.objects.get(user=alice, mode="mock")
+    html = alice_client.get(url("qa:quiz", quiz)).content.decode()
+    assert "答案" not in html and 'name="rating"' not in html
+    assert 'data-remaining="' in html and "Question 1 of 2" in html
+    assert alice_client.post(url("qa:quiz-reveal", quiz),
+                             {"item": current(quiz).pk}).status_code == 409
+    for text in ("第一个回答", "第二个回答"):
+        response = alice_client.post(url("qa:quiz-answer", quiz),
+                                     {"item": current(quiz).pk, "typed_answer": text}, **HTMX)
+        assert response.status_code == 200
+    body = response.content.decode()
+    assert "grade yourself" in body and "第一个回答" in body and "答案" in body
+    tokens = re.findall(r'name="token" value="([0-9a-f]{32})"', body)
+    items = list(quiz.items.order_by("position"))
+    assert len(tokens) == 2
+    for item, tok in zip(items, tokens, strict=True):
+        alice_client.post(url("qa:quiz-grade", quiz),
+                          {"item": item.pk, "rating": 3, "token": tok}, **HTMX)
+    quiz.refresh_from_db()
+    assert quiz.finished_at is not None
+    assert Review.objects.filter(user=alice).count() == 2
+    assert StudyState.objects.filter(user=alice).count() == 2

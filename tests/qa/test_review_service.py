@@ -1,0 +1,478 @@
+"""Study services: starting quizzes, exactly-once grading, mistakes, bookmarks, notes."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from qa import scheduling
+from qa.models import Bookmark, Note, Question, Quiz, Review, StudyState
+from qa.selectors import study as selectors
+from qa.services import study as services
+from tests.factories import (
+    BookmarkFactory,
+    QuestionFactory,
+    SectionFactory,
+    SetItemFactory,
+    StudySetFactory,
+    StudyStateFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def token() -> str:
+    return uuid.uuid4().hex
+
+
+@pytest.fixture(autouse=True)
+def _no_fuzz(settings):
+    settings.FSRS_ENABLE_FUZZING = False
+
+
+@pytest.fixture
+def section(db):
+    return SectionFactory()
+
+
+@pytest.fixture
+def questions(section):
+    return [QuestionFactory(section=section, number=i) for i in range(1, 4)]
+
+
+def section_quiz(user, section) -> Quiz:
+    return services.start_quiz(user=user, mode="section", section=section)
+
+
+def first_item(quiz):
+    return quiz.items.order_by("position").first()
+
+
+# --- record_review: exactly once ----------------------------------------------------------
+
+
+def test_first_grade_creates_the_study_state_and_one_review(alice, section, questions):
+    quiz = section_quiz(alice, section)
+    item = first_item(quiz)
+    review = services.record_review(user=alice, quiz_item=item, rating=3, token=token())
+    state = StudyState.objects.get(user=alice, question=item.question)
+    assert review.rating == 3 and review.quiz_item == item
+    assert state.reps == 1 and state.state == scheduling.LEARNING and state.step == 1
+    assert state.due > review.reviewed_at
+    quiz.refresh_from_db()
+    assert quiz.position == 1 and quiz.finished_at is None
+
+
+def test_replaying_the_same_token_returns_the_same_review_and_writes_nothing(
+    alice, section, questions
+):
+    quiz = section_quiz(alice, section)
+    item = first_item(quiz)
+    t = token()
+    first = services.record_review(user=alice, quiz_item=item, rating=3, token=t)
+    # A retried request may even carry another rating (double-click on two buttons).
+    again = services.record_review(user=alice, quiz_item=item, rating=1, token=t)
+    assert again.pk == first.pk and again.rating == 3
+    assert Review.objects.count() == 1
+    assert StudyState.objects.get(user=alice, question=item.question).reps == 1
+    quiz.refresh_from_db()
+    assert quiz.position == 1
+
+
+def test_a_second_grade_with_another_token_is_refused(alice, section, questions):
+    quiz = section_quiz(alice, section)
+    item = first_item(quiz)
+    services.record_review(user=alice, quiz_item=item, rating=3, token=token())
+    with pytest.raises(services.AlreadyGraded):
+        services.record_review(user=alice, quiz_item=item, rating=4, token=token())
+    assert Review.objects.count() == 1
+    assert StudyState.objects.get(user=alice, question=item.question).reps == 1
+
+
+def test_a_token_reused_for_another_item_is_refused(alice, section, questions):
+    quiz = section_quiz(alice, section)
+    items = list(quiz.items.order_by("position"))
+    t = token()
+    services.record_review(user=alice, quiz_item=items[0], rating=3, token=t)
+    with pytest.raises(services.InvalidInput):
+        services.record_review(user=alice, quiz_item=items[1], rating=3, token=t)
+    assert Review.objects.count() == 1
+
+
+@pytest.mark.parametrize("rating", [0, 5, 7, "abc", "", None, "3.5"])
+def test_invalid_ratings_are_refused_and_nothing_is_written(alice, section, questions, rating):
+    item = first_item(section_quiz(alice, section))
+    with pytest.raises(services.InvalidInput):
+        services.record_review(user=alice, quiz_item=item, rating=rating, token=token())
+    assert not Review.objects.exists() and not StudyState.objects.exists()
+
+
+@pytest.mark.parametrize("bad_token", ["", "short", "x" * 65, "has space in it", None])
+def test_missing_or_malformed_tokens_are_refused(alice, section, questions, bad_token):
+    item = first_item(section_quiz(alice, section))
+    with pytest.raises(services.InvalidInput):
+        services.record_review(user=alice, quiz_item=item, rating=3, token=bad_token)
+    assert not Review.objects.exists()
+
+
+def test_someone_elses_quiz_item_is_not_found(alice, bob, section, questions):
+    item = first_item(section_quiz(alice, section))
+    with pytest.raises(services.NotFound):
+        services.record_review(user=bob, quiz_item=item, rating=3, token=token())
+    assert not Review.objects.exists()
+    services.record_review(user=alice, quiz_item=item, rating=3, token=token())
+    assert Review.objects.count() == 1
+
+
+def test_grading_in_a_finished_quiz_is_refused(alice, section, questions):
+    quiz = section_quiz(alice, section)
+    services.finish_quiz(user=alice, quiz=quiz)
+    with pytest.raises(services.QuizFinished):
+        services.record_review(user=alice, quiz_item=first_item(quiz), rating=3, token=token())
+    assert not Review.objects.exists()
+
+
+def test_only_the_current_card_can_be_graded(alice, section, questions):
+    quiz = section_quiz(alice, section)
+    later = quiz.items.get(position=2)
+    with pytest.raises(services.Conflict):
+        services.record_review(user=alice, quiz_item=later, rating=3, token=token())
+    assert not Review.objects.exists()
+
+
+def test_grading_the_last_card_finishes_the_quiz(alice, section, questions):
+    quiz = section_quiz(alice, section)
+    for item in quiz.items.order_by("position"):
+        services.record_review(user=alice, quiz_item=item, rating=3, token=token())
+    quiz.refresh_from_db()
+    assert quiz.finished_at is not None and quiz.position == 3
+    assert Review.objects.filter(user=alice).count() == 3
+
+
+def test_a_retired_question_leaves_the_quiz(alice, section, questions):
+    quiz = section_quiz(alice, section)
+    Question.objects.filter(pk=questions[1].pk).update(status=Question.Status.RETIRED)
+    services.record_review(user=alice, quiz_item=first_item(quiz), rating=3, token=token())
+    quiz.refresh_from_db()
+    current = selectors.quiz_remaining_items(quiz=quiz).first()
+    assert current.question == questions[2]
+    services.record_review(user=alice, quiz_item=current, rating=3, token=token())
+    quiz.refresh_from_db()
+    assert quiz.finished_at is not None
+
+
+def test_review_state_graded_again_counts_a_lapse(alice, section, questions):
+    StudyStateFactory(user=alice, question=questions[0], due=timezone.now() - timedelta(hours=1))
+    quiz = services.start_quiz(user=alice, mode="due")
+    services.record_review(user=alice, quiz_item=first_item(quiz), rating=1, token=token())
+    state = StudyState.objects.get(user=alice, question=questions[0])
+    assert state.lapses == 1 and state.state == scheduling.RELEARNING and state.reps == 4
+
+
+def test_learning_state_graded_again_is_not_a_lapse(alice, section, questions):
+    quiz = section_quiz(alice, section)
+    services.record_review(user=alice, quiz_item=first_item(quiz), rating=1, token=token())
+    assert StudyState.objects.get(user=alice, question=questions[0]).lapses == 0
+
+
+def test_grading_records_the_answer_version_and_clears_the_changed_flag(
+    alice, section, questions
+):
+    Question.objects.filter(pk=questions[0].pk).update(answer_version=3)
+    StudyStateFactory(user=alice, question=questions[0], last_answer_version=2,
+                      changed_since_review=True, due=timezone.now())
+    quiz = services.start_quiz(user=alice, mode="due")
+    review = services.record_review(
+        user=alice, quiz_item=first_item(quiz), rating=3, token=token(), typed_answer="我的答案"
+    )
+    state = StudyState.objects.get(user=alice, question=questions[0])
+    assert review.answer_version == 3 and review.typed_answer == "我的答案"
+    assert state.last_answer_version == 3 and state.changed_since_review is False
+
+
+def test_desired_retention_changes_the_next_interval(section, questions):
+    strict = UserFactory(desired_retention=0.97)
+    relaxed = UserFactory(desired_retention=0.75)
+    dues = {}
+    for user in (strict, relaxed):
+        StudyStateFactory(user=user, question=questions[0], stability=30.0,
+                          last_review=timezone.now() - timedelta(days=30))
+        quiz = services.start_quiz(user=user, mode="due")
+        services.record_review(user=user, quiz_item=first_item(quiz), rating=3, token=token())
+        dues[user.pk] = StudyState.objects.get(user=user, question=questions[0]).due
+    assert dues[strict.pk] < dues[relaxed.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_threads_grading_the_same_card_with_one_token_write_one_review():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    alice = UserFactory()
+    section = SectionFactory()
+    QuestionFactory(section=section)
+    quiz = section_quiz(alice, section)
+    item = first_item(quiz)
+    shared = token()
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def grade():
+        try:
+            barrier.wait(timeout=5)
+            results.append(
+                services.record_review(user=alice, quiz_item=item, rating=3, token=shared).pk
+            )
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=grade) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=20)
+    assert not errors, errors
+    assert len(results) == 2 and results[0] == results[1]
+    assert Review.objects.filter(quiz_item=item).count() == 1
+    assert StudyState.objects.get(user=alice, question=item.question).reps == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_threads_grading_the_same_card_with_different_tokens_write_one_review():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    alice = UserFactory()
+    section = SectionFactory()
+    QuestionFactory(section=section)
+    item = first_item(section_quiz(alice, section))
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def grade():
+        try:
+            barrier.wait(timeout=5)
+            services.record_review(user=alice, quiz_item=item, rating=3, token=token())
+            outcomes.append("graded")
+        except services.AlreadyGraded:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=grade) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=20)
+    assert sorted(outcomes) == ["graded", "refused"]
+    assert Review.objects.filter(quiz_item=item).count() == 1
+    assert StudyState.objects.get(user=alice, question=item.question).reps == 1
+
+
+# --- start_quiz ---------------------------------------------------------------------------
+
+
+def test_due_quiz_orders_by_due_date_and_skips_unpublished_and_future(alice, section):
+    now = timezone.now()
+    q1, q2, q3, q4, q5 = (QuestionFactory(section=section) for _ in range(5))
+    StudyStateFactory(user=alice, question=q1, due=now - timedelta(hours=1))
+    StudyStateFactory(user=alice, question=q2, due=now - timedelta(days=3))
+    StudyStateFactory(user=alice, question=q3, due=now + timedelta(days=1))
+    StudyStateFactory(user=alice, question=q4, due=now - timedelta(days=9))
+    Question.objects.filter(pk=q4.pk).update(status=Question.Status.RETIRED)
+    StudyStateFactory(question=q5, due=now - timedelta(days=5))  # someone else's
+    quiz = services.start_quiz(user=alice, mode="due")
+    assert [i.question_id for i in quiz.items.order_by("position")] == [q2.pk, q1.pk]
+
+
+def test_nothing_due_starts_no_quiz(alice, questions):
+    with pytest.raises(services.NothingToStudy):
+        services.start_quiz(user=alice, mode="due")
+    assert not Quiz.objects.exists()
+
+
+def test_new_quiz_respects_the_daily_limit_minus_what_was_introduced_today(section):
+    user = UserFactory(daily_new_limit=3)
+    qs = [QuestionFactory(section=section, number=i) for i in range(1, 7)]
+    first = services.start_quiz(user=user, mode="new", section=section)
+    assert [i.question_id for i in first.items.order_by("position")] == [q.pk for q in qs[:3]]
+    for item in first.items.order_by("position")[:2]:
+        services.record_review(user=user, quiz_item=item, rating=3, token=token())
+    services.finish_quiz(user=user, quiz=first)
+    second = services.start_quiz(user=user, mode="new", section=section)
+    # Two were introduced today; one of the limit of three is left.
+    assert second.items.count() == 1
+    assert second.items.get().question_id == qs[2].pk
+    # While that one waits in an unfinished quiz, it counts against the limit too.
+    assert selectors.new_quota(user=user, now=timezone.now())["remaining"] == 0
+    services.record_review(user=user, quiz_item=second.items.get(), rating=3, token=token())
+    with pytest.raises(services.NothingToStudy):
+        services.start_quiz(user=user, mode="new", section=section)
+
+
+def test_new_quiz_with_a_limit_of_zero_says_so(section, questions):
+    user = UserFactory(daily_new_limit=0)
+    with pytest.raises(services.NothingToStudy, match="limit"):
+        services.start_quiz(user=user, mode="new", section=section)
+
+
+def test_section_quiz_takes_every_published_question_in_order(alice, section, questions):
+    Question.objects.filter(pk=questions[1].pk).update(status=Question.Status.DRAFT)
+    quiz = section_quiz(alice, section)
+    assert [i.question_id for i in quiz.items.order_by("position")] == [
+        questions[0].pk, questions[2].pk]
+
+
+def test_starting_the_same_quiz_again_resumes_it(alice, section, questions):
+    quiz = section_quiz(alice, section)
+    services.record_review(user=alice, quiz_item=first_item(quiz), rating=3, token=token())
+    again = section_quiz(alice, section)
+    assert again.pk == quiz.pk and Quiz.objects.count() == 1
+
+
+def test_a_daily_quiz_from_yesterday_is_superseded(alice, section, questions):
+    StudyStateFactory(user=alice, question=questions[0], due=timezone.now() - timedelta(days=2))
+    old = services.start_quiz(user=alice, mode="due", now=timezone.now() - timedelta(days=1))
+    fresh = services.start_quiz(user=alice, mode="due")
+    old.refresh_from_db()
+    assert fresh.pk != old.pk and old.finished_at is not None
+
+
+def test_bookmark_quiz_optionally_limited_to_a_section(alice, section, questions):
+    other = QuestionFactory()
+    BookmarkFactory(user=alice, question=questions[2])
+    BookmarkFactory(user=alice, question=other)
+    everything = services.start_quiz(user=alice, mode="bookmarks")
+    assert everything.items.count() == 2
+    only = services.start_quiz(user=alice, mode="bookmarks", section=section)
+    assert [i.question_id for i in only.items.all()] == [questions[2].pk]
+
+
+def test_mock_quiz_draws_n_random_published_questions(alice, section, questions):
+    quiz = services.start_quiz(user=alice, mode="mock", count=2, time_limit_seconds=600)
+    assert quiz.items.count() == 2 and quiz.time_limit_seconds == 600
+    assert {i.question.section_id for i in quiz.items.all()} == {section.pk}
+
+
+def test_mock_quiz_count_and_time_limit_are_checked(alice, questions):
+    with pytest.raises(services.InvalidInput):
+        services.start_quiz(user=alice, mode="mock", count=0)
+    with pytest.raises(services.InvalidInput):
+        services.start_quiz(user=alice, mode="mock", count=3, time_limit_seconds=5)
+    with pytest.raises(services.InvalidInput):
+        services.start_quiz(user=alice, mode="nonsense")
+    assert not Quiz.objects.exists()
+
+
+def test_set_quiz_follows_the_set_order_and_skips_retired(alice):
+    study_set = StudySetFactory(owner=alice)
+    a, b, c = (SetItemFactory(study_set=study_set, position=p) for p in (3, 1, 2))
+    Question.objects.filter(pk=c.question_id).update(status=Question.Status.RETIRED)
+    quiz = services.start_quiz(user=alice, mode="set", study_set=study_set)
+    assert [i.question_id for i in quiz.items.order_by("position")] == [b.question_id,
+                                                                         a.question_id]
+
+
+# --- mock interviews ----------------------------------------------------------------------
+
+
+def test_mock_grades_wait_for_the_end_then_feed_fsrs(alice, section, questions):
+    quiz = services.start_quiz(user=alice, mode="mock", count=2)
+    items = list(quiz.items.order_by("position"))
+    with pytest.raises(services.Conflict):
+        services.record_review(user=alice, quiz_item=items[0], rating=3, token=token())
+    with pytest.raises(services.Conflict):
+        services.reveal(user=alice, quiz_item=items[0])
+    services.save_mock_answer(user=alice, quiz_item=items[0], typed_answer="一")
+    services.save_mock_answer(user=alice, quiz_item=items[0], typed_answer="replayed")
+    services.save_mock_answer(user=alice, quiz_item=items[1], typed_answer="二")
+    items[0].refresh_from_db()
+    assert items[0].typed_answer == "一"
+    # Grades on the summary, in any order.
+    services.record_review(user=alice, quiz_item=items[1], rating=1, token=token())
+    quiz.refresh_from_db()
+    assert quiz.finished_at is None
+    review = services.record_review(user=alice, quiz_item=items[0], rating=4, token=token())
+    assert review.typed_answer == "一"
+    quiz.refresh_from_db()
+    assert quiz.finished_at is not None
+    assert StudyState.objects.filter(user=alice).count() == 2
+
+
+def test_mock_answers_after_the_time_limit_are_refused(alice, section, questions):
+    start = timezone.now() - timedelta(minutes=5)
+    quiz = services.start_quiz(user=alice, mode="mock", count=2, time_limit_seconds=60, now=start)
+    with pytest.raises(services.Conflict):
+        services.save_mock_answer(user=alice, quiz_item=first_item(quiz), typed_answer="late")
+    assert selectors.mock_answering_over(quiz=quiz, now=timezone.now())
+    services.record_review(user=alice, quiz_item=first_item(quiz), rating=2, token=token())
+
+
+# --- bookmarks, notes, mistakes -----------------------------------------------------------
+
+
+def test_setting_a_bookmark_twice_keeps_one(alice, questions):
+    services.set_bookmark(user=alice, question=questions[0], on=True)
+    services.set_bookmark(user=alice, question=questions[0], on=True)
+    assert Bookmark.objects.filter(user=alice).count() == 1
+    services.set_bookmark(user=alice, question=questions[0], on=False)
+    services.set_bookmark(user=alice, question=questions[0], on=False)
+    assert not Bookmark.objects.exists()
+
+
+def test_an_empty_note_deletes_it(alice, questions):
+    services.save_note(user=alice, question=questions[0], body="  先记下来 ")
+    assert Note.objects.get(user=alice).body == "先记下来"
+    services.save_note(user=alice, question=questions[0], body="   ")
+    assert not Note.objects.exists()
+
+
+def test_a_note_that_is_too_long_is_refused(alice, questions):
+    with pytest.raises(services.InvalidInput):
+        services.save_note(user=alice, question=questions[0], body="x" * 20001)
+    assert not Note.objects.exists()
+
+
+def test_mistakes_are_recent_agains_and_leeches_until_cleared(alice, section, questions):
+    now = timezone.now()
+    recent, leech, old = questions
+    for q, lapses in ((recent, 0), (leech, 5), (old, 1)):
+        StudyStateFactory(user=alice, question=q, lapses=lapses)
+    Review.objects.create(user=alice, question=recent, rating=1, answer_version=1,
+                          token=token(), reviewed_at=now - timedelta(days=2))
+    Review.objects.create(user=alice, question=leech, rating=1, answer_version=1,
+                          token=token(), reviewed_at=now - timedelta(days=40))
+    Review.objects.create(user=alice, question=old, rating=1, answer_version=1,
+                          token=token(), reviewed_at=now - timedelta(days=20))
+    Review.objects.create(user=alice, question=old, rating=3, answer_version=1,
+                          token=token(), reviewed_at=now - timedelta(days=1))
+    found = {s.question_id for s in selectors.mistakes(user=alice, now=now)}
+    assert found == {recent.pk, leech.pk}
+
+    services.clear_mistake(user=alice, question=leech, now=now)
+    assert {s.question_id for s in selectors.mistakes(user=alice, now=now)} == {recent.pk}
+    # Graded Again again: back on the list.
+    Review.objects.create(user=alice, question=leech, rating=1, answer_version=1,
+                          token=token(), reviewed_at=now + timedelta(minutes=1))
+    later = now + timedelta(minutes=2)
+    assert {s.question_id for s in selectors.mistakes(user=alice, now=later)} == {
+        recent.pk, leech.pk}
+
+
+def test_mistakes_quiz_studies_the_mistakes(alice, questions):
+    StudyStateFactory(user=alice, question=questions[1])
+    Review.objects.create(user=alice, question=questions[1], rating=1, answer_version=1,
+                          token=token())
+    quiz = services.start_quiz(user=alice, mode="mistakes")
+    assert [i.question_id for i in quiz.items.all()] == [questions[1].pk]
+
+
+def test_clearing_a_question_never_studied_is_not_found(alice, questions):
+    with pytest.raises(services.NotFound):
+        services.clear_mistake(user=alice, question=questions[0])

@@ -1,0 +1,244 @@
+"""FSRS transitions through qa.scheduling (no database: StudyState rows are built unsaved)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from qa import scheduling
+from qa.models import StudyState
+
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
+
+
+def row(**fields) -> StudyState:
+    return StudyState(pk=7, due=NOW, **fields)
+
+
+def learning(step: int = 0) -> StudyState:
+    # What a new card looks like after its first Good/Hard: short-term stability, step set.
+    fields = scheduling.apply(None, GOOD if step else HARD, NOW - timedelta(minutes=10),
+                              fuzz=False)
+    return row(state=scheduling.LEARNING, step=step, stability=fields.stability,
+               difficulty=fields.difficulty, last_review=NOW - timedelta(minutes=10))
+
+
+def review(days_ago: int = 10, stability: float = 10.0) -> StudyState:
+    return row(state=scheduling.REVIEW, step=None, stability=stability, difficulty=5.0,
+               last_review=NOW - timedelta(days=days_ago))
+
+
+def relearning() -> StudyState:
+    return row(state=scheduling.RELEARNING, step=0, stability=2.0, difficulty=7.0,
+               last_review=NOW - timedelta(minutes=10))
+
+
+def apply(state, rating, retention=0.9):
+    return scheduling.apply(state, rating, NOW, retention, fuzz=False)
+
+
+# --- new --------------------------------------------------------------------------------
+
+
+def test_new_again_stays_learning_for_one_minute():
+    fields = apply(None, AGAIN)
+    assert (fields.state, fields.step) == (scheduling.LEARNING, 0)
+    assert fields.due == NOW + timedelta(minutes=1)
+    assert fields.last_review == NOW
+    assert fields.stability is not None and fields.difficulty is not None
+
+
+def test_new_hard_waits_between_the_two_learning_steps():
+    fields = apply(None, HARD)
+    assert (fields.state, fields.step) == (scheduling.LEARNING, 0)
+    assert fields.due == NOW + timedelta(minutes=5, seconds=30)
+
+
+def test_new_good_moves_to_the_second_learning_step():
+    fields = apply(None, GOOD)
+    assert (fields.state, fields.step) == (scheduling.LEARNING, 1)
+    assert fields.due == NOW + timedelta(minutes=10)
+
+
+def test_new_easy_graduates_straight_to_review_days_later():
+    fields = apply(None, EASY)
+    assert fields.state == scheduling.REVIEW
+    assert fields.step is None
+    assert fields.due - NOW >= timedelta(days=1)
+
+
+def test_first_grades_set_difficulty_lower_for_easier_ratings():
+    difficulties = [apply(None, r).difficulty for r in (AGAIN, HARD, GOOD, EASY)]
+    assert difficulties == sorted(difficulties, reverse=True)
+
+
+# --- learning ---------------------------------------------------------------------------
+
+
+def test_learning_again_goes_back_to_the_first_step():
+    fields = apply(learning(step=1), AGAIN)
+    assert (fields.state, fields.step) == (scheduling.LEARNING, 0)
+    assert fields.due == NOW + timedelta(minutes=1)
+
+
+def test_learning_hard_repeats_the_step():
+    fields = apply(learning(step=1), HARD)
+    assert (fields.state, fields.step) == (scheduling.LEARNING, 1)
+    assert fields.due == NOW + timedelta(minutes=10)
+
+
+def test_learning_good_on_the_last_step_graduates_to_review():
+    fields = apply(learning(step=1), GOOD)
+    assert fields.state == scheduling.REVIEW
+    assert fields.due - NOW >= timedelta(days=1)
+
+
+def test_learning_easy_graduates_to_review():
+    fields = apply(learning(step=0), EASY)
+    assert fields.state == scheduling.REVIEW
+    assert fields.step is None
+
+
+# --- review -----------------------------------------------------------------------------
+
+
+def test_review_again_lapses_into_relearning_for_ten_minutes():
+    fields = apply(review(), AGAIN)
+    assert (fields.state, fields.step) == (scheduling.RELEARNING, 0)
+    assert fields.due == NOW + timedelta(minutes=10)
+    assert fields.stability < 10.0
+
+
+@pytest.mark.parametrize("rating", [HARD, GOOD, EASY])
+def test_review_recall_stays_in_review_with_a_longer_stability(rating):
+    fields = apply(review(), rating)
+    assert fields.state == scheduling.REVIEW
+    assert fields.stability > 10.0
+    assert fields.due - NOW >= timedelta(days=1)
+
+
+def test_review_intervals_grow_from_hard_to_easy():
+    hard, good, easy = (apply(review(), r).due for r in (HARD, GOOD, EASY))
+    assert hard < good < easy
+
+
+# --- relearning -------------------------------------------------------------------------
+
+
+def test_relearning_again_restarts_the_relearning_step():
+    fields = apply(relearning(), AGAIN)
+    assert (fields.state, fields.step) == (scheduling.RELEARNING, 0)
+    assert fields.due == NOW + timedelta(minutes=10)
+
+
+def test_relearning_hard_waits_one_and_a_half_steps():
+    fields = apply(relearning(), HARD)
+    assert fields.state == scheduling.RELEARNING
+    assert fields.due == NOW + timedelta(minutes=15)
+
+
+@pytest.mark.parametrize("rating", [GOOD, EASY])
+def test_relearning_good_or_easy_returns_to_review(rating):
+    fields = apply(relearning(), rating)
+    assert fields.state == scheduling.REVIEW
+    assert fields.step is None
+    assert fields.due - NOW >= timedelta(days=1)
+
+
+# --- retention, fuzz, input -------------------------------------------------------------
+
+
+def test_higher_desired_retention_brings_reviews_back_sooner():
+    relaxed = apply(review(stability=30), GOOD, retention=0.8).due
+    default = apply(review(stability=30), GOOD, retention=0.9).due
+    strict = apply(review(stability=30), GOOD, retention=0.97).due
+    assert strict < default < relaxed
+
+
+def test_retention_is_clamped_to_the_allowed_range():
+    assert apply(review(), GOOD, retention=0.999).due == apply(review(), GOOD, retention=0.99).due
+    assert apply(review(), GOOD, retention=0.1).due == apply(review(), GOOD, retention=0.7).due
+
+
+def test_one_scheduler_is_built_per_retention():
+    assert scheduling.scheduler_for(0.9) is scheduling.scheduler_for(0.9)
+    assert scheduling.scheduler_for(0.9) is not scheduling.scheduler_for(0.85)
+
+
+def test_fuzz_keeps_long_intervals_close_to_the_computed_one():
+    exact = apply(review(stability=60), GOOD).due - NOW
+    for _ in range(20):
+        fuzzed = scheduling.apply(review(stability=60), GOOD, NOW, 0.9, fuzz=True).due - NOW
+        assert abs(fuzzed - exact) <= exact * 0.1 + timedelta(days=1)
+
+
+def test_fuzz_setting_off_gives_deterministic_dates(settings):
+    settings.FSRS_ENABLE_FUZZING = False
+    dates = {scheduling.apply(review(stability=60), GOOD, NOW).due for _ in range(10)}
+    assert len(dates) == 1
+
+
+@pytest.mark.parametrize("bad", [0, 5, 7, -1, True])
+def test_invalid_rating_is_refused(bad):
+    with pytest.raises(ValueError):
+        scheduling.apply(None, bad, NOW)
+
+
+def test_naive_datetime_is_refused():
+    with pytest.raises(ValueError):
+        scheduling.apply(None, GOOD, datetime(2025, 3, 1, 12, 0))
+
+
+def test_aware_non_utc_datetimes_are_converted_to_utc():
+    shanghai = NOW.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert scheduling.apply(None, GOOD, shanghai).due == NOW + timedelta(minutes=10)
+
+
+# --- preview labels, retrievability -----------------------------------------------------
+
+
+def test_preview_matches_what_apply_would_do_without_fuzz():
+    state = review()
+    previews = scheduling.preview(state, NOW)
+    for rating in (AGAIN, HARD, GOOD, EASY):
+        assert previews[rating] == apply(state, rating).due
+
+
+def test_preview_labels_for_a_new_card():
+    assert scheduling.preview_labels(None, NOW) == {
+        AGAIN: "1m", HARD: "6m", GOOD: "10m", EASY: scheduling.humanize_interval(
+            apply(None, EASY).due - NOW),
+    }
+
+
+@pytest.mark.parametrize(
+    ("delta", "label"),
+    [
+        (timedelta(seconds=20), "<1m"),
+        (timedelta(minutes=10), "10m"),
+        (timedelta(hours=3), "3h"),
+        (timedelta(days=1), "1d"),
+        (timedelta(days=12), "12d"),
+        (timedelta(days=96), "3.2mo"),
+        (timedelta(days=90), "3mo"),
+        (timedelta(days=548), "1.5y"),
+    ],
+)
+def test_humanize_interval(delta, label):
+    assert scheduling.humanize_interval(delta) == label
+
+
+def test_retrievability_is_zero_for_a_new_question():
+    assert scheduling.retrievability(None, NOW) == 0.0
+
+
+def test_retrievability_falls_as_time_passes():
+    state = review(days_ago=0, stability=10)
+    soon = scheduling.retrievability(state, NOW + timedelta(days=1))
+    later = scheduling.retrievability(state, NOW + timedelta(days=30))
+    assert 1.0 >= soon > later > 0.0
+    # By definition, recall probability is 90% after `stability` days.
+    assert scheduling.retrievability(state, NOW + timedelta(days=10)) == pytest.approx(0.9)

@@ -1,0 +1,216 @@
+"""Search across prompts, answers and tags, in Chinese and English, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from qa.models import Question, Section
+from qa.selectors.bank import highlight, highlight_pattern, search_questions, snippet
+from tests.factories import BookmarkFactory, QuestionFactory, bulk_questions
+
+SHIPPED = Path(settings.BASE_DIR) / "fixtures" / "banks" / "llm-zh.yaml"
+
+
+@pytest.fixture
+def shipped(db):
+    call_command("import_bank", str(SHIPPED), stdout=io.StringIO())
+
+
+def keys(query: str, **kwargs) -> list[str]:
+    return [r.question.key for r in search_questions(query=query, **kwargs).results]
+
+
+# --- the shipped bank ------------------------------------------------------------------------
+
+
+def test_chinese_word_finds_the_question_about_it_first(shipped):
+    found = keys("注意力")
+    assert found[0] == "llm-zh/basics/13"  # 多查询注意力与群查询注意力是否了解？
+    assert len(found) > 1  # answers that mention attention come after
+
+
+def test_two_character_chinese_query_finds_the_hallucination_question(shipped):
+    assert keys("幻觉")[0] == "llm-zh/basics/08"
+
+
+def test_latin_acronym_finds_every_sft_question(shipped):
+    assert set(keys("SFT")[:3]) == {"llm-zh/advanced/09", "llm-zh/advanced/10",
+                                    "llm-zh/advanced/14"}
+    assert keys("sft") == keys("SFT")
+
+
+def test_multi_word_query_needs_every_word(shipped):
+    assert keys("layer normalization")[0] == "llm-zh/basics/11"
+    assert keys("Layer Normalization") == keys("layer normalization")
+    assert keys("layer banana") == []
+
+
+@pytest.mark.parametrize(("query", "marked"), [
+    ("注意力", "<mark>注意力</mark>"),
+    ("幻觉", "<mark>幻觉</mark>"),
+    ("SFT", "<mark>SFT</mark>"),
+    ("layer normalization", "<mark>Layer</mark> <mark>Normalization</mark>"),
+])
+def test_the_match_is_highlighted_in_prompt_and_snippet(shipped, query, marked):
+    first = search_questions(query=query).results[0]
+    assert marked in first.prompt_html
+    assert "<mark>" in first.snippet_html
+
+
+def test_prompt_hits_rank_above_answer_only_hits(shipped):
+    results = search_questions(query="注意力").results
+    in_prompt = ["注意力" in r.question.prompt for r in results]
+    assert in_prompt == sorted(in_prompt, reverse=True)
+    assert in_prompt[0] and not in_prompt[-1]
+
+
+def test_tags_are_searchable(shipped):
+    # 显存 is a tag of advanced/08 and also occurs in its answer; 评测 is only a tag somewhere.
+    tagged = set(Question.objects.filter(tags__name="评测").values_list("key", flat=True))
+    assert tagged
+    assert tagged <= set(keys("评测"))
+
+
+def test_single_character_query_works(shipped):
+    assert "llm-zh/basics/04" in keys("大")
+
+
+def test_drafts_and_retired_questions_are_never_found(shipped):
+    Question.objects.filter(key="llm-zh/basics/08").update(status=Question.Status.DRAFT)
+    assert keys("幻觉") == []
+    Question.objects.filter(key="llm-zh/basics/11").update(status=Question.Status.RETIRED)
+    assert keys("layer normalization") == []
+
+
+def test_an_empty_or_blank_query_finds_nothing(shipped):
+    assert keys("") == []
+    assert keys("   ") == []
+
+
+def test_results_are_limited_and_say_there_are_more(db):
+    for _ in range(5):
+        QuestionFactory(prompt="什么是 SFT？")
+    found = search_questions(query="SFT", limit=3)
+    assert len(found.results) == 3
+    assert found.has_more
+
+
+def test_bookmarks_are_marked_for_the_signed_in_user_only(db, alice, bob):
+    question = QuestionFactory(prompt="SFT 是什么？")
+    BookmarkFactory(user=alice, question=question)
+    assert [r.bookmarked for r in search_questions(query="SFT", user=alice).results] == [True]
+    assert [r.bookmarked for r in search_questions(query="SFT", user=bob).results] == [False]
+    assert [r.bookmarked for r in search_questions(query="SFT").results] == [False]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_postgres_full_text_search_uses_the_gin_indexes(shipped):
+    bulk_questions(Section.objects.get(key="advanced"), 3000, start=100)
+    with CaptureQueriesContext(connection) as ctx:
+        search_questions(query="注意力")
+    sql = ctx.captured_queries[0]["sql"]
+    with connection.cursor() as cursor:
+        # Rows inserted in this transaction sit in the GIN indexes' pending lists, which the
+        # planner prices as a scan; move them into the indexes proper, as autovacuum would.
+        cursor.execute("SELECT gin_clean_pending_list('qa_question_search_fts'::regclass)")
+        cursor.execute("SELECT gin_clean_pending_list('qa_question_search_trgm'::regclass)")
+        cursor.execute("ANALYZE qa_question")
+        cursor.execute("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "qa_question_search_fts" in plan, plan
+    assert "qa_question_search_trgm" in plan, plan
+
+
+# --- highlighting ----------------------------------------------------------------------------
+
+
+def test_highlight_escapes_the_text_around_matches():
+    html = highlight('<b onclick="x()">SFT</b> & co', highlight_pattern("sft"))
+    assert html == "&lt;b onclick=&quot;x()&quot;&gt;<mark>SFT</mark>&lt;/b&gt; &amp; co"
+
+
+def test_highlight_never_matches_inside_an_entity():
+    assert highlight("a & b", highlight_pattern("amp")) == "a &amp; b"
+
+
+def test_highlight_prefers_the_longest_term():
+    html = highlight("自注意力机制", highlight_pattern("注意力"))
+    assert html == "自<mark>注意力</mark>机制"
+
+
+def test_highlight_treats_the_query_as_text_not_a_pattern():
+    assert highlight("c++ and c", highlight_pattern("c++")) == "<mark>c++</mark> and c"
+
+
+def test_snippet_is_plain_text_around_the_first_hit():
+    answer = "- **开头**：" + "无关内容。" * 40 + "这里讲**幻觉**问题。" + "结尾。" * 40
+    html = snippet(answer, highlight_pattern("幻觉"))
+    assert html.startswith("… ")
+    assert html.endswith(" …")
+    assert "<mark>幻觉</mark>" in html
+    assert "**" not in html
+
+
+def test_snippet_without_a_hit_in_the_answer_starts_at_the_beginning():
+    assert snippet("短答案。", highlight_pattern("幻觉")) == "短答案。"
+
+
+# --- the page --------------------------------------------------------------------------------
+
+
+def test_search_page_without_a_query_explains_what_to_do(client, db):
+    response = client.get(reverse("qa:search"))
+    assert response.status_code == 200
+    assert "Search in Chinese or English" in response.content.decode()
+
+
+def test_search_page_lists_highlighted_results_with_section_and_tags(client, shipped):
+    response = client.get(reverse("qa:search"), {"q": "幻觉"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "模型<mark>幻觉</mark>是什么" in body
+    assert reverse("qa:question", kwargs={"key": "llm-zh/basics/08"}) in body
+    assert "基础篇" in body
+    assert '<span class="tag">幻觉</span>' in body
+
+
+def test_search_page_with_no_results_says_so_kindly(client, shipped):
+    response = client.get(reverse("qa:search"), {"q": "区块链"})
+    assert response.status_code == 200
+    assert "Nothing found for “区块链”" in response.content.decode()
+
+
+def test_search_page_escapes_a_malicious_query(client, shipped):
+    attack = '"><script>alert(1)</script>'
+    response = client.get(reverse("qa:search"), {"q": attack})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_htmx_search_returns_only_the_results(client, shipped):
+    response = client.get(reverse("qa:search"), {"q": "SFT"}, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<div id="results"')
+    assert "<html" not in body
+    assert "<mark>SFT</mark>" in body
+
+
+def test_signed_in_results_carry_the_bookmark_toggle(alice_client, shipped):
+    response = alice_client.get(reverse("qa:search"), {"q": "幻觉"})
+    assert "bookmark-toggle" in response.content.decode()
+
+
+def test_every_page_has_a_search_box_in_the_navigation(client, db):
+    body = client.get(reverse("qa:bank-list")).content.decode()
+    assert f'action="{reverse("qa:search")}"' in body

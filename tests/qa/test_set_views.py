@@ -1,0 +1,289 @@
+"""Study set pages: building, reordering (with and without HTMX), sharing, copying, studying."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Membership
+from accounts.services import create_team
+from qa.models import Bookmark, Quiz, SetItem, StudySet
+from qa.services.sets import add_questions, create_set, share_by_link
+from tests.factories import QuestionFactory, SectionFactory, bulk_questions
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def order(study_set) -> list[int]:
+    return list(SetItem.objects.filter(study_set=study_set).order_by("position", "pk")
+                .values_list("question_id", flat=True))
+
+
+@pytest.fixture
+def questions():
+    return bulk_questions(SectionFactory(), 3)
+
+
+@pytest.fixture
+def my_set(alice, questions):
+    study_set = create_set(user=alice, title="Transformers")
+    add_questions(study_set=study_set, questions=questions)
+    return study_set
+
+
+def test_creating_a_set_then_adding_a_section(alice_client, alice, questions):
+    response = alice_client.post(reverse("qa:set-create"),
+                                 {"title": "Layer norm", "visibility": "private"})
+    study_set = StudySet.objects.get()
+    assert response["Location"] == reverse("qa:set-add", args=[study_set.pk])
+    assert study_set.owner == alice
+    alice_client.post(reverse("qa:set-add-section", args=[study_set.pk]),
+                      {"section": questions[0].section_id})
+    assert order(study_set) == [q.pk for q in questions]
+    # Adding the same section again adds nothing twice.
+    alice_client.post(reverse("qa:set-add-section", args=[study_set.pk]),
+                      {"section": questions[0].section_id})
+    assert len(order(study_set)) == 3
+
+
+def test_set_list_shows_my_sets_and_my_teams_sets_only(client, alice, bob, my_set):
+    team = create_team(user=alice, name="Readers")
+    Membership.objects.create(user=bob, team=team)
+    create_set(user=alice, title="Team shelf", team=team)
+    create_set(user=alice, title="Curators only", team=team,
+               visibility=StudySet.Visibility.PRIVATE)
+    create_set(user=bob, title="Bob's own")
+    client.force_login(bob)
+    page = client.get(reverse("qa:set-list")).content.decode()
+    assert "Team shelf" in page and "Bob&#x27;s own" in page
+    assert "Transformers" not in page and "Curators only" not in page
+
+
+def test_a_personal_set_cannot_be_made_team_visible(alice_client):
+    response = alice_client.post(reverse("qa:set-create"),
+                                 {"title": "x", "visibility": "team"})
+    assert response.status_code == 400
+    assert not StudySet.objects.exists()
+
+
+def test_adding_bookmarks(alice_client, alice, questions):
+    study_set = create_set(user=alice, title="Marked")
+    Bookmark.objects.create(user=alice, question=questions[2])
+    Bookmark.objects.create(user=alice, question=questions[0])
+    alice_client.post(reverse("qa:set-add-bookmarks", args=[study_set.pk]))
+    assert order(study_set) == [questions[2].pk, questions[0].pk]
+
+
+def test_adding_from_search_results_to_an_existing_and_a_new_set(alice_client, alice, my_set):
+    target = QuestionFactory(prompt="什么是旋转位置编码 RoPE？")
+    url = reverse("qa:set-add-from-search")
+    page = alice_client.get(url, {"q": "RoPE", "set": my_set.pk}).content.decode()
+    assert "旋转位置编码" in page
+    assert f'value="set:{my_set.pk}" selected' in page
+
+    alice_client.post(url, {"q": "RoPE", "target": f"set:{my_set.pk}",
+                            "question": [target.pk]})
+    assert order(my_set)[-1] == target.pk
+
+    response = alice_client.post(url, {"q": "RoPE", "target": "new:", "title": "Positions",
+                                       "question": [target.pk]})
+    new = StudySet.objects.get(title="Positions")
+    assert response["Location"] == reverse("qa:set", args=[new.pk])
+    assert new.owner == alice and order(new) == [target.pk]
+
+
+def test_adding_from_search_without_ticks_or_title_is_refused(alice_client, my_set):
+    url = reverse("qa:set-add-from-search")
+    assert alice_client.post(url, {"target": f"set:{my_set.pk}"}).status_code == 400
+    q = QuestionFactory()
+    assert alice_client.post(url, {"target": "new:", "question": [q.pk]}).status_code == 400
+    assert StudySet.objects.count() == 1
+
+
+def test_reordering_without_javascript_redirects_back(alice_client, my_set, questions):
+    item = SetItem.objects.get(study_set=my_set, question=questions[2])
+    response = alice_client.post(reverse("qa:set-item-move", args=[my_set.pk, item.pk]),
+                                 {"direction": "up"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("qa:set", args=[my_set.pk]) + f"#item-{item.pk}"
+    assert order(my_set) == [questions[0].pk, questions[2].pk, questions[1].pk]
+
+
+def test_reordering_with_htmx_returns_the_list(alice_client, my_set, questions):
+    item = SetItem.objects.get(study_set=my_set, question=questions[0])
+    response = alice_client.post(reverse("qa:set-item-move", args=[my_set.pk, item.pk]),
+                                 {"direction": "down"}, **HTMX)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<ol class="set-items" id="set-items">')
+    assert "<html" not in body
+    assert body.index(questions[1].prompt) < body.index(questions[0].prompt)
+
+
+def test_bad_direction_is_a_400(alice_client, my_set):
+    item = my_set.items.first()
+    url = reverse("qa:set-item-move", args=[my_set.pk, item.pk])
+    assert alice_client.post(url, {"direction": "sideways"}).status_code == 400
+
+
+def test_notes_and_removal(alice_client, my_set, questions):
+    item = SetItem.objects.get(study_set=my_set, question=questions[1])
+    alice_client.post(reverse("qa:set-item-note", args=[my_set.pk, item.pk]),
+                      {"note": "**Key** idea"})
+    page = alice_client.get(reverse("qa:set", args=[my_set.pk])).content.decode()
+    assert "<strong>Key</strong> idea" in page
+    url = reverse("qa:set-item-remove", args=[my_set.pk, item.pk])
+    assert alice_client.post(url).status_code == 302
+    assert alice_client.post(url).status_code == 302  # a double click
+    assert questions[1].pk not in order(my_set)
+
+
+def test_question_page_adds_to_a_set_with_and_without_htmx(alice_client, alice, my_set):
+    other = create_set(user=alice, title="Second set")
+    question = QuestionFactory()
+    page = alice_client.get(question.get_absolute_url()).content.decode()
+    assert 'id="question-sets"' in page and "Second set" in page
+
+    url = reverse("qa:set-question")
+    response = alice_client.post(url, {"set": other.pk, "question": question.pk,
+                                       "action": "add"}, **HTMX)
+    assert response.status_code == 200
+    assert "<html" not in response.content.decode()
+    assert 'id="question-sets"' in response.content.decode()
+    assert order(other) == [question.pk]
+
+    response = alice_client.post(url, {"set": my_set.pk, "question": question.pk,
+                                       "action": "add", "next": "https://evil.example/"})
+    assert response["Location"] == question.get_absolute_url()
+    assert order(my_set)[-1] == question.pk
+
+    alice_client.post(url, {"set": other.pk, "question": question.pk, "action": "remove"})
+    assert order(other) == []
+
+
+def test_setting_visibility_to_link_shows_a_share_url(alice_client, my_set):
+    alice_client.post(reverse("qa:set-edit", args=[my_set.pk]),
+                      {"title": my_set.title, "visibility": "link"})
+    my_set.refresh_from_db()
+    assert my_set.share_token
+    page = alice_client.get(reverse("qa:set", args=[my_set.pk])).content.decode()
+    assert reverse("qa:set-shared", args=[my_set.share_token]) in page
+
+
+def test_the_shared_page_shows_questions_with_answers_behind_a_reveal(client, my_set,
+                                                                      questions):
+    share_by_link(study_set=my_set)
+    my_set.refresh_from_db()
+    response = client.get(reverse("qa:set-shared", args=[my_set.share_token]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert questions[0].prompt in page
+    assert '<details class="reveal">' in page
+    assert "Log in to study this set" in page
+    assert response["Referrer-Policy"] == "no-referrer"
+    # The id URL stays closed to the same visitor.
+    assert client.get(reverse("qa:set", args=[my_set.pk])).status_code == 302
+
+
+def test_copying_a_shared_set_into_my_sets(client, bob, my_set, questions):
+    share_by_link(study_set=my_set)
+    my_set.refresh_from_db()
+    client.force_login(bob)
+    response = client.post(reverse("qa:set-shared-copy", args=[my_set.share_token]),
+                           {"title": "Bob's copy"})
+    copy = StudySet.objects.get(owner=bob)
+    assert response["Location"] == reverse("qa:set", args=[copy.pk])
+    assert order(copy) == order(my_set)
+
+
+def test_copying_into_a_team_i_do_not_curate_is_refused(client, alice, bob, my_set):
+    team = create_team(user=alice, name="T")
+    Membership.objects.create(user=bob, team=team)
+    share_by_link(study_set=my_set)
+    my_set.refresh_from_db()
+    client.force_login(bob)
+    response = client.post(reverse("qa:set-shared-copy", args=[my_set.share_token]),
+                           {"title": "x", "owner": str(team.pk)})
+    assert response.status_code == 400
+    assert not StudySet.objects.filter(team=team).exists()
+
+
+def test_studying_a_set_starts_a_set_quiz_in_order(alice_client, alice, my_set, questions):
+    item = SetItem.objects.get(study_set=my_set, question=questions[2])
+    alice_client.post(reverse("qa:set-item-move", args=[my_set.pk, item.pk]),
+                      {"direction": "up"})
+    response = alice_client.post(reverse("qa:set-study", args=[my_set.pk]))
+    quiz = Quiz.objects.get(user=alice)
+    assert response["Location"] == reverse("qa:quiz", args=[quiz.pk])
+    assert quiz.mode == Quiz.Mode.SET and quiz.study_set == my_set
+    assert list(quiz.items.order_by("position").values_list("question_id", flat=True)) == \
+        order(my_set)
+
+
+def test_studying_an_empty_set_says_so(alice_client, alice):
+    empty = create_set(user=alice, title="Empty")
+    response = alice_client.post(reverse("qa:set-study", args=[empty.pk]))
+    assert response["Location"] == reverse("qa:set", args=[empty.pk])
+    assert not Quiz.objects.exists()
+
+
+# --- Query counts ----------------------------------------------------------------------------
+
+
+def _team_set(owner, size: int) -> StudySet:
+    team = create_team(user=owner, name=f"Team {size}")
+    study_set = create_set(user=owner, title=f"Set {size}", team=team)
+    add_questions(study_set=study_set, questions=bulk_questions(SectionFactory(), size))
+    return study_set
+
+
+@pytest.mark.parametrize("viewer", ["curator", "member"])
+def test_set_page_runs_the_same_number_of_queries_at_3_and_300_items(
+    client, alice, bob, count_queries, viewer
+):
+    counts = []
+    for size in (3, 300):
+        study_set = _team_set(alice, size)
+        role = Membership.Role.CURATOR if viewer == "curator" else Membership.Role.MEMBER
+        Membership.objects.create(user=bob, team=study_set.team, role=role)
+        share_by_link(study_set=study_set)
+        client.force_login(bob)
+        url = reverse("qa:set", args=[study_set.pk])
+        client.get(url)
+        with count_queries() as q:
+            assert client.get(url).status_code == 200
+        counts.append(q)
+    assert len(counts[0]) == len(counts[1]), counts[1]
+
+
+def test_shared_page_runs_the_same_number_of_queries_at_3_and_300_items(
+    client, alice, count_queries
+):
+    counts = []
+    for size in (3, 300):
+        study_set = _team_set(alice, size)
+        share_by_link(study_set=study_set)
+        study_set.refresh_from_db()
+        url = reverse("qa:set-shared", args=[study_set.share_token])
+        with count_queries() as q:
+            assert client.get(url).status_code == 200
+        counts.append(q)
+    assert len(counts[0]) == len(counts[1]), counts[1]
+
+
+def test_set_list_runs_the_same_number_of_queries_for_3_and_30_sets(
+    alice_client, alice, count_queries
+):
+    counts = []
+    team = create_team(user=alice, name="T")
+    for batch in (3, 27):
+        for i in range(batch):
+            s = create_set(user=alice, title=f"P{batch}-{i}")
+            add_questions(study_set=s, questions=bulk_questions(SectionFactory(), 2,
+                                                                start=1000 * batch + 10 * i))
+            create_set(user=alice, title=f"T{batch}-{i}", team=team)
+        with count_queries() as q:
+            assert alice_client.get(reverse("qa:set-list")).status_code == 200
+        counts.append(q)
+    assert len(counts[0]) == len(counts[1]), counts[1]

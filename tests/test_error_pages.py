@@ -1,0 +1,77 @@
+"""Our own 400/403/404/500 pages, in the site's style; the 500 page needs no database."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.db import OperationalError
+from django.test import override_settings
+from django.urls import path
+
+from config.urls import urlpatterns as site_urlpatterns
+
+
+def _forbidden(request):
+    raise PermissionDenied
+
+
+def _bad(request):
+    raise BadRequest
+
+
+def _database_down(request):
+    raise OperationalError("the database is unreachable")
+
+
+urlpatterns = [
+    path("forbidden/", _forbidden),
+    path("bad/", _bad),
+    path("boom/", _database_down),
+    *site_urlpatterns,
+]
+
+
+@pytest.mark.django_db
+def test_missing_page_gets_the_sites_404_page(client):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html
+    assert 'class="site-header"' in html
+    assert "/static/css/site.css" in html
+
+
+@pytest.mark.django_db
+@override_settings(ROOT_URLCONF=__name__)
+def test_permission_denied_gets_the_403_page(client):
+    response = client.get("/forbidden/")
+    assert response.status_code == 403
+    assert "You are not allowed to do that" in response.content.decode()
+
+
+@pytest.mark.django_db
+@override_settings(ROOT_URLCONF=__name__)
+def test_bad_request_gets_the_400_page(client):
+    response = client.get("/bad/")
+    assert response.status_code == 400
+    assert "This request could not be understood" in response.content.decode()
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_server_error_page_renders_without_the_database(client):
+    # No django_db mark: any query made while rendering the 500 page would fail the test.
+    client.raise_request_exception = False
+    response = client.get("/boom/")
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "Something went wrong on our side" in html
+    assert "/static/css/site.css" in html
+    assert "<script" not in html
+
+
+@pytest.mark.django_db
+def test_csrf_failure_explains_that_the_form_expired(client):
+    client = client.__class__(enforce_csrf_checks=True)
+    response = client.post("/accounts/login/", {"login": "a@example.com", "password": "x"})
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()
