@@ -41,7 +41,7 @@ SLUG = "bench"
 def write_bank_file(path: Path, questions: int, *, sections: int = 20, seed: int = 42) -> None:
     """A bank file in the fixture format, written directly (a YAML emitter takes minutes)."""
     sys.path.insert(0, str(ROOT))
-    from qa.scale_data import TAGS, TextMaker
+    from qa.synthetic_text import TAGS, TextMaker
 
     rng = random.Random(seed)
     maker = TextMaker(rng, exact=False)

@@ -112,9 +112,9 @@ def measure(url: str, repeats: int) -> tuple[list[dict], dict[str, str]]:
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN " + sql)
             lines = [r[0] for r in cursor.fetchall()]
-        scans = [line.strip().split("  ")[0].replace("->", "").strip() for line in lines
+        scans = [line.strip().removeprefix("->").strip().split("  (")[0] for line in lines
                  if "Scan" in line]
-        return "; ".join(dict.fromkeys(s.split(" (")[0] for s in scans))[:70]
+        return "; ".join(dict.fromkeys(scans))[:90]
 
     rows: list[dict] = []
     plans: dict[str, str] = {}
@@ -134,7 +134,7 @@ def measure(url: str, repeats: int) -> tuple[list[dict], dict[str, str]]:
             base, base_hits = [], 0
             for _ in range(3):
                 run(query)
-            for _ in range(max(5, repeats // 3)):
+            for _ in range(max(5, repeats // 6)):
                 seconds, base_hits = run(query)
                 base.append(seconds)
             with connection.cursor() as cursor:

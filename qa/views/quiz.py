@@ -13,10 +13,9 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render, resolve_url
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -26,6 +25,7 @@ from qa.models import Quiz, QuizItem, Section
 from qa.selectors import study as selectors
 from qa.selectors.editorial import card_editorial_context
 from qa.services import study as services
+from qa.views.navigation import safe_next
 
 
 def _get_quiz_for_user(request: HttpRequest, pk: int) -> Quiz:
@@ -44,15 +44,6 @@ def _get_item(request: HttpRequest, quiz: Quiz) -> QuizItem:
     if item is None:
         raise Http404(_("That question is not part of this quiz."))
     return item
-
-
-def _safe_next(request: HttpRequest, fallback: str = "home") -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return resolve_url(fallback)
 
 
 def _page_context(request: HttpRequest, quiz: Quiz) -> dict:
@@ -127,7 +118,7 @@ def quiz_start(request: HttpRequest) -> HttpResponse:
             request,
             "qa/study_error.html",
             {"message": _("This quiz cannot be started: %(errors)s") % {"errors": errors},
-             "back": _safe_next(request)},
+             "back": safe_next(request, "home")},
             status=400,
         )
     data = form.cleaned_data
@@ -142,11 +133,11 @@ def quiz_start(request: HttpRequest) -> HttpResponse:
         )
     except services.NothingToStudy as exc:
         messages.info(request, exc.message)
-        return redirect(_safe_next(request))
+        return redirect(safe_next(request, "home"))
     except services.StudyError as exc:
         return render(
             request, "qa/study_error.html",
-            {"message": exc.message, "back": _safe_next(request)}, status=exc.status_code,
+            {"message": exc.message, "back": safe_next(request, "home")}, status=exc.status_code,
         )
     return redirect("qa:quiz", pk=quiz.pk)
 
@@ -158,52 +149,43 @@ def quiz_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render(request, _get_quiz_for_user(request, pk))
 
 
+def _item_action(request: HttpRequest, pk: int, action) -> HttpResponse:
+    """Run `action(item)` on the quiz item named in the POST, then show the quiz again."""
+    quiz = _get_quiz_for_user(request, pk)
+    try:
+        action(_get_item(request, quiz))
+    except services.StudyError as exc:
+        return _refused(request, quiz, exc)
+    quiz.refresh_from_db()
+    return _after_action(request, quiz)
+
+
 @login_required
 @require_POST
 def quiz_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    quiz = _get_quiz_for_user(request, pk)
-    try:
-        item = _get_item(request, quiz)
-        services.reveal(
-            user=request.user, quiz_item=item, typed_answer=request.POST.get("typed_answer", "")
-        )
-    except services.StudyError as exc:
-        return _refused(request, quiz, exc)
-    return _after_action(request, quiz)
+    return _item_action(request, pk, lambda item: services.reveal(
+        user=request.user, quiz_item=item, typed_answer=request.POST.get("typed_answer", "")
+    ))
 
 
 @login_required
 @require_POST
 def quiz_grade(request: HttpRequest, pk: int) -> HttpResponse:
-    quiz = _get_quiz_for_user(request, pk)
-    try:
-        item = _get_item(request, quiz)
-        services.record_review(
-            user=request.user,
-            quiz_item=item,
-            rating=request.POST.get("rating", ""),
-            token=request.POST.get("token", ""),
-        )
-    except services.StudyError as exc:
-        return _refused(request, quiz, exc)
-    quiz.refresh_from_db()
-    return _after_action(request, quiz)
+    return _item_action(request, pk, lambda item: services.record_review(
+        user=request.user,
+        quiz_item=item,
+        rating=request.POST.get("rating", ""),
+        token=request.POST.get("token", ""),
+    ))
 
 
 @login_required
 @require_POST
 def quiz_answer(request: HttpRequest, pk: int) -> HttpResponse:
     """Mock interview: keep the typed answer and move on."""
-    quiz = _get_quiz_for_user(request, pk)
-    try:
-        item = _get_item(request, quiz)
-        services.save_mock_answer(
-            user=request.user, quiz_item=item, typed_answer=request.POST.get("typed_answer", "")
-        )
-    except services.StudyError as exc:
-        return _refused(request, quiz, exc)
-    quiz.refresh_from_db()
-    return _after_action(request, quiz)
+    return _item_action(request, pk, lambda item: services.save_mock_answer(
+        user=request.user, quiz_item=item, typed_answer=request.POST.get("typed_answer", "")
+    ))
 
 
 @login_required

@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -16,16 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from qa.models import ErrorReport, Question
 from qa.selectors import editorial as selectors
 from qa.services import editorial as services
-
-
-def _safe_next(request: HttpRequest) -> str:
-    """Where to go back to after reporting (a quiz card, say), if it is on this site."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return ""
+from qa.views.navigation import safe_next
 
 
 def _get_report_for_user(request: HttpRequest, pk: int) -> ErrorReport:
@@ -61,7 +51,7 @@ class ReportForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def report_create(request: HttpRequest, key: str) -> HttpResponse:
     question = _get_published_question(key)
-    next_url = _safe_next(request)
+    next_url = safe_next(request)
     status = 200
     if request.method == "POST":
         form = ReportForm(request.POST)

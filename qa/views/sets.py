@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -30,6 +30,7 @@ from qa.selectors import sets as selectors
 from qa.selectors.bank import search_questions
 from qa.selectors.sets import SetAccess
 from qa.services import sets as services
+from qa.views.navigation import safe_next
 
 Visibility = StudySet.Visibility
 SEARCH_LIMIT = 50
@@ -488,7 +489,7 @@ def set_question(request: HttpRequest) -> HttpResponse:
         return _question_sets_response(request, question)
     if changed:
         messages.success(request, message % {"title": access.study_set.title})
-    return redirect(_safe_next(request, question.get_absolute_url()))
+    return redirect(safe_next(request, question.get_absolute_url()))
 
 
 def _int_or_404(value) -> int:
@@ -496,15 +497,6 @@ def _int_or_404(value) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise Http404 from None
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 # --- Copy, study ------------------------------------------------------------------------------

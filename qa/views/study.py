@@ -9,27 +9,18 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from qa.models import Question, Section
 from qa.selectors import study as selectors
 from qa.services import study as services
+from qa.views.navigation import safe_next
 
 
 def _get_question(question_id: int) -> Question:
     """Learners act only on published questions; anything else does not exist for them."""
     return get_object_or_404(Question.objects.published().select_related("section"), pk=question_id)
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return resolve_url(fallback)
 
 
 def _bad_request(request: HttpRequest, message: str, back: str) -> HttpResponse:
@@ -77,7 +68,7 @@ def bookmark_toggle(request: HttpRequest, question_id: int) -> HttpResponse:
         message = _("Bookmark or remove the bookmark?")
         return _bad_request(request, message, question.get_absolute_url())
     bookmarked = services.set_bookmark(user=request.user, question=question, on=wanted == "1")
-    next_url = _safe_next(request, question.get_absolute_url())
+    next_url = safe_next(request, question.get_absolute_url())
     if request.htmx:
         return render(
             request,
@@ -97,7 +88,7 @@ def _note_response(request: HttpRequest, question: Question, *, error: str = "",
         "question": question,
         "note_error": error,
         "note_draft": body,
-        "back_to": _safe_next(request, question.get_absolute_url()),
+        "back_to": safe_next(request, question.get_absolute_url()),
     })
     return render(request, "qa/_note.html", context, status=status)
 
@@ -121,7 +112,7 @@ def note_save(request: HttpRequest, question_id: int) -> HttpResponse:
     if request.htmx:
         return _note_response(request, question)
     messages.success(request, _("Note saved.") if note else _("Note deleted."))
-    return redirect(_safe_next(request, question.get_absolute_url()))
+    return redirect(safe_next(request, question.get_absolute_url()))
 
 
 @login_required
@@ -132,7 +123,7 @@ def note_delete(request: HttpRequest, question_id: int) -> HttpResponse:
     if request.htmx:
         return _note_response(request, question)
     messages.success(request, _("Note deleted."))
-    return redirect(_safe_next(request, question.get_absolute_url()))
+    return redirect(safe_next(request, question.get_absolute_url()))
 
 
 # --- Mistakes -------------------------------------------------------------------------------
@@ -170,4 +161,4 @@ def mistake_clear(request: HttpRequest, question_id: int) -> HttpResponse:
         # The row disappears from the list (hx-swap="outerHTML" with an empty body).
         return HttpResponse("")
     messages.success(request, _("Cleared from your mistakes."))
-    return redirect(_safe_next(request, "qa:mistakes"))
+    return redirect(safe_next(request, "qa:mistakes"))

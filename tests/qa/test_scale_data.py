@@ -8,8 +8,9 @@ from django.db.models import Count, Max, Min
 
 from accounts.models import Membership, Team, User
 from qa.models import Question, Review, SetItem, StudySet, StudyState
-from qa.scale_data import SCALE_PASSWORD, TextMaker
+from qa.scale_data import SCALE_PASSWORD
 from qa.search import build_search_text
+from qa.synthetic_text import TextMaker
 
 pytestmark = pytest.mark.django_db
 

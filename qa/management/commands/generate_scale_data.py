@@ -6,14 +6,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from qa.scale_data import (
-    SCALE_PASSWORD,
-    ScaleDataError,
-    ScaleSpec,
-    format_timings,
-    generate,
-    measure_search_text,
-)
+from qa.scale_data import SCALE_PASSWORD, ScaleDataError, ScaleSpec, format_timings, generate
+from qa.synthetic_text import measure_search_text
 
 
 class Command(BaseCommand):
