@@ -18,7 +18,7 @@ ensure_venv() {
   local digest
   digest="$(.venv/bin/python -c 'import hashlib,sys;print(hashlib.sha256(open("pyproject.toml","rb").read()).hexdigest())')"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
-    .venv/bin/python -m pip install --quiet -e "$target"
+    .venv/bin/python -m pip install --quiet "$target"
     echo "$digest" > "$stamp"
   fi
   export PATH="$PWD/.venv/bin:$PATH"
