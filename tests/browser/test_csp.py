@@ -152,6 +152,11 @@ def test_a_quiz_runs_by_keyboard_under_the_policy(page, live_server, login, bank
     page.click("form:has(input[name=mode][value=new]) button[type=submit] >> nth=0")
     page.wait_for_url(re.compile(r"/quiz/\d+/$"))
     watch.check("quiz page")
+    # From here on htmx swaps the cards: a page load would mean the scripts did not run and
+    # the forms fell back to plain POSTs.
+    loads: list[str] = []
+    page.on("framenavigated", lambda frame: loads.append(frame.url)
+            if frame == page.main_frame else None)
 
     for graded in range(1, len(bank_questions) + 1):
         page.wait_for_selector("[data-key=reveal]")
@@ -169,5 +174,6 @@ def test_a_quiz_runs_by_keyboard_under_the_policy(page, live_server, login, bank
     assert set(Review.objects.filter(user=learner).values_list("rating", flat=True)) == {3}
     assert Question.objects.count() == len(bank_questions)
     # The whole quiz happened in one page: htmx swapped the cards, nothing reloaded it.
+    assert loads == []
     assert re.search(r"/quiz/\d+/$", page.url)
     watch.check("end of quiz")
