@@ -142,6 +142,13 @@ def _superuser_request():
     return request
 
 
+def _wait_for_htmx(page) -> None:
+    # htmx wires up swapped-in forms when the swap settles (a few ms later); a key pressed
+    # before that submits the form the plain way, which is a page load.
+    busy = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+    page.wait_for_function(f"() => !document.querySelector('{busy}')")
+
+
 def test_a_quiz_runs_by_keyboard_under_the_policy(page, live_server, login, bank_questions):
     learner = UserFactory(email="quizzer@example.com")
     watch = Watch(page)
@@ -160,8 +167,10 @@ def test_a_quiz_runs_by_keyboard_under_the_policy(page, live_server, login, bank
 
     for graded in range(1, len(bank_questions) + 1):
         page.wait_for_selector("[data-key=reveal]")
+        _wait_for_htmx(page)
         page.keyboard.press("Space")  # quiz.js + htmx: reveal without a page load
         page.wait_for_selector("[data-rating='3']")
+        _wait_for_htmx(page)
         page.keyboard.press("3")  # grade Good
         page.wait_for_function(
             "n => document.querySelector('.quiz-count')"
