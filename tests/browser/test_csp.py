@@ -77,7 +77,7 @@ def test_the_detector_catches_an_inline_script(page, live_server):
         "() => { const s = document.createElement('script');"
         " s.textContent = 'window.__ran = true'; document.body.appendChild(s); }"
     )
-    page.wait_for_function("window.__cspViolations.length > 0")
+    page.wait_for_function("() => window.__cspViolations.length > 0")
     assert page.evaluate("window.__ran === undefined")
     assert any("script-src" in v for v in watch.violations())
 

@@ -133,7 +133,7 @@ def test_a_mock_interview_to_its_summary(page, login, learner, questions):
         page.wait_for_selector(f"text=Question {n} of 2")
         # The answer box takes the focus by itself (autofocus, also after an htmx swap).
         page.wait_for_function(
-            "document.activeElement && document.activeElement.name === 'typed_answer'")
+            "() => document.activeElement && document.activeElement.name === 'typed_answer'")
         page.keyboard.type(answer)
         page.keyboard.press("Control+Enter")
 
