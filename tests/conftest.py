@@ -46,6 +46,22 @@ def bob(db):
 
 
 @pytest.fixture
+def editor(db):
+    """Staff in the Editors group, not a superuser."""
+    from qa.editorial import make_editor
+
+    user = UserFactory(email="editor@example.com", display_name="Editor")
+    make_editor(user)
+    return user
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
 def alice_client(client, alice):
     client.force_login(alice)
     return client

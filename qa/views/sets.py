@@ -110,10 +110,8 @@ class NewSetForm(SetForm):
         return data
 
 
-class CopyForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("Title of the copy"),
-                            max_length=services.TITLE_MAX)
-    owner = forms.ChoiceField(label=gettext_lazy("Copy into"), required=False)
+class _OwnerChoiceMixin:
+    """An `owner` choice between the user's own sets and the teams they curate."""
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -124,7 +122,13 @@ class CopyForm(forms.Form):
         return _team_from_choice(self.user, self.cleaned_data.get("owner") or "")
 
 
-class ImportForm(forms.Form):
+class CopyForm(_OwnerChoiceMixin, forms.Form):
+    title = forms.CharField(label=gettext_lazy("Title of the copy"),
+                            max_length=services.TITLE_MAX)
+    owner = forms.ChoiceField(label=gettext_lazy("Copy into"), required=False)
+
+
+class ImportForm(_OwnerChoiceMixin, forms.Form):
     file = forms.FileField(
         label=gettext_lazy("File (.json or .csv)"),
         help_text=gettext_lazy("A set exported from this site, or a CSV with a \"key\" column "
@@ -135,14 +139,6 @@ class ImportForm(forms.Form):
         help_text=gettext_lazy("Leave empty to use the title in the file (or the file name)."),
     )
     owner = forms.ChoiceField(label=gettext_lazy("Belongs to"), required=False)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-        self.fields["owner"].choices = _owner_choices(user)
-
-    def clean_owner(self):
-        return _team_from_choice(self.user, self.cleaned_data.get("owner") or "")
 
 
 # --- List, create, edit, delete ---------------------------------------------------------------

@@ -27,19 +27,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def editor():
-    user = UserFactory(email="editor@example.com", display_name="Editor")
-    make_editor(user)
-    return user
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
-
-
-@pytest.fixture
 def question():
     return QuestionFactory(prompt="什么是注意力机制？", answer="注意力的复杂度是 O(n)。")
 

@@ -26,19 +26,6 @@ def group_permissions() -> set[tuple[str, str]]:
 
 
 @pytest.fixture
-def editor():
-    user = UserFactory(email="editor@example.com", display_name="Editor")
-    make_editor(user)
-    return user
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
-
-
-@pytest.fixture
 def superuser():
     return User.objects.create_superuser("root@example.com", "root-pass-123456")
 

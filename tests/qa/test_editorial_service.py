@@ -25,15 +25,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def editor():
-    from qa.editorial import make_editor
-
-    user = UserFactory(email="editor@example.com", display_name="Editor")
-    make_editor(user)
-    return user
-
-
-@pytest.fixture
 def question():
     return QuestionFactory(answer="自注意力的复杂度是 O(n)。")
 

@@ -8,11 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from qa.editorial import make_editor
 from qa.models import ErrorReport, Question, RevisionInfo
 from qa.selectors.editorial import card_editorial_context, question_editorial_context
 from qa.services import editorial as services
-from tests.factories import ErrorReportFactory, QuestionFactory, StudyStateFactory, UserFactory
+from tests.factories import ErrorReportFactory, QuestionFactory, StudyStateFactory
 
 Kind = RevisionInfo.Kind
 pytestmark = pytest.mark.django_db
@@ -22,13 +21,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 @pytest.fixture
 def question():
     return QuestionFactory(prompt="注意力的复杂度是多少？", answer="复杂度是 O(n)。")
-
-
-@pytest.fixture
-def editor():
-    user = UserFactory(display_name="Editor")
-    make_editor(user)
-    return user
 
 
 def report_url(question) -> str:
