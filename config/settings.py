@@ -277,7 +277,6 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"jieba": {"level": "WARNING"}},
 }
 
 # Benchmarks only (bench/): serve the bare /bench/ceiling/ view. Never on in production.

@@ -63,7 +63,6 @@ class ScaleSpec:
     bookmarks_per_user: int = 5
     seed: int = 42
     bank_slug: str = "scale"
-    exact_search_text: bool = False
 
 
 # --- Writing rows ------------------------------------------------------------------------------
@@ -259,7 +258,7 @@ def _bank(spec, rng, now, timings, log) -> list[int]:
     timings.record("bank, sections, tags", len(sections) + len(TAGS), started)
 
     started = time.perf_counter()
-    maker = TextMaker(rng, exact=spec.exact_search_text)
+    maker = TextMaker(rng)
     first_id = _next_id(Question)
     per_section = -(-spec.questions // len(sections))
     ids = list(range(first_id, first_id + spec.questions))

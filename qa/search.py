@@ -1,36 +1,71 @@
 """Search tokenisation: the one place that knows how text becomes searchable words.
 
 Chinese has no spaces, so PostgreSQL's 'simple' text-search configuration would see a whole
-sentence as one word. We store a `search_text` column of space-separated, lower-cased tokens:
-jieba's `cut_for_search` words for Chinese plus Latin words, and search that.
+sentence as one word. We store a `search_text` column of space-separated, lower-cased tokens in
+text order, and PostgreSQL indexes `to_tsvector('simple', search_text)` (migration 0005):
+
+- Latin words (`lora`, `gpt-4`, `layer`) as they are;
+- every run of Chinese characters as its overlapping character pairs plus its last character
+  (注意力 → 注意 意力 力), as Lucene's CJK analyser does.
+
+A run of characters a learner types is then found exactly where it occurs in the text: the query
+is the phrase of its pairs (注意 <-> 意力), a single character is a prefix query ('大':*) that the
+pairs and the run-final characters answer. There is no dictionary to load or to miss a new word,
+and tokenising a question takes microseconds.
 """
 
 from __future__ import annotations
 
-import logging
 import re
+from dataclasses import dataclass
 
-import jieba
+_LATIN = r"[a-z0-9]+(?:[-_.][a-z0-9]+)*"
+_HAN = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
+_TERM = re.compile(f"(?P<latin>{_LATIN})|(?P<han>{_HAN})")
 
-jieba.setLogLevel(logging.WARNING)
 
-_LATIN = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+def _han_tokens(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i:i + 2] for i in range(len(run) - 1)] + [run[-1]]
 
 
 def tokens(text: str) -> list[str]:
-    """Words of `text` for indexing and querying, in order, lower-cased, de-duplicated."""
-    lowered = text.lower()
-    seen: dict[str, None] = {}
-    for word in _LATIN.findall(lowered):
-        seen.setdefault(word, None)
-    for run in _HAN.findall(lowered):
-        for word in jieba.cut_for_search(run):
-            word = word.strip()
-            if word:
-                seen.setdefault(word, None)
-    return list(seen)
+    """The index tokens of `text`, lower-cased, in order (phrase queries rely on positions)."""
+    found: list[str] = []
+    for match in _TERM.finditer(text.lower()):
+        if match.lastgroup == "latin":
+            found.append(match.group())
+        else:
+            found.extend(_han_tokens(match.group()))
+    return found
 
 
 def build_search_text(*parts: str) -> str:
-    return " ".join(tokens(" ".join(p for p in parts if p)))
+    """`search_text` for a question's prompt, answer and tag names."""
+    return " ".join(tokens("\n".join(p for p in parts if p)))
+
+
+@dataclass(frozen=True)
+class Term:
+    """One thing a query asks for: a Latin word, or a run of Chinese characters."""
+
+    text: str
+    chinese: bool
+
+    def tsquery(self) -> tuple[str, str]:
+        """(text, search type) for Django's SearchQuery with the 'simple' configuration."""
+        if not self.chinese:
+            return self.text, "plain"
+        if len(self.text) == 1:
+            return f"{self.text}:*", "raw"  # the text is one Han character: nothing to escape
+        return " ".join(_han_tokens(self.text)[:-1]), "phrase"
+
+
+def query_terms(query: str) -> list[Term]:
+    """The terms of `query`, lower-cased, de-duplicated, in order. Punctuation, kana and other
+    scripts are not indexed and are left out."""
+    seen: dict[Term, None] = {}
+    for match in _TERM.finditer(query.lower()):
+        seen.setdefault(Term(match.group(), chinese=match.lastgroup == "han"), None)
+    return list(seen)

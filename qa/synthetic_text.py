@@ -7,10 +7,9 @@ words are real terms, so searching the generated text behaves as it would on a r
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Sequence
 
-from qa.search import build_search_text, tokens
+from qa.search import build_search_text
 
 TERMS = [
     "注意力机制", "自注意力", "多头注意力", "位置编码", "旋转位置编码", "层归一化", "残差连接",
@@ -62,68 +61,26 @@ _SLOT = ("{a}", "{b}", "{c}", "{d}")
 
 
 class TextMaker:
-    """Prompts and answers from the vocabulary, with search tokens assembled from the tokens
-    of their pieces (cached), which is what jieba gives for the whole text in all but a few
-    boundary cases, at a fraction of the cost."""
+    """Prompts and answers from the vocabulary, with their search text."""
 
-    def __init__(self, rng: random.Random, *, exact: bool) -> None:
+    def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self.exact = exact
         self.vocabulary = TERMS + LATIN_TERMS
-        self._tokens: dict[str, list[str]] = {}
 
-    def _piece_tokens(self, piece: str) -> list[str]:
-        cached = self._tokens.get(piece)
-        if cached is None:
-            cached = self._tokens[piece] = tokens(piece)
-        return cached
-
-    def _fill(self, template: str, terms: Sequence[str]) -> tuple[str, list[str]]:
-        text = template
-        pieces: list[str] = []
-        rest = template
+    @staticmethod
+    def _fill(template: str, terms: Sequence[str]) -> str:
         for slot, term in zip(_SLOT, terms, strict=False):
-            if slot not in rest:
-                break
-            before, rest = rest.split(slot, 1)
-            pieces += [before, term]
-            text = text.replace(slot, term, 1)
-        pieces.append(rest)
-        return text, pieces
+            template = template.replace(slot, term, 1)
+        return template
 
     def question(self, number: int) -> tuple[str, str, str]:
+        """(prompt, answer, search text) of the `number`th question."""
         rng = self.rng
         terms = rng.sample(self.vocabulary, 4)
-        prompt, prompt_pieces = self._fill(rng.choice(PROMPTS), terms)
-        sentences, pieces = [], list(prompt_pieces)
-        for _ in range(rng.randint(2, 4)):
-            sentence, sentence_pieces = self._fill(
-                rng.choice(ANSWERS), rng.sample(self.vocabulary, 4)
-            )
-            sentences.append(sentence)
-            pieces += sentence_pieces
+        prompt = self._fill(rng.choice(PROMPTS), terms)
+        sentences = [
+            self._fill(rng.choice(ANSWERS), rng.sample(self.vocabulary, 4))
+            for _ in range(rng.randint(2, 4))
+        ]
         answer = "\n\n".join(sentences) + f"\n\n- 要点 {number}：**{terms[0]}**"
-        pieces += ["要点", str(number), terms[0]]
-        if self.exact:
-            return prompt, answer, build_search_text(prompt, answer)
-        seen: dict[str, None] = {}
-        for piece in pieces:
-            for token in self._piece_tokens(piece):
-                seen.setdefault(token, None)
-        return prompt, answer, " ".join(seen)
-
-
-def measure_search_text(sample: int = 500, seed: int = 7) -> tuple[float, float]:
-    """Seconds per question for jieba on the whole text vs tokens assembled from the pieces."""
-    tokens("预热词典")  # jieba loads its dictionary on first use; not part of the cost
-    exact = TextMaker(random.Random(seed), exact=True)
-    fast = TextMaker(random.Random(seed), exact=False)
-    started = time.perf_counter()
-    for n in range(sample):
-        exact.question(n)
-    exact_each = (time.perf_counter() - started) / sample
-    started = time.perf_counter()
-    for n in range(sample):
-        fast.question(n)
-    fast_each = (time.perf_counter() - started) / sample
-    return exact_each, fast_each
+        return prompt, answer, build_search_text(prompt, answer)

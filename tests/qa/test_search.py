@@ -12,7 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from qa.models import Question, Section
+from qa.models import Question, Section, Tag
+from qa.search import build_search_text, tokens
 from qa.selectors.bank import highlight, highlight_pattern, search_questions, snippet
 from tests.factories import BookmarkFactory, QuestionFactory, bulk_questions
 
@@ -111,22 +112,64 @@ def test_bookmarks_are_marked_for_the_signed_in_user_only(db, alice, bob):
     assert [r.bookmarked for r in search_questions(query="SFT").results] == [False]
 
 
+def test_any_run_of_characters_is_found_where_it_occurs(db):
+    question = QuestionFactory(prompt="什么是自注意力机制？", answer="它让每个位置看到整个序列。")
+    # No dictionary decides where words end: the middle of a word is found too.
+    assert question.key in keys("意力机")
+    assert question.key in keys("位置看")
+    assert question.key in keys("制")  # a character that ends a run
+    assert question.key in keys("自")  # and one that starts it
+
+
+def test_characters_apart_are_not_a_phrase(db):
+    QuestionFactory(prompt="注意事项", answer="意力不是一个词；力也不是。")
+    assert keys("注意力") == []
+
+
+def test_mixed_latin_and_chinese_words(db):
+    question = QuestionFactory(prompt="LoRA 微调为什么省显存？", answer="只训练低秩矩阵。")
+    assert keys("lora微调") == [question.key]
+    assert keys("LoRA 显存") == [question.key]
+    assert keys("lora 全参") == []
+    first = search_questions(query="lora微调").results[0]
+    assert "<mark>LoRA</mark> <mark>微调</mark>" in first.prompt_html
+
+
+def test_multi_character_chinese_tags_are_searchable(db):
+    question = QuestionFactory(prompt="一道题", answer="一个答案")
+    question.tags.add(Tag.objects.create(name="分布式训练"))
+    question.save()  # search_text is rebuilt with the tags on save
+    assert keys("分布式") == [question.key]
+
+
+def test_a_query_of_punctuation_only_finds_what_contains_it(db):
+    question = QuestionFactory(prompt="为什么？？", answer="因为。")
+    QuestionFactory(prompt="没有问号", answer="句号。")
+    assert keys("？？") == [question.key]
+
+
+def test_tokens_are_latin_words_and_character_pairs_in_order():
+    assert tokens("LoRA 微调：注意力") == ["lora", "微调", "调", "注意", "意力", "力"]
+    assert tokens("GPT-3.5 与 大") == ["gpt-3.5", "与", "大"]
+    assert build_search_text("自注意", "", "Transformer") == "自注 注意 意 transformer"
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
-def test_postgres_full_text_search_uses_the_gin_indexes(shipped):
+@pytest.mark.parametrize("query", ["大", "幻觉", "注意力", "多头注意力", "SFT", "LoRA微调"])
+def test_postgres_search_of_every_length_uses_the_stored_vector_index(shipped, query):
     bulk_questions(Section.objects.get(key="advanced"), 3000, start=100)
     with CaptureQueriesContext(connection) as ctx:
-        search_questions(query="注意力")
+        search_questions(query=query)
     sql = ctx.captured_queries[0]["sql"]
     with connection.cursor() as cursor:
-        # Rows inserted in this transaction sit in the GIN indexes' pending lists, which the
-        # planner prices as a scan; move them into the indexes proper, as autovacuum would.
-        cursor.execute("SELECT gin_clean_pending_list('qa_question_search_fts'::regclass)")
-        cursor.execute("SELECT gin_clean_pending_list('qa_question_search_trgm'::regclass)")
+        # Rows inserted in this transaction sit in the GIN index's pending list, which the
+        # planner prices as a scan; move them into the index proper, as autovacuum would.
+        cursor.execute("SELECT gin_clean_pending_list('qa_question_search_vector'::regclass)")
         cursor.execute("ANALYZE qa_question")
         cursor.execute("EXPLAIN " + sql)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "qa_question_search_fts" in plan, plan
-    assert "qa_question_search_trgm" in plan, plan
+    assert "qa_question_search_vector" in plan, plan
+    assert "to_tsvector" not in plan, plan  # ranking reads the stored vector
 
 
 # --- highlighting ----------------------------------------------------------------------------
@@ -214,3 +257,28 @@ def test_signed_in_results_carry_the_bookmark_toggle(alice_client, shipped):
 def test_every_page_has_a_search_box_in_the_navigation(client, db):
     body = client.get(reverse("qa:bank-list")).content.decode()
     assert f'action="{reverse("qa:search")}"' in body
+
+
+# --- migration 0005 ---------------------------------------------------------------------------
+
+
+def test_the_migration_rebuilds_every_search_text_with_its_tags(db):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db.migrations.executor import MigrationExecutor
+
+    migration = importlib.import_module("qa.migrations.0005_search_vector")
+    question = QuestionFactory(prompt="多头注意力", answer="并行的几组注意力。")
+    question.tags.add(Tag.objects.create(name="Transformer"))
+    Question.objects.filter(pk=question.pk).update(search_text="多头 注意力 多头注意力")
+    state = MigrationExecutor(connection).loader.project_state(
+        ("qa", "0004_merge_20261130_0021"), at_end=True
+    )
+
+    migration.rebuild_search_text(state.apps, SimpleNamespace(connection=connection))
+
+    question.refresh_from_db()
+    assert question.search_text == build_search_text("多头注意力", "并行的几组注意力。",
+                                                     "Transformer")
+    assert question.key in keys("头注") and question.key in keys("transformer")

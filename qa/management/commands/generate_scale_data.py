@@ -7,7 +7,6 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from qa.scale_data import SCALE_PASSWORD, ScaleDataError, ScaleSpec, format_timings, generate
-from qa.synthetic_text import measure_search_text
 
 
 class Command(BaseCommand):
@@ -26,11 +25,6 @@ class Command(BaseCommand):
         parser.add_argument("--sections", type=int, default=20)
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--bank-slug", default="scale")
-        parser.add_argument(
-            "--exact-search-text", action="store_true",
-            help="Tokenise every question's whole text with jieba (slow) instead of "
-                 "assembling the tokens from the vocabulary's pieces.",
-        )
 
     def handle(self, *args, **options) -> None:
         for name in ("questions", "users", "reviews", "teams", "sets"):
@@ -44,14 +38,6 @@ class Command(BaseCommand):
             questions=options["questions"], users=options["users"], reviews=options["reviews"],
             teams=options["teams"], sets=options["sets"], sections=options["sections"],
             seed=options["seed"], bank_slug=options["bank_slug"],
-            exact_search_text=options["exact_search_text"],
-        )
-        exact, fast = measure_search_text()
-        self.stdout.write(
-            f"search tokens per question: jieba on the whole text {exact * 1e3:.2f} ms, "
-            f"assembled from the vocabulary {fast * 1e3:.3f} ms "
-            f"(for {spec.questions:,} questions: {exact * spec.questions:.0f} s vs "
-            f"{fast * spec.questions:.1f} s)"
         )
         started = time.perf_counter()
         try:
