@@ -2,7 +2,8 @@
 
 Chinese has no spaces, so PostgreSQL's 'simple' text-search configuration would see a whole
 sentence as one word. We store a `search_text` column of space-separated, lower-cased tokens in
-text order, and PostgreSQL indexes `to_tsvector('simple', search_text)` (migration 0005):
+text order, and PostgreSQL indexes `to_tsvector('simple', ...)` of it, and of its first line,
+the prompt's tokens (migration 0005):
 
 - Latin words (`lora`, `gpt-4`, `layer`) as they are;
 - every run of Chinese characters as its overlapping character pairs plus its last character
@@ -41,9 +42,11 @@ def tokens(text: str) -> list[str]:
     return found
 
 
-def build_search_text(*parts: str) -> str:
-    """`search_text` for a question's prompt, answer and tag names."""
-    return " ".join(tokens("\n".join(p for p in parts if p)))
+def build_search_text(prompt: str, *rest: str) -> str:
+    """`search_text` for a question's prompt, answer and tag names: the prompt's tokens on the
+    first line (PostgreSQL indexes that line on its own, to rank prompt hits first), then the
+    tokens of the rest."""
+    return " ".join(tokens(prompt)) + "\n" + " ".join(tokens("\n".join(p for p in rest if p)))
 
 
 @dataclass(frozen=True)

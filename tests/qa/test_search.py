@@ -15,7 +15,7 @@ from django.urls import reverse
 from qa.models import Question, Section, Tag
 from qa.search import build_search_text, tokens
 from qa.selectors.bank import highlight, highlight_pattern, search_questions, snippet
-from tests.factories import BookmarkFactory, QuestionFactory, bulk_questions
+from tests.factories import BookmarkFactory, QuestionFactory, SectionFactory, bulk_questions
 
 SHIPPED = Path(settings.BASE_DIR) / "fixtures" / "banks" / "llm-zh.yaml"
 
@@ -151,7 +151,24 @@ def test_a_query_of_punctuation_only_finds_what_contains_it(db):
 def test_tokens_are_latin_words_and_character_pairs_in_order():
     assert tokens("LoRA 微调：注意力") == ["lora", "微调", "调", "注意", "意力", "力"]
     assert tokens("GPT-3.5 与 大") == ["gpt-3.5", "与", "大"]
-    assert build_search_text("自注意", "", "Transformer") == "自注 注意 意 transformer"
+    assert build_search_text("自注意", "", "Transformer") == "自注 注意 意\ntransformer"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_past_the_candidate_cap_prompt_matches_still_come_first(db, monkeypatch):
+    from qa.selectors import bank
+
+    monkeypatch.setattr(bank, "CANDIDATES", 3)
+    section = SectionFactory()
+    for n in range(8):
+        QuestionFactory(section=section, number=n, prompt=f"第{n}题", answer="讲一讲梯度裁剪。")
+    late = [QuestionFactory(section=section, number=100 + n, prompt=f"梯度裁剪 {n}？",
+                            answer="略。") for n in range(2)]
+
+    found = search_questions(query="梯度裁剪", limit=4)
+
+    assert [r.question.pk for r in found.results[:2]] == [q.pk for q in late]
+    assert len(found.results) == 4 and found.has_more
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
