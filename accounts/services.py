@@ -61,6 +61,20 @@ def create_team(*, user: User, name: str, description: str = "") -> Team:
     return team
 
 
+@transaction.atomic
+def update_team(*, actor: User, team: Team, name: str, description: str = "") -> Team:
+    """Rename the team or change its description (owners only)."""
+    name = name.strip()
+    if not name:
+        raise TeamError(_("A team needs a name."))
+    team = _lock_team(team)
+    _require_owner(actor=actor, team=team)
+    team.name = name
+    team.description = description.strip()
+    team.save(update_fields=["name", "description"])
+    return team
+
+
 def _lock_team(team: Team) -> Team:
     return Team.objects.select_for_update().get(pk=team.pk)
 

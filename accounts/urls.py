@@ -11,6 +11,7 @@ urlpatterns = [
     path("teams/<int:pk>/", views_teams.team_detail, name="team"),
     path("teams/<int:pk>/dashboard/", views_teams.dashboard, name="team-dashboard"),
     path("teams/<int:pk>/leave/", views_teams.team_leave, name="team-leave"),
+    path("teams/<int:pk>/edit/", views_teams.team_edit, name="team-edit"),
     path("teams/<int:pk>/delete/", views_teams.team_delete, name="team-delete"),
     path("teams/<int:pk>/members/<int:membership_pk>/role/", views_teams.member_role,
          name="team-member-role"),

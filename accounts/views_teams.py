@@ -188,6 +188,24 @@ def team_leave(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    team = _get_team_for_user(request, pk, owner=True).team
+    initial = {"name": team.name, "description": team.description}
+    form = TeamForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_team(actor=request.user, team=team, **form.cleaned_data)
+        except services.TeamError as exc:
+            form.add_error("name", exc.message)
+        else:
+            messages.success(request, _("Team details saved."))
+            return redirect("accounts:team", pk=team.pk)
+    return render(request, "accounts/team_edit.html", {"team": team, "form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def team_delete(request: HttpRequest, pk: int) -> HttpResponse:
     mine = _get_team_for_user(request, pk, owner=True)
     team = mine.team

@@ -202,6 +202,7 @@ CASES = [
     Case("accounts:team", "GET", _k(pk=_o("team")), TEAM_READ),
     Case("accounts:team-dashboard", "GET", _k(pk=_o("team")), TEAM_READ),
     Case("accounts:team-leave", "POST", _k(pk=_o("team")), TEAM_READ),
+    Case("accounts:team-edit", "GET", _k(pk=_o("team")), TEAM_OWNER),
     Case("accounts:team-delete", "GET", _k(pk=_o("team")), TEAM_OWNER),
     Case("accounts:team-member-role", "POST",
          _k(pk=_o("team"), membership_pk=_o("member_ms")), TEAM_OWNER,

@@ -101,6 +101,43 @@ def test_membership_of_another_team_cannot_be_targeted(alice_client, bob, team):
     assert Membership.objects.filter(pk=bobs.pk).exists()
 
 
+def test_owner_renames_the_team_and_changes_its_description(alice_client, team):
+    page = alice_client.get(reverse("accounts:team", args=[team.pk])).content.decode()
+    assert reverse("accounts:team-edit", args=[team.pk]) in page
+
+    form = alice_client.get(reverse("accounts:team-edit", args=[team.pk])).content.decode()
+    assert 'value="Attention seekers"' in form
+
+    response = alice_client.post(reverse("accounts:team-edit", args=[team.pk]),
+                                 {"name": "  Cohort 8 ", "description": "Spring <b>intake</b>"})
+    assert response.status_code == 302
+    team.refresh_from_db()
+    assert (team.name, team.description) == ("Cohort 8", "Spring <b>intake</b>")
+    page = alice_client.get(reverse("accounts:team", args=[team.pk])).content.decode()
+    assert "<h1>Cohort 8</h1>" in page and "Spring &lt;b&gt;intake&lt;/b&gt;" in page
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 81])
+def test_a_bad_team_name_is_refused_and_changes_nothing(alice_client, team, name):
+    response = alice_client.post(reverse("accounts:team-edit", args=[team.pk]),
+                                 {"name": name, "description": "changed"})
+    assert response.status_code == 400
+    assert 'class="errorlist' in response.content.decode()
+    team.refresh_from_db()
+    assert (team.name, team.description) == ("Attention seekers", "")
+
+
+def test_only_owners_see_and_use_the_edit_page(client, alice, bob, team):
+    Membership.objects.create(user=bob, team=team, role=Role.CURATOR)
+    client.force_login(bob)
+    page = client.get(reverse("accounts:team", args=[team.pk])).content.decode()
+    assert reverse("accounts:team-edit", args=[team.pk]) not in page
+    response = client.post(reverse("accounts:team-edit", args=[team.pk]), {"name": "Mine now"})
+    assert response.status_code == 403
+    team.refresh_from_db()
+    assert team.name == "Attention seekers"
+
+
 def test_deleting_needs_the_typed_name(alice_client, team):
     url = reverse("accounts:team-delete", args=[team.pk])
     assert alice_client.post(url, {"confirm_name": "wrong"}).status_code == 400
