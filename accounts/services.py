@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Invitation, Membership, Team, User
+from qa.models import Quiz
 
 Role = Membership.Role
 
@@ -127,6 +128,7 @@ def remove_member(*, actor: User, membership: Membership) -> None:
             _("A team must keep at least one owner. Make someone else an owner first.")
         )
     membership.delete()
+    _detach_quizzes(user_id=membership.user_id, team=membership.team)
 
 
 @transaction.atomic
@@ -140,6 +142,15 @@ def leave_team(*, user: User, team: Team) -> None:
             _("You are the last owner. Make someone else an owner, or delete the team.")
         )
     membership.delete()
+    _detach_quizzes(user_id=user.pk, team=team)
+
+
+def _detach_quizzes(*, user_id: int, team: Team) -> None:
+    """Someone who is no longer a member keeps the grades they gave, not the team's sets: their
+    quizzes on its sets forget the set, and an unfinished one ends where it is."""
+    quizzes = Quiz.objects.filter(user_id=user_id, study_set__team=team)
+    quizzes.filter(finished_at__isnull=True).update(finished_at=timezone.now())
+    quizzes.update(study_set=None)
 
 
 @transaction.atomic

@@ -94,6 +94,40 @@ def test_member_leaves(alice, bob, team):
     assert roles(team) == {alice.email: Role.OWNER}
 
 
+def _set_quiz(user, team_or_none, owner):
+    from qa.services.sets import add_questions, create_set
+    from qa.services.study import start_quiz
+    from tests.factories import QuestionFactory
+
+    study_set = create_set(user=owner, title="Attention week", team=team_or_none)
+    add_questions(study_set=study_set, questions=[QuestionFactory(), QuestionFactory()])
+    return start_quiz(user=user, mode="set", study_set=study_set)
+
+
+@pytest.mark.parametrize("how", ["removed", "left"])
+def test_an_ex_member_keeps_no_quiz_on_the_teams_sets(alice, bob, team, how):
+    bob_m = MembershipFactory(team=team, user=bob)
+    on_team_set = _set_quiz(bob, team, alice)
+    finished = _set_quiz(bob, team, alice)
+    finished.finished_at = timezone.now() - timedelta(days=1)
+    finished.save(update_fields=["finished_at"])
+    own = _set_quiz(bob, None, bob)
+    alices = _set_quiz(alice, team, alice)
+
+    if how == "removed":
+        services.remove_member(actor=alice, membership=bob_m)
+    else:
+        services.leave_team(user=bob, team=team)
+
+    for quiz in (on_team_set, finished, own, alices):
+        quiz.refresh_from_db()
+    assert on_team_set.study_set is None and on_team_set.finished_at is not None
+    assert finished.study_set is None
+    assert finished.finished_at < timezone.now() - timedelta(hours=23)  # not moved
+    assert own.study_set is not None and own.finished_at is None
+    assert alices.study_set is not None and alices.finished_at is None
+
+
 def test_only_an_owner_deletes_a_team(alice, bob, team):
     MembershipFactory(team=team, user=bob, role=Role.CURATOR)
     with pytest.raises(PermissionDenied):
