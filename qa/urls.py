@@ -3,8 +3,11 @@ from django.urls import path
 from qa.views import bank
 from qa.views import quiz as quiz_views
 from qa.views import reports as report_views
-from qa.views import sets as set_views
 from qa.views import study as study_views
+from qa.views.sets import copy_study as set_copy_study
+from qa.views.sets import export_import as set_export_import
+from qa.views.sets import filling as set_filling
+from qa.views.sets import pages as set_pages
 
 app_name = "qa"
 
@@ -37,29 +40,29 @@ urlpatterns = [
     path("mistakes/", study_views.mistake_list, name="mistakes"),
     path("mistakes/<int:question_id>/clear/", study_views.mistake_clear, name="mistake-clear"),
     # Study sets: building, sharing, copying, studying, export and import
-    path("sets/", set_views.set_list, name="set-list"),
-    path("sets/new/", set_views.set_create, name="set-create"),
-    path("sets/import/", set_views.set_import, name="set-import"),
-    path("sets/add-from-search/", set_views.set_add_from_search, name="set-add-from-search"),
-    path("sets/question/", set_views.set_question, name="set-question"),
-    path("sets/<int:pk>/", set_views.set_detail, name="set"),
-    path("sets/<int:pk>/edit/", set_views.set_edit, name="set-edit"),
-    path("sets/<int:pk>/delete/", set_views.set_delete, name="set-delete"),
-    path("sets/<int:pk>/add/", set_views.set_add, name="set-add"),
-    path("sets/<int:pk>/add/section/", set_views.set_add_section, name="set-add-section"),
-    path("sets/<int:pk>/add/bookmarks/", set_views.set_add_bookmarks, name="set-add-bookmarks"),
-    path("sets/<int:pk>/items/<int:item_pk>/move/", set_views.set_item_move,
+    path("sets/", set_pages.set_list, name="set-list"),
+    path("sets/new/", set_pages.set_create, name="set-create"),
+    path("sets/import/", set_export_import.set_import, name="set-import"),
+    path("sets/add-from-search/", set_filling.set_add_from_search, name="set-add-from-search"),
+    path("sets/question/", set_filling.set_question, name="set-question"),
+    path("sets/<int:pk>/", set_pages.set_detail, name="set"),
+    path("sets/<int:pk>/edit/", set_pages.set_edit, name="set-edit"),
+    path("sets/<int:pk>/delete/", set_pages.set_delete, name="set-delete"),
+    path("sets/<int:pk>/add/", set_filling.set_add, name="set-add"),
+    path("sets/<int:pk>/add/section/", set_filling.set_add_section, name="set-add-section"),
+    path("sets/<int:pk>/add/bookmarks/", set_filling.set_add_bookmarks, name="set-add-bookmarks"),
+    path("sets/<int:pk>/items/<int:item_pk>/move/", set_pages.set_item_move,
          name="set-item-move"),
-    path("sets/<int:pk>/items/<int:item_pk>/remove/", set_views.set_item_remove,
+    path("sets/<int:pk>/items/<int:item_pk>/remove/", set_pages.set_item_remove,
          name="set-item-remove"),
-    path("sets/<int:pk>/items/<int:item_pk>/note/", set_views.set_item_note,
+    path("sets/<int:pk>/items/<int:item_pk>/note/", set_pages.set_item_note,
          name="set-item-note"),
-    path("sets/<int:pk>/share/", set_views.set_share, name="set-share"),
-    path("sets/<int:pk>/copy/", set_views.set_copy, name="set-copy"),
-    path("sets/<int:pk>/study/", set_views.set_study, name="set-study"),
-    path("sets/<int:pk>/export/<str:fmt>/", set_views.set_export, name="set-export"),
-    path("s/<str:token>/", set_views.shared_set, name="set-shared"),
-    path("s/<str:token>/study/", set_views.shared_set_study, name="set-shared-study"),
-    path("s/<str:token>/copy/", set_views.shared_set_copy, name="set-shared-copy"),
-    path("bank/<slug:slug>/export/<str:fmt>/", set_views.bank_export, name="bank-export"),
+    path("sets/<int:pk>/share/", set_pages.set_share, name="set-share"),
+    path("sets/<int:pk>/copy/", set_copy_study.set_copy, name="set-copy"),
+    path("sets/<int:pk>/study/", set_copy_study.set_study, name="set-study"),
+    path("sets/<int:pk>/export/<str:fmt>/", set_export_import.set_export, name="set-export"),
+    path("s/<str:token>/", set_copy_study.shared_set, name="set-shared"),
+    path("s/<str:token>/study/", set_copy_study.shared_set_study, name="set-shared-study"),
+    path("s/<str:token>/copy/", set_copy_study.shared_set_copy, name="set-shared-copy"),
+    path("bank/<slug:slug>/export/<str:fmt>/", set_export_import.bank_export, name="bank-export"),
 ]
