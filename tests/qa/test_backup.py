@@ -13,12 +13,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Team, User
-from qa.backup import (
-    PEOPLE_MODELS,
-    HistoricalQuestion,
-    HistoricalQuestionTag,
-    delete_people_data,
-)
+from qa.backup.restore import delete_people_data
+from qa.backup.tables import PEOPLE_MODELS, HistoricalQuestion, HistoricalQuestionTag
 from qa.models import (
     Bank,
     Bookmark,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from qa.backup import write_backup
+from qa.backup.dump import write_backup
 
 
 class Command(BaseCommand):

@@ -8,7 +8,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from qa.backup import BackupError, restore_backup
+from qa.backup.restore import restore_backup
+from qa.backup.tables import BackupError
 
 
 class Command(BaseCommand):

@@ -1,0 +1,153 @@
+"""Writing a backup: every table as JSON Lines, in restore order, read in one snapshot."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import gzip
+import io
+import json
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from django.contrib.auth.models import Group
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from qa.backup.tables import (
+    CHUNK,
+    FORMAT,
+    PEOPLE_MODELS,
+    VERSION,
+    HistoricalQuestion,
+    HistoricalQuestionTag,
+)
+from qa.models import Bank, ErrorReport, Question, Section, Tag
+
+
+class _Encoder(json.JSONEncoder):
+    """Full-precision datetimes (Django's encoder keeps only milliseconds)."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime.datetime | datetime.date | datetime.time):
+            return o.isoformat()
+        if isinstance(o, datetime.timedelta):
+            return o.total_seconds()
+        if isinstance(o, decimal.Decimal | uuid.UUID):
+            return str(o)
+        return super().default(o)
+
+
+def _open_for_writing(path: Path, *, compress: bool) -> IO[str]:
+    if compress:
+        return io.TextIOWrapper(gzip.open(path, "wb", compresslevel=6), encoding="utf-8")
+    return path.open("w", encoding="utf-8")
+
+
+def _columns(model: type[models.Model]) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+def _chunks(rows: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _table_lines(
+    label: str, columns: list[str], rows: Iterable[Iterable[Any]]
+) -> Iterator[dict[str, Any]]:
+    for batch in _chunks(rows):
+        yield {"table": label, "columns": columns, "rows": [list(r) for r in batch]}
+
+
+def _model_rows(model: type[models.Model]) -> Iterator[tuple]:
+    return model._default_manager.order_by("pk").values_list(*_columns(model)).iterator(
+        chunk_size=CHUNK
+    )
+
+
+def _history_lines() -> Iterator[dict[str, Any]]:
+    for model in (HistoricalQuestion, HistoricalQuestionTag):
+        yield from _table_lines(model._meta.label_lower, _columns(model), _model_rows(model))
+
+
+def _backup_lines() -> Iterator[dict[str, Any]]:
+    # Groups and their permissions by name (ids differ between databases).
+    groups = Group.objects.order_by("name").prefetch_related("permissions__content_type")
+    yield from _table_lines(
+        "auth.group",
+        ["name", "permissions"],
+        (
+            [g.name, sorted(f"{p.content_type.app_label}.{p.codename}"
+                            for p in g.permissions.all())]
+            for g in groups
+        ),
+    )
+    for model in (Bank, Section, Tag, Question):
+        yield from _table_lines(model._meta.label_lower, _columns(model), _model_rows(model))
+    yield from _table_lines(
+        "qa.question_tags",
+        ["question_id", "tag_id"],
+        Question.tags.through.objects.order_by("pk").values_list("question_id", "tag_id")
+        .iterator(chunk_size=CHUNK),
+    )
+    for model in PEOPLE_MODELS:
+        if model is ErrorReport:
+            # Reports point at the revision that corrected them: history goes first.
+            yield from _history_lines()
+        yield from _table_lines(model._meta.label_lower, _columns(model), _model_rows(model))
+        if model is User:
+            yield from _table_lines(
+                "accounts.user_groups",
+                ["user_id", "group"],
+                User.groups.through.objects.order_by("pk").values_list("user_id", "group__name")
+                .iterator(chunk_size=CHUNK),
+            )
+            yield from _table_lines(
+                "accounts.user_permissions",
+                ["user_id", "permission"],
+                (
+                    [user_id, f"{app}.{codename}"]
+                    for user_id, app, codename in User.user_permissions.through.objects
+                    .order_by("pk")
+                    .values_list("user_id", "permission__content_type__app_label",
+                                 "permission__codename")
+                    .iterator(chunk_size=CHUNK)
+                ),
+            )
+
+
+def write_backup(path: Path, *, progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Write a backup of all people's data (and the bank's content) to `path`."""
+    counts: dict[str, int] = {}
+    tmp = path.with_name(path.name + ".partial")
+    # One snapshot: every table read in the same repeatable-read view where supported.
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        with _open_for_writing(tmp, compress=path.suffix == ".gz") as out:
+            header = {
+                "format": FORMAT,
+                "version": VERSION,
+                "created_at": timezone.now().isoformat(),
+                "database": connection.vendor,
+            }
+            out.write(json.dumps(header) + "\n")
+            for line in _backup_lines():
+                counts[line["table"]] = counts.get(line["table"], 0) + len(line["rows"])
+                out.write(json.dumps(line, cls=_Encoder, ensure_ascii=False) + "\n")
+                if progress:
+                    progress(line["table"])
+    tmp.replace(path)
+    return counts

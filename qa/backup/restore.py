@@ -1,0 +1,130 @@
+"""Restoring a backup: reading and checking the file, then one transaction that refuses (or,
+when forced, replaces) existing people's data, restores every table and resets the sequences."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from allauth.account.models import EmailConfirmation
+from django.apps import apps
+from django.contrib.sessions.models import Session
+from django.core.management.color import no_style
+from django.db import connection, transaction
+
+from qa.backup.restorer import RestoreReport, _Restorer
+from qa.backup.tables import FORMAT, PEOPLE_MODELS, VERSION, BackupError, HistoricalQuestion
+from qa.models import Bank, Question, Section, Tag
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+def _open_for_reading(path: Path) -> IO[str]:
+    with path.open("rb") as probe:
+        magic = probe.read(2)
+    if magic == b"\x1f\x8b":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
+    return path.open("r", encoding="utf-8")
+
+
+def read_header(path: Path) -> dict[str, Any]:
+    with _open_for_reading(path) as src:
+        return _parse_header(src.readline(), path)
+
+
+def _parse_header(first_line: str, path: Path) -> dict[str, Any]:
+    try:
+        header = json.loads(first_line)
+    except json.JSONDecodeError:
+        header = None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise BackupError(f"{path} is not a backup written by backup_data.")
+    if header.get("version") != VERSION:
+        raise BackupError(
+            f"{path} has backup format version {header.get('version')!r}; this version of the "
+            f"site restores version {VERSION}."
+        )
+    return header
+
+
+def _lines(path: Path) -> Iterator[dict[str, Any]]:
+    with _open_for_reading(path) as src:
+        _parse_header(src.readline(), path)
+        for number, raw in enumerate(src, start=2):
+            if not raw.strip():
+                continue
+            try:
+                line = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise BackupError(f"{path}, line {number}: not valid JSON ({exc}).") from None
+            if not isinstance(line, dict) or "table" not in line or "rows" not in line:
+                raise BackupError(f"{path}, line {number}: not a table of rows.")
+            yield line
+
+
+def people_data_present() -> list[str]:
+    """Labels of the people's tables that already hold rows."""
+    return [m._meta.label for m in PEOPLE_MODELS if m._default_manager.exists()]
+
+
+# --- Restoring --------------------------------------------------------------------------------
+
+
+def delete_people_data() -> None:
+    """Remove every person's data (not the bank), leaves first so little has to cascade."""
+    Session.objects.all().delete()  # sessions of accounts about to be replaced
+    EmailConfirmation.objects.all().delete()
+    for model in reversed(PEOPLE_MODELS):
+        model._default_manager.all().delete()
+
+
+def _reset_sequences() -> None:
+    models_with_ids = [*PEOPLE_MODELS, Question, Bank, Section, Tag, HistoricalQuestion]
+    statements = connection.ops.sequence_reset_sql(no_style(), models_with_ids)
+    if statements:
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+
+
+@contextmanager
+def _keeping_saved_timestamps() -> Iterator[None]:
+    """Let `auto_now` / `auto_now_add` columns take the backup's values instead of now."""
+    changed = []
+    for model in apps.get_models():
+        for f in model._meta.concrete_fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                changed.append((f, f.auto_now, f.auto_now_add))
+                f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, auto_now, auto_now_add in changed:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
+def restore_backup(path: Path, *, force: bool = False) -> RestoreReport:
+    """Restore a file written by `write_backup`, in one transaction."""
+    read_header(path)
+    report = RestoreReport()
+    with transaction.atomic(), _keeping_saved_timestamps():
+        present = people_data_present()
+        if present and not force:
+            raise BackupError(
+                "The database already holds people's data ("
+                + ", ".join(present)
+                + "). Restore into a freshly migrated database, or pass --force to replace "
+                "that data with the backup's."
+            )
+        if present:
+            delete_people_data()
+        restorer = _Restorer(report)
+        for line in _lines(path):
+            restorer.dispatch(line)
+        _reset_sequences()
+    return report

@@ -1,0 +1,254 @@
+"""Putting a backup's rows back, table by table: bank content matched by keys (updated or
+created), people's rows with their own ids, references to questions translated through keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.db import models
+
+from accounts.models import User
+from qa.backup.tables import (
+    CHUNK,
+    PEOPLE_MODELS,
+    BackupError,
+    HistoricalQuestion,
+    HistoricalQuestionTag,
+)
+from qa.models import Bank, Question, Section, Tag
+
+
+@dataclass
+class RestoreReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    skipped_history_rows: int = 0
+
+    def add(self, label: str, n: int) -> None:
+        self.counts[label] = self.counts.get(label, 0) + n
+
+
+class _Restorer:
+    def __init__(self, report: RestoreReport) -> None:
+        self.report = report
+        self.bank_ids: dict[int, int] = {}
+        self.section_ids: dict[int, int] = {}
+        self.tag_ids: dict[int, int] = {}
+        self.question_ids: dict[int, int] = {}
+        self.history_ids: dict[int, int] = {}
+        self.cleared_history = False
+        self.by_label = {m._meta.label_lower: m for m in PEOPLE_MODELS}
+
+    # Translating references to bank content through keys.
+    def _translators(self, model: type[models.Model], columns: list[str]):
+        maps = {Bank: self.bank_ids, Section: self.section_ids, Tag: self.tag_ids,
+                Question: self.question_ids, HistoricalQuestion: self.history_ids}
+        fields = {f.attname: f for f in model._meta.concrete_fields}
+        out = []
+        for i, name in enumerate(columns):
+            f = fields.get(name)
+            if f is None:
+                raise BackupError(
+                    f"{model._meta.label} has no column {name!r}; the backup comes from a "
+                    "different version of the site."
+                )
+            mapping = maps.get(f.related_model) if f.is_relation else None
+            out.append((i, f, mapping))
+        return out
+
+    def _instances(self, model, columns, rows):
+        translators = self._translators(model, columns)
+        for row in rows:
+            values = {}
+            for i, f, mapping in translators:
+                value = row[i]
+                if value is not None:
+                    value = mapping.get(value) if mapping is not None else f.to_python(value)
+                values[f.attname] = value
+            yield model(**values)
+
+    # Bank content: matched by keys, updated or created.
+    def bank(self, columns, rows):
+        existing = dict(Bank.objects.values_list("slug", "pk"))
+        for obj in self._instances(Bank, columns, rows):
+            old_pk = obj.pk
+            obj.pk = existing.get(obj.slug)
+            if obj.pk is None:
+                obj.save(force_insert=True)
+            else:
+                obj.save(force_update=True)
+            self.bank_ids[old_pk] = obj.pk
+        self.report.add("qa.bank", len(rows))
+
+    def section(self, columns, rows):
+        existing = {(b, k): pk for b, k, pk in Section.objects.values_list("bank_id", "key", "pk")}
+        for obj in self._instances(Section, columns, rows):
+            old_pk = obj.pk
+            obj.pk = existing.get((obj.bank_id, obj.key))
+            if obj.pk is None:
+                obj.save(force_insert=True)
+            else:
+                obj.save(force_update=True)
+            self.section_ids[old_pk] = obj.pk
+        self.report.add("qa.section", len(rows))
+
+    def tag(self, columns, rows):
+        existing = dict(Tag.objects.values_list("name", "pk"))
+        for obj in self._instances(Tag, columns, rows):
+            old_pk = obj.pk
+            if obj.name in existing:
+                self.tag_ids[old_pk] = existing[obj.name]
+            else:
+                obj.pk = None
+                obj.save(force_insert=True)
+                self.tag_ids[old_pk] = existing[obj.name] = obj.pk
+        self.report.add("qa.tag", len(rows))
+
+    def question(self, columns, rows):
+        objs = list(self._instances(Question, columns, rows))
+        keys = [o.key for o in objs]
+        existing = dict(Question.objects.filter(key__in=keys).values_list("key", "pk"))
+        to_update, to_create, old_pks = [], [], []
+        for obj in objs:
+            old_pks.append((obj.pk, obj.key))
+            obj.pk = existing.get(obj.key)
+            (to_update if obj.pk else to_create).append(obj)
+        if to_update:
+            update_fields = [f.name for f in Question._meta.concrete_fields
+                             if not f.primary_key and f.name != "key"]
+            Question.objects.bulk_update(to_update, update_fields, batch_size=500)
+        if to_create:
+            Question.objects.bulk_create(to_create, batch_size=500)
+        if to_create and to_create[0].pk is None:  # a backend that returns no ids
+            existing = dict(Question.objects.filter(key__in=keys).values_list("key", "pk"))
+        else:
+            existing.update({o.key: o.pk for o in to_create})
+        for old_pk, key in old_pks:
+            self.question_ids[old_pk] = existing[key]
+        self.report.add("qa.question", len(rows))
+
+    def question_tags(self, columns, rows):
+        through = Question.tags.through
+        pairs = [(self.question_ids.get(q), self.tag_ids.get(t)) for q, t in rows]
+        questions = {q for q, _ in pairs if q}
+        through.objects.filter(question_id__in=questions).delete()
+        through.objects.bulk_create(
+            [through(question_id=q, tag_id=t) for q, t in pairs if q and t],
+            batch_size=CHUNK,
+        )
+        self.report.add("qa.question_tags", len(rows))
+
+    def _clear_replaced_history(self) -> None:
+        # The backup's history replaces whatever history the restored questions have here
+        # (usually the "import" rows import_bank just wrote).
+        if self.cleared_history:
+            return
+        self.cleared_history = True
+        ids = list(self.question_ids.values())
+        for start in range(0, len(ids), 5000):
+            part = ids[start:start + 5000]
+            history = HistoricalQuestion.objects.filter(id__in=part)
+            HistoricalQuestionTag.objects.filter(history__in=history.values("pk")).delete()
+            history.delete()
+
+    def historical_question(self, columns, rows):
+        self._clear_replaced_history()
+        id_at = columns.index("id")
+        pk_name = HistoricalQuestion._meta.pk.attname
+        pk_at = columns.index(pk_name)
+        kept = [row for row in rows if row[id_at] in self.question_ids]
+        # History of a question deleted before the backup has nothing to attach to.
+        self.report.skipped_history_rows += len(rows) - len(kept)
+        objs = list(self._instances(HistoricalQuestion, columns, kept))
+        for row, obj in zip(kept, objs, strict=True):
+            obj.id = self.question_ids[row[id_at]]
+            setattr(obj, pk_name, None)
+        created = HistoricalQuestion.objects.bulk_create(objs, batch_size=500)
+        for row, obj in zip(kept, created, strict=True):
+            if obj.pk is None:
+                raise BackupError("This database does not return the ids of inserted rows.")
+            self.history_ids[row[pk_at]] = obj.pk
+        self.report.add(HistoricalQuestion._meta.label_lower, len(objs))
+
+    def historical_question_tags(self, columns, rows):
+        model = HistoricalQuestionTag
+        history_at = columns.index(model._meta.get_field("history").attname)
+        kept = [row for row in rows if row[history_at] in self.history_ids]
+        objs = list(self._instances(model, columns, kept))
+        for obj in objs:
+            obj.pk = None
+        model.objects.bulk_create(objs, batch_size=CHUNK)
+        self.report.add(model._meta.label_lower, len(objs))
+
+    def groups(self, columns, rows):
+        for name, perms in rows:
+            group, _ = Group.objects.get_or_create(name=name)
+            group.permissions.add(*self._permissions(perms))
+        self.report.add("auth.group", len(rows))
+
+    def _permissions(self, labels: list[str]) -> list[Permission]:
+        wanted = [tuple(label.split(".", 1)) for label in labels]
+        found = {
+            (app, codename): pk
+            for pk, app, codename in Permission.objects.values_list(
+                "pk", "content_type__app_label", "codename"
+            )
+        }
+        return [found[w] for w in wanted if w in found]
+
+    def user_groups(self, columns, rows):
+        groups = dict(Group.objects.values_list("name", "pk"))
+        through = User.groups.through
+        through.objects.bulk_create(
+            [through(user_id=u, group_id=groups[g]) for u, g in rows if g in groups],
+            batch_size=CHUNK,
+        )
+        self.report.add("accounts.user_groups", len(rows))
+
+    def user_permissions(self, columns, rows):
+        perm_ids = {}
+        for pk, app, codename in Permission.objects.values_list(
+            "pk", "content_type__app_label", "codename"
+        ):
+            perm_ids[f"{app}.{codename}"] = pk
+        through = User.user_permissions.through
+        through.objects.bulk_create(
+            [through(user_id=u, permission_id=perm_ids[p]) for u, p in rows if p in perm_ids],
+            batch_size=CHUNK,
+        )
+        self.report.add("accounts.user_permissions", len(rows))
+
+    def people(self, label: str, columns, rows):
+        model = self.by_label[label]
+        if "correcting_revision_id" in columns:
+            at = columns.index("correcting_revision_id")
+            rows = [
+                [*r[:at], self.history_ids.get(r[at]) if r[at] else None, *r[at + 1:]]
+                for r in rows
+            ]
+        model._default_manager.bulk_create(
+            list(self._instances(model, columns, rows)), batch_size=CHUNK
+        )
+        self.report.add(label, len(rows))
+
+    def dispatch(self, line: dict[str, Any]) -> None:
+        label, columns, rows = line["table"], line.get("columns", []), line["rows"]
+        handlers = {
+            "auth.group": self.groups,
+            "qa.bank": self.bank,
+            "qa.section": self.section,
+            "qa.tag": self.tag,
+            "qa.question": self.question,
+            "qa.question_tags": self.question_tags,
+            "accounts.user_groups": self.user_groups,
+            "accounts.user_permissions": self.user_permissions,
+            HistoricalQuestion._meta.label_lower: self.historical_question,
+            HistoricalQuestionTag._meta.label_lower: self.historical_question_tags,
+        }
+        if label in handlers:
+            handlers[label](columns, rows)
+        elif label in self.by_label:
+            self.people(label, columns, rows)
+        else:
+            raise BackupError(f"The backup has a table this site does not know: {label!r}.")

@@ -1,0 +1,53 @@
+"""What a backup holds and in which order: the format's name and version, the people's tables
+in restore order, the revision-history models, and the error a bad backup or restore raises."""
+
+from __future__ import annotations
+
+from allauth.account.models import EmailAddress
+from django.apps import apps
+from django.db import models
+
+from accounts.models import Invitation, Membership, Team, User
+from qa.models import (
+    Bookmark,
+    ErrorReport,
+    Note,
+    Question,
+    Quiz,
+    QuizItem,
+    Review,
+    SetItem,
+    StudySet,
+    StudyState,
+)
+
+FORMAT = "mianshi-backup"
+VERSION = 1
+CHUNK = 2000
+
+HistoricalQuestion = Question.history.model
+# simple-history's record of the tags at each revision (Question.history m2m_fields).
+HistoricalQuestionTag = apps.get_model("qa", "HistoricalQuestion_tags")
+
+# People's data, in the order it is restored (every table after the tables it refers to).
+# These keep their ids; references to bank content are translated through keys.
+PEOPLE_MODELS: list[type[models.Model]] = [
+    User,
+    EmailAddress,
+    Team,
+    Membership,
+    Invitation,
+    StudySet,
+    SetItem,
+    Quiz,
+    QuizItem,
+    Review,
+    StudyState,
+    Bookmark,
+    Note,
+    ErrorReport,
+]
+
+
+class BackupError(Exception):
+    """A backup file that cannot be restored, or a restore that would destroy data."""
