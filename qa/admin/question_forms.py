@@ -1,0 +1,124 @@
+"""Forms of the question admin: editing a question with a kind and a reason (refused, with
+what changed, when someone saved it after the editor opened it), and reverting to a revision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from qa.models import Question, RevisionInfo
+from qa.selectors import editorial as selectors
+from qa.services import editorial as services
+
+Kind = RevisionInfo.Kind
+
+
+@dataclass
+class EditConflictInfo:
+    """What the editor is shown when someone else saved the question after they opened it."""
+
+    base_revision: int
+    current: Question
+    last_record: Any
+    theirs: list  # FieldDiffs: the version the editor started from → the current version
+    yours: list  # FieldDiffs: the current version → the editor's text
+
+
+class QuestionForm(forms.ModelForm):
+    change_kind = forms.ChoiceField(
+        label=_("Kind of change"),
+        choices=[
+            (Kind.SUBSTANTIVE, _("Substantive correction: learners who studied the old answer "
+                                 "relearn it")),
+            (Kind.TYPO, _("Typo / formatting fix: nobody is asked to relearn")),
+        ],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    change_reason = forms.CharField(
+        label=_("Why"),
+        max_length=services.REASON_MAX_LENGTH,
+        required=False,
+        widget=forms.TextInput(attrs={"size": 80}),
+        help_text=_("A short reason, shown in the history (and, for a substantive correction, "
+                    "in the public correction log)."),
+    )
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    class Meta:
+        model = Question
+        fields = ["key", "bank", "section", "number", "status", "tags", "prompt", "answer"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.conflict: EditConflictInfo | None = None
+        self.editing = self.instance.pk is not None
+        if self.editing:
+            for name in ("change_kind", "change_reason", "base_revision"):
+                self.fields[name].required = True
+            self.initial.setdefault("base_revision", self.instance.revision)
+        else:
+            self.fields["change_reason"].help_text = _("Optional when adding a question.")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        base = cleaned.get("base_revision")
+        if self.editing and base is not None and base != self.instance.revision:
+            self.conflict = self._conflict(base, cleaned)
+            # The editor has now seen the current version: saving again deliberately applies
+            # their text on top of it (and is again refused if someone saves in between).
+            self.data = self.data.copy()
+            self.data[self.add_prefix("base_revision")] = str(self.instance.revision)
+            last = self.conflict.last_record
+            raise ValidationError(
+                gettext(
+                    "%(who)s saved this question on %(when)s, after you opened it. Your changes "
+                    "were NOT saved; they are still in the form below. Compare the versions, "
+                    "adjust your text if needed, and save again to apply it on top."
+                )
+                % {
+                    "who": getattr(last, "history_user", None) or gettext("Someone"),
+                    "when": (
+                        timezone.localtime(last.history_date).strftime("%Y-%m-%d %H:%M")
+                        if last else "?"
+                    ),
+                },
+                code="edit_conflict",
+            )
+        return cleaned
+
+    def _conflict(self, base: int, cleaned: dict[str, Any]) -> EditConflictInfo:
+        current = self.instance
+        started = (
+            Question.history.filter(id=current.pk, revision=base).order_by("-history_id").first()
+        )
+        last = selectors.revisions(question=current).first()
+        # A copy of the current version: the form's instance gets the editor's text written
+        # into it (construct_instance) after clean(), before the page shows the conflict.
+        stored = Question.objects.get(pk=current.pk)
+        mine = SimpleNamespace(
+            prompt=cleaned.get("prompt", stored.prompt), answer=cleaned.get("answer", stored.answer)
+        )
+        return EditConflictInfo(
+            base_revision=base,
+            current=stored,
+            last_record=last,
+            theirs=selectors.revision_diff(started, stored) if started else [],
+            yours=selectors.revision_diff(stored, mine),
+        )
+
+
+class RevertForm(forms.Form):
+    change_reason = forms.CharField(
+        label=_("Why"), max_length=services.REASON_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"size": 80}),
+        help_text=_("A short reason, shown in the history."),
+    )
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
