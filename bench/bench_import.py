@@ -44,7 +44,7 @@ def write_bank_file(path: Path, questions: int, *, sections: int = 20, seed: int
     from qa.synthetic_text import TAGS, TextMaker
 
     rng = random.Random(seed)
-    maker = TextMaker(rng, exact=False)
+    maker = TextMaker(rng)
     per_section = -(-questions // sections)
     with path.open("w", encoding="utf-8") as out:
         out.write(f"format: 1\nbank:\n  slug: {SLUG}\n  title: 合成题库（导入测试）\n"

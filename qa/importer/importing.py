@@ -1,0 +1,177 @@
+"""Planning an import against the database and reporting it; `writing` applies the plan."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+
+from qa.importer import writing
+from qa.importer.files import BankFile, BankFileError, QuestionData, content_hash
+from qa.importer.parsing import gc_paused
+from qa.models import Bank, Question, Section
+
+
+@dataclass
+class FileReport:
+    label: str
+    slug: str
+    bank_created: bool = False
+    bank_updated: bool = False
+    sections_created: list[str] = field(default_factory=list)
+    sections_updated: list[str] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    # Edited in the database since the import; left alone. Value: the file changed it too.
+    skipped: dict[str, bool] = field(default_factory=dict)
+    forced: list[str] = field(default_factory=list)
+    # In the database but no longer in the file; left alone.
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.bank_created or self.bank_updated or self.sections_created
+                    or self.sections_updated or self.created or self.updated or self.forced)
+
+
+def import_banks(files: Sequence[BankFile], *, force: bool = False, substantive: bool = False,
+                 dry_run: bool = False) -> list[FileReport]:
+    """Upsert the banks of `files`. Run it inside one transaction (the command does).
+
+    `force`: overwrite questions edited in the database too (each gets a revision).
+    `substantive`: an imported change of an answer text bumps `answer_version` (and re-queues
+    the learners who studied the old version); by default it counts as a typo-level fix so
+    nobody's schedule moves.
+    `dry_run`: plan and report, write nothing.
+    """
+    stamp = timezone.now()
+    with gc_paused():
+        return [
+            _import_bank(bank_file, force=force, substantive=substantive, dry_run=dry_run,
+                         stamp=stamp)
+            for bank_file in files
+        ]
+
+
+def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run: bool,
+                 stamp: datetime) -> FileReport:
+    report = FileReport(label=bank_file.label, slug=bank_file.slug)
+    clashes = list(
+        Question.objects.filter(key__startswith=f"{bank_file.slug}/")
+        .exclude(bank__slug=bank_file.slug).values_list("key", flat=True)[:5]
+    )
+    if clashes:
+        raise BankFileError([f"{bank_file.label}: key {key!r} belongs to a question of another "
+                             f"bank in the database" for key in clashes])
+
+    bank = _upsert_bank(bank_file, report, dry_run=dry_run)
+    sections = _upsert_sections(bank, bank_file, report, dry_run=dry_run)
+    section_key_by_id = {s.pk: key for key, s in sections.items()}
+
+    existing: dict[str, Question] = {}
+    links: writing.Links = defaultdict(list)
+    tag_names: dict[int, list[str]] = defaultdict(list)  # question id -> tag names
+    if bank.pk:
+        existing = {q.key: q for q in Question.objects.filter(bank=bank).order_by()}
+        for row_id, question_id, tag_id, name in (
+            Question.tags.through.objects.filter(question__bank=bank)
+            .values_list("id", "question_id", "tag_id", "tag__name").order_by("id")
+        ):
+            links[question_id].append((row_id, tag_id))
+            tag_names[question_id].append(name)
+        strays = {q.section_id for q in existing.values()} - set(section_key_by_id)
+        if strays:
+            section_key_by_id.update(Section.objects.filter(pk__in=strays).values_list("pk", "key"))
+
+    def db_hash(question: Question) -> str:
+        return content_hash(
+            section=section_key_by_id[question.section_id], number=question.number,
+            prompt=question.prompt, answer=question.answer, tags=tag_names[question.pk],
+            status=question.status,
+        )
+
+    to_create: list[QuestionData] = []
+    to_update: list[tuple[Question, QuestionData, bool]] = []  # (row, data, forced)
+    adopt_hash: list[Question] = []
+    for data in bank_file.questions:
+        question = existing.get(data.key)
+        if question is None:
+            to_create.append(data)
+            report.created.append(data.key)
+            continue
+        current = db_hash(question)
+        if current == data.hash:
+            report.unchanged.append(data.key)
+            if question.import_hash != data.hash:
+                # The file caught up with an editor's change: from now on this is the
+                # imported content again.
+                question.import_hash = data.hash
+                adopt_hash.append(question)
+        elif current == question.import_hash:
+            to_update.append((question, data, False))
+            report.updated.append(data.key)
+        elif force:
+            to_update.append((question, data, True))
+            report.forced.append(data.key)
+        else:
+            report.skipped[data.key] = data.hash != question.import_hash
+    file_keys = {data.key for data in bank_file.questions}
+    report.missing = [key for key in existing if key not in file_keys]
+
+    if dry_run:
+        return report
+    writing.adopt_hashes(adopt_hash)
+    if not (to_create or to_update):
+        return report
+
+    tags = writing.tag_ids({tag for data in to_create for tag in data.tags}
+                           | {tag for _q, data, _f in to_update for tag in data.tags})
+    if to_create:
+        writing.create_questions(
+            bank_id=bank.pk, section_ids={key: s.pk for key, s in sections.items()},
+            questions=to_create, tags=tags, stamp=stamp,
+            reason=writing.change_reason(f"Imported from {bank_file.label}"),
+        )
+    if to_update:
+        writing.update_questions(updates=to_update, sections=sections, links=links, tags=tags,
+                                 substantive=substantive, stamp=stamp, label=bank_file.label)
+    return report
+
+
+def _upsert_bank(bank_file: BankFile, report: FileReport, *, dry_run: bool) -> Bank:
+    bank = Bank.objects.filter(slug=bank_file.slug).first()
+    values = {"title": bank_file.title, "language": bank_file.language,
+              "description": bank_file.description, "source": bank_file.source}
+    if bank is None:
+        report.bank_created = True
+        bank = Bank(slug=bank_file.slug, **values)
+    elif any(getattr(bank, name) != value for name, value in values.items()):
+        report.bank_updated = True
+        for name, value in values.items():
+            setattr(bank, name, value)
+    if not dry_run and (report.bank_created or report.bank_updated):
+        bank.save()
+    return bank
+
+
+def _upsert_sections(bank: Bank, bank_file: BankFile, report: FileReport, *,
+                     dry_run: bool) -> dict[str, Section]:
+    sections = {s.key: s for s in Section.objects.filter(bank=bank)} if bank.pk else {}
+    for data in bank_file.sections:
+        section = sections.get(data.key)
+        if section is None:
+            report.sections_created.append(data.key)
+            section = sections[data.key] = Section(bank=bank, key=data.key, title=data.title,
+                                                   position=data.position)
+        elif (section.title, section.position) != (data.title, data.position):
+            report.sections_updated.append(data.key)
+            section.title, section.position = data.title, data.position
+        else:
+            continue
+        if not dry_run:
+            section.save()
+    return sections
