@@ -11,6 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from qa.models import ErrorReport, Question, RevisionInfo, StudyState
+from qa.search import build_search_text
 from qa.services import editorial as services
 from tests.factories import (
     ErrorReportFactory,
@@ -71,7 +72,8 @@ def test_every_edit_writes_exactly_one_revision_including_tag_changes(question, 
     record = latest_revision(question)
     assert list(record.tags.values_list("tag__name", flat=True)) == ["注意力"]
     question.refresh_from_db()
-    assert "注意力" in question.search_text  # re-indexed with the new tag by the pre_save signal
+    # Re-indexed with the new tag by the pre_save signal.
+    assert question.search_text == build_search_text(question.prompt, question.answer, "注意力")
 
 
 def test_a_typo_fix_does_not_bump_the_answer_version(question, editor):
