@@ -25,20 +25,24 @@ BULK_CREATE_BATCH = 2000
 
 
 def insert_rows(model: type[models.Model], fields: Sequence[str],
-                rows: Iterable[Sequence[Any]]) -> None:
-    """Insert `rows` (values of `fields`, attnames) into `model`'s table."""
+                rows: Iterable[Sequence[Any]], *, copy: bool = True) -> None:
+    """Insert `rows` (values of `fields`, attnames) into `model`'s table.
+
+    `copy`: use COPY where the database has it (False: bulk_create everywhere).
+    """
     connection = _connection(model)
-    if uses_copy(connection):
+    if copy and uses_copy(connection):
         _copy(connection, model, fields, rows)
     else:
         _bulk_create(model, fields, rows)
 
 
 def insert_rows_returning_pks(model: type[models.Model], fields: Sequence[str],
-                              rows: Iterable[Sequence[Any]], *, count: int) -> list[Any]:
+                              rows: Iterable[Sequence[Any]], *, count: int,
+                              copy: bool = True) -> list[Any]:
     """Insert `count` rows like `insert_rows`; return their primary keys, in row order."""
     connection = _connection(model)
-    if not uses_copy(connection):
+    if not (copy and uses_copy(connection)):
         return [obj.pk for obj in _bulk_create(model, fields, rows, returning=True)]
     pks = _reserve_pks(connection, model, count)
     pk_rows = ((pk, *row) for pk, row in zip(pks, rows, strict=True))
