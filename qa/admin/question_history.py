@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -19,6 +20,11 @@ from qa.selectors import editorial as selectors
 from qa.services import editorial as services
 
 
+HISTORY_PAGE_SIZE = 50
+# simple-history's own permission for the history model: editors have it (qa/editorial.py).
+HISTORY_PERMISSION = "qa.view_historicalquestion"
+
+
 class QuestionHistoryViews:
     """History, compare and revert views for a question ModelAdmin (placed before
     SimpleHistoryAdmin in the bases, so that its `history_view` is the one used)."""
@@ -27,7 +33,8 @@ class QuestionHistoryViews:
         question = self.get_object(request, unquote(object_id))
         if question is None:
             raise Http404
-        if not self.has_view_or_change_permission(request, question):
+        if not (self.has_view_or_change_permission(request, question)
+                and request.user.has_perm(HISTORY_PERMISSION)):
             raise PermissionDenied
         return question
 
@@ -48,12 +55,17 @@ class QuestionHistoryViews:
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
         question = self._question_or_404(request, object_id)
-        records = list(selectors.revisions(question=question))
+        history = selectors.revisions(question=question)
+        page = Paginator(history, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+        start = page.start_index() - 1 if page.paginator.count else 0
+        # One revision past the page, to tell whether its last one changed the answer version.
+        records = list(history[start:start + HISTORY_PAGE_SIZE + 1])
         for older, record in zip(records[1:], records, strict=False):
             record.previous_answer_version = older.answer_version
         context = self._context(
             request, question, gettext("History: %s") % question.key,
-            records=records,
+            records=records[:HISTORY_PAGE_SIZE],
+            page=page,
             module_name=self.model._meta.verbose_name_plural,
             can_revert=self.has_change_permission(request, question),
             compare_url=reverse("admin:qa_question_compare", args=[question.pk]),

@@ -281,6 +281,48 @@ def test_the_history_lists_every_revision_with_who_when_why_and_kind(
         assert text in html, text
 
 
+def test_a_long_history_is_paged_and_every_older_revision_can_be_reverted(
+    editor_client, editor, question, count_queries
+):
+    from qa.admin.question_history import HISTORY_PAGE_SIZE
+
+    for n in range(HISTORY_PAGE_SIZE + 4):
+        services.save_question_edit(question=question, editor=editor, kind=Kind.TYPO,
+                                    reason=f"第{n}次", data={"answer": f"答案 {n}"},
+                                    expected_revision=n + 1)
+    url = f"/admin/qa/question/{question.pk}/history/"
+
+    with count_queries() as first_page:
+        html = editor_client.get(url).content.decode()
+    assert html.count('class="revision ') == HISTORY_PAGE_SIZE
+    assert html.count("Revert to this") == HISTORY_PAGE_SIZE - 1  # not the current revision
+    assert f"r{HISTORY_PAGE_SIZE + 5}<" in html and "?page=2" in html
+
+    with count_queries() as second_page:
+        html = editor_client.get(url, {"page": 2}).content.decode()
+    assert html.count('class="revision ') == 5  # the rest, down to the creation
+    assert html.count("Revert to this") == 5
+    assert ">r1<" in html and "?page=1" in html
+    assert len(second_page) == len(first_page)
+
+    assert editor_client.get(url, {"page": "999"}).status_code == 200  # the last page
+    assert editor_client.get(url, {"page": "x"}).status_code == 200  # the first page
+
+
+def test_history_pages_need_the_history_permission(client, question):
+    from django.contrib.auth.models import Permission
+
+    staff = UserFactory(email="viewer@example.com", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_question"))
+    client.force_login(staff)
+    assert client.get(f"/admin/qa/question/{question.pk}/change/").status_code == 200
+    for path in ("history/", "history/compare/"):
+        assert client.get(f"/admin/qa/question/{question.pk}/{path}").status_code == 403
+    staff.user_permissions.add(Permission.objects.get(codename="view_historicalquestion"))
+    client.force_login(staff)
+    assert client.get(f"/admin/qa/question/{question.pk}/history/").status_code == 200
+
+
 def test_comparing_two_revisions_shows_an_escaped_character_diff(editor_client, editor, question):
     first = revisions(question)[0]
     services.save_question_edit(
