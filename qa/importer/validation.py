@@ -55,11 +55,11 @@ class _Validator:
         self.label = label
         self.errors: list[str] = []
 
-    def error(self, where: str, problem: str) -> None:
+    def error(self, where: str | _Where, problem: str) -> None:
         self.errors.append(f"{self.label}: {where}: {problem}" if where
                            else f"{self.label}: {problem}")
 
-    def fields(self, where: str, data: dict, spec: dict[str, bool]) -> bool:
+    def fields(self, where: str | _Where, data: dict, spec: dict[str, bool]) -> bool:
         ok = True
         for name, required in spec.items():
             if required and name not in data:
@@ -71,7 +71,7 @@ class _Validator:
                 ok = False
         return ok
 
-    def text(self, where: str, data: dict, name: str, *, required: bool,
+    def text(self, where: str | _Where, data: dict, name: str, *, required: bool,
              one_line: bool = False) -> str | None:
         value = data.get(name)
         if value is None and not required:
@@ -87,7 +87,7 @@ class _Validator:
             return None
         return value.strip() if one_line else value
 
-    def slug(self, where: str, data: dict, name: str) -> str | None:
+    def slug(self, where: str | _Where, data: dict, name: str) -> str | None:
         value = self.text(where, data, name, required=True, one_line=True)
         if value is not None and not _SLUG.match(value):
             self.error(where, f"{name!r} {value!r} must be lowercase ASCII letters, digits, "
@@ -96,14 +96,24 @@ class _Validator:
         return value
 
 
-def _where(kind: str, index: int, item: Any, key: Any = None) -> str:
-    parts = [f"{kind} #{index + 1}"]
-    if isinstance(key, str) and key:
-        parts.append(repr(key))
-    line = getattr(item, "line", None)
-    if line:
-        parts.append(f"(line {line})")
-    return " ".join(parts)
+class _Where:
+    """Which entry a problem is in ("question #2 'demo/one/02' (line 9)"). Spelled out only
+    when there is a problem: a large bank would otherwise format it 100,000 times for
+    nothing."""
+
+    __slots__ = ("index", "item", "key", "kind")
+
+    def __init__(self, kind: str, index: int, item: Any, key: Any = None) -> None:
+        self.kind, self.index, self.item, self.key = kind, index, item, key
+
+    def __str__(self) -> str:
+        parts = [f"{self.kind} #{self.index + 1}"]
+        if isinstance(self.key, str) and self.key:
+            parts.append(repr(self.key))
+        line = getattr(self.item, "line", None)
+        if line:
+            parts.append(f"(line {line})")
+        return " ".join(parts)
 
 
 def _validate(data: Any, path: Path, label: str) -> BankFile:
@@ -137,7 +147,7 @@ def _validate(data: Any, path: Path, label: str) -> BankFile:
         raw_sections = []
     first_section: dict[str, int] = {}
     for index, item in enumerate(raw_sections):
-        where = _where("section", index, item, item.get("key") if isinstance(item, dict)
+        where = _Where("section", index, item, item.get("key") if isinstance(item, dict)
                        else None)
         if not isinstance(item, dict):
             v.error(where, f"must be a mapping, got {_type_name(item)}")
@@ -165,7 +175,7 @@ def _validate(data: Any, path: Path, label: str) -> BankFile:
     numbers: dict[str, int] = defaultdict(int)
     for index, item in enumerate(raw_questions):
         key = item.get("key") if isinstance(item, dict) else None
-        where = _where("question", index, item, key)
+        where = _Where("question", index, item, key)
         if not isinstance(item, dict):
             v.error(where, f"must be a mapping, got {_type_name(item)}")
             continue
