@@ -5,18 +5,32 @@ Days (streak, heatmap, "due today", the daily new limit) are local dates in sett
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import TruncDate
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import JSONObject, TruncDate
+from django.urls import reverse
 from django.utils import timezone
 
 from qa import scheduling
+from qa.markdown_cache import cached_markdown
 from qa.models import Bookmark, Note, Question, Quiz, QuizItem, Review, Section, StudyState
+from qa.selectors import sections
+from qa.selectors.editorial import card_editorial_context
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -73,20 +87,97 @@ def mock_answering_over(*, quiz: Quiz, now: datetime, total: int | None = None) 
     return quiz.position >= total
 
 
-def quiz_progress(*, quiz: Quiz) -> dict:
-    agg = quiz.items.aggregate(
-        total=Count("pk", filter=Q(question__status=PUBLISHED) | Q(review__isnull=False)),
-        done=Count("review"),
-        all_items=Count("pk"),
-    )
-    total = agg["total"] or 0
-    done = agg["done"] or 0
+def progress_from(counts: dict | None) -> dict:
+    """The progress bar's numbers from raw counts {total, done, all_items}."""
+    counts = counts or {}
+    total = counts.get("total") or 0
+    done = counts.get("done") or 0
     return {
         "total": total,
         "done": done,
-        "all_items": agg["all_items"] or 0,
+        "all_items": counts.get("all_items") or 0,
         "percent": round(100 * done / total) if total else 100,
     }
+
+
+def _progress_counts_expression() -> dict:
+    # Retired questions leave the quiz unless they were graded before they were retired.
+    return {
+        "total": Count("pk", filter=Q(question__status=PUBLISHED) | Q(review__isnull=False)),
+        "done": Count("review"),
+        "all_items": Count("pk"),
+    }
+
+
+def quiz_progress(*, quiz: Quiz) -> dict:
+    return progress_from(quiz.items.aggregate(**_progress_counts_expression()))
+
+
+@functools.cache
+def _card_items() -> QuerySet[QuizItem]:
+    # Built once per process and cloned for each use: resolving these annotations costs more
+    # than running the query. Never evaluate it here, only clones of it.
+    of_the_learner = {"user_id": OuterRef("quiz__user_id"), "question_id": OuterRef("question_id")}
+    quiz_items = QuizItem.objects.filter(quiz_id=OuterRef("quiz_id")).order_by().values("quiz_id")
+    return (
+        QuizItem.objects.select_related("question")
+        .defer("question__search_text", "question__import_hash")
+        .annotate(
+            bookmarked=Exists(Bookmark.objects.filter(**of_the_learner)),
+            state_changed=Subquery(
+                StudyState.objects.filter(**of_the_learner).values("changed_since_review")[:1]
+            ),
+            progress_counts=Subquery(
+                quiz_items.annotate(counts=JSONObject(**_progress_counts_expression()))
+                .values("counts")
+            ),
+        )
+    )
+
+
+def card_items() -> QuerySet[QuizItem]:
+    """Quiz items with what an unrevealed card shows besides its question, in one query:
+    `bookmarked` and `state_changed` (of the quiz's learner: StudyState.changed_since_review of
+    the question, None when there is no StudyState: the question is new to them), and
+    `progress_counts` (of the item's quiz, as one JSON object for progress_from)."""
+    return _card_items().all()
+
+
+def _first_remaining(items: QuerySet[QuizItem], start: int) -> QuizItem | None:
+    """The first of `items` (filtered to what is left to show) at position `start` or later.
+    The card at `start` itself is almost always the one, found by the unique (quiz, position)
+    index; only when it is not (a retired question) are the later ones searched, in order."""
+    found = next(iter(items.filter(position=start).order_by()[:1]), None)
+    if found is None:
+        found = items.filter(position__gt=start).order_by("position").first()
+    return found
+
+
+def current_card_item(*, quiz: Quiz) -> QuizItem | None:
+    """The card a quiz shows now, loaded by card_items; None when nothing is left to show (in
+    a mock interview: nothing left to answer)."""
+    items = card_items().filter(quiz=quiz)
+    if quiz.mode != Quiz.Mode.MOCK:
+        items = items.filter(question__status=PUBLISHED, review__isnull=True)
+    return _first_remaining(items, quiz.position)
+
+
+def next_card_item(*, quiz: Quiz, after: int) -> QuizItem | None:
+    """The card after position `after` of a quiz (not a mock interview), loaded by card_items."""
+    items = card_items().filter(quiz=quiz, question__status=PUBLISHED, review__isnull=True)
+    return _first_remaining(items, after + 1)
+
+
+def is_current_card(*, quiz: Quiz, item: QuizItem) -> bool:
+    """Whether `item` (with its question) is the card a running quiz (not a mock interview)
+    shows now, without a query: grading moves the quiz's position past the graded item, so the
+    current card is the one at the position, unless the question was retired. A False here
+    only means "look it up" (quiz_remaining_items), e.g. after a retirement."""
+    return (
+        quiz.finished_at is None
+        and item.position == quiz.position
+        and item.question.status == PUBLISHED
+    )
 
 
 def grade_choices(labels: dict[int, str] | None) -> list[dict]:
@@ -97,35 +188,54 @@ def grade_choices(labels: dict[int, str] | None) -> list[dict]:
     ]
 
 
-def quiz_card(*, quiz: Quiz, user: User, now: datetime) -> dict:
-    """What the quiz page shows now: the current card, or nothing left (then the summary)."""
-    progress = quiz_progress(quiz=quiz)
-    context: dict = {"quiz": quiz, "progress": progress, "item": None}
+def card_context(*, quiz: Quiz, item: QuizItem) -> dict:
+    """What a quiz card shows above its answer, for `item` loaded by card_items, without
+    queries."""
+    question = item.question
+    context = {
+        "quiz": quiz,
+        "item": item,
+        "question": question,
+        "section": sections.section_name(question.section_id),
+        "progress": progress_from(item.progress_counts),
+        "bookmarked": item.bookmarked,
+        "is_new": item.state_changed is None,
+        "answer_changed": bool(item.state_changed),
+        "prompt_html": cached_markdown(question.prompt),
+    }
     if quiz.mode == Quiz.Mode.MOCK:
         context["deadline"] = mock_deadline(quiz=quiz)
-        context["answering_over"] = mock_answering_over(
-            quiz=quiz, now=now, total=progress["all_items"]
-        )
-        if context["answering_over"]:
-            return context
-        item = (
-            quiz.items.filter(position__gte=quiz.position)
-            .select_related("question__section__bank")
-            .order_by("position")
-            .first()
-        )
         context["answered"] = quiz.position
-    else:
-        item = quiz_remaining_items(quiz=quiz).select_related("question__section__bank").first()
-    if item is None:
-        return context
-    context["item"] = item
-    context["question"] = item.question
-    context.update(question_study_context(user=user, question=item.question))
-    if quiz.mode != Quiz.Mode.MOCK:
-        labels = scheduling.preview_labels(context["study_state"], now, user.desired_retention)
-        context["grades"] = grade_choices(labels)
     return context
+
+
+def revealed_context(*, user: User, item: QuizItem, now: datetime) -> dict:
+    """What a revealed card shows below its question (the reference answer, what the learner
+    typed, their note, the editorial notice and report link, the grade buttons), for `item`
+    with its question: two queries (the learner's StudyState and note of it)."""
+    question = item.question
+    state = StudyState.objects.filter(user=user, question_id=question.pk).order_by().first()
+    return {
+        "item": item,
+        "question": question,
+        "study_state": state,
+        "note": Note.objects.filter(user=user, question_id=question.pk).order_by().first(),
+        "answer_html": cached_markdown(question.answer),
+        "grades": grade_choices(scheduling.preview_labels(state, now, user.desired_retention)),
+        "editorial": card_editorial(user=user, question=question, state=state),
+    }
+
+
+def card_editorial(*, user: User, question: Question, state: StudyState | None) -> dict:
+    """The card's editorial context (qa/_card_editorial.html) from the StudyState already at
+    hand: only the rare "answer changed since you studied it" notice costs queries."""
+    if state is not None and state.changed_since_review:
+        return card_editorial_context(user=user, question=question)
+    return {
+        "question": question,
+        "report_url": reverse("qa:report-create", kwargs={"key": question.key}),
+        "changed": False,
+    }
 
 
 @dataclass
@@ -393,13 +503,10 @@ def dashboard(*, user: User, now: datetime | None = None) -> dict:
     _day_start, day_end = local_day_bounds(now)
     retention = user.desired_retention
 
-    sections = list(
-        Section.objects.select_related("bank")
-        .annotate(total=Count("questions", filter=Q(questions__status=PUBLISHED)))
-        .filter(total__gt=0)
-        .order_by("bank__title", "position", "pk")
-    )
-    progress = {s.pk: SectionProgress(section=s, total=s.total) for s in sections}
+    # Bank-wide totals come from the cache; everything else on the page from the learner's own
+    # rows, so the page costs the same whatever the size of the bank.
+    section_totals = sections.sections_with_totals()
+    progress = {s.pk: SectionProgress(section=s, total=s.total) for s in section_totals}
     states = StudyState.objects.filter(user=user, question__status=PUBLISHED).annotate(
         section_id=F("question__section_id")
     ).only("state", "step", "stability", "difficulty", "due", "last_review", "question_id")
@@ -452,5 +559,5 @@ def dashboard(*, user: User, now: datetime | None = None) -> dict:
         "unfinished": unfinished,
         "mistake_count": mistakes(user=user, now=now).count(),
         "bookmark_count": Bookmark.objects.filter(user=user, question__status=PUBLISHED).count(),
-        "mock_sections": sections,
+        "mock_sections": section_totals,
     }

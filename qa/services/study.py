@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import DateTimeField, F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -327,19 +329,62 @@ def reveal(
     *, user: User, quiz_item: QuizItem, typed_answer: str = "", now: datetime | None = None
 ) -> QuizItem:
     """Show the reference answer; keeps what the learner typed before revealing."""
+    return reveal_item(
+        user=user, quiz_id=quiz_item.quiz_id, item_id=quiz_item.pk, typed_answer=typed_answer,
+        now=now,
+    )
+
+
+def reveal_item(
+    *,
+    user: User,
+    quiz_id: int,
+    item_id: int,
+    typed_answer: str = "",
+    shown_at: datetime | None = None,
+    now: datetime | None = None,
+) -> QuizItem:
+    """Show the reference answer of one of the learner's quiz items; keeps what they typed
+    before revealing. Idempotent: the first reveal wins.
+
+    `shown_at` is when the card was put in front of the learner, as the page knows it (the
+    card carries the time it was rendered, so showing a card costs no write). It is kept unless
+    the item already has one; outside [start of the quiz, now] it is replaced by now.
+
+    Returns the item with its quiz and question, as revealed. Two statements, no transaction:
+    the read (which checks whose it is) and a conditional UPDATE.
+    """
     now = now or timezone.now()
     typed_answer = _clean_typed_answer(typed_answer)
-    with transaction.atomic():
-        item = _locked_item(user=user, quiz_item=quiz_item)
-        if item.quiz.mode == Quiz.Mode.MOCK:
-            raise Conflict(_("In a mock interview the answers are shown at the end."))
-        if item.revealed_at is None:
-            if item.quiz.finished_at is not None:
-                raise QuizFinished(_("This quiz is already finished."))
-            item.revealed_at = now
-            item.typed_answer = typed_answer
-            item.shown_at = item.shown_at or now
-            item.save(update_fields=["revealed_at", "typed_answer", "shown_at"])
+    item = (
+        QuizItem.objects.select_related("quiz", "question")
+        .defer("question__search_text", "question__import_hash")
+        .filter(pk=item_id, quiz_id=quiz_id, quiz__user=user)
+        .order_by()
+        .first()
+    )
+    if item is None:
+        raise NotFound(_("That question is not part of your quiz."))
+    quiz = item.quiz
+    if quiz.mode == Quiz.Mode.MOCK:
+        raise Conflict(_("In a mock interview the answers are shown at the end."))
+    if item.revealed_at is not None:
+        return item
+    if quiz.finished_at is not None:
+        raise QuizFinished(_("This quiz is already finished."))
+    if shown_at is None or not quiz.started_at <= shown_at <= now:
+        shown_at = now
+    shown_at = item.shown_at or shown_at
+    revealed = QuizItem.objects.filter(pk=item.pk, revealed_at__isnull=True).update(
+        revealed_at=now,
+        typed_answer=typed_answer,
+        shown_at=Coalesce(F("shown_at"), Value(shown_at, output_field=DateTimeField())),
+    )
+    if revealed:
+        item.revealed_at, item.typed_answer, item.shown_at = now, typed_answer, shown_at
+    else:
+        # Revealed at this very moment from another tab: show what that reveal kept.
+        item.refresh_from_db(fields=["revealed_at", "typed_answer", "shown_at"])
     return item
 
 
@@ -371,6 +416,22 @@ def save_mock_answer(
     return item
 
 
+@dataclass
+class Graded:
+    """What grade() did. `quiz` is the quiz as the grade left it; `next_item` is the next card
+    (loaded by selectors.card_items) when the grade already looked it up."""
+
+    review: Review
+    quiz: Quiz | None = None
+    next_item: QuizItem | None = None
+
+
+# A first grade of a question inserts the learner's StudyState; if the same question was graded
+# for the first time in another quiz at the same moment, the insert fails and the grade starts
+# over, building on that one. A second attempt practically always succeeds.
+GRADE_ATTEMPTS = 3
+
+
 def record_review(
     *,
     user: User,
@@ -381,12 +442,31 @@ def record_review(
     duration_ms: int | None = None,
     now: datetime | None = None,
 ) -> Review:
-    """Grade one quiz item, exactly once.
+    """Grade one quiz item, exactly once (see grade())."""
+    return grade(
+        user=user, quiz_id=quiz_item.quiz_id, item_id=quiz_item.pk, rating=rating, token=token,
+        typed_answer=typed_answer, duration_ms=duration_ms, now=now,
+    ).review
+
+
+def grade(
+    *,
+    user: User,
+    quiz_id: int,
+    item_id: int,
+    rating: int | str,
+    token: str,
+    typed_answer: str = "",
+    duration_ms: int | None = None,
+    now: datetime | None = None,
+) -> Graded:
+    """Grade one of the learner's quiz items, exactly once.
 
     A replay with the same token returns the Review already written and writes nothing; a
     different token for an item that already has a grade raises AlreadyGraded. The quiz item
     row lock serialises concurrent submissions for the same item (two tabs, a retry racing the
-    original), and the unique token is the last line of defence.
+    original); the grade is checked again after taking it, and the unique token and the unique
+    quiz item of a Review are the last line of defence.
     """
     now = now or timezone.now()
     try:
@@ -401,110 +481,153 @@ def record_review(
     if duration_ms is not None:
         duration_ms = max(0, min(int(duration_ms), MAX_DURATION_MS))
 
-    try:
-        with transaction.atomic():
-            return _record_review_locked(
-                user=user,
-                quiz_item=quiz_item,
-                rating=rating,
-                token=token,
-                typed_answer=typed_answer,
-                duration_ms=duration_ms,
-                now=now,
-            )
-    except IntegrityError:
-        # Another transaction wrote this token between our check and our insert.
-        existing = Review.objects.filter(token=token).first()
-        if existing is not None:
-            return _replayed(existing, user=user, quiz_item=quiz_item)
-        if Review.objects.filter(quiz_item=quiz_item).exists():
-            raise AlreadyGraded(
-                _("This question was already graded (perhaps in another tab).")
-            ) from None
-        raise
-
-
-def _replayed(existing: Review, *, user: User, quiz_item: QuizItem) -> Review:
-    if existing.user_id != user.pk or existing.quiz_item_id != quiz_item.pk:
-        raise InvalidInput(_("This submission token was already used for another answer."))
-    return existing
-
-
-def _record_review_locked(
-    *,
-    user: User,
-    quiz_item: QuizItem,
-    rating: int,
-    token: str,
-    typed_answer: str,
-    duration_ms: int | None,
-    now: datetime,
-) -> Review:
-    item = _locked_item(user=user, quiz_item=quiz_item)
-    # Checked after taking the lock: a concurrent twin has committed by now if it ran first.
-    existing = Review.objects.filter(token=token).first()
-    if existing is not None:
-        return _replayed(existing, user=user, quiz_item=item)
-    if Review.objects.filter(quiz_item=item).exists():
-        raise AlreadyGraded(_("This question was already graded (perhaps in another tab)."))
-    quiz = Quiz.objects.select_for_update().get(pk=item.quiz_id)
-    if quiz.finished_at is not None:
-        raise QuizFinished(_("This quiz is already finished."))
-    question = item.question
-    if quiz.mode == Quiz.Mode.MOCK:
-        if not study_selectors.mock_answering_over(quiz=quiz, now=now):
-            raise Conflict(_("In a mock interview you grade yourself at the end."))
-    elif study_selectors.quiz_remaining_items(quiz=quiz).values_list("pk", flat=True).first() != (
-        item.pk
-    ):
-        raise Conflict(_("That is not the current question of this quiz; reload the page."))
-
-    state = (
-        StudyState.objects.select_for_update().filter(user=user, question=question).first()
-    )
-    previous = state
-    if state is None:
+    grading = _Grading(user=user, quiz_id=quiz_id, item_id=item_id, rating=rating, token=token,
+                       typed_answer=typed_answer, duration_ms=duration_ms, now=now)
+    for _attempt in range(GRADE_ATTEMPTS):
         try:
             with transaction.atomic():
-                # An empty row, locked by this transaction, filled in below.
-                state = StudyState.objects.create(user=user, question=question, due=now)
+                return grading.run()
         except IntegrityError:
-            # Graded at this very moment through another quiz: build on that grade.
-            state = StudyState.objects.select_for_update().get(user=user, question=question)
-            previous = state
-    before_state = previous.state if previous is not None else None
-    fields = scheduling.apply(previous, rating, now, user.desired_retention)
-    for name, value in fields.as_dict().items():
-        setattr(state, name, value)
-    state.reps += 1
-    if before_state == scheduling.REVIEW and rating == scheduling.AGAIN:
-        state.lapses += 1
-    state.last_answer_version = question.answer_version
-    state.changed_since_review = False
-    state.save()
+            # Between our checks and our inserts another transaction wrote this token or
+            # graded this item, or graded this question for the first time in another quiz
+            # (and created the StudyState): then start again, building on that grade.
+            existing = _existing_grade(user=user, item_id=item_id, token=token)
+            if existing is not None:
+                return Graded(review=existing)
+    raise Conflict(_("This question is being graded elsewhere at this moment; try again."))
 
-    if duration_ms is None and item.shown_at is not None:
-        duration_ms = min(int((now - item.shown_at).total_seconds() * 1000), MAX_DURATION_MS)
-    review = Review.objects.create(
-        user=user,
-        question=question,
-        quiz_item=item,
-        rating=rating,
-        reviewed_at=now,
-        duration_ms=duration_ms,
-        answer_version=question.answer_version,
-        typed_answer=typed_answer or item.typed_answer,
-        token=token,
-    )
 
-    if typed_answer and not item.typed_answer:
-        item.typed_answer = typed_answer
-        item.save(update_fields=["typed_answer"])
-    if quiz.mode != Quiz.Mode.MOCK:
+def _existing_grade(*, user: User, item_id: int, token: str) -> Review | None:
+    """The Review a replay of this submission must return; raises when the item was graded
+    with another token, or the token used for another answer. None: no grade yet."""
+    reviews = list(Review.objects.filter(Q(token=token) | Q(quiz_item_id=item_id)))
+    for review in reviews:
+        if review.token == token:
+            if review.user_id != user.pk or review.quiz_item_id != item_id:
+                raise InvalidInput(
+                    _("This submission token was already used for another answer.")
+                )
+            return review
+    if reviews:
+        raise AlreadyGraded(_("This question was already graded (perhaps in another tab)."))
+    return None
+
+
+@dataclass
+class _Grading:
+    user: User
+    quiz_id: int
+    item_id: int
+    rating: int
+    token: str
+    typed_answer: str
+    duration_ms: int | None
+    now: datetime
+
+    def run(self) -> Graded:
+        """One attempt, inside a transaction.
+
+        The usual case, the current card of a running quiz: lock the item and its quiz (with
+        the question), read and write the learner's StudyState, insert the Review, look up the
+        next card (with what it shows) and move the quiz on. Anything else takes the explicit
+        path (_checked).
+        """
+        item = (
+            QuizItem.objects.select_for_update(of=("self", "quiz"))
+            .select_related("quiz", "question")
+            .defer("question__prompt", "question__answer", "question__search_text",
+                   "question__import_hash")
+            .filter(pk=self.item_id, quiz_id=self.quiz_id, quiz__user=self.user)
+            .order_by()
+            .first()
+        )
+        if item is None:
+            raise NotFound(_("That question is not part of your quiz."))
+        quiz = item.quiz
+        # The quiz row is locked, so its position is the committed one: a twin submission that
+        # got here first has moved it past this item, and this one takes the explicit path.
+        if quiz.mode == Quiz.Mode.MOCK or not study_selectors.is_current_card(
+            quiz=quiz, item=item
+        ):
+            return self._checked(item, quiz)
+        review = self._write(item)
+        next_item = study_selectors.next_card_item(quiz=quiz, after=item.position)
         quiz.position = item.position + 1
-        quiz.save(update_fields=["position"])
-    finish_if_done(quiz=quiz, now=now)
-    return review
+        changes = {"position": quiz.position}
+        if next_item is None:
+            quiz.finished_at = changes["finished_at"] = self.now
+        Quiz.objects.filter(pk=quiz.pk).update(**changes)
+        return Graded(review=review, quiz=quiz, next_item=next_item)
+
+    def _checked(self, item: QuizItem, quiz: Quiz) -> Graded:
+        """The explicit path: replays, second grades, finished quizzes, stale pages, retired
+        questions, mock interviews."""
+        existing = _existing_grade(user=self.user, item_id=item.pk, token=self.token)
+        if existing is not None:
+            return Graded(review=existing, quiz=quiz)
+        if quiz.finished_at is not None:
+            raise QuizFinished(_("This quiz is already finished."))
+        if quiz.mode == Quiz.Mode.MOCK:
+            if not study_selectors.mock_answering_over(quiz=quiz, now=self.now):
+                raise Conflict(_("In a mock interview you grade yourself at the end."))
+        elif study_selectors.quiz_remaining_items(quiz=quiz).values_list(
+            "pk", flat=True
+        ).first() != item.pk:
+            raise Conflict(_("That is not the current question of this quiz; reload the page."))
+        review = self._write(item)
+        if quiz.mode != Quiz.Mode.MOCK:
+            quiz.position = item.position + 1
+            quiz.save(update_fields=["position"])
+        finish_if_done(quiz=quiz, now=self.now)
+        return Graded(review=review, quiz=quiz)
+
+    def _write(self, item: QuizItem) -> Review:
+        """The StudyState (FSRS) and the Review of this grade."""
+        question = item.question
+        state = (
+            StudyState.objects.select_for_update()
+            .filter(user=self.user, question_id=item.question_id)
+            .order_by()
+            .first()
+        )
+        fields = scheduling.apply(state, self.rating, self.now, self.user.desired_retention)
+        values = fields.as_dict()
+        lapsed = (
+            state is not None and state.state == scheduling.REVIEW
+            and self.rating == scheduling.AGAIN
+        )
+        values.update(
+            reps=(state.reps if state else 0) + 1,
+            lapses=(state.lapses if state else 0) + int(lapsed),
+            last_answer_version=question.answer_version,
+            changed_since_review=False,
+        )
+        if state is None:
+            # A concurrent first grade of this question (another quiz) makes this insert fail
+            # on the unique (user, question): grade() then starts over and builds on it.
+            StudyState.objects.create(user=self.user, question_id=item.question_id, **values)
+        else:
+            StudyState.objects.filter(pk=state.pk).update(**values)
+
+        duration_ms = self.duration_ms
+        if duration_ms is None and item.shown_at is not None:
+            elapsed = int((self.now - item.shown_at).total_seconds() * 1000)
+            duration_ms = max(0, min(elapsed, MAX_DURATION_MS))
+        review = Review.objects.create(
+            user=self.user,
+            question_id=item.question_id,
+            quiz_item=item,
+            rating=self.rating,
+            reviewed_at=self.now,
+            duration_ms=duration_ms,
+            answer_version=question.answer_version,
+            typed_answer=self.typed_answer or item.typed_answer,
+            token=self.token,
+        )
+        if self.typed_answer and not item.typed_answer:
+            QuizItem.objects.filter(pk=item.pk).update(typed_answer=self.typed_answer)
+            item.typed_answer = self.typed_answer
+        return review
 
 
 # --- Bookmarks, notes, mistakes -------------------------------------------------------------

@@ -1,13 +1,15 @@
 """The quiz page and its HTMX actions: reveal, grade, mock answers, finish.
 
-Every action is a POST that answers an HTMX request with the card fragment and anything else
-with a redirect back to the quiz page, which rebuilds the same state from the database (so a
-refresh, the back button or a new login resume at the same card).
+Every action is a POST that answers an HTMX request with the card fragment (the reveal: with
+only what it adds to the card) and anything else with a redirect back to the quiz page, which
+rebuilds the same state from the database (so a refresh, the back button or a new login resume
+at the same card).
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from django import forms
 from django.contrib import messages
@@ -20,12 +22,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, retarget
 
 from qa.models import Quiz, QuizItem, Section
 from qa.selectors import study as selectors
-from qa.selectors.editorial import card_editorial_context
 from qa.services import study as services
 from qa.views.navigation import safe_next
+
+# Larger ids cannot exist (PostgreSQL bigint): treat them as any unknown item.
+MAX_ID = 2**63 - 1
 
 
 def _get_quiz_for_user(request: HttpRequest, pk: int) -> Quiz:
@@ -35,46 +40,101 @@ def _get_quiz_for_user(request: HttpRequest, pk: int) -> Quiz:
     return quiz
 
 
-def _get_item(request: HttpRequest, quiz: Quiz) -> QuizItem:
-    """The quiz item named by POST["item"]; 404 unless it belongs to this quiz."""
+def _item_id(request: HttpRequest) -> int:
+    """The quiz item named by POST["item"] (whose it is, the service checks)."""
     raw = request.POST.get("item", "")
     if not raw.isdigit():
         raise services.InvalidInput(_("Which question? The form is incomplete; reload the page."))
-    item = quiz.items.filter(pk=int(raw)).first()
+    value = int(raw)
+    if value > MAX_ID:
+        raise Http404(_("That question is not part of this quiz."))
+    return value
+
+
+def _get_item(request: HttpRequest, quiz: Quiz) -> QuizItem:
+    """The quiz item named by POST["item"]; 404 unless it belongs to this quiz."""
+    item = quiz.items.filter(pk=_item_id(request)).first()
     if item is None:
         raise Http404(_("That question is not part of this quiz."))
     return item
 
 
-def _page_context(request: HttpRequest, quiz: Quiz) -> dict:
+def _shown_at(request: HttpRequest) -> datetime | None:
+    """When the card was rendered, as the reveal form carries it (milliseconds since 1970)."""
+    raw = request.POST.get("shown", "")
+    if not raw.isdigit() or len(raw) > 15:
+        return None
+    return datetime.fromtimestamp(int(raw) / 1000, tz=UTC)
+
+
+def _card(request: HttpRequest, quiz: Quiz, item: QuizItem, now: datetime) -> dict:
+    """The context of the quiz card showing `item` (loaded by selectors.card_items)."""
+    context = selectors.card_context(quiz=quiz, item=item)
+    if quiz.mode == Quiz.Mode.MOCK:
+        if context["deadline"]:
+            context["remaining_seconds"] = max(0, int((context["deadline"] - now).total_seconds()))
+    elif item.revealed_at is not None:
+        context.update(_revealed(request, quiz, item, now))
+    else:
+        # The reveal records this as the moment the card was shown, if none is recorded yet.
+        context["shown_ms"] = int(now.timestamp() * 1000)
+    return context
+
+
+def _revealed(request: HttpRequest, quiz: Quiz, item: QuizItem, now: datetime) -> dict:
+    context = selectors.revealed_context(user=request.user, item=item, now=now)
+    # A fresh token per rendered card: a double-click or a retried request repeats it, so the
+    # server records the grade once.
+    context["token"] = uuid.uuid4().hex
+    context["quiz"] = quiz
+    context["quiz_url"] = reverse("qa:quiz", kwargs={"pk": quiz.pk})
+    return context
+
+
+def _page_context(request: HttpRequest, quiz: Quiz, *, item: QuizItem | None = None) -> dict:
+    """The quiz page's context. `item` (loaded by selectors.card_items) is the card to show
+    when the caller already has it; otherwise the quiz's current card is looked up."""
     now = timezone.now()
-    quiz = services.finish_if_done(quiz=quiz, now=now)
-    context = selectors.quiz_card(quiz=quiz, user=request.user, now=now)
-    item = context.get("item")
-    if quiz.finished_at is not None or item is None:
-        context["summary"] = selectors.quiz_summary(quiz=quiz, user=request.user, now=now)
+    user = request.user
+    if item is None and quiz.finished_at is None:
+        item = selectors.current_card_item(quiz=quiz)
+        if item is not None and quiz.mode == Quiz.Mode.MOCK and selectors.mock_answering_over(
+            quiz=quiz, now=now, total=selectors.progress_from(item.progress_counts)["all_items"]
+        ):
+            item = None  # time is up: on to grading
+        if item is not None and item.shown_at is None:
+            # Marks when the card was first put in front of the learner (review durations).
+            QuizItem.objects.filter(pk=item.pk, shown_at__isnull=True).update(shown_at=now)
+            item.shown_at = now
+    if item is None:
+        quiz = services.finish_if_done(quiz=quiz, now=now)
+        context = {
+            "quiz": quiz,
+            "item": None,
+            "progress": selectors.quiz_progress(quiz=quiz),
+            "summary": selectors.quiz_summary(quiz=quiz, user=user, now=now),
+        }
         for row in context["summary"]["rows"]:
             row.token = uuid.uuid4().hex if row.grades else ""
     else:
-        # Marks when the card was first put in front of the learner (for review durations).
-        QuizItem.objects.filter(pk=item.pk, shown_at__isnull=True).update(shown_at=now)
-        # A fresh token per rendered card: a double-click or a retried request repeats it,
-        # so the server records the grade once.
-        context["token"] = uuid.uuid4().hex
-        if item.revealed_at:
-            context["editorial"] = card_editorial_context(user=request.user, question=item.question)
-        if context.get("deadline"):
-            context["remaining_seconds"] = max(0, int((context["deadline"] - now).total_seconds()))
+        context = _card(request, quiz, item, now)
     context["mode_label"] = Quiz.Mode(quiz.mode).label
     context["quiz_url"] = reverse("qa:quiz", kwargs={"pk": quiz.pk})
     return context
 
 
-def _render(request: HttpRequest, quiz: Quiz, *, error: str = "", status: int = 200):
-    context = _page_context(request, quiz)
+def _render(request: HttpRequest, quiz: Quiz, *, item: QuizItem | None = None,
+            error: str = "", status: int = 200) -> HttpResponse:
+    context = _page_context(request, quiz, item=item)
     context["error"] = error
     template = "qa/quiz.html#card" if request.htmx else "qa/quiz.html"
     return render(request, template, context, status=status)
+
+
+def _whole_card(response: HttpResponse) -> HttpResponse:
+    """An HTMX answer that replaces the whole card, whichever part of it asked (the reveal
+    form asks to be replaced by the answer alone)."""
+    return reswap(retarget(response, "#quiz-card"), "outerHTML")
 
 
 def _after_action(request: HttpRequest, quiz: Quiz) -> HttpResponse:
@@ -83,11 +143,12 @@ def _after_action(request: HttpRequest, quiz: Quiz) -> HttpResponse:
     return redirect("qa:quiz", pk=quiz.pk)
 
 
-def _refused(request: HttpRequest, quiz: Quiz, exc: services.StudyError) -> HttpResponse:
+def _refused(request: HttpRequest, pk: int, exc: services.StudyError) -> HttpResponse:
     if exc.status_code == 404:
         raise Http404(exc.message)
-    quiz.refresh_from_db()
-    return _render(request, quiz, error=exc.message, status=exc.status_code)
+    quiz = _get_quiz_for_user(request, pk)
+    response = _render(request, quiz, error=exc.message, status=exc.status_code)
+    return _whole_card(response) if request.htmx else response
 
 
 class QuizStartForm(forms.Form):
@@ -155,7 +216,7 @@ def _item_action(request: HttpRequest, pk: int, action) -> HttpResponse:
     try:
         action(_get_item(request, quiz))
     except services.StudyError as exc:
-        return _refused(request, quiz, exc)
+        return _refused(request, pk, exc)
     quiz.refresh_from_db()
     return _after_action(request, quiz)
 
@@ -163,20 +224,44 @@ def _item_action(request: HttpRequest, pk: int, action) -> HttpResponse:
 @login_required
 @require_POST
 def quiz_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    return _item_action(request, pk, lambda item: services.reveal(
-        user=request.user, quiz_item=item, typed_answer=request.POST.get("typed_answer", "")
-    ))
+    try:
+        item = services.reveal_item(
+            user=request.user,
+            quiz_id=pk,
+            item_id=_item_id(request),
+            typed_answer=request.POST.get("typed_answer", ""),
+            shown_at=_shown_at(request),
+        )
+    except services.StudyError as exc:
+        return _refused(request, pk, exc)
+    if not request.htmx:
+        return redirect("qa:quiz", pk=pk)
+    if not selectors.is_current_card(quiz=item.quiz, item=item):
+        return _whole_card(_render(request, item.quiz))  # a stale page: the quiz as it is now
+    # Only what the reveal adds (the answer, the note, the grade buttons) replaces the reveal
+    # form; the question above it stays as it is.
+    context = _revealed(request, item.quiz, item, timezone.now())
+    return render(request, "qa/quiz.html#revealed", context)
 
 
 @login_required
 @require_POST
 def quiz_grade(request: HttpRequest, pk: int) -> HttpResponse:
-    return _item_action(request, pk, lambda item: services.record_review(
-        user=request.user,
-        quiz_item=item,
-        rating=request.POST.get("rating", ""),
-        token=request.POST.get("token", ""),
-    ))
+    try:
+        graded = services.grade(
+            user=request.user,
+            quiz_id=pk,
+            item_id=_item_id(request),
+            rating=request.POST.get("rating", ""),
+            token=request.POST.get("token", ""),
+        )
+    except services.StudyError as exc:
+        return _refused(request, pk, exc)
+    if not request.htmx:
+        return redirect("qa:quiz", pk=pk)
+    # The grade already looked up the next card; a replay or the end of the quiz looks it up.
+    return _render(request, graded.quiz or _get_quiz_for_user(request, pk),
+                   item=graded.next_item)
 
 
 @login_required

@@ -109,12 +109,30 @@ def test_reveal_without_js_redirects_back_to_the_revealed_card(alice_client, qui
         assert f'<span class="grade-interval" title="comes back in">{label}</span>' in html
 
 
-def test_reveal_with_htmx_returns_only_the_card(alice_client, quiz):
+def test_reveal_with_htmx_returns_only_what_the_reveal_adds(alice_client, quiz):
     response = reveal(alice_client, quiz, **HTMX)
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.lstrip().startswith('<section id="quiz-card"') and "<html" not in html
-    assert "答案1" in html and "Again" in html
+    # It replaces the reveal form (hx-target="this"); the question above it stays.
+    assert html.lstrip().startswith('<div class="revealed">') and "<html" not in html
+    assert "答案1" in html and "Again" in html and "问题1" not in html
+    assert 'name="token"' in html and "HX-Retarget" not in response
+    page = alice_client.get(url("qa:quiz", quiz)).content.decode()
+    assert 'hx-target="this"' in page and "答案1" in page
+
+
+def test_a_reveal_from_a_stale_page_answers_with_the_whole_current_card(alice_client, quiz):
+    first = current(quiz)
+    html = reveal(alice_client, quiz, **HTMX).content.decode()
+    alice_client.post(url("qa:quiz-grade", quiz),
+                      {"item": first.pk, "rating": 3, "token": token_in(html)}, **HTMX)
+    # Another tab still shows the first card unrevealed and asks to reveal it.
+    response = alice_client.post(url("qa:quiz-reveal", quiz), {"item": first.pk}, **HTMX)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#quiz-card" and response["HX-Reswap"] == "outerHTML"
+    assert body.lstrip().startswith('<section id="quiz-card"')
+    assert "问题2" in body and "1 / 3 graded" in body
 
 
 def test_grading_moves_to_the_next_card(alice_client, alice, quiz):

@@ -1,0 +1,77 @@
+"""Sections with their banks and published-question totals, kept in Django's cache.
+
+Quiz cards name their section ("Bank · Section") and the dashboard shows each
+with its total ("12 of 140 mastered", "128 new"). Counting a bank of 100,000 questions costs more
+than the rest of the dashboard together, and these facts are the same for every learner and
+change only when editors or imports change the bank. So they are read once and cached: a save or
+delete through the ORM (admin, editorial services) forgets them at once; bulk writes that send
+no signals (imports) show within `CACHE_SECONDS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import Count, Q
+from django.db.models.signals import post_delete, post_save
+
+from qa.models import Bank, Question, Section
+
+PUBLISHED = Question.Status.PUBLISHED
+CACHE_SECONDS = 300
+_TOTALS_KEY = "qa:section-totals:v1"
+_NAMES_KEY = "qa:section-names:v1"
+
+
+def sections_with_totals() -> list[Section]:
+    """Sections with at least one published question, each with `total` and its bank loaded,
+    ordered by bank title and position."""
+    sections = cache.get(_TOTALS_KEY)
+    if sections is None:
+        sections = list(
+            Section.objects.select_related("bank")
+            .annotate(total=Count("questions", filter=Q(questions__status=PUBLISHED)))
+            .filter(total__gt=0)
+            .order_by("bank__title", "position", "pk")
+        )
+        cache.set(_TOTALS_KEY, sections, CACHE_SECONDS)
+    return sections
+
+
+@dataclass(frozen=True)
+class SectionName:
+    """What a page needs to name a section: "Bank · Section"."""
+
+    pk: int
+    title: str
+    bank_title: str
+    bank_slug: str
+
+
+def section_name(pk: int) -> SectionName:
+    """How to name a section (no query while the cache holds the names)."""
+    names = cache.get(_NAMES_KEY)
+    if names is None:
+        names = {
+            s.pk: (s.title, s.bank.title, s.bank.slug)
+            for s in Section.objects.select_related("bank").only("title", "bank__title",
+                                                                  "bank__slug")
+        }
+        cache.set(_NAMES_KEY, names, CACHE_SECONDS)
+    found = names.get(pk)
+    if found is None:  # created by a bulk write moments ago
+        s = Section.objects.select_related("bank").get(pk=pk)
+        found = (s.title, s.bank.title, s.bank.slug)
+    return SectionName(pk, *found)
+
+
+def forget_sections(**kwargs) -> None:
+    cache.delete_many([_TOTALS_KEY, _NAMES_KEY])
+
+
+for _model in (Bank, Section, Question):
+    post_save.connect(forget_sections, sender=_model,
+                      dispatch_uid=f"qa-sections-save-{_model.__name__}")
+    post_delete.connect(forget_sections, sender=_model,
+                        dispatch_uid=f"qa-sections-delete-{_model.__name__}")
