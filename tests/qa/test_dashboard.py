@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qa import scheduling
-from qa.models import Review
+from qa.models import Question, Review
 from qa.selectors import study as selectors
 from qa.services import study as services
 from tests.factories import (
@@ -75,6 +75,39 @@ def test_dashboard_shows_due_new_streak_and_mastery(alice_client, alice):
     assert "Review 1 due question" in html
     assert html.count("<rect class=\"hm-") >= 7 * 52
     assert "3 reviews in the last year" in html
+
+
+def test_each_day_of_the_heatmap_says_how_many_reviews_it_had(alice_client, alice, settings):
+    settings.LANGUAGE_CODE = "en"
+    question = bulk_questions(SectionFactory(), 1)[0]
+    now = timezone.now()
+    for _ in range(3):
+        review(alice, question, when=now)
+    html = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    today = selectors.local_date(now)
+    yesterday = today - timedelta(days=1)
+    assert f"<title>3 reviews on {today:%b}" in html.replace(".", "")
+    assert re.search(r'<rect class="hm-4"[^>]*><title>3 reviews on ', html)
+    assert re.search(r'<rect class="hm-0"[^>]*><title>0 reviews on ', html)
+    assert f"{yesterday.day}, {yesterday.year}</title>" in html
+    html = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"<title>{today.year}年{today.month}月{today.day}日 复习了 3 次</title>" in html
+
+
+def test_section_totals_follow_the_bank_when_questions_are_published_or_retired(
+    alice_client, alice
+):
+    section = SectionFactory(title="进阶篇")
+    questions = bulk_questions(section, 4)
+    assert "0 of 4 mastered" in alice_client.get("/").content.decode()
+    questions[0].status = Question.Status.RETIRED
+    questions[0].save()
+    html = alice_client.get("/").content.decode()
+    assert "0 of 3 mastered" in html and "3 new" in html
+    other = SectionFactory(title="新篇")
+    bulk_questions(other, 2)  # a bulk import sends no signals ...
+    other.save()  # ... but saving the section does, as the importer and editors do
+    assert "新篇" in alice_client.get("/").content.decode()
 
 
 def test_streak_counts_back_from_today_or_yesterday():

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from qa.models import Quiz, QuizItem, Review, StudyState
+from qa.models import Question, Quiz, QuizItem, Review, StudyState
 from qa.services import study as services
 from tests.factories import QuestionFactory, SectionFactory, StudyStateFactory
 
@@ -155,6 +155,38 @@ def test_grading_with_htmx_swaps_in_the_next_card(alice_client, quiz):
     assert response.status_code == 200 and "问题2" in body and "<html" not in body
     review = Review.objects.get()
     assert review.duration_ms is not None and review.quiz_item == item
+
+
+def test_the_next_card_skips_a_question_retired_meanwhile(alice_client, quiz, questions):
+    html = reveal(alice_client, quiz, **HTMX).content.decode()
+    item = current(quiz)
+    questions[1].status = Question.Status.RETIRED
+    questions[1].save()
+    response = alice_client.post(url("qa:quiz-grade", quiz),
+                                 {"item": item.pk, "rating": 3, "token": token_in(html)}, **HTMX)
+    body = response.content.decode()
+    assert "问题3" in body and "问题2" not in body and "1 / 2 graded" in body
+    third = re.search(r'name="item" value="(\d+)"', body).group(1)
+    response = alice_client.post(url("qa:quiz-reveal", quiz), {"item": third}, **HTMX)
+    assert response.status_code == 200 and "答案3" in response.content.decode()
+
+
+def test_a_typo_fix_shows_on_the_card_at_once(alice_client, quiz, questions):
+    # Rendered answers are cached by their text, so a fix that keeps the answer version (a typo
+    # fix) is never hidden behind the old rendering.
+    assert "答案1" in reveal(alice_client, quiz, **HTMX).content.decode()
+    questions[0].answer = "修正后的答案：旋转位置编码。"
+    questions[0].save()
+    page = alice_client.get(url("qa:quiz", quiz)).content.decode()
+    assert "修正后的答案" in page and "答案1" not in page
+
+
+def test_the_card_names_its_bank_and_section_even_after_a_rename(alice_client, quiz, section):
+    page = alice_client.get(url("qa:quiz", quiz)).content.decode()
+    assert f"{section.bank.title} · 基础篇 · #1" in page
+    section.title = "入门篇"
+    section.save()
+    assert "· 入门篇 · #1" in alice_client.get(url("qa:quiz", quiz)).content.decode()
 
 
 def test_a_double_submitted_grade_is_recorded_once(alice_client, alice, quiz):

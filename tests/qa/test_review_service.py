@@ -275,6 +275,104 @@ def test_two_threads_grading_the_same_card_with_different_tokens_write_one_revie
     assert StudyState.objects.get(user=alice, question=item.question).reps == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_quizzes_grading_the_same_new_question_at_once_both_count():
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL")
+    alice = UserFactory()
+    section = SectionFactory()
+    question = QuestionFactory(section=section)
+    BookmarkFactory(user=alice, question=question)
+    # The same question is the current card of two quizzes (two tabs).
+    items = [
+        first_item(section_quiz(alice, section)),
+        first_item(services.start_quiz(user=alice, mode="bookmarks")),
+    ]
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def grade(item):
+        try:
+            barrier.wait(timeout=5)
+            services.record_review(user=alice, quiz_item=item, rating=3, token=token())
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=grade, args=(item,)) for item in items]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=20)
+    assert not errors, errors
+    # One StudyState, built on both grades: the second started over on the first's row.
+    state = StudyState.objects.get(user=alice, question=question)
+    assert state.reps == 2
+    assert Review.objects.filter(user=alice, question=question).count() == 2
+
+
+def test_the_reveal_keeps_when_the_card_was_shown_and_the_grade_times_from_it(
+    alice, section, questions
+):
+    start = timezone.now() - timedelta(minutes=10)
+    quiz = services.start_quiz(user=alice, mode="section", section=section, now=start)
+    item = first_item(quiz)
+    shown = start + timedelta(minutes=2)
+    services.reveal_item(user=alice, quiz_id=quiz.pk, item_id=item.pk, shown_at=shown,
+                         now=start + timedelta(minutes=3))
+    item.refresh_from_db()
+    assert item.shown_at == shown and item.revealed_at == start + timedelta(minutes=3)
+    review = services.record_review(user=alice, quiz_item=item, rating=3, token=token(),
+                                    now=start + timedelta(minutes=4))
+    assert review.duration_ms == 2 * 60 * 1000
+
+
+@pytest.mark.parametrize("offset", [timedelta(minutes=-30), timedelta(minutes=30)])
+def test_a_shown_time_outside_the_quiz_is_replaced_by_the_reveal_time(
+    alice, section, questions, offset
+):
+    start = timezone.now() - timedelta(minutes=10)
+    quiz = services.start_quiz(user=alice, mode="section", section=section, now=start)
+    item = first_item(quiz)
+    now = start + timedelta(minutes=1)
+    services.reveal_item(user=alice, quiz_id=quiz.pk, item_id=item.pk, shown_at=now + offset,
+                         now=now)
+    item.refresh_from_db()
+    assert item.shown_at == now
+
+
+def test_a_card_already_shown_keeps_its_first_shown_time(alice, section, questions):
+    quiz = section_quiz(alice, section)
+    item = first_item(quiz)
+    first = timezone.now() - timedelta(minutes=5)
+    item.shown_at = first
+    item.save(update_fields=["shown_at"])
+    services.reveal_item(user=alice, quiz_id=quiz.pk, item_id=item.pk,
+                         shown_at=timezone.now() - timedelta(minutes=1))
+    item.refresh_from_db()
+    assert item.shown_at == first
+
+
+def test_revealing_twice_keeps_the_first_reveal(alice, section, questions):
+    quiz = section_quiz(alice, section)
+    item = first_item(quiz)
+    services.reveal(user=alice, quiz_item=item, typed_answer="第一次")
+    again = services.reveal(user=alice, quiz_item=item, typed_answer="第二次")
+    item.refresh_from_db()
+    assert item.typed_answer == again.typed_answer == "第一次"
+
+
+def test_grading_returns_the_next_card_and_moves_the_quiz_on(alice, section, questions):
+    quiz = section_quiz(alice, section)
+    graded = services.grade(user=alice, quiz_id=quiz.pk, item_id=first_item(quiz).pk,
+                            rating=3, token=token())
+    assert graded.next_item.question == questions[1]
+    assert graded.quiz.position == 1 and graded.quiz.finished_at is None
+    quiz.refresh_from_db()
+    assert quiz.position == 1
+
+
 # --- start_quiz ---------------------------------------------------------------------------
 
 
