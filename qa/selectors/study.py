@@ -60,6 +60,11 @@ def local_day_bounds(now: datetime) -> tuple[datetime, datetime]:
 # --- Quizzes --------------------------------------------------------------------------------
 
 
+def _one(queryset):
+    """The first row of an unordered query, or None (first() would add an ORDER BY)."""
+    return next(iter(queryset.order_by()[:1]), None)
+
+
 def quiz_for_user(*, user: User, pk: int) -> Quiz | None:
     return Quiz.objects.select_related("section", "study_set").filter(pk=pk, user=user).first()
 
@@ -147,7 +152,7 @@ def _first_remaining(items: QuerySet[QuizItem], start: int) -> QuizItem | None:
     """The first of `items` (filtered to what is left to show) at position `start` or later.
     The card at `start` itself is almost always the one, found by the unique (quiz, position)
     index; only when it is not (a retired question) are the later ones searched, in order."""
-    found = next(iter(items.filter(position=start).order_by()[:1]), None)
+    found = _one(items.filter(position=start))
     if found is None:
         found = items.filter(position__gt=start).order_by("position").first()
     return found
@@ -214,12 +219,13 @@ def revealed_context(*, user: User, item: QuizItem, now: datetime) -> dict:
     typed, their note, the editorial notice and report link, the grade buttons), for `item`
     with its question: two queries (the learner's StudyState and note of it)."""
     question = item.question
-    state = StudyState.objects.filter(user=user, question_id=question.pk).order_by().first()
+    mine = {"user_id": user.pk, "question_id": question.pk}
+    state = _one(StudyState.objects.filter(**mine))
     return {
         "item": item,
         "question": question,
         "study_state": state,
-        "note": Note.objects.filter(user=user, question_id=question.pk).order_by().first(),
+        "note": _one(Note.objects.filter(**mine)),
         "answer_html": cached_markdown(question.answer),
         "grades": grade_choices(scheduling.preview_labels(state, now, user.desired_retention)),
         "editorial": card_editorial(user=user, question=question, state=state),

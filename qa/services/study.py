@@ -316,6 +316,11 @@ def _locked_item(*, user: User, quiz_item: QuizItem) -> QuizItem:
     return item
 
 
+def _one(queryset):
+    """The first row of an unordered query, or None (first() would add an ORDER BY)."""
+    return next(iter(queryset.order_by()[:1]), None)
+
+
 def _clean_typed_answer(typed_answer: str | None) -> str:
     text = (typed_answer or "").replace("\r\n", "\n")
     if len(text) > MAX_TYPED_ANSWER:
@@ -356,12 +361,10 @@ def reveal_item(
     """
     now = now or timezone.now()
     typed_answer = _clean_typed_answer(typed_answer)
-    item = (
+    item = _one(
         QuizItem.objects.select_related("quiz", "question")
         .defer("question__search_text", "question__import_hash")
-        .filter(pk=item_id, quiz_id=quiz_id, quiz__user=user)
-        .order_by()
-        .first()
+        .filter(pk=item_id, quiz_id=quiz_id, quiz__user_id=user.pk)
     )
     if item is None:
         raise NotFound(_("That question is not part of your quiz."))
@@ -532,14 +535,12 @@ class _Grading:
         next card (with what it shows) and move the quiz on. Anything else takes the explicit
         path (_checked).
         """
-        item = (
+        item = _one(
             QuizItem.objects.select_for_update(of=("self", "quiz"))
             .select_related("quiz", "question")
             .defer("question__prompt", "question__answer", "question__search_text",
                    "question__import_hash")
-            .filter(pk=self.item_id, quiz_id=self.quiz_id, quiz__user=self.user)
-            .order_by()
-            .first()
+            .filter(pk=self.item_id, quiz_id=self.quiz_id, quiz__user_id=self.user.pk)
         )
         if item is None:
             raise NotFound(_("That question is not part of your quiz."))
@@ -584,11 +585,10 @@ class _Grading:
     def _write(self, item: QuizItem) -> Review:
         """The StudyState (FSRS) and the Review of this grade."""
         question = item.question
-        state = (
-            StudyState.objects.select_for_update()
-            .filter(user=self.user, question_id=item.question_id)
-            .order_by()
-            .first()
+        state = _one(
+            StudyState.objects.select_for_update().filter(
+                user_id=self.user.pk, question_id=item.question_id
+            )
         )
         fields = scheduling.apply(state, self.rating, self.now, self.user.desired_retention)
         values = fields.as_dict()
