@@ -76,7 +76,9 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
     links: writing.Links = defaultdict(list)
     tag_names: dict[int, list[str]] = defaultdict(list)  # question id -> tag names
     if bank.pk:
-        existing = {q.key: q for q in Question.objects.filter(bank=bank).order_by()}
+        # search_text is rebuilt for what is written, never read: not worth loading 100k times.
+        existing = {q.key: q for q in
+                    Question.objects.filter(bank=bank).defer("search_text").order_by()}
         for row_id, question_id, tag_id, name in (
             Question.tags.through.objects.filter(question__bank=bank)
             .values_list("id", "question_id", "tag_id", "tag__name").order_by("id")

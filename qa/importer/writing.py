@@ -18,7 +18,7 @@ from django.db.models import DateTimeField, F, Value
 from django.db.models.functions import Least
 
 from qa.importer.files import QuestionData
-from qa.importer.rows import insert_rows, insert_rows_returning_pks
+from qa.importer.rows import insert_rows, insert_rows_returning_pks, update_rows
 from qa.models import Question, RevisionInfo, Section, StudyState, Tag
 from qa.search import build_search_text
 
@@ -29,8 +29,8 @@ _REASON_MAX_LENGTH = 100  # simple-history's history_change_reason column
 _NEW_FIELDS = ("key", "bank_id", "section_id", "number", "prompt", "answer", "status",
                "answer_version", "revision", "import_hash", "search_text", "created_at",
                "updated_at")
-_UPDATED_FIELDS = ["section", "number", "prompt", "answer", "status", "answer_version",
-                   "revision", "import_hash", "search_text", "updated_at"]
+_UPDATED_FIELDS = ("section_id", "number", "prompt", "answer", "status", "answer_version",
+                   "revision", "import_hash", "search_text", "updated_at")
 
 # A question's tag links: question id -> [(link row id, tag id)].
 Links = dict[int, list[tuple[int, int]]]
@@ -116,6 +116,9 @@ def update_questions(*, updates: Sequence[tuple[Question, QuestionData, bool]],
         else:
             kept[question.pk] = current
 
+    update_rows(Question, _UPDATED_FIELDS,
+                ((question.pk, *(getattr(question, name) for name in _UPDATED_FIELDS))
+                 for question, _data, _forced in updates))
     through = Question.tags.through
     for chunk in chunks([pk for pk, _tags in retag]):
         through.objects.filter(question_id__in=chunk).delete()
@@ -123,7 +126,6 @@ def update_questions(*, updates: Sequence[tuple[Question, QuestionData, bool]],
 
     tracked = _tracked_fields()
     for (kind, reason), rows in groups.items():
-        Question.objects.bulk_update(rows, _UPDATED_FIELDS, batch_size=BATCH_SIZE)
         history_ids = _record_revisions(
             ({name: getattr(question, name) for name in tracked} for question in rows),
             count=len(rows), history_type="~", reason=reason, kind=kind, stamp=stamp,
@@ -141,7 +143,8 @@ def update_questions(*, updates: Sequence[tuple[Question, QuestionData, bool]],
 
 
 def adopt_hashes(questions: Sequence[Question]) -> None:
-    Question.objects.bulk_update(questions, ["import_hash"], batch_size=BATCH_SIZE)
+    if questions:
+        update_rows(Question, ("import_hash",), ((q.pk, q.import_hash) for q in questions))
 
 
 def _add_links(rows: list[tuple[int, list[int]]]) -> Links:

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from qa.importer.rows import insert_rows, insert_rows_returning_pks
+from qa.importer.rows import insert_rows, insert_rows_returning_pks, update_rows
 from qa.models import Question, RevisionInfo, Section, Tag
 from qa.selectors.bank import search_questions
 from tests.factories import SectionFactory
@@ -211,3 +211,23 @@ def test_a_refused_row_is_an_integrity_error_and_nothing_lands():
 def test_rows_without_returned_ids_go_in_too():
     insert_rows(Tag, ("name",), [("a",), ("b",)])
     assert sorted(Tag.objects.values_list("name", flat=True)) == ["a", "b"]
+
+
+@pytest.mark.parametrize("copy", [True, False], ids=["copy", "bulk_update"])
+def test_updates_change_the_named_fields_of_those_rows_only(copy):
+    section, other = SectionFactory(), SectionFactory()
+    pks = insert_rows_returning_pks(Question, FIELDS, _question_rows(section, "u"), count=3)
+    untouched = Question.objects.get(pk=pks[2])
+
+    update_rows(Question, ("section_id", "answer", "revision"),
+                [(pks[0], other.pk, "new\tanswer\n", 5), (pks[1], other.pk, "", 6)],
+                copy=copy)
+
+    assert list(Question.objects.filter(pk__in=pks).order_by("pk").values_list(
+        "section_id", "answer", "revision", "prompt")) == [
+        (other.pk, "new\tanswer\n", 5, "prompt 1\ttab"),
+        (other.pk, "", 6, "prompt 2\ttab"),
+        (section.pk, untouched.answer, 1, "prompt 3\ttab"),
+    ]
+    update_rows(Question, ("answer",), [(pks[0], "again")], copy=copy)  # twice in one transaction
+    assert Question.objects.get(pk=pks[0]).answer == "again"
