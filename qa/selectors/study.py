@@ -214,18 +214,43 @@ def card_context(*, quiz: Quiz, item: QuizItem) -> dict:
     return context
 
 
+@functools.cache
+def _revealable_items() -> QuerySet[QuizItem]:
+    # Built once per process, like _card_items.
+    return (
+        QuizItem.objects.select_related("quiz", "question")
+        .defer("question__search_text", "question__import_hash")
+        .annotate(note_body=Subquery(
+            Note.objects.filter(user_id=OuterRef("quiz__user_id"), question_id=OuterRef(
+                "question_id")).values("body")[:1]
+        ))
+    )
+
+
+def revealable_items() -> QuerySet[QuizItem]:
+    """Quiz items with their quiz and question, and the body of the quiz's learner's note on
+    the question (`note_body`, None: no note): what revealing a card needs besides the
+    learner's StudyState."""
+    return _revealable_items().all()
+
+
 def revealed_context(*, user: User, item: QuizItem, now: datetime) -> dict:
     """What a revealed card shows below its question (the reference answer, what the learner
     typed, their note, the editorial notice and report link, the grade buttons), for `item`
-    with its question: two queries (the learner's StudyState and note of it)."""
+    with its question: one query (the learner's StudyState of it), two when the item was not
+    loaded by revealable_items (then the note is read too)."""
     question = item.question
     mine = {"user_id": user.pk, "question_id": question.pk}
     state = _one(StudyState.objects.filter(**mine))
+    if hasattr(item, "note_body"):
+        note = Note(body=item.note_body, **mine) if item.note_body is not None else None
+    else:
+        note = _one(Note.objects.filter(**mine))
     return {
         "item": item,
         "question": question,
         "study_state": state,
-        "note": _one(Note.objects.filter(**mine)),
+        "note": note,
         "answer_html": cached_markdown(question.answer),
         "grades": grade_choices(scheduling.preview_labels(state, now, user.desired_retention)),
         "editorial": card_editorial(user=user, question=question, state=state),
@@ -257,6 +282,7 @@ def quiz_summary(*, quiz: Quiz, user: User, now: datetime) -> dict:
     """Counts per grade, time spent, and when each question comes back."""
     items = list(
         quiz.items.select_related("question__section", "review")
+        .defer("question__search_text", "question__import_hash")
         .filter(Q(question__status=PUBLISHED) | Q(review__isnull=False))
         .order_by("position")
     )

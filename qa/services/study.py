@@ -356,15 +356,14 @@ def reveal_item(
     card carries the time it was rendered, so showing a card costs no write). It is kept unless
     the item already has one; outside [start of the quiz, now] it is replaced by now.
 
-    Returns the item with its quiz and question, as revealed. Two statements, no transaction:
-    the read (which checks whose it is) and a conditional UPDATE.
+    Returns the item loaded by selectors.revealable_items, as revealed. Two statements, no
+    transaction: the read (which checks whose it is) and a conditional UPDATE.
     """
     now = now or timezone.now()
     typed_answer = _clean_typed_answer(typed_answer)
     item = _one(
-        QuizItem.objects.select_related("quiz", "question")
-        .defer("question__search_text", "question__import_hash")
-        .filter(pk=item_id, quiz_id=quiz_id, quiz__user_id=user.pk)
+        study_selectors.revealable_items().filter(pk=item_id, quiz_id=quiz_id,
+                                                  quiz__user_id=user.pk)
     )
     if item is None:
         raise NotFound(_("That question is not part of your quiz."))

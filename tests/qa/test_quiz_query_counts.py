@@ -28,8 +28,9 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 # Every learner page: the session, the user, the unread report outcomes of the navigation.
 PER_REQUEST = 3
-# The reveal: the item with its quiz and question; the UPDATE; the learner's StudyState and note.
-REVEAL = PER_REQUEST + 4
+# The reveal: the item with its quiz, question and the learner's note; the UPDATE; the
+# learner's StudyState.
+REVEAL = PER_REQUEST + 3
 # The grade: the locked item with its quiz and question; the learner's StudyState (locked),
 # written; the Review; the next card (with its bookmark, "new" state and the quiz's progress);
 # the quiz moved on; and the transaction (a savepoint here, BEGIN/COMMIT in production).

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from qa.models import Question, Quiz, QuizItem, Review, StudyState
 from qa.services import study as services
-from tests.factories import QuestionFactory, SectionFactory, StudyStateFactory
+from tests.factories import NoteFactory, QuestionFactory, SectionFactory, StudyStateFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -133,6 +133,23 @@ def test_a_reveal_from_a_stale_page_answers_with_the_whole_current_card(alice_cl
     assert response["HX-Retarget"] == "#quiz-card" and response["HX-Reswap"] == "outerHTML"
     assert body.lstrip().startswith('<section id="quiz-card"')
     assert "问题2" in body and "1 / 3 graded" in body
+
+
+def test_the_revealed_card_shows_the_learners_own_note_only(alice_client, alice, bob, quiz,
+                                                           questions):
+    NoteFactory(user=alice, question=questions[0], body="我的**笔记**")
+    NoteFactory(user=bob, question=questions[0], body="别人的笔记")
+    html = reveal(alice_client, quiz, **HTMX).content.decode()
+    assert "我的<strong>笔记</strong>" in html and "别人的笔记" not in html
+    assert "Edit your note" in html
+    page = alice_client.get(url("qa:quiz", quiz)).content.decode()
+    assert "我的<strong>笔记</strong>" in page and "别人的笔记" not in page
+    NoteFactory(user=bob, question=questions[1])
+    first = current(quiz)
+    alice_client.post(url("qa:quiz-grade", quiz),
+                      {"item": first.pk, "rating": 3, "token": token_in(html)}, **HTMX)
+    html = reveal(alice_client, quiz, **HTMX).content.decode()
+    assert "Add a note" in html and '<h3 class="subhead">Your note</h3>' not in html
 
 
 def test_grading_moves_to_the_next_card(alice_client, alice, quiz):
