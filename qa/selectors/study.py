@@ -69,11 +69,13 @@ def quiz_for_user(*, user: User, pk: int) -> Quiz | None:
     return Quiz.objects.select_related("section", "study_set").filter(pk=pk, user=user).first()
 
 
+# Retired questions leave a quiz; graded ones are done.
+_LEFT_TO_GRADE = {"question__status": PUBLISHED, "review__isnull": True}
+
+
 def quiz_remaining_items(*, quiz: Quiz) -> QuerySet[QuizItem]:
     """Items still to grade, in order. Retired questions leave the quiz."""
-    return quiz.items.filter(
-        position__gte=quiz.position, question__status=PUBLISHED, review__isnull=True
-    ).order_by("position")
+    return quiz.items.filter(position__gte=quiz.position, **_LEFT_TO_GRADE).order_by("position")
 
 
 def mock_deadline(*, quiz: Quiz) -> datetime | None:
@@ -148,29 +150,28 @@ def card_items() -> QuerySet[QuizItem]:
     return _card_items().all()
 
 
-def _first_remaining(items: QuerySet[QuizItem], start: int) -> QuizItem | None:
-    """The first of `items` (filtered to what is left to show) at position `start` or later.
-    The card at `start` itself is almost always the one, found by the unique (quiz, position)
-    index; only when it is not (a retired question) are the later ones searched, in order."""
-    found = _one(items.filter(position=start))
+def _first_remaining(items: QuerySet[QuizItem], start: int, **left) -> QuizItem | None:
+    """The first of `items` at position `start` or later that matches `left` (what is left to
+    show). The card at `start` itself is almost always the one, found by the unique (quiz,
+    position) index; only when it is not (a retired question) are the later ones searched, in
+    order."""
+    found = _one(items.filter(position=start, **left))
     if found is None:
-        found = items.filter(position__gt=start).order_by("position").first()
+        found = items.filter(position__gt=start, **left).order_by("position").first()
     return found
 
 
 def current_card_item(*, quiz: Quiz) -> QuizItem | None:
     """The card a quiz shows now, loaded by card_items; None when nothing is left to show (in
     a mock interview: nothing left to answer)."""
-    items = card_items().filter(quiz=quiz)
-    if quiz.mode != Quiz.Mode.MOCK:
-        items = items.filter(question__status=PUBLISHED, review__isnull=True)
-    return _first_remaining(items, quiz.position)
+    if quiz.mode == Quiz.Mode.MOCK:
+        return _first_remaining(card_items(), quiz.position, quiz=quiz)
+    return _first_remaining(card_items(), quiz.position, quiz=quiz, **_LEFT_TO_GRADE)
 
 
 def next_card_item(*, quiz: Quiz, after: int) -> QuizItem | None:
     """The card after position `after` of a quiz (not a mock interview), loaded by card_items."""
-    items = card_items().filter(quiz=quiz, question__status=PUBLISHED, review__isnull=True)
-    return _first_remaining(items, after + 1)
+    return _first_remaining(card_items(), after + 1, quiz=quiz, **_LEFT_TO_GRADE)
 
 
 def is_current_card(*, quiz: Quiz, item: QuizItem) -> bool:
