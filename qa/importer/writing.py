@@ -150,9 +150,11 @@ def adopt_hashes(questions: Sequence[Question]) -> None:
 def _add_links(rows: list[tuple[int, list[int]]]) -> Links:
     """Link questions to tags ([(question id, [tag id])]); return the links with row ids."""
     pairs = [(pk, tag) for pk, tag_list in rows for tag in tag_list]
+    links: Links = {pk: [] for pk, _tags in rows}
+    if not pairs:
+        return links
     row_ids = insert_rows_returning_pks(Question.tags.through, ("question_id", "tag_id"), pairs,
                                         count=len(pairs))
-    links: Links = {pk: [] for pk, _tags in rows}
     for row_id, (pk, tag) in zip(row_ids, pairs, strict=True):
         links[pk].append((row_id, tag))
     return links
