@@ -19,7 +19,6 @@ from qa.models import Question
 from qa.selectors import editorial as selectors
 from qa.services import editorial as services
 
-
 HISTORY_PAGE_SIZE = 50
 # simple-history's own permission for the history model: editors have it (qa/editorial.py).
 HISTORY_PERMISSION = "qa.view_historicalquestion"
