@@ -54,7 +54,7 @@ from qa.models import Bank, Bookmark, Question, Section, StudyState
 from qa.search import Term, query_terms
 
 SEARCH_LIMIT = 50
-CANDIDATES = 200
+CANDIDATES = 100
 SECTION_PAGE_SIZE = 100
 MAX_QUERY_LENGTH = 100
 SNIPPET_BEFORE = 40
@@ -163,6 +163,7 @@ class SearchResult:
     prompt_html: SafeString
     snippet_html: SafeString
     bookmarked: bool
+    tags: list[str]
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,17 @@ def _candidates(tsquery: SearchQuery) -> QuerySet[Question]:
     return in_prompt.union(anywhere)
 
 
+def _tag_names(question_ids: list[int]) -> dict[int, list[str]]:
+    """{question id: its tag names, sorted}, in one query (a prefetch would build a manager
+    and a queryset for every result)."""
+    names: dict[int, list[str]] = {}
+    pairs = (Question.tags.through.objects.filter(question_id__in=question_ids)
+             .order_by("tag__name").values_list("question_id", "tag__name"))
+    for question_id, name in pairs:
+        names.setdefault(question_id, []).append(name)
+    return names
+
+
 def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT) -> SearchResults:
     """Published questions matching `query`, best first, with the match highlighted.
 
@@ -259,10 +271,11 @@ def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT)
         questions = questions.annotate(
             bookmarked=Exists(Bookmark.objects.filter(user=user, question=OuterRef("pk")))
         )
-    rows = list(
-        questions.order_by(*order, "bank__title", "section__position", "number", "pk")
-        .prefetch_related("tags")[: limit + 1]
+    found = list(
+        questions.order_by(*order, "bank__title", "section__position", "number", "pk")[: limit + 1]
     )
+    rows = found[:limit]
+    tags = _tag_names([question.pk for question in rows])
     pattern = highlight_pattern(query)
     results = [
         SearchResult(
@@ -270,10 +283,11 @@ def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT)
             prompt_html=highlight(question.prompt, pattern),
             snippet_html=snippet(question.answer, pattern),
             bookmarked=bool(getattr(question, "bookmarked", False)),
+            tags=tags.get(question.pk, []),
         )
-        for question in rows[:limit]
+        for question in rows
     ]
-    return SearchResults(query=query, results=results, has_more=len(rows) > limit)
+    return SearchResults(query=query, results=results, has_more=len(found) > limit)
 
 
 # --- highlighting ---------------------------------------------------------------------------

@@ -299,3 +299,14 @@ def test_the_migration_rebuilds_every_search_text_with_its_tags(db):
     assert question.search_text == build_search_text("多头注意力", "并行的几组注意力。",
                                                      "Transformer")
     assert question.key in keys("头注") and question.key in keys("transformer")
+
+
+def test_search_results_show_their_tags_in_order(client, db):
+    question = QuestionFactory(prompt="什么是 KV cache？", answer="缓存键和值。")
+    question.tags.add(Tag.objects.create(name="推理"), Tag.objects.create(name="显存"))
+    QuestionFactory(prompt="KV cache 多大？", answer="看层数。")
+
+    found = search_questions(query="kv cache").results
+    assert [r.tags for r in found] == [["推理", "显存"], []]
+    html = client.get(reverse("qa:search"), {"q": "kv cache"}).content.decode()
+    assert '<span class="tag">推理</span><span class="tag">显存</span>' in html
