@@ -207,8 +207,9 @@ def _full_text_query(terms: list[Term]) -> SearchQuery:
     return combined
 
 
-def _matches(vector: Expression, tsquery: SearchQuery) -> Case:
-    return Case(When(SearchVectorExact(vector, tsquery), then=Value(True)), default=Value(False),
+def _flag(condition: Q | SearchVectorExact) -> Case:
+    """True where `condition` holds, else False, as a column to order by."""
+    return Case(When(condition, then=Value(True)), default=Value(False),
                 output_field=BooleanField())
 
 
@@ -254,7 +255,7 @@ def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT)
     if connection.vendor == "postgresql" and terms:
         tsquery = _full_text_query(terms)
         questions = questions.filter(pk__in=_candidates(tsquery)).annotate(
-            prompt_hit=_matches(_StoredVector("prompt_vector"), tsquery),
+            prompt_hit=_flag(SearchVectorExact(_StoredVector("prompt_vector"), tsquery)),
             rank=SearchRank(_StoredVector("search_vector"), tsquery),
         )
         order: list[Any] = [F("prompt_hit").desc(), F("rank").desc()]
@@ -262,10 +263,7 @@ def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT)
         prompt_hit = Q()
         for word in words:
             prompt_hit &= Q(prompt__icontains=word)
-        questions = questions.filter(_contains_all(words)).annotate(
-            prompt_hit=Case(When(prompt_hit, then=Value(True)), default=Value(False),
-                            output_field=BooleanField()),
-        )
+        questions = questions.filter(_contains_all(words)).annotate(prompt_hit=_flag(prompt_hit))
         order = [F("prompt_hit").desc()]
     if user is not None and user.is_authenticated:
         questions = questions.annotate(
