@@ -111,6 +111,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5, minimum=1)
     )
+    # Parameters travel apart from the SQL (server-side binding), so psycopg can prepare a
+    # statement once a connection has run it DB_PREPARE_THRESHOLD times and from then on skip
+    # PostgreSQL's parse and plan: a quiz's grade runs the same handful of statements every
+    # time. DB_PREPARE_THRESHOLD=-1 turns this off (behind PgBouncer in transaction mode).
+    _prepare_threshold = env_int("DB_PREPARE_THRESHOLD", 5, minimum=-1)
+    if _prepare_threshold >= 0:
+        DATABASES["default"]["OPTIONS"].update(
+            server_side_binding=True, prepare_threshold=_prepare_threshold
+        )
     if _pool_size:
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": 1,

@@ -5,7 +5,6 @@ Days (streak, heatmap, "due today", the daily new limit) are local dates in sett
 
 from __future__ import annotations
 
-import functools
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -22,14 +21,14 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import JSONObject, TruncDate
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
 from qa import scheduling
 from qa.markdown_cache import cached_markdown
 from qa.models import Bookmark, Note, Question, Quiz, QuizItem, Review, Section, StudyState
-from qa.selectors import sections
+from qa.selectors import cards, sections
 from qa.selectors.editorial import card_editorial_context
 
 if TYPE_CHECKING:
@@ -120,58 +119,18 @@ def quiz_progress(*, quiz: Quiz) -> dict:
     return progress_from(quiz.items.aggregate(**_progress_counts_expression()))
 
 
-@functools.cache
-def _card_items() -> QuerySet[QuizItem]:
-    # Built once per process and cloned for each use: resolving these annotations costs more
-    # than running the query. Never evaluate it here, only clones of it.
-    of_the_learner = {"user_id": OuterRef("quiz__user_id"), "question_id": OuterRef("question_id")}
-    quiz_items = QuizItem.objects.filter(quiz_id=OuterRef("quiz_id")).order_by().values("quiz_id")
-    return (
-        QuizItem.objects.select_related("question")
-        .defer("question__search_text", "question__import_hash")
-        .annotate(
-            bookmarked=Exists(Bookmark.objects.filter(**of_the_learner)),
-            state_changed=Subquery(
-                StudyState.objects.filter(**of_the_learner).values("changed_since_review")[:1]
-            ),
-            progress_counts=Subquery(
-                quiz_items.annotate(counts=JSONObject(**_progress_counts_expression()))
-                .values("counts")
-            ),
-        )
+def current_card_item(*, quiz: Quiz) -> QuizItem | None:
+    """The card a quiz shows now, loaded by cards.card_item; None when nothing is left to show
+    (in a mock interview: nothing left to answer)."""
+    return cards.card_item(
+        quiz=quiz, start=quiz.position, left_to_grade=quiz.mode != Quiz.Mode.MOCK
     )
 
 
-def card_items() -> QuerySet[QuizItem]:
-    """Quiz items with what an unrevealed card shows besides its question, in one query:
-    `bookmarked` and `state_changed` (of the quiz's learner: StudyState.changed_since_review of
-    the question, None when there is no StudyState: the question is new to them), and
-    `progress_counts` (of the item's quiz, as one JSON object for progress_from)."""
-    return _card_items().all()
-
-
-def _first_remaining(items: QuerySet[QuizItem], start: int, **left) -> QuizItem | None:
-    """The first of `items` at position `start` or later that matches `left` (what is left to
-    show). The card at `start` itself is almost always the one, found by the unique (quiz,
-    position) index; only when it is not (a retired question) are the later ones searched, in
-    order."""
-    found = _one(items.filter(position=start, **left))
-    if found is None:
-        found = items.filter(position__gt=start, **left).order_by("position").first()
-    return found
-
-
-def current_card_item(*, quiz: Quiz) -> QuizItem | None:
-    """The card a quiz shows now, loaded by card_items; None when nothing is left to show (in
-    a mock interview: nothing left to answer)."""
-    if quiz.mode == Quiz.Mode.MOCK:
-        return _first_remaining(card_items(), quiz.position, quiz=quiz)
-    return _first_remaining(card_items(), quiz.position, quiz=quiz, **_LEFT_TO_GRADE)
-
-
 def next_card_item(*, quiz: Quiz, after: int) -> QuizItem | None:
-    """The card after position `after` of a quiz (not a mock interview), loaded by card_items."""
-    return _first_remaining(card_items(), after + 1, quiz=quiz, **_LEFT_TO_GRADE)
+    """The card after position `after` of a quiz (not a mock interview), loaded by
+    cards.card_item."""
+    return cards.card_item(quiz=quiz, start=after + 1)
 
 
 def is_current_card(*, quiz: Quiz, item: QuizItem) -> bool:
@@ -195,7 +154,7 @@ def grade_choices(labels: dict[int, str] | None) -> list[dict]:
 
 
 def card_context(*, quiz: Quiz, item: QuizItem) -> dict:
-    """What a quiz card shows above its answer, for `item` loaded by card_items, without
+    """What a quiz card shows above its answer, for `item` loaded by cards.card_item, without
     queries."""
     question = item.question
     context = {
@@ -215,31 +174,11 @@ def card_context(*, quiz: Quiz, item: QuizItem) -> dict:
     return context
 
 
-@functools.cache
-def _revealable_items() -> QuerySet[QuizItem]:
-    # Built once per process, like _card_items.
-    return (
-        QuizItem.objects.select_related("quiz", "question")
-        .defer("question__search_text", "question__import_hash")
-        .annotate(note_body=Subquery(
-            Note.objects.filter(user_id=OuterRef("quiz__user_id"), question_id=OuterRef(
-                "question_id")).values("body")[:1]
-        ))
-    )
-
-
-def revealable_items() -> QuerySet[QuizItem]:
-    """Quiz items with their quiz and question, and the body of the quiz's learner's note on
-    the question (`note_body`, None: no note): what revealing a card needs besides the
-    learner's StudyState."""
-    return _revealable_items().all()
-
-
 def revealed_context(*, user: User, item: QuizItem, now: datetime) -> dict:
     """What a revealed card shows below its question (the reference answer, what the learner
     typed, their note, the editorial notice and report link, the grade buttons), for `item`
     with its question: one query (the learner's StudyState of it), two when the item was not
-    loaded by revealable_items (then the note is read too)."""
+    loaded by cards.quiz_item (then the note is read too)."""
     question = item.question
     mine = {"user_id": user.pk, "question_id": question.pk}
     state = _one(StudyState.objects.filter(**mine))

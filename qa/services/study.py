@@ -32,6 +32,7 @@ from qa.models import (
     StudySet,
     StudyState,
 )
+from qa.selectors import cards
 from qa.selectors import study as study_selectors
 
 if TYPE_CHECKING:
@@ -356,15 +357,12 @@ def reveal_item(
     card carries the time it was rendered, so showing a card costs no write). It is kept unless
     the item already has one; outside [start of the quiz, now] it is replaced by now.
 
-    Returns the item loaded by selectors.revealable_items, as revealed. Two statements, no
+    Returns the item loaded by selectors.cards.quiz_item, as revealed. Two statements, no
     transaction: the read (which checks whose it is) and a conditional UPDATE.
     """
     now = now or timezone.now()
     typed_answer = _clean_typed_answer(typed_answer)
-    item = _one(
-        study_selectors.revealable_items().filter(pk=item_id, quiz_id=quiz_id,
-                                                  quiz__user_id=user.pk)
-    )
+    item = cards.quiz_item(user_id=user.pk, quiz_id=quiz_id, item_id=item_id)
     if item is None:
         raise NotFound(_("That question is not part of your quiz."))
     quiz = item.quiz
@@ -421,7 +419,7 @@ def save_mock_answer(
 @dataclass
 class Graded:
     """What grade() did. `quiz` is the quiz as the grade left it; `next_item` is the next card
-    (loaded by selectors.card_items) when the grade already looked it up."""
+    (loaded by selectors.cards.card_item) when the grade already looked it up."""
 
     review: Review
     quiz: Quiz | None = None
@@ -534,12 +532,8 @@ class _Grading:
         next card (with what it shows) and move the quiz on. Anything else takes the explicit
         path (_checked).
         """
-        item = _one(
-            QuizItem.objects.select_for_update(of=("self", "quiz"))
-            .select_related("quiz", "question")
-            .defer("question__prompt", "question__answer", "question__search_text",
-                   "question__import_hash")
-            .filter(pk=self.item_id, quiz_id=self.quiz_id, quiz__user_id=self.user.pk)
+        item = cards.quiz_item(
+            user_id=self.user.pk, quiz_id=self.quiz_id, item_id=self.item_id, lock=True
         )
         if item is None:
             raise NotFound(_("That question is not part of your quiz."))

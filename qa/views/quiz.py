@@ -68,7 +68,7 @@ def _shown_at(request: HttpRequest) -> datetime | None:
 
 
 def _card(request: HttpRequest, quiz: Quiz, item: QuizItem, now: datetime) -> dict:
-    """The context of the quiz card showing `item` (loaded by selectors.card_items)."""
+    """The context of the quiz card showing `item` (loaded by selectors.cards.card_item)."""
     context = selectors.card_context(quiz=quiz, item=item)
     if quiz.mode == Quiz.Mode.MOCK:
         if context["deadline"]:
@@ -92,7 +92,7 @@ def _revealed(request: HttpRequest, quiz: Quiz, item: QuizItem, now: datetime) -
 
 
 def _page_context(request: HttpRequest, quiz: Quiz, *, item: QuizItem | None = None) -> dict:
-    """The quiz page's context. `item` (loaded by selectors.card_items) is the card to show
+    """The quiz page's context. `item` (loaded by selectors.cards.card_item) is the card to show
     when the caller already has it; otherwise the quiz's current card is looked up."""
     now = timezone.now()
     user = request.user

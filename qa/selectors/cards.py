@@ -1,0 +1,183 @@
+"""The reads every quiz card makes, written out as SQL.
+
+Showing, revealing and grading a card are the quiz's hot path: each runs once per card for
+every learner. Built with the ORM, compiling these joined, annotated queries costs more than running
+them, so here they are written once, as plain SQL both PostgreSQL and SQLite run, and their
+rows are loaded into model instances with Model.from_db (the columns come from the models'
+fields, so they follow the models). tests/qa/test_card_queries.py checks them against the
+same reads built with the ORM.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Field, Model
+
+from qa.models import Question, Quiz, QuizItem
+
+# Never shown on a card: left deferred (loaded only if something asks for them).
+_QUESTION_UNSHOWN = {"search_text", "import_hash"}
+PUBLISHED = Question.Status.PUBLISHED
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One model's columns in a hand-written SELECT, under a table alias."""
+
+    model: type[Model]
+    alias: str
+    exclude: frozenset[str] = frozenset()
+
+    @functools.cached_property
+    def fields(self) -> tuple[Field, ...]:
+        return tuple(
+            f for f in self.model._meta.concrete_fields if f.attname not in self.exclude
+        )
+
+    def columns(self) -> str:
+        quote = connection.ops.quote_name
+        return ", ".join(f"{self.alias}.{quote(f.column)}" for f in self.fields)
+
+    @functools.cached_property
+    def _names(self) -> list[str]:
+        return [f.attname for f in self.fields]
+
+    def _converters(self) -> list[tuple]:
+        """(column, converters) per field, for the connection's database, as the ORM's
+        compiler applies them to what the database returns."""
+        cached = self.__dict__.setdefault("_converters_by_vendor", {})
+        if connection.vendor not in cached:
+            cols = [f.get_col(self.alias) for f in self.fields]
+            cached[connection.vendor] = [
+                (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
+                for col in cols
+            ]
+        return cached[connection.vendor]
+
+    def load(self, values: tuple) -> Model:
+        """An instance from this part's values, converted as the ORM converts them."""
+        converted = list(values)
+        for n, (col, converters) in enumerate(self._converters()):
+            for converter in converters:
+                converted[n] = converter(converted[n], col, connection)
+        return self.model.from_db(connection.alias, self._names, converted)
+
+
+_ITEM = _Part(QuizItem, "i")
+_QUIZ = _Part(Quiz, "z")
+_QUESTION = _Part(Question, "q", frozenset(_QUESTION_UNSHOWN))
+
+
+def _split(row: tuple, *parts: _Part) -> list[tuple]:
+    chunks, start = [], 0
+    for part in parts:
+        end = start + len(part.fields)
+        chunks.append(row[start:end])
+        start = end
+    chunks.append(row[start:])
+    return chunks
+
+
+def _fetch_one(sql: str, params: list) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+@functools.cache
+def _card_sql(*, left_to_grade: bool, vendor: str) -> str:
+    # The first item at or after a position (by the unique (quiz, position) index) that is
+    # still to show; with what its card shows: whether the learner bookmarked the question,
+    # their StudyState's changed_since_review (NULL: no state, a new question) and the quiz's
+    # progress counts (as selectors.study.quiz_progress counts them).
+    left = (
+        "AND q.status = %s AND NOT EXISTS "
+        "(SELECT 1 FROM qa_review r WHERE r.quiz_item_id = i.id)"
+        if left_to_grade else ""
+    )
+    # Only column names from the models and fixed text are formatted in; values are parameters.
+    return f"""
+        SELECT {_ITEM.columns()}, {_QUESTION.columns()},
+            EXISTS (SELECT 1 FROM qa_bookmark b
+                    WHERE b.user_id = %s AND b.question_id = i.question_id),
+            (SELECT s.changed_since_review FROM qa_studystate s
+             WHERE s.user_id = %s AND s.question_id = i.question_id),
+            p.total, p.done, p.all_items
+        FROM qa_quizitem i
+        JOIN qa_question q ON q.id = i.question_id
+        CROSS JOIN (
+            SELECT COUNT(*) AS all_items,
+                   COUNT(pr.id) AS done,
+                   COALESCE(SUM(CASE WHEN pq.status = %s OR pr.id IS NOT NULL
+                                THEN 1 ELSE 0 END), 0) AS total
+            FROM qa_quizitem pi
+            JOIN qa_question pq ON pq.id = pi.question_id
+            LEFT JOIN qa_review pr ON pr.quiz_item_id = pi.id
+            WHERE pi.quiz_id = %s
+        ) p
+        WHERE i.quiz_id = %s AND i.position >= %s {left}
+        ORDER BY i.position
+        LIMIT 1
+    """  # noqa: S608
+
+
+def card_item(*, quiz: Quiz, start: int, left_to_grade: bool = True) -> QuizItem | None:
+    """The first item of `quiz` at position `start` or later still to show, with its question
+    and what its card shows besides it: `bookmarked`, `state_changed` and `progress_counts`
+    (see selectors.study.card_context). `left_to_grade`: skip graded items and retired
+    questions (every quiz but a mock interview, whose answering part shows each in turn)."""
+    params: list = [quiz.user_id, quiz.user_id, PUBLISHED, quiz.pk, quiz.pk, start]
+    if left_to_grade:
+        params.append(PUBLISHED)
+    row = _fetch_one(_card_sql(left_to_grade=left_to_grade, vendor=connection.vendor), params)
+    if row is None:
+        return None
+    item_values, question_values, (bookmarked, state_changed, total, done, all_items) = (
+        _split(row, _ITEM, _QUESTION)
+    )
+    item = _ITEM.load(item_values)
+    item.quiz = quiz
+    item.question = _QUESTION.load(question_values)
+    item.bookmarked = bool(bookmarked)
+    item.state_changed = None if state_changed is None else bool(state_changed)
+    item.progress_counts = {"total": total, "done": done, "all_items": all_items}
+    return item
+
+
+@functools.cache
+def _item_sql(*, lock: bool, vendor: str) -> str:
+    # With `lock`, the item and its quiz rows stay locked until the transaction ends (on
+    # SQLite, whose writes take the whole database, there are no row locks to take).
+    locking = "FOR UPDATE OF i, z" if lock and connection.features.has_select_for_update_of else ""
+    return f"""
+        SELECT {_ITEM.columns()}, {_QUIZ.columns()}, {_QUESTION.columns()},
+            (SELECT n.body FROM qa_note n WHERE n.user_id = z.user_id
+             AND n.question_id = i.question_id)
+        FROM qa_quizitem i
+        JOIN qa_quiz z ON z.id = i.quiz_id
+        JOIN qa_question q ON q.id = i.question_id
+        WHERE i.id = %s AND i.quiz_id = %s AND z.user_id = %s
+        {locking}
+    """  # noqa: S608
+
+
+def quiz_item(*, user_id: int, quiz_id: int, item_id: int, lock: bool = False) -> QuizItem | None:
+    """One of the learner's quiz items with its quiz and question, and the body of their note
+    on the question (`note_body`, None: no note): what revealing or grading a card needs
+    besides the learner's StudyState. None: no such item of theirs. `lock`: lock the item and
+    its quiz until the transaction ends (grading)."""
+    sql = _item_sql(lock=lock, vendor=connection.vendor)
+    row = _fetch_one(sql, [item_id, quiz_id, user_id])
+    if row is None:
+        return None
+    item_values, quiz_values, question_values, (note_body,) = _split(
+        row, _ITEM, _QUIZ, _QUESTION
+    )
+    item = _ITEM.load(item_values)
+    item.quiz = _QUIZ.load(quiz_values)
+    item.question = _QUESTION.load(question_values)
+    item.note_body = note_body
+    return item
