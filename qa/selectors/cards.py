@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Field, Model
 
-from qa.models import Question, Quiz, QuizItem
+from qa.models import Question, Quiz, QuizItem, StudyState
 
 # Never shown on a card: left deferred (loaded only if something asks for them).
 _QUESTION_UNSHOWN = {"search_text", "import_hash"}
@@ -69,6 +69,7 @@ class _Part:
 _ITEM = _Part(QuizItem, "i")
 _QUIZ = _Part(Quiz, "z")
 _QUESTION = _Part(Question, "q", frozenset(_QUESTION_UNSHOWN))
+_STATE = _Part(StudyState, "s")
 
 
 def _split(row: tuple, *parts: _Part) -> list[tuple]:
@@ -153,31 +154,34 @@ def _item_sql(*, lock: bool, vendor: str) -> str:
     # SQLite, whose writes take the whole database, there are no row locks to take).
     locking = "FOR UPDATE OF i, z" if lock and connection.features.has_select_for_update_of else ""
     return f"""
-        SELECT {_ITEM.columns()}, {_QUIZ.columns()}, {_QUESTION.columns()},
+        SELECT {_ITEM.columns()}, {_QUIZ.columns()}, {_QUESTION.columns()}, {_STATE.columns()},
             (SELECT n.body FROM qa_note n WHERE n.user_id = z.user_id
              AND n.question_id = i.question_id)
         FROM qa_quizitem i
         JOIN qa_quiz z ON z.id = i.quiz_id
         JOIN qa_question q ON q.id = i.question_id
+        LEFT JOIN qa_studystate s ON s.user_id = z.user_id AND s.question_id = i.question_id
         WHERE i.id = %s AND i.quiz_id = %s AND z.user_id = %s
         {locking}
     """  # noqa: S608
 
 
 def quiz_item(*, user_id: int, quiz_id: int, item_id: int, lock: bool = False) -> QuizItem | None:
-    """One of the learner's quiz items with its quiz and question, and the body of their note
-    on the question (`note_body`, None: no note): what revealing or grading a card needs
-    besides the learner's StudyState. None: no such item of theirs. `lock`: lock the item and
-    its quiz until the transaction ends (grading)."""
+    """One of the learner's quiz items with its quiz and question, their StudyState of the
+    question (`study_state`, None: the question is new to them) and the body of their note on
+    it (`note_body`, None: no note): what revealing or grading a card needs. None: no such
+    item of theirs. `lock`: lock the item and its quiz (not the StudyState) until the
+    transaction ends."""
     sql = _item_sql(lock=lock, vendor=connection.vendor)
     row = _fetch_one(sql, [item_id, quiz_id, user_id])
     if row is None:
         return None
-    item_values, quiz_values, question_values, (note_body,) = _split(
-        row, _ITEM, _QUIZ, _QUESTION
+    item_values, quiz_values, question_values, state_values, (note_body,) = _split(
+        row, _ITEM, _QUIZ, _QUESTION, _STATE
     )
     item = _ITEM.load(item_values)
     item.quiz = _QUIZ.load(quiz_values)
     item.question = _QUESTION.load(question_values)
+    item.study_state = _STATE.load(state_values) if state_values[0] is not None else None
     item.note_body = note_body
     return item

@@ -177,14 +177,15 @@ def card_context(*, quiz: Quiz, item: QuizItem) -> dict:
 def revealed_context(*, user: User, item: QuizItem, now: datetime) -> dict:
     """What a revealed card shows below its question (the reference answer, what the learner
     typed, their note, the editorial notice and report link, the grade buttons), for `item`
-    with its question: one query (the learner's StudyState of it), two when the item was not
-    loaded by cards.quiz_item (then the note is read too)."""
+    with its question: no query when the item was loaded by cards.quiz_item (with the
+    learner's StudyState and note), else two (those two)."""
     question = item.question
     mine = {"user_id": user.pk, "question_id": question.pk}
-    state = _one(StudyState.objects.filter(**mine))
     if hasattr(item, "note_body"):
+        state = item.study_state
         note = Note(body=item.note_body, **mine) if item.note_body is not None else None
     else:
+        state = _one(StudyState.objects.filter(**mine))
         note = _one(Note.objects.filter(**mine))
     return {
         "item": item,

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import DateTimeField, F, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,6 +33,7 @@ from qa.models import (
 )
 from qa.selectors import cards
 from qa.selectors import study as study_selectors
+from qa.services import statements
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -375,12 +375,7 @@ def reveal_item(
     if shown_at is None or not quiz.started_at <= shown_at <= now:
         shown_at = now
     shown_at = item.shown_at or shown_at
-    revealed = QuizItem.objects.filter(pk=item.pk, revealed_at__isnull=True).update(
-        revealed_at=now,
-        typed_answer=typed_answer,
-        shown_at=Coalesce(F("shown_at"), Value(shown_at, output_field=DateTimeField())),
-    )
-    if revealed:
+    if statements.reveal(item_id=item.pk, now=now, typed_answer=typed_answer, shown_at=shown_at):
         item.revealed_at, item.typed_answer, item.shown_at = now, typed_answer, shown_at
     else:
         # Revealed at this very moment from another tab: show what that reveal kept.
@@ -426,10 +421,15 @@ class Graded:
     next_item: QuizItem | None = None
 
 
-# A first grade of a question inserts the learner's StudyState; if the same question was graded
-# for the first time in another quiz at the same moment, the insert fails and the grade starts
-# over, building on that one. A second attempt practically always succeeds.
+# A grade writes the learner's StudyState as it read it, or not at all: if the same question
+# was graded in another quiz at the same moment (the insert of a first grade fails, or the
+# update of a later one finds the row changed), the grade starts over, building on that one.
+# A second attempt practically always succeeds.
 GRADE_ATTEMPTS = 3
+
+
+class _StateMoved(Exception):
+    """The learner's StudyState changed after this grade read it."""
 
 
 def record_review(
@@ -487,6 +487,8 @@ def grade(
         try:
             with transaction.atomic():
                 return grading.run()
+        except _StateMoved:
+            continue  # graded in another quiz meanwhile: build on that grade
         except IntegrityError:
             # Between our checks and our inserts another transaction wrote this token or
             # graded this item, or graded this question for the first time in another quiz
@@ -550,7 +552,7 @@ class _Grading:
         changes = {"position": quiz.position}
         if next_item is None:
             quiz.finished_at = changes["finished_at"] = self.now
-        Quiz.objects.filter(pk=quiz.pk).update(**changes)
+        statements.update(Quiz, quiz.pk, changes)
         return Graded(review=review, quiz=quiz, next_item=next_item)
 
     def _checked(self, item: QuizItem, quiz: Quiz) -> Graded:
@@ -576,13 +578,13 @@ class _Grading:
         return Graded(review=review, quiz=quiz)
 
     def _write(self, item: QuizItem) -> Review:
-        """The StudyState (FSRS) and the Review of this grade."""
+        """The StudyState (FSRS) and the Review of this grade. `item` comes from
+        cards.quiz_item, with the learner's StudyState as read (unlocked): the update is
+        conditional on what was read, so a write to it that committed in between (a grade of
+        the same question in another quiz, a correction) is never overwritten (_StateMoved:
+        start over)."""
         question = item.question
-        state = _one(
-            StudyState.objects.select_for_update().filter(
-                user_id=self.user.pk, question_id=item.question_id
-            )
-        )
+        state = item.study_state
         fields = scheduling.apply(state, self.rating, self.now, self.user.desired_retention)
         values = fields.as_dict()
         lapsed = (
@@ -598,27 +600,33 @@ class _Grading:
         if state is None:
             # A concurrent first grade of this question (another quiz) makes this insert fail
             # on the unique (user, question): grade() then starts over and builds on it.
-            StudyState.objects.create(user=self.user, question_id=item.question_id, **values)
-        else:
-            StudyState.objects.filter(pk=state.pk).update(**values)
+            statements.insert(StudyState, {"user_id": self.user.pk,
+                                           "question_id": item.question_id, **values})
+        elif not statements.update(
+            StudyState, state.pk, values,
+            # What this grade read and a concurrent write changes: another grade (reps) or a
+            # correction re-queueing the card (due, changed_since_review).
+            reps=state.reps, due=state.due, changed_since_review=state.changed_since_review,
+        ):
+            raise _StateMoved
 
         duration_ms = self.duration_ms
         if duration_ms is None and item.shown_at is not None:
             elapsed = int((self.now - item.shown_at).total_seconds() * 1000)
             duration_ms = max(0, min(elapsed, MAX_DURATION_MS))
-        review = Review.objects.create(
-            user=self.user,
-            question_id=item.question_id,
-            quiz_item=item,
-            rating=self.rating,
-            reviewed_at=self.now,
-            duration_ms=duration_ms,
-            answer_version=question.answer_version,
-            typed_answer=self.typed_answer or item.typed_answer,
-            token=self.token,
-        )
+        review = statements.insert(Review, {
+            "user_id": self.user.pk,
+            "question_id": item.question_id,
+            "quiz_item_id": item.pk,
+            "rating": self.rating,
+            "reviewed_at": self.now,
+            "duration_ms": duration_ms,
+            "answer_version": question.answer_version,
+            "typed_answer": self.typed_answer or item.typed_answer,
+            "token": self.token,
+        })
         if self.typed_answer and not item.typed_answer:
-            QuizItem.objects.filter(pk=item.pk).update(typed_answer=self.typed_answer)
+            statements.update(QuizItem, item.pk, {"typed_answer": self.typed_answer})
             item.typed_answer = self.typed_answer
         return review
 

@@ -29,13 +29,14 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 # Every request: the session and the user. (The count of unread report outcomes runs only
 # where the navigation is drawn, not for these HTMX fragments.)
 PER_REQUEST = 2
-# The reveal: the item with its quiz, question and the learner's note; the UPDATE; the
-# learner's StudyState.
-REVEAL = PER_REQUEST + 3
-# The grade: the locked item with its quiz and question; the learner's StudyState (locked),
-# written; the Review; the next card (with its bookmark, "new" state and the quiz's progress);
-# the quiz moved on; and the transaction (a savepoint here, BEGIN/COMMIT in production).
-GRADE = PER_REQUEST + 6 + 2
+# The reveal: the item with its quiz, question and the learner's StudyState and note; the
+# UPDATE.
+REVEAL = PER_REQUEST + 2
+# The grade: the locked item with its quiz, question and the learner's StudyState; the
+# StudyState written; the Review; the next card (with its bookmark, "new" state and the quiz's
+# progress); the quiz moved on; and the transaction (a savepoint here, BEGIN/COMMIT in
+# production).
+GRADE = PER_REQUEST + 5 + 2
 
 
 def learner_with_history(*, size: int):

@@ -11,8 +11,9 @@ from django.db import connection
 from django.utils import timezone
 
 from qa import scheduling
-from qa.models import Bookmark, Note, Question, Quiz, Review, StudyState
+from qa.models import Bookmark, Note, Question, Quiz, QuizItem, Review, StudyState
 from qa.selectors import study as selectors
+from qa.services import statements
 from qa.services import study as services
 from tests.factories import (
     BookmarkFactory,
@@ -310,6 +311,57 @@ def test_two_quizzes_grading_the_same_new_question_at_once_both_count():
     state = StudyState.objects.get(user=alice, question=question)
     assert state.reps == 2
     assert Review.objects.filter(user=alice, question=question).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_quizzes_grading_the_same_studied_question_at_once_both_count():
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL")
+    alice = UserFactory()
+    section = SectionFactory()
+    question = QuestionFactory(section=section)
+    BookmarkFactory(user=alice, question=question)
+    StudyStateFactory(user=alice, question=question, reps=4, due=timezone.now())
+    items = [
+        first_item(section_quiz(alice, section)),
+        first_item(services.start_quiz(user=alice, mode="bookmarks")),
+    ]
+    errors = []
+
+    def grade(item, barrier):
+        try:
+            barrier.wait(timeout=5)
+            services.record_review(user=alice, quiz_item=item, rating=3, token=token())
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    for _round in range(3):  # a race shows itself only sometimes: give it a few chances
+        barrier = threading.Barrier(2)
+        threads = [threading.Thread(target=grade, args=(item, barrier)) for item in items]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=20)
+        assert not errors, errors
+        Review.objects.filter(quiz_item__in=items).update(quiz_item=None)  # grade them again
+        QuizItem.objects.filter(pk__in=[i.pk for i in items]).update(revealed_at=None)
+        Quiz.objects.filter(items__in=items).update(position=0, finished_at=None)
+    # Every grade built on the one before it: none was lost to a concurrent one.
+    assert StudyState.objects.get(user=alice, question=question).reps == 4 + 6
+    assert Review.objects.filter(user=alice, question=question).count() == 6
+
+
+def test_a_grade_never_overwrites_a_study_state_changed_after_it_was_read(alice, section,
+                                                                         questions):
+    """The StudyState write is conditional on what the grade read (statements.update)."""
+    state = StudyStateFactory(user=alice, question=questions[0], reps=2)
+    assert statements.update(StudyState, state.pk, {"reps": 3}, reps=1) == 0
+    assert statements.update(StudyState, state.pk, {"reps": 3}, reps=2,
+                             changed_since_review=state.changed_since_review) == 1
+    state.refresh_from_db()
+    assert state.reps == 3
 
 
 def test_the_reveal_keeps_when_the_card_was_shown_and_the_grade_times_from_it(
