@@ -46,21 +46,24 @@ class _Part:
         return [f.attname for f in self.fields]
 
     def _converters(self) -> list[tuple]:
-        """(column, converters) per field, for the connection's database, as the ORM's
-        compiler applies them to what the database returns."""
+        """(position, column, converters) of the fields whose values the ORM's compiler
+        converts on the connection's database (on PostgreSQL, hardly any)."""
         cached = self.__dict__.setdefault("_converters_by_vendor", {})
         if connection.vendor not in cached:
-            cols = [f.get_col(self.alias) for f in self.fields]
-            cached[connection.vendor] = [
-                (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
-                for col in cols
-            ]
+            found = []
+            for n, field in enumerate(self.fields):
+                col = field.get_col(self.alias)
+                converters = (connection.ops.get_db_converters(col)
+                              + col.get_db_converters(connection))
+                if converters:
+                    found.append((n, col, converters))
+            cached[connection.vendor] = found
         return cached[connection.vendor]
 
     def load(self, values: tuple) -> Model:
         """An instance from this part's values, converted as the ORM converts them."""
         converted = list(values)
-        for n, (col, converters) in enumerate(self._converters()):
+        for n, col, converters in self._converters():
             for converter in converters:
                 converted[n] = converter(converted[n], col, connection)
         return self.model.from_db(connection.alias, self._names, converted)
