@@ -29,7 +29,7 @@ from django.utils import timezone
 from accounts.models import Invitation, Membership, Team
 from qa.editorial import make_editor
 from qa.models import ErrorReport, Question, Quiz, SetItem, StudySet, Tag
-from qa.services import study
+from qa.services import answering, study
 from tests.factories import QuestionFactory, SectionFactory, UserFactory
 
 ALLOW, LOGIN, NOT_FOUND, FORBIDDEN, GONE = "allow", "login", "404", "403", "405"
@@ -92,8 +92,8 @@ def world(db) -> World:
     study.save_note(user=alice, question=q1, body=SECRETS["note"])
     quiz = study.start_quiz(user=alice, mode=Quiz.Mode.SECTION, section=section)
     first, second = quiz.items.order_by("position")[:2]
-    study.reveal(user=alice, quiz_item=first, typed_answer=SECRETS["typed"])
-    study.record_review(user=alice, quiz_item=first, rating=1, token=uuid.uuid4().hex)
+    answering.reveal(user=alice, quiz_item=first, typed_answer=SECRETS["typed"])
+    answering.record_review(user=alice, quiz_item=first, rating=1, token=uuid.uuid4().hex)
     report = ErrorReport.objects.create(reporter=alice, question=q1, answer_version=1,
                                         kind="wrong", message=SECRETS["report"])
     private_set = StudySet.objects.create(title=SECRETS["private_set"], owner=alice,

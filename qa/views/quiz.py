@@ -26,6 +26,7 @@ from django_htmx.http import reswap, retarget
 
 from qa.models import Quiz, QuizItem, Section
 from qa.selectors import study as selectors
+from qa.services import answering
 from qa.services import study as services
 from qa.views.navigation import safe_next
 
@@ -225,7 +226,7 @@ def _item_action(request: HttpRequest, pk: int, action) -> HttpResponse:
 @require_POST
 def quiz_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        item = services.reveal_item(
+        item = answering.reveal_item(
             user=request.user,
             quiz_id=pk,
             item_id=_item_id(request),
@@ -248,7 +249,7 @@ def quiz_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def quiz_grade(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        graded = services.grade(
+        graded = answering.grade(
             user=request.user,
             quiz_id=pk,
             item_id=_item_id(request),
@@ -268,7 +269,7 @@ def quiz_grade(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def quiz_answer(request: HttpRequest, pk: int) -> HttpResponse:
     """Mock interview: keep the typed answer and move on."""
-    return _item_action(request, pk, lambda item: services.save_mock_answer(
+    return _item_action(request, pk, lambda item: answering.save_mock_answer(
         user=request.user, quiz_item=item, typed_answer=request.POST.get("typed_answer", "")
     ))
 

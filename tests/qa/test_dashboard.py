@@ -13,6 +13,7 @@ from django.utils import timezone
 from qa import scheduling
 from qa.models import Question, Review
 from qa.selectors import study as selectors
+from qa.services import answering
 from qa.services import study as services
 from tests.factories import (
     BookmarkFactory,
@@ -166,7 +167,7 @@ def test_study_pages_run_the_same_number_of_queries_at_two_sizes(
         section = questions[0].section
         if page == "quiz-card":
             quiz = services.start_quiz(user=user, mode="section", section=section)
-            services.reveal(user=user, quiz_item=quiz.items.first())
+            answering.reveal(user=user, quiz_item=quiz.items.first())
             url = reverse("qa:quiz", kwargs={"pk": quiz.pk})
         elif page == "summary":
             # A mock interview's summary lists every question with grade buttons.

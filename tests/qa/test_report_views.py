@@ -329,7 +329,8 @@ def test_the_change_page_hides_drafts_and_other_questions_revisions(client, edit
 def test_the_quiz_card_shows_the_notice_and_the_report_link_after_reveal(
     alice, alice_client, editor, question
 ):
-    from qa.services.study import reveal, start_quiz
+    from qa.services.answering import reveal
+    from qa.services.study import start_quiz
 
     StudyStateFactory(user=alice, question=question, last_answer_version=1,
                       due=timezone.now() + timedelta(days=10))

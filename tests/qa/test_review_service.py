@@ -13,7 +13,7 @@ from django.utils import timezone
 from qa import scheduling
 from qa.models import Bookmark, Note, Question, Quiz, QuizItem, Review, StudyState
 from qa.selectors import study as selectors
-from qa.services import statements
+from qa.services import answering, statements
 from qa.services import study as services
 from tests.factories import (
     BookmarkFactory,
@@ -61,7 +61,7 @@ def first_item(quiz):
 def test_first_grade_creates_the_study_state_and_one_review(alice, section, questions):
     quiz = section_quiz(alice, section)
     item = first_item(quiz)
-    review = services.record_review(user=alice, quiz_item=item, rating=3, token=token())
+    review = answering.record_review(user=alice, quiz_item=item, rating=3, token=token())
     state = StudyState.objects.get(user=alice, question=item.question)
     assert review.rating == 3 and review.quiz_item == item
     assert state.reps == 1 and state.state == scheduling.LEARNING and state.step == 1
@@ -76,9 +76,9 @@ def test_replaying_the_same_token_returns_the_same_review_and_writes_nothing(
     quiz = section_quiz(alice, section)
     item = first_item(quiz)
     t = token()
-    first = services.record_review(user=alice, quiz_item=item, rating=3, token=t)
+    first = answering.record_review(user=alice, quiz_item=item, rating=3, token=t)
     # A retried request may even carry another rating (double-click on two buttons).
-    again = services.record_review(user=alice, quiz_item=item, rating=1, token=t)
+    again = answering.record_review(user=alice, quiz_item=item, rating=1, token=t)
     assert again.pk == first.pk and again.rating == 3
     assert Review.objects.count() == 1
     assert StudyState.objects.get(user=alice, question=item.question).reps == 1
@@ -89,9 +89,9 @@ def test_replaying_the_same_token_returns_the_same_review_and_writes_nothing(
 def test_a_second_grade_with_another_token_is_refused(alice, section, questions):
     quiz = section_quiz(alice, section)
     item = first_item(quiz)
-    services.record_review(user=alice, quiz_item=item, rating=3, token=token())
+    answering.record_review(user=alice, quiz_item=item, rating=3, token=token())
     with pytest.raises(services.AlreadyGraded):
-        services.record_review(user=alice, quiz_item=item, rating=4, token=token())
+        answering.record_review(user=alice, quiz_item=item, rating=4, token=token())
     assert Review.objects.count() == 1
     assert StudyState.objects.get(user=alice, question=item.question).reps == 1
 
@@ -100,9 +100,9 @@ def test_a_token_reused_for_another_item_is_refused(alice, section, questions):
     quiz = section_quiz(alice, section)
     items = list(quiz.items.order_by("position"))
     t = token()
-    services.record_review(user=alice, quiz_item=items[0], rating=3, token=t)
+    answering.record_review(user=alice, quiz_item=items[0], rating=3, token=t)
     with pytest.raises(services.InvalidInput):
-        services.record_review(user=alice, quiz_item=items[1], rating=3, token=t)
+        answering.record_review(user=alice, quiz_item=items[1], rating=3, token=t)
     assert Review.objects.count() == 1
 
 
@@ -110,7 +110,7 @@ def test_a_token_reused_for_another_item_is_refused(alice, section, questions):
 def test_invalid_ratings_are_refused_and_nothing_is_written(alice, section, questions, rating):
     item = first_item(section_quiz(alice, section))
     with pytest.raises(services.InvalidInput):
-        services.record_review(user=alice, quiz_item=item, rating=rating, token=token())
+        answering.record_review(user=alice, quiz_item=item, rating=rating, token=token())
     assert not Review.objects.exists() and not StudyState.objects.exists()
 
 
@@ -118,16 +118,16 @@ def test_invalid_ratings_are_refused_and_nothing_is_written(alice, section, ques
 def test_missing_or_malformed_tokens_are_refused(alice, section, questions, bad_token):
     item = first_item(section_quiz(alice, section))
     with pytest.raises(services.InvalidInput):
-        services.record_review(user=alice, quiz_item=item, rating=3, token=bad_token)
+        answering.record_review(user=alice, quiz_item=item, rating=3, token=bad_token)
     assert not Review.objects.exists()
 
 
 def test_someone_elses_quiz_item_is_not_found(alice, bob, section, questions):
     item = first_item(section_quiz(alice, section))
     with pytest.raises(services.NotFound):
-        services.record_review(user=bob, quiz_item=item, rating=3, token=token())
+        answering.record_review(user=bob, quiz_item=item, rating=3, token=token())
     assert not Review.objects.exists()
-    services.record_review(user=alice, quiz_item=item, rating=3, token=token())
+    answering.record_review(user=alice, quiz_item=item, rating=3, token=token())
     assert Review.objects.count() == 1
 
 
@@ -135,7 +135,7 @@ def test_grading_in_a_finished_quiz_is_refused(alice, section, questions):
     quiz = section_quiz(alice, section)
     services.finish_quiz(user=alice, quiz=quiz)
     with pytest.raises(services.QuizFinished):
-        services.record_review(user=alice, quiz_item=first_item(quiz), rating=3, token=token())
+        answering.record_review(user=alice, quiz_item=first_item(quiz), rating=3, token=token())
     assert not Review.objects.exists()
 
 
@@ -143,14 +143,14 @@ def test_only_the_current_card_can_be_graded(alice, section, questions):
     quiz = section_quiz(alice, section)
     later = quiz.items.get(position=2)
     with pytest.raises(services.Conflict):
-        services.record_review(user=alice, quiz_item=later, rating=3, token=token())
+        answering.record_review(user=alice, quiz_item=later, rating=3, token=token())
     assert not Review.objects.exists()
 
 
 def test_grading_the_last_card_finishes_the_quiz(alice, section, questions):
     quiz = section_quiz(alice, section)
     for item in quiz.items.order_by("position"):
-        services.record_review(user=alice, quiz_item=item, rating=3, token=token())
+        answering.record_review(user=alice, quiz_item=item, rating=3, token=token())
     quiz.refresh_from_db()
     assert quiz.finished_at is not None and quiz.position == 3
     assert Review.objects.filter(user=alice).count() == 3
@@ -159,11 +159,11 @@ def test_grading_the_last_card_finishes_the_quiz(alice, section, questions):
 def test_a_retired_question_leaves_the_quiz(alice, section, questions):
     quiz = section_quiz(alice, section)
     Question.objects.filter(pk=questions[1].pk).update(status=Question.Status.RETIRED)
-    services.record_review(user=alice, quiz_item=first_item(quiz), rating=3, token=token())
+    answering.record_review(user=alice, quiz_item=first_item(quiz), rating=3, token=token())
     quiz.refresh_from_db()
     current = selectors.quiz_remaining_items(quiz=quiz).first()
     assert current.question == questions[2]
-    services.record_review(user=alice, quiz_item=current, rating=3, token=token())
+    answering.record_review(user=alice, quiz_item=current, rating=3, token=token())
     quiz.refresh_from_db()
     assert quiz.finished_at is not None
 
@@ -171,14 +171,14 @@ def test_a_retired_question_leaves_the_quiz(alice, section, questions):
 def test_review_state_graded_again_counts_a_lapse(alice, section, questions):
     StudyStateFactory(user=alice, question=questions[0], due=timezone.now() - timedelta(hours=1))
     quiz = services.start_quiz(user=alice, mode="due")
-    services.record_review(user=alice, quiz_item=first_item(quiz), rating=1, token=token())
+    answering.record_review(user=alice, quiz_item=first_item(quiz), rating=1, token=token())
     state = StudyState.objects.get(user=alice, question=questions[0])
     assert state.lapses == 1 and state.state == scheduling.RELEARNING and state.reps == 4
 
 
 def test_learning_state_graded_again_is_not_a_lapse(alice, section, questions):
     quiz = section_quiz(alice, section)
-    services.record_review(user=alice, quiz_item=first_item(quiz), rating=1, token=token())
+    answering.record_review(user=alice, quiz_item=first_item(quiz), rating=1, token=token())
     assert StudyState.objects.get(user=alice, question=questions[0]).lapses == 0
 
 
@@ -189,7 +189,7 @@ def test_grading_records_the_answer_version_and_clears_the_changed_flag(
     StudyStateFactory(user=alice, question=questions[0], last_answer_version=2,
                       changed_since_review=True, due=timezone.now())
     quiz = services.start_quiz(user=alice, mode="due")
-    review = services.record_review(
+    review = answering.record_review(
         user=alice, quiz_item=first_item(quiz), rating=3, token=token(), typed_answer="我的答案"
     )
     state = StudyState.objects.get(user=alice, question=questions[0])
@@ -205,7 +205,7 @@ def test_desired_retention_changes_the_next_interval(section, questions):
         StudyStateFactory(user=user, question=questions[0], stability=30.0,
                           last_review=timezone.now() - timedelta(days=30))
         quiz = services.start_quiz(user=user, mode="due")
-        services.record_review(user=user, quiz_item=first_item(quiz), rating=3, token=token())
+        answering.record_review(user=user, quiz_item=first_item(quiz), rating=3, token=token())
         dues[user.pk] = StudyState.objects.get(user=user, question=questions[0]).due
     assert dues[strict.pk] < dues[relaxed.pk]
 
@@ -227,7 +227,7 @@ def test_two_threads_grading_the_same_card_with_one_token_write_one_review():
         try:
             barrier.wait(timeout=5)
             results.append(
-                services.record_review(user=alice, quiz_item=item, rating=3, token=shared).pk
+                answering.record_review(user=alice, quiz_item=item, rating=3, token=shared).pk
             )
         except Exception as exc:  # surfaced below
             errors.append(exc)
@@ -259,7 +259,7 @@ def test_two_threads_grading_the_same_card_with_different_tokens_write_one_revie
     def grade():
         try:
             barrier.wait(timeout=5)
-            services.record_review(user=alice, quiz_item=item, rating=3, token=token())
+            answering.record_review(user=alice, quiz_item=item, rating=3, token=token())
             outcomes.append("graded")
         except services.AlreadyGraded:
             outcomes.append("refused")
@@ -295,7 +295,7 @@ def test_two_quizzes_grading_the_same_new_question_at_once_both_count():
     def grade(item):
         try:
             barrier.wait(timeout=5)
-            services.record_review(user=alice, quiz_item=item, rating=3, token=token())
+            answering.record_review(user=alice, quiz_item=item, rating=3, token=token())
         except Exception as exc:  # surfaced below
             errors.append(exc)
         finally:
@@ -331,7 +331,7 @@ def test_two_quizzes_grading_the_same_studied_question_at_once_both_count():
     def grade(item, barrier):
         try:
             barrier.wait(timeout=5)
-            services.record_review(user=alice, quiz_item=item, rating=3, token=token())
+            answering.record_review(user=alice, quiz_item=item, rating=3, token=token())
         except Exception as exc:  # surfaced below
             errors.append(exc)
         finally:
@@ -371,11 +371,11 @@ def test_the_reveal_keeps_when_the_card_was_shown_and_the_grade_times_from_it(
     quiz = services.start_quiz(user=alice, mode="section", section=section, now=start)
     item = first_item(quiz)
     shown = start + timedelta(minutes=2)
-    services.reveal_item(user=alice, quiz_id=quiz.pk, item_id=item.pk, shown_at=shown,
+    answering.reveal_item(user=alice, quiz_id=quiz.pk, item_id=item.pk, shown_at=shown,
                          now=start + timedelta(minutes=3))
     item.refresh_from_db()
     assert item.shown_at == shown and item.revealed_at == start + timedelta(minutes=3)
-    review = services.record_review(user=alice, quiz_item=item, rating=3, token=token(),
+    review = answering.record_review(user=alice, quiz_item=item, rating=3, token=token(),
                                     now=start + timedelta(minutes=4))
     assert review.duration_ms == 2 * 60 * 1000
 
@@ -388,7 +388,7 @@ def test_a_shown_time_outside_the_quiz_is_replaced_by_the_reveal_time(
     quiz = services.start_quiz(user=alice, mode="section", section=section, now=start)
     item = first_item(quiz)
     now = start + timedelta(minutes=1)
-    services.reveal_item(user=alice, quiz_id=quiz.pk, item_id=item.pk, shown_at=now + offset,
+    answering.reveal_item(user=alice, quiz_id=quiz.pk, item_id=item.pk, shown_at=now + offset,
                          now=now)
     item.refresh_from_db()
     assert item.shown_at == now
@@ -400,7 +400,7 @@ def test_a_card_already_shown_keeps_its_first_shown_time(alice, section, questio
     first = timezone.now() - timedelta(minutes=5)
     item.shown_at = first
     item.save(update_fields=["shown_at"])
-    services.reveal_item(user=alice, quiz_id=quiz.pk, item_id=item.pk,
+    answering.reveal_item(user=alice, quiz_id=quiz.pk, item_id=item.pk,
                          shown_at=timezone.now() - timedelta(minutes=1))
     item.refresh_from_db()
     assert item.shown_at == first
@@ -409,15 +409,15 @@ def test_a_card_already_shown_keeps_its_first_shown_time(alice, section, questio
 def test_revealing_twice_keeps_the_first_reveal(alice, section, questions):
     quiz = section_quiz(alice, section)
     item = first_item(quiz)
-    services.reveal(user=alice, quiz_item=item, typed_answer="第一次")
-    again = services.reveal(user=alice, quiz_item=item, typed_answer="第二次")
+    answering.reveal(user=alice, quiz_item=item, typed_answer="第一次")
+    again = answering.reveal(user=alice, quiz_item=item, typed_answer="第二次")
     item.refresh_from_db()
     assert item.typed_answer == again.typed_answer == "第一次"
 
 
 def test_grading_returns_the_next_card_and_moves_the_quiz_on(alice, section, questions):
     quiz = section_quiz(alice, section)
-    graded = services.grade(user=alice, quiz_id=quiz.pk, item_id=first_item(quiz).pk,
+    graded = answering.grade(user=alice, quiz_id=quiz.pk, item_id=first_item(quiz).pk,
                             rating=3, token=token())
     assert graded.next_item.question == questions[1]
     assert graded.quiz.position == 1 and graded.quiz.finished_at is None
@@ -453,7 +453,7 @@ def test_new_quiz_respects_the_daily_limit_minus_what_was_introduced_today(secti
     first = services.start_quiz(user=user, mode="new", section=section)
     assert [i.question_id for i in first.items.order_by("position")] == [q.pk for q in qs[:3]]
     for item in first.items.order_by("position")[:2]:
-        services.record_review(user=user, quiz_item=item, rating=3, token=token())
+        answering.record_review(user=user, quiz_item=item, rating=3, token=token())
     services.finish_quiz(user=user, quiz=first)
     second = services.start_quiz(user=user, mode="new", section=section)
     # Two were introduced today; one of the limit of three is left.
@@ -461,7 +461,7 @@ def test_new_quiz_respects_the_daily_limit_minus_what_was_introduced_today(secti
     assert second.items.get().question_id == qs[2].pk
     # While that one waits in an unfinished quiz, it counts against the limit too.
     assert selectors.new_quota(user=user, now=timezone.now())["remaining"] == 0
-    services.record_review(user=user, quiz_item=second.items.get(), rating=3, token=token())
+    answering.record_review(user=user, quiz_item=second.items.get(), rating=3, token=token())
     with pytest.raises(services.NothingToStudy):
         services.start_quiz(user=user, mode="new", section=section)
 
@@ -481,7 +481,7 @@ def test_section_quiz_takes_every_published_question_in_order(alice, section, qu
 
 def test_starting_the_same_quiz_again_resumes_it(alice, section, questions):
     quiz = section_quiz(alice, section)
-    services.record_review(user=alice, quiz_item=first_item(quiz), rating=3, token=token())
+    answering.record_review(user=alice, quiz_item=first_item(quiz), rating=3, token=token())
     again = section_quiz(alice, section)
     assert again.pk == quiz.pk and Quiz.objects.count() == 1
 
@@ -536,19 +536,19 @@ def test_mock_grades_wait_for_the_end_then_feed_fsrs(alice, section, questions):
     quiz = services.start_quiz(user=alice, mode="mock", count=2)
     items = list(quiz.items.order_by("position"))
     with pytest.raises(services.Conflict):
-        services.record_review(user=alice, quiz_item=items[0], rating=3, token=token())
+        answering.record_review(user=alice, quiz_item=items[0], rating=3, token=token())
     with pytest.raises(services.Conflict):
-        services.reveal(user=alice, quiz_item=items[0])
-    services.save_mock_answer(user=alice, quiz_item=items[0], typed_answer="一")
-    services.save_mock_answer(user=alice, quiz_item=items[0], typed_answer="replayed")
-    services.save_mock_answer(user=alice, quiz_item=items[1], typed_answer="二")
+        answering.reveal(user=alice, quiz_item=items[0])
+    answering.save_mock_answer(user=alice, quiz_item=items[0], typed_answer="一")
+    answering.save_mock_answer(user=alice, quiz_item=items[0], typed_answer="replayed")
+    answering.save_mock_answer(user=alice, quiz_item=items[1], typed_answer="二")
     items[0].refresh_from_db()
     assert items[0].typed_answer == "一"
     # Grades on the summary, in any order.
-    services.record_review(user=alice, quiz_item=items[1], rating=1, token=token())
+    answering.record_review(user=alice, quiz_item=items[1], rating=1, token=token())
     quiz.refresh_from_db()
     assert quiz.finished_at is None
-    review = services.record_review(user=alice, quiz_item=items[0], rating=4, token=token())
+    review = answering.record_review(user=alice, quiz_item=items[0], rating=4, token=token())
     assert review.typed_answer == "一"
     quiz.refresh_from_db()
     assert quiz.finished_at is not None
@@ -559,9 +559,9 @@ def test_mock_answers_after_the_time_limit_are_refused(alice, section, questions
     start = timezone.now() - timedelta(minutes=5)
     quiz = services.start_quiz(user=alice, mode="mock", count=2, time_limit_seconds=60, now=start)
     with pytest.raises(services.Conflict):
-        services.save_mock_answer(user=alice, quiz_item=first_item(quiz), typed_answer="late")
+        answering.save_mock_answer(user=alice, quiz_item=first_item(quiz), typed_answer="late")
     assert selectors.mock_answering_over(quiz=quiz, now=timezone.now())
-    services.record_review(user=alice, quiz_item=first_item(quiz), rating=2, token=token())
+    answering.record_review(user=alice, quiz_item=first_item(quiz), rating=2, token=token())
 
 
 # --- bookmarks, notes, mistakes -----------------------------------------------------------
