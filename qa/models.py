@@ -192,7 +192,11 @@ class Quiz(models.Model):
 
 
 class QuizItem(models.Model):
-    """One question of a quiz, in order. The grade it received is its Review."""
+    """One showing of a question in a quiz, in order. The grade it received is its Review.
+
+    A question graded Again comes back at the end of the quiz as a new item (see
+    qa.services.answering.AGAIN_SHOWINGS), so a question may have several items in one quiz.
+    """
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="items")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
@@ -205,8 +209,8 @@ class QuizItem(models.Model):
         ordering = ["quiz", "position"]
         constraints = [
             models.UniqueConstraint(fields=["quiz", "position"], name="quizitem_unique_pos"),
-            models.UniqueConstraint(fields=["quiz", "question"], name="quizitem_unique_q"),
         ]
+        indexes = [models.Index(fields=["quiz", "question"], name="quizitem_quiz_question_idx")]
 
     def __str__(self) -> str:
         return f"Quiz {self.quiz_id} #{self.position}"

@@ -95,7 +95,8 @@ def _fetch_one(sql: str, params: list) -> tuple | None:
 def _card_sql(*, left_to_grade: bool, vendor: str) -> str:
     # The first item at or after a position (by the unique (quiz, position) index) that is
     # still to show; with what its card shows: whether the learner bookmarked the question,
-    # their StudyState's changed_since_review (NULL: no state, a new question) and the quiz's
+    # their StudyState's changed_since_review (NULL: no state, a new question), whether the
+    # question was shown earlier in this quiz (graded Again, it came back) and the quiz's
     # progress counts (as selectors.study.quiz_progress counts them).
     left = (
         "AND q.status = %s AND NOT EXISTS "
@@ -109,6 +110,8 @@ def _card_sql(*, left_to_grade: bool, vendor: str) -> str:
                     WHERE b.user_id = %s AND b.question_id = i.question_id),
             (SELECT s.changed_since_review FROM qa_studystate s
              WHERE s.user_id = %s AND s.question_id = i.question_id),
+            EXISTS (SELECT 1 FROM qa_quizitem e WHERE e.quiz_id = i.quiz_id
+                    AND e.question_id = i.question_id AND e.position < i.position),
             p.total, p.done, p.all_items
         FROM qa_quizitem i
         JOIN qa_question q ON q.id = i.question_id
@@ -130,16 +133,17 @@ def _card_sql(*, left_to_grade: bool, vendor: str) -> str:
 
 def card_item(*, quiz: Quiz, start: int, left_to_grade: bool = True) -> QuizItem | None:
     """The first item of `quiz` at position `start` or later still to show, with its question
-    and what its card shows besides it: `bookmarked`, `state_changed` and `progress_counts`
-    (see selectors.study.card_context). `left_to_grade`: skip graded items and retired
-    questions (every quiz but a mock interview, whose answering part shows each in turn)."""
+    and what its card shows besides it: `bookmarked`, `state_changed`, `repeat` and
+    `progress_counts` (see selectors.study.card_context). `left_to_grade`: skip graded items
+    and retired questions (every quiz but a mock interview, whose answering part shows each
+    in turn)."""
     params: list = [quiz.user_id, quiz.user_id, PUBLISHED, quiz.pk, quiz.pk, start]
     if left_to_grade:
         params.append(PUBLISHED)
     row = _fetch_one(_card_sql(left_to_grade=left_to_grade, vendor=connection.vendor), params)
     if row is None:
         return None
-    item_values, question_values, (bookmarked, state_changed, total, done, all_items) = (
+    item_values, question_values, (bookmarked, state_changed, repeat, total, done, all_items) = (
         _split(row, _ITEM, _QUESTION)
     )
     item = _ITEM.load(item_values)
@@ -147,6 +151,7 @@ def card_item(*, quiz: Quiz, start: int, left_to_grade: bool = True) -> QuizItem
     item.question = _QUESTION.load(question_values)
     item.bookmarked = bool(bookmarked)
     item.state_changed = None if state_changed is None else bool(state_changed)
+    item.repeat = bool(repeat)
     item.progress_counts = {"total": total, "done": done, "all_items": all_items}
     return item
 

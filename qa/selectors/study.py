@@ -165,6 +165,7 @@ def card_context(*, quiz: Quiz, item: QuizItem) -> dict:
         "progress": progress_from(item.progress_counts),
         "bookmarked": item.bookmarked,
         "is_new": item.state_changed is None,
+        "again": item.repeat,
         "answer_changed": bool(item.state_changed),
         "prompt_html": cached_markdown(question.prompt),
     }
@@ -236,9 +237,12 @@ def quiz_summary(*, quiz: Quiz, user: User, now: datetime) -> dict:
     rows = []
     counts: Counter[int] = Counter()
     spent_ms = 0
+    # A question graded Again came back as a later item: when it is due again belongs to its
+    # last showing only.
+    last_showing = {item.question_id: item.pk for item in items}
     for item in items:
         review = getattr(item, "review", None)
-        state = states.get(item.question_id)
+        state = states.get(item.question_id) if last_showing[item.question_id] == item.pk else None
         row = SummaryRow(item=item, review=review, state=state)
         if review is not None:
             counts[review.rating] += 1

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -156,6 +156,11 @@ class Graded:
 GRADE_ATTEMPTS = 3
 
 
+# A question graded Again comes back at the end of the same quiz (not a mock interview), up to
+# this many showings in all, so a quiz ends on what the learner could not recall at first.
+AGAIN_SHOWINGS = 3
+
+
 class _StateMoved(Exception):
     """The learner's StudyState changed after this grade read it."""
 
@@ -275,6 +280,7 @@ class _Grading:
         ):
             return self._checked(item, quiz)
         review = self._write(item)
+        self._again_later(item, quiz)
         next_item = study_selectors.next_card_item(quiz=quiz, after=item.position)
         quiz.position = item.position + 1
         changes = {"position": quiz.position}
@@ -300,10 +306,25 @@ class _Grading:
             raise Conflict(_("That is not the current question of this quiz; reload the page."))
         review = self._write(item)
         if quiz.mode != Quiz.Mode.MOCK:
+            self._again_later(item, quiz)
             quiz.position = item.position + 1
             quiz.save(update_fields=["position"])
         finish_if_done(quiz=quiz, now=self.now)
         return Graded(review=review, quiz=quiz)
+
+    def _again_later(self, item: QuizItem, quiz: Quiz) -> None:
+        """After an Again grade, the question once more at the end of the quiz, unless it was
+        shown AGAIN_SHOWINGS times already. The quiz row is locked, so the new position is
+        taken by one grade at a time."""
+        if self.rating != scheduling.AGAIN:
+            return
+        seen = quiz.items.aggregate(
+            last=Max("position"), showings=Count("pk", filter=Q(question_id=item.question_id))
+        )
+        if seen["showings"] < AGAIN_SHOWINGS:
+            QuizItem.objects.create(
+                quiz=quiz, question_id=item.question_id, position=seen["last"] + 1
+            )
 
     def _write(self, item: QuizItem) -> Review:
         """The StudyState (FSRS) and the Review of this grade. `item` comes from

@@ -62,9 +62,16 @@ def test_a_whole_quiz_by_keyboard_only(page, login, learner, questions):
         page.keyboard.press(key)
         graded_count_is(page, graded)
 
+    # Graded Again, the first question comes back once more at the end.
+    page.wait_for_selector("text=第1题")
+    assert page.locator(".flashcard-head .pill").inner_text() == "once more"
+    page.keyboard.press("Space")
+    page.wait_for_selector("text=参考答案1")
+    page.keyboard.press("3")
     page.wait_for_selector("text=Here is how it went")
-    assert list(Review.objects.filter(user=learner).order_by("question__number")
-                .values_list("rating", flat=True)) == [1, 2, 3, 4]
+    assert list(Review.objects.filter(user=learner).order_by("reviewed_at", "pk")
+                .values_list("question__number", "rating")) == [
+        (1, 1), (2, 2), (3, 3), (4, 4), (1, 3)]
     assert StudyState.objects.filter(user=learner).count() == 4
     assert Note.objects.get(user=learner).body == "记住 KV 4 个字"
     assert Quiz.objects.get(user=learner).finished_at is not None

@@ -40,6 +40,10 @@ def orm_card_item(quiz: Quiz, start: int, *, left_to_grade: bool) -> QuizItem | 
             state_changed=Subquery(
                 StudyState.objects.filter(**mine).values("changed_since_review")[:1]
             ),
+            repeat=Exists(QuizItem.objects.filter(
+                quiz_id=OuterRef("quiz_id"), question_id=OuterRef("question_id"),
+                position__lt=OuterRef("position"),
+            )),
         )
         .filter(quiz=quiz, position__gte=start, **(LEFT if left_to_grade else {}))
         .order_by("position")
@@ -79,15 +83,17 @@ def assert_same_card(mine: QuizItem | None, orm: QuizItem | None) -> None:
     assert fields(mine) == fields(orm)
     assert fields(mine.question) == fields(orm.question)
     assert mine.question.get_deferred_fields() == UNSHOWN
-    assert (mine.bookmarked, mine.state_changed) == (orm.bookmarked, orm.state_changed)
+    assert (mine.bookmarked, mine.state_changed, mine.repeat) == (
+        orm.bookmarked, orm.state_changed, orm.repeat)
     assert mine.progress_counts == orm.progress_counts
 
 
 @pytest.fixture
 def quiz_in_every_state():
-    """A section quiz of 8 cards: graded ones, retired questions (graded and not), a bookmarked
-    one, one whose answer changed since it was studied, one already studied, new ones; and
-    another learner's bookmark, state and note on the same questions (which must not show)."""
+    """A section quiz of 8 questions: graded ones, retired questions (graded and not), a
+    bookmarked one, one whose answer changed since it was studied, one already studied, new
+    ones, and one graded Again that came back as a 9th card; and another learner's bookmark,
+    state and note on the same questions (which must not show)."""
     user, other = UserFactory(), UserFactory()
     section = SectionFactory()
     questions = bulk_questions(section, 8)
@@ -108,6 +114,8 @@ def quiz_in_every_state():
     for retired in (items[0], items[6]):  # one graded before it was retired, one not
         retired.question.status = Question.Status.RETIRED
         retired.question.save()
+    # The second question, graded Again, came back at the end.
+    items.append(QuizItem.objects.create(quiz=quiz, question=items[1].question, position=8))
     QuizItem.objects.filter(pk=items[2].pk).update(revealed_at=now, shown_at=now - timedelta(
         seconds=5), typed_answer="试一下")
     return user, other, quiz, items
@@ -121,9 +129,10 @@ def test_card_item_matches_the_orm_at_every_position(quiz_in_every_state):
             mine = cards.card_item(quiz=quiz, start=start, left_to_grade=left_to_grade)
             assert_same_card(mine, orm_card_item(quiz, start, left_to_grade=left_to_grade))
             if mine is not None:
-                seen.add((mine.bookmarked, mine.state_changed))
-    # The states the fixture set up were all met: bookmarked, changed, studied, new.
-    assert {(True, None), (False, True), (False, False), (False, None)} <= seen
+                seen.add((mine.bookmarked, mine.state_changed, mine.repeat))
+    # The states the fixture set up were all met: bookmarked, changed, studied, new, again.
+    assert {(True, None, False), (False, True, False), (False, False, False),
+            (False, None, False), (False, None, True)} <= seen
 
 
 def test_card_item_skips_graded_and_retired_cards(quiz_in_every_state):
@@ -131,10 +140,11 @@ def test_card_item_skips_graded_and_retired_cards(quiz_in_every_state):
     assert cards.card_item(quiz=quiz, start=0).pk == items[2].pk
     assert cards.card_item(quiz=quiz, start=6).pk == items[7].pk  # 6 is retired
     assert cards.card_item(quiz=quiz, start=0, left_to_grade=False).pk == items[0].pk
-    assert cards.card_item(quiz=quiz, start=8) is None
+    assert cards.card_item(quiz=quiz, start=8).repeat
+    assert cards.card_item(quiz=quiz, start=9) is None
     card = cards.card_item(quiz=quiz, start=0)
-    # 8 items, one retired before it was graded: 7 count; 2 graded.
-    assert card.progress_counts == {"total": 7, "done": 2, "all_items": 8}
+    # 9 items, one retired before it was graded: 8 count; 2 graded.
+    assert card.progress_counts == {"total": 8, "done": 2, "all_items": 9}
     assert card.typed_answer == "试一下" and card.revealed_at is not None
     assert card.quiz is quiz
 

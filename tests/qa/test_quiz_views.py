@@ -297,20 +297,42 @@ def test_refresh_and_a_new_login_resume_at_the_same_card(client, alice, quiz):
     assert "问题2" in html and "答案2" not in html
 
 
+def grade_current(client, quiz, rating):
+    html = reveal(client, quiz, **HTMX).content.decode()
+    return client.post(url("qa:quiz-grade", quiz),
+                       {"item": current(quiz).pk, "rating": rating, "token": token_in(html)},
+                       **HTMX)
+
+
 def test_finishing_shows_a_summary(alice_client, quiz):
-    for rating in (1, 3, 4):
-        html = reveal(alice_client, quiz, **HTMX).content.decode()
-        response = alice_client.post(url("qa:quiz-grade", quiz),
-                                     {"item": current(quiz).pk, "rating": rating,
-                                      "token": token_in(html)}, **HTMX)
+    for rating in (1, 3, 4, 3):  # the first question, graded Again, comes back last
+        response = grade_current(alice_client, quiz, rating)
     body = response.content.decode()
     assert "Here is how it went" in body
-    assert body.count('class="pill grade-pill') == 3
-    assert "comes back in" in body
+    assert body.count('class="pill grade-pill') == 4
+    # When each question comes back: once per question, at its last showing.
+    assert body.count("comes back in") == 3
     quiz.refresh_from_db()
     assert quiz.finished_at is not None
     page = alice_client.get(url("qa:quiz", quiz)).content.decode()
     assert "Here is how it went" in page and "<html" in page
+
+
+def test_a_card_graded_again_comes_back_at_the_end_of_the_quiz(alice_client, alice, quiz):
+    body = grade_current(alice_client, quiz, 1).content.decode()
+    assert "问题2" in body and "once more" not in body
+    assert "0 / 3 graded" not in body and "1 / 4 graded" in body  # one more card to go
+    grade_current(alice_client, quiz, 3)
+    body = grade_current(alice_client, quiz, 3).content.decode()
+    assert "问题1" in body and "once more" in body and "3 / 4 graded" in body
+    quiz.refresh_from_db()
+    assert quiz.finished_at is None
+    # Once more Again, once more at the end; Good, and the quiz is done.
+    assert "问题1" in grade_current(alice_client, quiz, 1).content.decode()
+    assert "Here is how it went" in grade_current(alice_client, quiz, 3).content.decode()
+    assert list(Review.objects.filter(user=alice).order_by("reviewed_at", "pk")
+                .values_list("question__number", "rating")) == [
+        (1, 1), (2, 3), (3, 3), (1, 1), (1, 3)]
 
 
 def test_stopping_early_shows_the_summary(alice_client, quiz):

@@ -70,6 +70,55 @@ def test_first_grade_creates_the_study_state_and_one_review(alice, section, ques
     assert quiz.position == 1 and quiz.finished_at is None
 
 
+def current_item(quiz):
+    quiz.refresh_from_db()
+    return quiz.items.filter(position__gte=quiz.position).order_by("position").first()
+
+
+def test_a_question_graded_again_comes_back_at_most_again_showings_times(
+    alice, section, questions
+):
+    quiz = section_quiz(alice, section)
+    answering.record_review(user=alice, quiz_item=first_item(quiz), rating=1, token=token())
+    items = list(quiz.items.order_by("position").values_list("question__number", "position"))
+    assert items == [(1, 0), (2, 1), (3, 2), (1, 3)]
+    for _ in range(2):
+        answering.record_review(user=alice, quiz_item=current_item(quiz), rating=3, token=token())
+    # The question keeps coming back while it is graded Again, AGAIN_SHOWINGS times in all.
+    for _ in range(answering.AGAIN_SHOWINGS + 1):
+        item = current_item(quiz)
+        if item is None:
+            break
+        assert item.question.number == 1
+        answering.record_review(user=alice, quiz_item=item, rating=1, token=token())
+    quiz.refresh_from_db()
+    assert quiz.finished_at is not None
+    assert quiz.items.filter(question__number=1).count() == answering.AGAIN_SHOWINGS
+    assert Review.objects.filter(user=alice, question__number=1).count() == (
+        answering.AGAIN_SHOWINGS)
+    assert StudyState.objects.get(user=alice, question__number=1).reps == (
+        answering.AGAIN_SHOWINGS)
+
+
+def test_a_replayed_again_grade_brings_the_question_back_once(alice, section, questions):
+    quiz = section_quiz(alice, section)
+    item, t = first_item(quiz), token()
+    for _ in range(2):
+        answering.record_review(user=alice, quiz_item=item, rating=1, token=t)
+    assert quiz.items.count() == len(questions) + 1
+
+
+def test_again_in_a_mock_interview_brings_nothing_back(alice, section, questions):
+    quiz = services.start_quiz(user=alice, mode="mock", section=section, count=3)
+    for item in quiz.items.order_by("position"):
+        answering.save_mock_answer(user=alice, quiz_item=item, typed_answer="…")
+    for item in quiz.items.order_by("position"):
+        answering.record_review(user=alice, quiz_item=item, rating=1, token=token())
+    assert quiz.items.count() == 3
+    quiz.refresh_from_db()
+    assert quiz.finished_at is not None
+
+
 def test_replaying_the_same_token_returns_the_same_review_and_writes_nothing(
     alice, section, questions
 ):
