@@ -127,6 +127,12 @@ def measure(url: str, repeats: int) -> tuple[list[dict], dict[str, str]]:
                 seconds, hits = run(query)
                 timings.append(seconds)
             plans[query] = plan_of(query)
+            # A prepared statement keeps the plan it was prepared with, whatever the settings
+            # say afterwards: the baseline runs unprepared, planned with index scans off.
+            with connection.cursor() as cursor:
+                cursor.execute("DEALLOCATE ALL")  # psycopg forgets its prepared statements too
+            threshold = connection.connection.prepare_threshold
+            connection.connection.prepare_threshold = None
             with connection.cursor() as cursor:
                 cursor.execute("SET enable_indexscan = off")
                 cursor.execute("SET enable_bitmapscan = off")
@@ -141,6 +147,7 @@ def measure(url: str, repeats: int) -> tuple[list[dict], dict[str, str]]:
                 cursor.execute("RESET enable_indexscan")
                 cursor.execute("RESET enable_bitmapscan")
                 cursor.execute("RESET enable_indexonlyscan")
+            connection.connection.prepare_threshold = threshold
             if base_hits != hits:
                 raise AssertionError(f"{query!r}: {hits} hits indexed, {base_hits} without")
             rows.append({"kind": kind, "query": query, "hits": hits,
