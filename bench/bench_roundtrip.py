@@ -14,6 +14,9 @@ think time). Scenarios, one after the other, for the same clients on the same se
 - quiz: what a learner does on each card: reveal the answer (HTMX POST), then grade it (HTMX
   POST, answered with the next card). "grade" is the grade→next-card round trip.
 Correctness per run: grades acknowledged == Review rows gained, and 0 errors.
+
+gunicorn runs as scripts/serve starts it, except that workers are not recycled after
+GUNICORN_MAX_REQUESTS requests (see run_size).
 """
 
 from __future__ import annotations
@@ -133,7 +136,10 @@ def review_count(url: str) -> int:
 
 def run_size(args, *, reviews: int, questions: int, users: int) -> tuple[list[Row], list[str]]:
     url = create_database(DB_NAME)
-    env = production_env(url)
+    # Workers are not recycled during the run: a restart every 2,000 requests (scripts/serve's
+    # memory guard) costs a worker's start-up, about a second of CPU, landing at random in
+    # one scenario or another; it swung the 50-client ceiling by a third between runs.
+    env = production_env(url, GUNICORN_MAX_REQUESTS="0")
     notes: list[str] = []
     try:
         log(f"[{reviews:,} reviews] migrate + generate_scale_data ...")
