@@ -259,6 +259,34 @@ def test_desired_retention_changes_the_next_interval(section, questions):
     assert dues[strict.pk] < dues[relaxed.pk]
 
 
+def at_once(*calls) -> list:
+    """Run `calls` in threads that start together, each on its own database connection; what
+    each returned or raised, in order."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list = [None] * len(calls)
+
+    def run(n, call):
+        try:
+            barrier.wait(timeout=5)
+            outcomes[n] = call()
+        except Exception as exc:  # returned to the test
+            outcomes[n] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(n, call)) for n, call in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=20)
+    return outcomes
+
+
+def grading(user, item, *, rating=3, with_token=None):
+    return lambda: answering.record_review(user=user, quiz_item=item, rating=rating,
+                                           token=with_token or token())
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_threads_grading_the_same_card_with_one_token_write_one_review():
     if connection.vendor != "postgresql":
@@ -266,30 +294,12 @@ def test_two_threads_grading_the_same_card_with_one_token_write_one_review():
     alice = UserFactory()
     section = SectionFactory()
     QuestionFactory(section=section)
-    quiz = section_quiz(alice, section)
-    item = first_item(quiz)
+    item = first_item(section_quiz(alice, section))
     shared = token()
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def grade():
-        try:
-            barrier.wait(timeout=5)
-            results.append(
-                answering.record_review(user=alice, quiz_item=item, rating=3, token=shared).pk
-            )
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=grade) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=20)
-    assert not errors, errors
-    assert len(results) == 2 and results[0] == results[1]
+    first, second = at_once(grading(alice, item, with_token=shared),
+                            grading(alice, item, with_token=shared))
+    assert isinstance(first, Review) and isinstance(second, Review), (first, second)
+    assert first.pk == second.pk
     assert Review.objects.filter(quiz_item=item).count() == 1
     assert StudyState.objects.get(user=alice, question=item.question).reps == 1
 
@@ -302,63 +312,36 @@ def test_two_threads_grading_the_same_card_with_different_tokens_write_one_revie
     section = SectionFactory()
     QuestionFactory(section=section)
     item = first_item(section_quiz(alice, section))
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def grade():
-        try:
-            barrier.wait(timeout=5)
-            answering.record_review(user=alice, quiz_item=item, rating=3, token=token())
-            outcomes.append("graded")
-        except services.AlreadyGraded:
-            outcomes.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=grade) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=20)
-    assert sorted(outcomes) == ["graded", "refused"]
+    outcomes = at_once(grading(alice, item), grading(alice, item))
+    assert sorted(type(o).__name__ for o in outcomes) == ["AlreadyGraded", "Review"], outcomes
     assert Review.objects.filter(quiz_item=item).count() == 1
     assert StudyState.objects.get(user=alice, question=item.question).reps == 1
+
+
+def two_tabs_on_one_question(*, studied: bool):
+    """alice with the same question as the current card of two quizzes (two tabs)."""
+    alice = UserFactory()
+    section = SectionFactory()
+    question = QuestionFactory(section=section)
+    BookmarkFactory(user=alice, question=question)
+    if studied:
+        StudyStateFactory(user=alice, question=question, reps=4, due=timezone.now())
+    items = [
+        first_item(section_quiz(alice, section)),
+        first_item(services.start_quiz(user=alice, mode="bookmarks")),
+    ]
+    return alice, question, items
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_quizzes_grading_the_same_new_question_at_once_both_count():
     if connection.vendor != "postgresql":
         pytest.skip("concurrent transactions need PostgreSQL")
-    alice = UserFactory()
-    section = SectionFactory()
-    question = QuestionFactory(section=section)
-    BookmarkFactory(user=alice, question=question)
-    # The same question is the current card of two quizzes (two tabs).
-    items = [
-        first_item(section_quiz(alice, section)),
-        first_item(services.start_quiz(user=alice, mode="bookmarks")),
-    ]
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def grade(item):
-        try:
-            barrier.wait(timeout=5)
-            answering.record_review(user=alice, quiz_item=item, rating=3, token=token())
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=grade, args=(item,)) for item in items]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=20)
-    assert not errors, errors
+    alice, question, items = two_tabs_on_one_question(studied=False)
+    outcomes = at_once(*(grading(alice, item) for item in items))
+    assert all(isinstance(o, Review) for o in outcomes), outcomes
     # One StudyState, built on both grades: the second started over on the first's row.
-    state = StudyState.objects.get(user=alice, question=question)
-    assert state.reps == 2
+    assert StudyState.objects.get(user=alice, question=question).reps == 2
     assert Review.objects.filter(user=alice, question=question).count() == 2
 
 
@@ -366,34 +349,10 @@ def test_two_quizzes_grading_the_same_new_question_at_once_both_count():
 def test_two_quizzes_grading_the_same_studied_question_at_once_both_count():
     if connection.vendor != "postgresql":
         pytest.skip("concurrent transactions need PostgreSQL")
-    alice = UserFactory()
-    section = SectionFactory()
-    question = QuestionFactory(section=section)
-    BookmarkFactory(user=alice, question=question)
-    StudyStateFactory(user=alice, question=question, reps=4, due=timezone.now())
-    items = [
-        first_item(section_quiz(alice, section)),
-        first_item(services.start_quiz(user=alice, mode="bookmarks")),
-    ]
-    errors = []
-
-    def grade(item, barrier):
-        try:
-            barrier.wait(timeout=5)
-            answering.record_review(user=alice, quiz_item=item, rating=3, token=token())
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
+    alice, question, items = two_tabs_on_one_question(studied=True)
     for _round in range(3):  # a race shows itself only sometimes: give it a few chances
-        barrier = threading.Barrier(2)
-        threads = [threading.Thread(target=grade, args=(item, barrier)) for item in items]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=20)
-        assert not errors, errors
+        outcomes = at_once(*(grading(alice, item) for item in items))
+        assert all(isinstance(o, Review) for o in outcomes), outcomes
         Review.objects.filter(quiz_item__in=items).update(quiz_item=None)  # grade them again
         QuizItem.objects.filter(pk__in=[i.pk for i in items]).update(revealed_at=None)
         Quiz.objects.filter(items__in=items).update(position=0, finished_at=None)
