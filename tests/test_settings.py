@@ -92,3 +92,23 @@ def test_redis_url_makes_the_cache_shared():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "django.core.cache.backends.redis.RedisCache"
+
+
+def _database_options(**env: str) -> str:
+    result = run_manage(
+        "shell", "-c",
+        "from django.conf import settings; o = settings.DATABASES['default']['OPTIONS']; "
+        "print(o.get('server_side_binding'), o.get('prepare_threshold'))",
+        env={"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/x", **env},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_postgresql_prepares_repeated_statements_unless_turned_off():
+    assert _database_options() == "True 5"
+    assert _database_options(DB_PREPARE_THRESHOLD="0") == "True 0"
+    assert _database_options(DB_PREPARE_THRESHOLD="-1") == "None None"
+    result = run_manage("check", env={"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/x",
+                                      "DB_PREPARE_THRESHOLD": "-2"})
+    assert result.returncode != 0 and "DB_PREPARE_THRESHOLD" in result.stderr
