@@ -1,0 +1,208 @@
+"""Studying (qa.services.study): starting quizzes, mistakes, bookmarks, notes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from qa.models import Bookmark, Note, Question, Quiz, Review
+from qa.selectors import study as selectors
+from qa.services import answering
+from qa.services import study as services
+from tests.factories import (
+    BookmarkFactory,
+    QuestionFactory,
+    SectionFactory,
+    SetItemFactory,
+    StudySetFactory,
+    StudyStateFactory,
+    UserFactory,
+)
+from tests.qa.studying import first_item, section_quiz, token
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_fuzz(settings):
+    settings.FSRS_ENABLE_FUZZING = False
+
+
+@pytest.fixture
+def section(db):
+    return SectionFactory()
+
+
+@pytest.fixture
+def questions(section):
+    return [QuestionFactory(section=section, number=i) for i in range(1, 4)]
+
+
+# --- start_quiz ---------------------------------------------------------------------------
+
+
+def test_due_quiz_orders_by_due_date_and_skips_unpublished_and_future(alice, section):
+    now = timezone.now()
+    q1, q2, q3, q4, q5 = (QuestionFactory(section=section) for _ in range(5))
+    StudyStateFactory(user=alice, question=q1, due=now - timedelta(hours=1))
+    StudyStateFactory(user=alice, question=q2, due=now - timedelta(days=3))
+    StudyStateFactory(user=alice, question=q3, due=now + timedelta(days=1))
+    StudyStateFactory(user=alice, question=q4, due=now - timedelta(days=9))
+    Question.objects.filter(pk=q4.pk).update(status=Question.Status.RETIRED)
+    StudyStateFactory(question=q5, due=now - timedelta(days=5))  # someone else's
+    quiz = services.start_quiz(user=alice, mode="due")
+    assert [i.question_id for i in quiz.items.order_by("position")] == [q2.pk, q1.pk]
+
+
+def test_nothing_due_starts_no_quiz(alice, questions):
+    with pytest.raises(services.NothingToStudy):
+        services.start_quiz(user=alice, mode="due")
+    assert not Quiz.objects.exists()
+
+
+def test_new_quiz_respects_the_daily_limit_minus_what_was_introduced_today(section):
+    user = UserFactory(daily_new_limit=3)
+    qs = [QuestionFactory(section=section, number=i) for i in range(1, 7)]
+    first = services.start_quiz(user=user, mode="new", section=section)
+    assert [i.question_id for i in first.items.order_by("position")] == [q.pk for q in qs[:3]]
+    for item in first.items.order_by("position")[:2]:
+        answering.record_review(user=user, quiz_item=item, rating=3, token=token())
+    services.finish_quiz(user=user, quiz=first)
+    second = services.start_quiz(user=user, mode="new", section=section)
+    # Two were introduced today; one of the limit of three is left.
+    assert second.items.count() == 1
+    assert second.items.get().question_id == qs[2].pk
+    # While that one waits in an unfinished quiz, it counts against the limit too.
+    assert selectors.new_quota(user=user, now=timezone.now())["remaining"] == 0
+    answering.record_review(user=user, quiz_item=second.items.get(), rating=3, token=token())
+    with pytest.raises(services.NothingToStudy):
+        services.start_quiz(user=user, mode="new", section=section)
+
+
+def test_new_quiz_with_a_limit_of_zero_says_so(section, questions):
+    user = UserFactory(daily_new_limit=0)
+    with pytest.raises(services.NothingToStudy, match="limit"):
+        services.start_quiz(user=user, mode="new", section=section)
+
+
+def test_section_quiz_takes_every_published_question_in_order(alice, section, questions):
+    Question.objects.filter(pk=questions[1].pk).update(status=Question.Status.DRAFT)
+    quiz = section_quiz(alice, section)
+    assert [i.question_id for i in quiz.items.order_by("position")] == [
+        questions[0].pk, questions[2].pk]
+
+
+def test_starting_the_same_quiz_again_resumes_it(alice, section, questions):
+    quiz = section_quiz(alice, section)
+    answering.record_review(user=alice, quiz_item=first_item(quiz), rating=3, token=token())
+    again = section_quiz(alice, section)
+    assert again.pk == quiz.pk and Quiz.objects.count() == 1
+
+
+def test_a_daily_quiz_from_yesterday_is_superseded(alice, section, questions):
+    StudyStateFactory(user=alice, question=questions[0], due=timezone.now() - timedelta(days=2))
+    old = services.start_quiz(user=alice, mode="due", now=timezone.now() - timedelta(days=1))
+    fresh = services.start_quiz(user=alice, mode="due")
+    old.refresh_from_db()
+    assert fresh.pk != old.pk and old.finished_at is not None
+
+
+def test_bookmark_quiz_optionally_limited_to_a_section(alice, section, questions):
+    other = QuestionFactory()
+    BookmarkFactory(user=alice, question=questions[2])
+    BookmarkFactory(user=alice, question=other)
+    everything = services.start_quiz(user=alice, mode="bookmarks")
+    assert everything.items.count() == 2
+    only = services.start_quiz(user=alice, mode="bookmarks", section=section)
+    assert [i.question_id for i in only.items.all()] == [questions[2].pk]
+
+
+def test_mock_quiz_draws_n_random_published_questions(alice, section, questions):
+    quiz = services.start_quiz(user=alice, mode="mock", count=2, time_limit_seconds=600)
+    assert quiz.items.count() == 2 and quiz.time_limit_seconds == 600
+    assert {i.question.section_id for i in quiz.items.all()} == {section.pk}
+
+
+def test_mock_quiz_count_and_time_limit_are_checked(alice, questions):
+    with pytest.raises(services.InvalidInput):
+        services.start_quiz(user=alice, mode="mock", count=0)
+    with pytest.raises(services.InvalidInput):
+        services.start_quiz(user=alice, mode="mock", count=3, time_limit_seconds=5)
+    with pytest.raises(services.InvalidInput):
+        services.start_quiz(user=alice, mode="nonsense")
+    assert not Quiz.objects.exists()
+
+
+def test_set_quiz_follows_the_set_order_and_skips_retired(alice):
+    study_set = StudySetFactory(owner=alice)
+    a, b, c = (SetItemFactory(study_set=study_set, position=p) for p in (3, 1, 2))
+    Question.objects.filter(pk=c.question_id).update(status=Question.Status.RETIRED)
+    quiz = services.start_quiz(user=alice, mode="set", study_set=study_set)
+    assert [i.question_id for i in quiz.items.order_by("position")] == [b.question_id,
+                                                                         a.question_id]
+
+
+# --- bookmarks, notes, mistakes -----------------------------------------------------------
+
+
+def test_setting_a_bookmark_twice_keeps_one(alice, questions):
+    services.set_bookmark(user=alice, question=questions[0], on=True)
+    services.set_bookmark(user=alice, question=questions[0], on=True)
+    assert Bookmark.objects.filter(user=alice).count() == 1
+    services.set_bookmark(user=alice, question=questions[0], on=False)
+    services.set_bookmark(user=alice, question=questions[0], on=False)
+    assert not Bookmark.objects.exists()
+
+
+def test_an_empty_note_deletes_it(alice, questions):
+    services.save_note(user=alice, question=questions[0], body="  先记下来 ")
+    assert Note.objects.get(user=alice).body == "先记下来"
+    services.save_note(user=alice, question=questions[0], body="   ")
+    assert not Note.objects.exists()
+
+
+def test_a_note_that_is_too_long_is_refused(alice, questions):
+    with pytest.raises(services.InvalidInput):
+        services.save_note(user=alice, question=questions[0], body="x" * 20001)
+    assert not Note.objects.exists()
+
+
+def test_mistakes_are_recent_agains_and_leeches_until_cleared(alice, section, questions):
+    now = timezone.now()
+    recent, leech, old = questions
+    for q, lapses in ((recent, 0), (leech, 5), (old, 1)):
+        StudyStateFactory(user=alice, question=q, lapses=lapses)
+    Review.objects.create(user=alice, question=recent, rating=1, answer_version=1,
+                          token=token(), reviewed_at=now - timedelta(days=2))
+    Review.objects.create(user=alice, question=leech, rating=1, answer_version=1,
+                          token=token(), reviewed_at=now - timedelta(days=40))
+    Review.objects.create(user=alice, question=old, rating=1, answer_version=1,
+                          token=token(), reviewed_at=now - timedelta(days=20))
+    Review.objects.create(user=alice, question=old, rating=3, answer_version=1,
+                          token=token(), reviewed_at=now - timedelta(days=1))
+    found = {s.question_id for s in selectors.mistakes(user=alice, now=now)}
+    assert found == {recent.pk, leech.pk}
+
+    services.clear_mistake(user=alice, question=leech, now=now)
+    assert {s.question_id for s in selectors.mistakes(user=alice, now=now)} == {recent.pk}
+    # Graded Again again: back on the list.
+    Review.objects.create(user=alice, question=leech, rating=1, answer_version=1,
+                          token=token(), reviewed_at=now + timedelta(minutes=1))
+    later = now + timedelta(minutes=2)
+    assert {s.question_id for s in selectors.mistakes(user=alice, now=later)} == {
+        recent.pk, leech.pk}
+
+
+def test_mistakes_quiz_studies_the_mistakes(alice, questions):
+    StudyStateFactory(user=alice, question=questions[1])
+    Review.objects.create(user=alice, question=questions[1], rating=1, answer_version=1,
+                          token=token())
+    quiz = services.start_quiz(user=alice, mode="mistakes")
+    assert [i.question_id for i in quiz.items.all()] == [questions[1].pk]
+
+
+def test_clearing_a_question_never_studied_is_not_found(alice, questions):
+    with pytest.raises(services.NotFound):
+        services.clear_mistake(user=alice, question=questions[0])
