@@ -97,7 +97,7 @@ def _card_sql(*, left_to_grade: bool, vendor: str) -> str:
     # still to show; with what its card shows: whether the learner bookmarked the question,
     # their StudyState's changed_since_review (NULL: no state, a new question), whether the
     # question was shown earlier in this quiz (graded Again, it came back) and the quiz's
-    # progress counts (as selectors.study.quiz_progress counts them).
+    # progress counts (as selectors.quizzes.quiz_progress counts them).
     left = (
         "AND q.status = %s AND NOT EXISTS "
         "(SELECT 1 FROM qa_review r WHERE r.quiz_item_id = i.id)"
@@ -134,7 +134,7 @@ def _card_sql(*, left_to_grade: bool, vendor: str) -> str:
 def card_item(*, quiz: Quiz, start: int, left_to_grade: bool = True) -> QuizItem | None:
     """The first item of `quiz` at position `start` or later still to show, with its question
     and what its card shows besides it: `bookmarked`, `state_changed`, `repeat` and
-    `progress_counts` (see selectors.study.card_context). `left_to_grade`: skip graded items
+    `progress_counts` (see selectors.quizzes.card_context). `left_to_grade`: skip graded items
     and retired questions (every quiz but a mock interview, whose answering part shows each
     in turn)."""
     params: list = [quiz.user_id, quiz.user_id, PUBLISHED, quiz.pk, quiz.pk, start]

@@ -18,8 +18,7 @@ from django.utils.translation import gettext as _
 
 from qa import scheduling
 from qa.models import Quiz, QuizItem, Review, StudyState
-from qa.selectors import cards
-from qa.selectors import study as study_selectors
+from qa.selectors import cards, quizzes
 from qa.services import statements
 from qa.services.study import (
     MAX_DURATION_MS,
@@ -128,7 +127,7 @@ def save_mock_answer(
             return item  # already answered: a replayed submit
         if item.position > quiz.position:
             raise Conflict(_("Answer the questions in order."))
-        deadline = study_selectors.mock_deadline(quiz=quiz)
+        deadline = quizzes.mock_deadline(quiz=quiz)
         if deadline is not None and now > deadline + TIME_LIMIT_GRACE:
             raise Conflict(_("Time is up: this answer arrived after the time limit."))
         item.typed_answer = typed_answer
@@ -275,13 +274,13 @@ class _Grading:
         quiz = item.quiz
         # The quiz row is locked, so its position is the committed one: a twin submission that
         # got here first has moved it past this item, and this one takes the explicit path.
-        if quiz.mode == Quiz.Mode.MOCK or not study_selectors.is_current_card(
+        if quiz.mode == Quiz.Mode.MOCK or not quizzes.is_current_card(
             quiz=quiz, item=item
         ):
             return self._checked(item, quiz)
         review = self._write(item)
         self._again_later(item, quiz)
-        next_item = study_selectors.next_card_item(quiz=quiz, after=item.position)
+        next_item = quizzes.next_card_item(quiz=quiz, after=item.position)
         quiz.position = item.position + 1
         changes = {"position": quiz.position}
         if next_item is None:
@@ -298,9 +297,9 @@ class _Grading:
         if quiz.finished_at is not None:
             raise QuizFinished(_("This quiz is already finished."))
         if quiz.mode == Quiz.Mode.MOCK:
-            if not study_selectors.mock_answering_over(quiz=quiz, now=self.now):
+            if not quizzes.mock_answering_over(quiz=quiz, now=self.now):
                 raise Conflict(_("In a mock interview you grade yourself at the end."))
-        elif study_selectors.quiz_remaining_items(quiz=quiz).values_list(
+        elif quizzes.quiz_remaining_items(quiz=quiz).values_list(
             "pk", flat=True
         ).first() != item.pk:
             raise Conflict(_("That is not the current question of this quiz; reload the page."))

@@ -29,6 +29,7 @@ from qa.models import (
     StudySet,
     StudyState,
 )
+from qa.selectors import quizzes
 from qa.selectors import study as study_selectors
 
 if TYPE_CHECKING:
@@ -186,7 +187,7 @@ def _resumable_quiz(
     day_start, _day_end = study_selectors.local_day_bounds(now)
     for quiz in candidates[:5]:
         stale = mode in DAILY_MODES and quiz.started_at < day_start
-        if not stale and study_selectors.quiz_remaining_items(quiz=quiz).exists():
+        if not stale and quizzes.quiz_remaining_items(quiz=quiz).exists():
             return quiz
         # Superseded: a new quiz of the same kind replaces it.
         Quiz.objects.filter(pk=quiz.pk, finished_at__isnull=True).update(finished_at=now)
@@ -287,11 +288,11 @@ def finish_if_done(*, quiz: Quiz, now: datetime | None = None) -> Quiz:
         return quiz
     now = now or timezone.now()
     if quiz.mode == Quiz.Mode.MOCK:
-        if not study_selectors.mock_answering_over(quiz=quiz, now=now):
+        if not quizzes.mock_answering_over(quiz=quiz, now=now):
             return quiz
         left = quiz.items.filter(question__status=PUBLISHED, review__isnull=True)
     else:
-        left = study_selectors.quiz_remaining_items(quiz=quiz)
+        left = quizzes.quiz_remaining_items(quiz=quiz)
     if not left.exists():
         Quiz.objects.filter(pk=quiz.pk, finished_at__isnull=True).update(finished_at=now)
         quiz.finished_at = now

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
 from qa.models import Quiz, QuizItem, Section
-from qa.selectors import study as selectors
+from qa.selectors import quizzes as selectors
 from qa.services import answering
 from qa.services import study as services
 from qa.views.navigation import safe_next

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from qa import scheduling
 from qa.models import Question, Quiz, QuizItem, Review, StudyState
-from qa.selectors import study as selectors
+from qa.selectors import quizzes
 from qa.services import answering, statements
 from qa.services import study as services
 from tests.factories import (
@@ -192,7 +192,7 @@ def test_a_retired_question_leaves_the_quiz(alice, section, questions):
     Question.objects.filter(pk=questions[1].pk).update(status=Question.Status.RETIRED)
     answering.record_review(user=alice, quiz_item=first_item(quiz), rating=3, token=token())
     quiz.refresh_from_db()
-    current = selectors.quiz_remaining_items(quiz=quiz).first()
+    current = quizzes.quiz_remaining_items(quiz=quiz).first()
     assert current.question == questions[2]
     answering.record_review(user=alice, quiz_item=current, rating=3, token=token())
     quiz.refresh_from_db()
@@ -446,7 +446,7 @@ def test_mock_answers_after_the_time_limit_are_refused(alice, section, questions
     quiz = services.start_quiz(user=alice, mode="mock", count=2, time_limit_seconds=60, now=start)
     with pytest.raises(services.Conflict):
         answering.save_mock_answer(user=alice, quiz_item=first_item(quiz), typed_answer="late")
-    assert selectors.mock_answering_over(quiz=quiz, now=timezone.now())
+    assert quizzes.mock_answering_over(quiz=quiz, now=timezone.now())
     answering.record_review(user=alice, quiz_item=first_item(quiz), rating=2, token=token())
 
 

@@ -1,0 +1,243 @@
+"""Reads for quizzes, always scoped to one learner: the quiz, its progress, the card it shows
+(loaded by qa.selectors.cards), what a revealed card adds, and the summary at the end.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+
+from qa import scheduling
+from qa.markdown_cache import cached_markdown
+from qa.models import Note, Question, Quiz, QuizItem, Review, StudyState
+from qa.selectors import cards, sections
+from qa.selectors.editorial import card_editorial_context
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+PUBLISHED = Question.Status.PUBLISHED
+
+
+def _one(queryset):
+    """The first row of an unordered query, or None (first() would add an ORDER BY)."""
+    return next(iter(queryset.order_by()[:1]), None)
+
+
+def quiz_for_user(*, user: User, pk: int) -> Quiz | None:
+    return Quiz.objects.select_related("section", "study_set").filter(pk=pk, user=user).first()
+
+
+# Retired questions leave a quiz; graded ones are done.
+_LEFT_TO_GRADE = {"question__status": PUBLISHED, "review__isnull": True}
+
+
+def quiz_remaining_items(*, quiz: Quiz) -> QuerySet[QuizItem]:
+    """Items still to grade, in order. Retired questions leave the quiz."""
+    return quiz.items.filter(position__gte=quiz.position, **_LEFT_TO_GRADE).order_by("position")
+
+
+def mock_deadline(*, quiz: Quiz) -> datetime | None:
+    if not quiz.time_limit_seconds:
+        return None
+    return quiz.started_at + timedelta(seconds=quiz.time_limit_seconds)
+
+
+def mock_answering_over(*, quiz: Quiz, now: datetime, total: int | None = None) -> bool:
+    """A mock interview's answering part ends after the last question or at the time limit."""
+    deadline = mock_deadline(quiz=quiz)
+    if deadline is not None and now >= deadline:
+        return True
+    if total is None:
+        total = quiz.items.count()
+    return quiz.position >= total
+
+
+def progress_from(counts: dict | None) -> dict:
+    """The progress bar's numbers from raw counts {total, done, all_items}."""
+    counts = counts or {}
+    total = counts.get("total") or 0
+    done = counts.get("done") or 0
+    return {
+        "total": total,
+        "done": done,
+        "all_items": counts.get("all_items") or 0,
+        "percent": round(100 * done / total) if total else 100,
+    }
+
+
+def _progress_counts_expression() -> dict:
+    # Retired questions leave the quiz unless they were graded before they were retired.
+    return {
+        "total": Count("pk", filter=Q(question__status=PUBLISHED) | Q(review__isnull=False)),
+        "done": Count("review"),
+        "all_items": Count("pk"),
+    }
+
+
+def quiz_progress(*, quiz: Quiz) -> dict:
+    return progress_from(quiz.items.aggregate(**_progress_counts_expression()))
+
+
+def current_card_item(*, quiz: Quiz) -> QuizItem | None:
+    """The card a quiz shows now, loaded by cards.card_item; None when nothing is left to show
+    (in a mock interview: nothing left to answer)."""
+    return cards.card_item(
+        quiz=quiz, start=quiz.position, left_to_grade=quiz.mode != Quiz.Mode.MOCK
+    )
+
+
+def next_card_item(*, quiz: Quiz, after: int) -> QuizItem | None:
+    """The card after position `after` of a quiz (not a mock interview), loaded by
+    cards.card_item."""
+    return cards.card_item(quiz=quiz, start=after + 1)
+
+
+def is_current_card(*, quiz: Quiz, item: QuizItem) -> bool:
+    """Whether `item` (with its question) is the card a running quiz (not a mock interview)
+    shows now, without a query: grading moves the quiz's position past the graded item, so the
+    current card is the one at the position, unless the question was retired. A False here
+    only means "look it up" (quiz_remaining_items), e.g. after a retirement."""
+    return (
+        quiz.finished_at is None
+        and item.position == quiz.position
+        and item.question.status == PUBLISHED
+    )
+
+
+def grade_choices(labels: dict[int, str] | None) -> list[dict]:
+    names = dict(Review.Rating.choices)
+    return [
+        {"value": value, "name": names[value], "interval": (labels or {}).get(value, "")}
+        for value in scheduling.RATINGS
+    ]
+
+
+def card_context(*, quiz: Quiz, item: QuizItem) -> dict:
+    """What a quiz card shows above its answer, for `item` loaded by cards.card_item, without
+    queries."""
+    question = item.question
+    context = {
+        "quiz": quiz,
+        "item": item,
+        "question": question,
+        "section": sections.section_name(question.section_id),
+        "progress": progress_from(item.progress_counts),
+        "bookmarked": item.bookmarked,
+        "is_new": item.state_changed is None,
+        "again": item.repeat,
+        "answer_changed": bool(item.state_changed),
+        "prompt_html": cached_markdown(question.prompt),
+    }
+    if quiz.mode == Quiz.Mode.MOCK:
+        context["deadline"] = mock_deadline(quiz=quiz)
+        context["answered"] = quiz.position
+    return context
+
+
+def revealed_context(*, user: User, item: QuizItem, now: datetime) -> dict:
+    """What a revealed card shows below its question (the reference answer, what the learner
+    typed, their note, the editorial notice and report link, the grade buttons), for `item`
+    with its question: no query when the item was loaded by cards.quiz_item (with the
+    learner's StudyState and note), else two (those two)."""
+    question = item.question
+    mine = {"user_id": user.pk, "question_id": question.pk}
+    if hasattr(item, "note_body"):
+        state = item.study_state
+        note = Note(body=item.note_body, **mine) if item.note_body is not None else None
+    else:
+        state = _one(StudyState.objects.filter(**mine))
+        note = _one(Note.objects.filter(**mine))
+    return {
+        "item": item,
+        "question": question,
+        "study_state": state,
+        "note": note,
+        "answer_html": cached_markdown(question.answer),
+        "grades": grade_choices(scheduling.preview_labels(state, now, user.desired_retention)),
+        "editorial": card_editorial(user=user, question=question, state=state),
+    }
+
+
+def card_editorial(*, user: User, question: Question, state: StudyState | None) -> dict:
+    """The card's editorial context (qa/_card_editorial.html) from the StudyState already at
+    hand: only the rare "answer changed since you studied it" notice costs queries."""
+    if state is not None and state.changed_since_review:
+        return card_editorial_context(user=user, question=question)
+    return {
+        "question": question,
+        "report_url": reverse("qa:report-create", kwargs={"key": question.key}),
+        "changed": False,
+    }
+
+
+@dataclass
+class SummaryRow:
+    item: QuizItem
+    review: Review | None
+    state: StudyState | None
+    grades: list[dict] = field(default_factory=list)
+    token: str = ""
+
+
+def quiz_summary(*, quiz: Quiz, user: User, now: datetime) -> dict:
+    """Counts per grade, time spent, and when each question comes back."""
+    items = list(
+        quiz.items.select_related("question__section", "review")
+        .defer("question__search_text", "question__import_hash")
+        .filter(Q(question__status=PUBLISHED) | Q(review__isnull=False))
+        .order_by("position")
+    )
+    states = {
+        s.question_id: s
+        for s in StudyState.objects.filter(
+            user=user, question_id__in=[i.question_id for i in items]
+        )
+    }
+    rows = []
+    counts: Counter[int] = Counter()
+    spent_ms = 0
+    # A question graded Again came back as a later item: when it is due again belongs to its
+    # last showing only.
+    last_showing = {item.question_id: item.pk for item in items}
+    for item in items:
+        review = getattr(item, "review", None)
+        state = states.get(item.question_id) if last_showing[item.question_id] == item.pk else None
+        row = SummaryRow(item=item, review=review, state=state)
+        if review is not None:
+            counts[review.rating] += 1
+            spent_ms += review.duration_ms or 0
+        elif quiz.mode == Quiz.Mode.MOCK and quiz.finished_at is None:
+            row.grades = grade_choices(
+                scheduling.preview_labels(state, now, user.desired_retention)
+            )
+        rows.append(row)
+    graded = sum(counts.values())
+    names = dict(Review.Rating.choices)
+    upcoming = sorted(
+        (r.state.due for r in rows if r.review is not None and r.state is not None),
+    )
+    due_now = StudyState.objects.filter(
+        user=user, due__lte=now, question__status=PUBLISHED
+    ).count()
+    end = quiz.finished_at or now
+    return {
+        "rows": rows,
+        "graded": graded,
+        "ungraded": len(rows) - graded,
+        "counts": [
+            {"value": v, "name": names[v], "count": counts[v],
+             "percent": round(100 * counts[v] / graded) if graded else 0}
+            for v in scheduling.RATINGS
+        ],
+        "time_spent": timedelta(milliseconds=spent_ms) if spent_ms else end - quiz.started_at,
+        "wall_time": end - quiz.started_at,
+        "next_due": upcoming[0] if upcoming else None,
+        "due_within_day": sum(1 for d in upcoming if d <= now + timedelta(days=1)),
+        "due_now": due_now,
+    }
