@@ -1,11 +1,11 @@
 """The reads every quiz card makes, written out as SQL.
 
 Showing, revealing and grading a card are the quiz's hot path: each runs once per card for
-every learner. Built with the ORM, compiling these joined, annotated queries costs more than running
-them, so here they are written once, as plain SQL both PostgreSQL and SQLite run, and their
-rows are loaded into model instances with Model.from_db (the columns come from the models'
-fields, so they follow the models). tests/qa/test_card_queries.py checks them against the
-same reads built with the ORM.
+every learner. Built with the ORM, compiling these joined, annotated queries costs more than
+running them, so here they are written once, as plain SQL both PostgreSQL and SQLite run
+(cached per database vendor), and their rows are loaded into model instances with
+Model.from_db (the columns come from the models' fields, so they follow the models).
+tests/qa/test_card_queries.py checks them against the same reads built with the ORM.
 """
 
 from __future__ import annotations
