@@ -194,8 +194,8 @@ class Quiz(models.Model):
 class QuizItem(models.Model):
     """One showing of a question in a quiz, in order. The grade it received is its Review.
 
-    A question graded Again comes back at the end of the quiz as a new item (see
-    qa.services.answering.AGAIN_SHOWINGS), so a question may have several items in one quiz.
+    A question graded Again comes back later in the quiz as a new item (see
+    qa.services.answering.AGAIN_AFTER), so a question may have several items in one quiz.
     """
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="items")

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -155,8 +155,10 @@ class Graded:
 GRADE_ATTEMPTS = 3
 
 
-# A question graded Again comes back at the end of the same quiz (not a mock interview), up to
-# this many showings in all, so a quiz ends on what the learner could not recall at first.
+# A question graded Again comes back later in the same quiz (not a mock interview): after
+# AGAIN_AFTER other cards, or at the end if fewer are left; up to AGAIN_SHOWINGS showings in
+# all, so a quiz ends on what the learner could recall.
+AGAIN_AFTER = 5
 AGAIN_SHOWINGS = 3
 
 
@@ -312,18 +314,26 @@ class _Grading:
         return Graded(review=review, quiz=quiz)
 
     def _again_later(self, item: QuizItem, quiz: Quiz) -> None:
-        """After an Again grade, the question once more at the end of the quiz, unless it was
-        shown AGAIN_SHOWINGS times already. The quiz row is locked, so the new position is
-        taken by one grade at a time."""
+        """After an Again grade, the question once more AGAIN_AFTER cards later (or at the
+        end), unless it was shown AGAIN_SHOWINGS times already. The quiz row is locked, so one
+        grade at a time renumbers its items."""
         if self.rating != scheduling.AGAIN:
             return
         seen = quiz.items.aggregate(
             last=Max("position"), showings=Count("pk", filter=Q(question_id=item.question_id))
         )
-        if seen["showings"] < AGAIN_SHOWINGS:
-            QuizItem.objects.create(
-                quiz=quiz, question_id=item.question_id, position=seen["last"] + 1
-            )
+        if seen["showings"] >= AGAIN_SHOWINGS:
+            return
+        last = seen["last"]
+        position = min(item.position + 1 + AGAIN_AFTER, last + 1)
+        if position <= last:
+            # Make room: the later items move one place down. They go out of the way first
+            # (past the last position) so no two items ever share a position, which the unique
+            # (quiz, position) constraint checks row by row.
+            shift = last + 1
+            quiz.items.filter(position__gte=position).update(position=F("position") + shift)
+            quiz.items.filter(position__gt=last).update(position=F("position") - shift + 1)
+        QuizItem.objects.create(quiz=quiz, question_id=item.question_id, position=position)
 
     def _write(self, item: QuizItem) -> Review:
         """The StudyState (FSRS) and the Review of this grade. `item` comes from

@@ -82,6 +82,23 @@ def test_a_question_graded_again_comes_back_at_most_again_showings_times(
         answering.AGAIN_SHOWINGS)
 
 
+def test_a_question_graded_again_comes_back_after_again_after_other_cards(alice, section):
+    questions = [QuestionFactory(section=section, number=i) for i in range(1, 11)]
+    quiz = section_quiz(alice, section)
+    answering.record_review(user=alice, quiz_item=current_item(quiz), rating=3, token=token())
+    answering.record_review(user=alice, quiz_item=current_item(quiz), rating=1, token=token())
+    order = list(quiz.items.order_by("position").values_list("position", "question__number"))
+    assert [p for p, _n in order] == list(range(len(questions) + 1))  # still one per position
+    after = answering.AGAIN_AFTER
+    assert [n for _p, n in order] == [1, 2, *range(3, 3 + after), 2, *range(3 + after, 11)]
+    # The cards in between, then the question again (with the rest after it).
+    for number in range(3, 3 + after):
+        item = current_item(quiz)
+        assert item.question.number == number
+        answering.record_review(user=alice, quiz_item=item, rating=3, token=token())
+    assert current_item(quiz).question.number == 2
+
+
 def test_a_replayed_again_grade_brings_the_question_back_once(alice, section, questions):
     quiz = section_quiz(alice, section)
     item, t = first_item(quiz), token()
