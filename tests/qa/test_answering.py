@@ -24,22 +24,7 @@ from tests.factories import (
 )
 from tests.qa.studying import current_item, first_item, section_quiz, token
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_fuzz(settings):
-    settings.FSRS_ENABLE_FUZZING = False
-
-
-@pytest.fixture
-def section(db):
-    return SectionFactory()
-
-
-@pytest.fixture
-def questions(section):
-    return [QuestionFactory(section=section, number=i) for i in range(1, 4)]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fuzz")]
 
 
 # --- record_review: exactly once ----------------------------------------------------------
@@ -286,14 +271,19 @@ def grading(user, item, *, rating=3, with_token=None):
                                            token=with_token or token())
 
 
+def one_card_quiz():
+    """A new learner in a quiz of one card, and that card."""
+    alice = UserFactory()
+    section = SectionFactory()
+    QuestionFactory(section=section)
+    return alice, first_item(section_quiz(alice, section))
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_threads_grading_the_same_card_with_one_token_write_one_review():
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
-    alice = UserFactory()
-    section = SectionFactory()
-    QuestionFactory(section=section)
-    item = first_item(section_quiz(alice, section))
+    alice, item = one_card_quiz()
     shared = token()
     first, second = at_once(grading(alice, item, with_token=shared),
                             grading(alice, item, with_token=shared))
@@ -307,10 +297,7 @@ def test_two_threads_grading_the_same_card_with_one_token_write_one_review():
 def test_two_threads_grading_the_same_card_with_different_tokens_write_one_review():
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
-    alice = UserFactory()
-    section = SectionFactory()
-    QuestionFactory(section=section)
-    item = first_item(section_quiz(alice, section))
+    alice, item = one_card_quiz()
     outcomes = at_once(grading(alice, item), grading(alice, item))
     assert sorted(type(o).__name__ for o in outcomes) == ["AlreadyGraded", "Review"], outcomes
     assert Review.objects.filter(quiz_item=item).count() == 1

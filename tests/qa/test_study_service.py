@@ -14,7 +14,6 @@ from qa.services import study as services
 from tests.factories import (
     BookmarkFactory,
     QuestionFactory,
-    SectionFactory,
     SetItemFactory,
     StudySetFactory,
     StudyStateFactory,
@@ -22,22 +21,7 @@ from tests.factories import (
 )
 from tests.qa.studying import first_item, section_quiz, token
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_fuzz(settings):
-    settings.FSRS_ENABLE_FUZZING = False
-
-
-@pytest.fixture
-def section(db):
-    return SectionFactory()
-
-
-@pytest.fixture
-def questions(section):
-    return [QuestionFactory(section=section, number=i) for i in range(1, 4)]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fuzz")]
 
 
 # --- start_quiz ---------------------------------------------------------------------------
