@@ -10,9 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from qa.models import Question, Quiz, QuizItem, Review, StudyState
+from qa.models import Question, Quiz, Review, StudyState
 from qa.services import study as services
 from tests.factories import NoteFactory, QuestionFactory, SectionFactory, StudyStateFactory
+from tests.qa.studying import current_item as current
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -44,11 +45,6 @@ def quiz(alice, section, questions):
 
 def url(name, quiz):
     return reverse(name, kwargs={"pk": quiz.pk})
-
-
-def current(quiz) -> QuizItem:
-    quiz.refresh_from_db()
-    return quiz.items.filter(position__gte=quiz.position).order_by("position").first()
 
 
 def token_in(html: str) -> str:
