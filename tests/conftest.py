@@ -93,3 +93,12 @@ class QueryCounter:
 def count_queries():
     """Usage: `with count_queries() as q: ...; assert len(q) == n, q`."""
     return QueryCounter
+
+
+@pytest.fixture
+def world(db):
+    """The authorization tables' world (tests/authorization.py): a user per role and
+    something private of each kind."""
+    from tests.authorization import build_world
+
+    return build_world()

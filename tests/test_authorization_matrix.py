@@ -11,128 +11,34 @@ until it is added) with the request to make and the expected outcome per role:
 Whatever the outcome, no response may contain a secret the role is not entitled to (every
 private object below carries a unique marker in its text).
 
-Admin URLs are covered model by model from the admin site's registry.
+Admin URLs are covered model by model from the admin site's registry in
+test_authorization_admin.py. The world both tables share: tests/authorization.py.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.contrib import admin
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
+from django.urls import reverse
 
-from accounts.models import Invitation, Membership, Team
-from qa.editorial import make_editor
-from qa.models import ErrorReport, Question, Quiz, SetItem, StudySet, Tag
-from qa.services import answering, study
-from tests.factories import QuestionFactory, SectionFactory, UserFactory
-
-ALLOW, LOGIN, NOT_FOUND, FORBIDDEN, GONE = "allow", "login", "404", "403", "405"
-
-ROLES = ["anonymous", "learner", "other", "owner", "curator", "member", "ex_member",
-         "editor", "superuser"]
-TEAM = ("owner", "curator", "member")
-
-SECRETS = {
-    "note": "ALICE-NOTE-SECRET",
-    "typed": "ALICE-TYPED-SECRET",
-    "report": "ALICE-REPORT-SECRET",
-    "private_set": "ALICE-PRIVATE-SET",
-    "team": "TEAM-SECRET-NAME",
-    "team_set": "TEAM-SET-SECRET",
-    "team_note": "TEAM-CURATOR-NOTE",
-}
-# Who may read which secret (on pages other than the admin's, which a superuser sees whole).
-ENTITLED = {
-    "anonymous": set(),
-    "learner": {"note", "typed", "report", "private_set"},
-    "other": set(),
-    "owner": {"team", "team_set", "team_note"},
-    "curator": {"team", "team_set", "team_note"},
-    "member": {"team", "team_set", "team_note"},
-    "ex_member": set(),
-    "editor": {"report"},  # the error-report queue
-    "superuser": {"report"},
-}
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@dataclass
-class World:
-    users: dict[str, Any] = field(default_factory=dict)
-    o: dict[str, Any] = field(default_factory=dict)
-
-
-@pytest.fixture
-def world(db) -> World:
-    w = World()
-    for role in ROLES[1:]:
-        w.users[role] = UserFactory(email=f"{role}@example.com",
-                                    is_superuser=role == "superuser",
-                                    is_staff=role == "superuser")
-    make_editor(w.users["editor"])
-    section = SectionFactory(key="basics", title="基础篇")
-    q1 = QuestionFactory(section=section, prompt="什么是注意力？")
-    q2 = QuestionFactory(section=section, prompt="什么是归一化？")
-    draft = QuestionFactory(section=section, status=Question.Status.DRAFT, prompt="草稿题")
-    q1.tags.add(Tag.objects.create(name="注意力"))
-    alice = w.users["learner"]
-
-    # The learner's own things.
-    study.set_bookmark(user=alice, question=q1, on=True)
-    study.save_note(user=alice, question=q1, body=SECRETS["note"])
-    quiz = study.start_quiz(user=alice, mode=Quiz.Mode.SECTION, section=section)
-    first, second = quiz.items.order_by("position")[:2]
-    answering.reveal(user=alice, quiz_item=first, typed_answer=SECRETS["typed"])
-    answering.record_review(user=alice, quiz_item=first, rating=1, token=uuid.uuid4().hex)
-    report = ErrorReport.objects.create(reporter=alice, question=q1, answer_version=1,
-                                        kind="wrong", message=SECRETS["report"])
-    private_set = StudySet.objects.create(title=SECRETS["private_set"], owner=alice,
-                                          created_by=alice)
-    private_item = SetItem.objects.create(study_set=private_set, question=q1, position=0)
-    link_set = StudySet.objects.create(title="Shared by link", owner=alice, created_by=alice,
-                                       visibility=StudySet.Visibility.LINK,
-                                       share_token="link-token-123")
-    SetItem.objects.create(study_set=link_set, question=q2, position=0)
-
-    # A team, its set, an invitation, and someone who left.
-    team = Team.objects.create(name=SECRETS["team"], created_by=w.users["owner"])
-    for role in TEAM:
-        Membership.objects.create(team=team, user=w.users[role], role=role)
-    Membership.objects.create(team=team, user=w.users["ex_member"]).delete()
-    team_set = StudySet.objects.create(title=SECRETS["team_set"], team=team,
-                                       visibility=StudySet.Visibility.TEAM,
-                                       created_by=w.users["owner"])
-    team_item = SetItem.objects.create(study_set=team_set, question=q1, position=0,
-                                       note=SECRETS["team_note"])
-    invitation = Invitation.objects.create(team=team, created_by=w.users["owner"],
-                                           expires_at=timezone.now() + timedelta(days=7),
-                                           max_uses=100)
-
-    # A correction with a public log entry.
-    q1.answer = "更正后的答案。"
-    q1.answer_version = 2
-    q1._change_kind = "substantive"
-    q1._change_reason = "fix"
-    q1.save()
-    change = q1.history.order_by("-history_id").first()
-
-    w.o.update(section=section, q1=q1, q2=q2, draft=draft, quiz=quiz, item=second,
-               report=report, private_set=private_set, private_item=private_item,
-               link_set=link_set, team=team, team_set=team_set, team_item=team_item,
-               invitation=invitation, member_ms=Membership.objects.get(
-                   team=team, user=w.users["member"]), change=change)
-    return w
-
+from tests.authorization import (
+    ADMIN_CASES,
+    ADMIN_SITE_URLS,
+    ALLOW,
+    FORBIDDEN,
+    LOGIN,
+    NOT_FOUND,
+    ROLES,
+    SECRETS,
+    assert_no_leak,
+    client_for,
+    is_admin_extra,
+    outcome,
+    url_names,
+)
 
 # --- The table ---------------------------------------------------------------------------------
 
@@ -305,37 +211,6 @@ NOT_IN_TABLE = {"bench-ceiling"}
 
 # --- Running a cell ------------------------------------------------------------------------------
 
-LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
-
-
-def outcome(response) -> str:
-    status = response.status_code
-    if status in (301, 302, 303):
-        location = response.get("Location", "")
-        return LOGIN if any(p in location for p in LOGIN_PATHS) else ALLOW
-    if status == 404:
-        return NOT_FOUND
-    if status == 403:
-        return FORBIDDEN
-    if status == 405:
-        return GONE
-    if status in (200, 201, 204, 400, 409):
-        return ALLOW
-    return f"status {status}"
-
-
-def client_for(client, world: World, role: str):
-    if role != "anonymous":
-        client.force_login(world.users[role])
-    return client
-
-
-def assert_no_leak(response, role: str, where: str, *, also: set[str] = frozenset()) -> None:
-    body = response.content.decode("utf-8", "replace")
-    for key, marker in SECRETS.items():
-        if key not in ENTITLED[role] | also:
-            assert marker not in body, f"{where}: {role} sees {key}"
-
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -351,167 +226,14 @@ def test_matrix(client, world, case: Case, role: str):
     assert_no_leak(response, role, case.id, also=case.reveals)
 
 
-# --- The admin ----------------------------------------------------------------------------------
-
-
-def _admin_cases() -> list[tuple[str, str, str]]:
-    """(url name, object model label or '', action) for every registered model admin."""
-    cases = []
-    for model in admin.site._registry:
-        opts = model._meta
-        prefix = f"admin:{opts.app_label}_{opts.model_name}"
-        cases += [(f"{prefix}_changelist", "", "view"), (f"{prefix}_add", "", "add"),
-                  (f"{prefix}_change", opts.label, "view"),
-                  (f"{prefix}_history", opts.label, "view"),
-                  (f"{prefix}_delete", opts.label, "delete")]
-    return cases
-
-
-ADMIN_CASES = _admin_cases()
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(("name", "model_label", "action"), ADMIN_CASES,
-                         ids=[c[0] for c in ADMIN_CASES])
-def test_admin_matrix(client, world, name, model_label, action):
-    from django.apps import apps
-
-    kwargs = {}
-    model = None
-    if model_label:
-        model = apps.get_model(model_label)
-        obj = model._default_manager.order_by("pk").first()
-        assert obj is not None, f"the world has no {model_label}"
-        kwargs = {"object_id": obj.pk}
-    url = reverse(name, kwargs=kwargs)
-    for role in ROLES:
-        client.logout()
-        c = client_for(client, world, role)
-        response = c.get(url)
-        got = outcome(response)
-        if role in ("editor", "superuser"):
-            expected = ALLOW if _admin_allows(world.users[role], name, model, action) \
-                else FORBIDDEN
-            if role == "editor" and opts_of(name, model).app_label in PEOPLE_APPS:
-                # Editors curate the bank; accounts, teams and groups are not theirs.
-                assert expected == FORBIDDEN, f"{name}: editors must not manage people"
-        else:
-            expected = LOGIN  # non-staff are sent to the admin's login page
-        assert got == expected, f"{name} as {role}: {response.status_code}"
-        if role != "superuser":
-            assert_no_leak(response, role, name)
-
-
-PEOPLE_APPS = {"accounts", "auth", "account"}
-
-
-def opts_of(name: str, model):
-    return (model or _changelist_model(name))._meta
-
-
-def _admin_allows(user, name: str, model, action: str) -> bool:
-    from django.test import RequestFactory
-
-    model = model or _changelist_model(name)
-    model_admin = admin.site._registry[model]
-    request = RequestFactory().get("/admin/")
-    request.user = user
-    obj = model._default_manager.order_by("pk").first() if not name.endswith(
-        ("_changelist", "_add")) else None
-    if not model_admin.has_module_permission(request):
-        return False
-    if name.endswith("_add"):
-        return model_admin.has_add_permission(request)
-    if action == "delete":
-        return model_admin.has_delete_permission(request, obj)
-    return model_admin.has_view_or_change_permission(request, obj)
-
-
-def _changelist_model(name: str):
-    from django.apps import apps
-
-    app_model = name.split(":", 1)[1].rsplit("_", 1)[0]
-    for model in admin.site._registry:
-        if f"{model._meta.app_label}_{model._meta.model_name}" == app_model:
-            return model
-    return apps.get_model(app_model.replace("_", ".", 1))
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("role", ROLES)
-def test_admin_index_is_for_staff_only(client, world, role):
-    c = client_for(client, world, role)
-    got = outcome(c.get(reverse("admin:index")))
-    assert got == (ALLOW if role in ("editor", "superuser") else LOGIN)
-
-
 # --- Completeness --------------------------------------------------------------------------------
-
-
-def _url_names(patterns=None, namespace=None) -> set[str]:
-    names = set()
-    for p in patterns if patterns is not None else get_resolver().url_patterns:
-        if isinstance(p, URLResolver):
-            ns = namespace
-            if p.namespace:
-                ns = f"{namespace}:{p.namespace}" if namespace else p.namespace
-            names |= _url_names(p.url_patterns, ns)
-        elif isinstance(p, URLPattern) and p.name:
-            names.add(f"{namespace}:{p.name}" if namespace else p.name)
-    return names
-
-
-ADMIN_SITE_URLS = {"admin:index", "admin:login", "admin:logout", "admin:password_change",
-                   "admin:password_change_done", "admin:autocomplete", "admin:jsi18n",
-                   "admin:view_on_site", "admin:app_list"}
 
 
 def test_every_url_is_in_the_table():
     covered = {c.name for c in CASES} | {c[0] for c in ADMIN_CASES} | ADMIN_SITE_URLS
-    missing = sorted(n for n in _url_names() - covered - NOT_IN_TABLE
-                     if not _admin_extra(n))
+    missing = sorted(n for n in url_names() - covered - NOT_IN_TABLE
+                     if not is_admin_extra(n))
     assert not missing, f"URLs with no row in the authorization table: {missing}"
-
-
-# Extra admin views of a model admin (preview, compare, revert ...) are checked in
-# test_admin_extra_views_are_for_staff_only.
-def _admin_extra(name: str) -> bool:
-    return name.startswith("admin:") and name not in ADMIN_SITE_URLS and not any(
-        name == c[0] for c in ADMIN_CASES
-    )
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", sorted(n for n in _url_names() if _admin_extra(n)))
-def test_admin_extra_views_are_for_staff_only(client, world, name):
-    from django.urls import NoReverseMatch
-
-    q1 = world.o["q1"]
-    candidates = [{}, {"object_id": q1.pk}, {"id": world.users["learner"].pk},
-                  {"object_id": q1.pk, "history_id": world.o["change"].history_id}]
-    url = None
-    for kwargs in candidates:
-        try:
-            url = reverse(name, kwargs=kwargs)
-            break
-        except NoReverseMatch:
-            try:
-                url = reverse(name, args=[q1.pk, world.o["change"].history_id])
-                break
-            except NoReverseMatch:
-                continue
-    assert url, name
-    for role in ROLES:
-        client.logout()
-        c = client_for(client, world, role)
-        got = outcome(c.get(url))
-        people = name.split(":", 1)[1].split("_", 1)[0] in PEOPLE_APPS
-        if role == "editor" and people:
-            assert got == FORBIDDEN, f"{name} as {role}: {got}"
-        elif role in ("editor", "superuser"):
-            assert got in (ALLOW, GONE), f"{name} as {role}: {got}"
-        else:
-            assert got in (LOGIN, NOT_FOUND, FORBIDDEN), f"{name} as {role}: {got}"
 
 
 @pytest.mark.django_db
