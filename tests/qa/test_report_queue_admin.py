@@ -1,0 +1,137 @@
+"""The error-report queue in the admin, as an editor works through it: order, query counts,
+accepting with the correcting revision, rejecting with a reply, bulk actions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from qa.models import ErrorReport, RevisionInfo
+from qa.services import editorial as services
+from tests.factories import ErrorReportFactory, QuestionFactory
+
+Kind = RevisionInfo.Kind
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def question():
+    return QuestionFactory(prompt="什么是注意力机制？", answer="注意力的复杂度是 O(n)。")
+
+
+def test_the_queue_puts_open_reports_first_grouped_by_question_oldest_first(editor_client):
+    now = timezone.now()
+    older_q, newer_q = QuestionFactory(), QuestionFactory()
+    a = ErrorReportFactory(question=newer_q, created_at=now - timedelta(days=1))
+    b = ErrorReportFactory(question=older_q, created_at=now - timedelta(days=5))
+    c = ErrorReportFactory(question=newer_q, created_at=now - timedelta(days=3))
+    d = ErrorReportFactory(question=older_q, created_at=now - timedelta(hours=1))
+    done = ErrorReportFactory(question=older_q, created_at=now - timedelta(days=9),
+                              status=ErrorReport.Status.REJECTED, reply="不是错误",
+                              resolved_at=now)
+
+    response = editor_client.get("/admin/qa/errorreport/")
+
+    order = [r.pk for r in response.context["cl"].result_list]
+    assert order == [b.pk, d.pk, c.pk, a.pk, done.pk]
+    assert "4 open reports on 2 question(s)." in response.content.decode()
+
+
+def test_the_queue_runs_the_same_number_of_queries_for_more_reports(editor_client, count_queries):
+    ErrorReportFactory.create_batch(2)
+    editor_client.get("/admin/qa/errorreport/")
+    with count_queries() as small:
+        editor_client.get("/admin/qa/errorreport/")
+    ErrorReportFactory.create_batch(25)
+    with count_queries() as large:
+        editor_client.get("/admin/qa/errorreport/")
+    assert len(small) == len(large), large
+
+
+def test_the_report_form_defaults_to_the_latest_substantive_correction(
+    editor_client, editor, question
+):
+    report = ErrorReportFactory(question=question)
+    fix = services.save_question_edit(question=question, editor=editor, data={"answer": "修正"},
+                                      kind=Kind.SUBSTANTIVE, reason="修正", expected_revision=1)
+    services.save_question_edit(question=question, editor=editor, data={"answer": "修正。"},
+                                kind=Kind.TYPO, reason="句号", expected_revision=2)
+
+    response = editor_client.get(f"/admin/qa/errorreport/{report.pk}/change/")
+
+    form = response.context["adminform"].form
+    assert form.initial["correcting_revision"] == fix.record.history_id
+
+
+def test_rejecting_without_a_reply_is_refused(editor_client, question):
+    report = ErrorReportFactory(question=question)
+    response = editor_client.post(f"/admin/qa/errorreport/{report.pk}/change/",
+                                  {"decision": "rejected", "reply": ""})
+    assert response.status_code == 200
+    report.refresh_from_db()
+    assert report.status == ErrorReport.Status.OPEN
+
+    response = editor_client.post(f"/admin/qa/errorreport/{report.pk}/change/",
+                                  {"decision": "rejected", "reply": "原答案是对的。"})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert (report.status, report.reply) == (ErrorReport.Status.REJECTED, "原答案是对的。")
+
+
+def test_accepting_before_any_correction_is_refused(editor_client, question):
+    report = ErrorReportFactory(question=question)
+    response = editor_client.post(f"/admin/qa/errorreport/{report.pk}/change/",
+                                  {"decision": "accepted", "reply": "谢谢"})
+    assert response.status_code == 200
+    assert "correcting_revision" in response.context["adminform"].form.errors
+    report.refresh_from_db()
+    assert report.status == ErrorReport.Status.OPEN
+
+
+def test_bulk_accept_links_each_questions_correction_and_skips_uncorrected_ones(
+    editor_client, editor, question
+):
+    corrected = ErrorReportFactory.create_batch(2, question=question)
+    fix = services.save_question_edit(question=question, editor=editor, data={"answer": "修正"},
+                                      kind=Kind.SUBSTANTIVE, reason="修正", expected_revision=1)
+    untouched = ErrorReportFactory()
+    selected = [r.pk for r in (*corrected, untouched)]
+
+    confirm = editor_client.post("/admin/qa/errorreport/",
+                                 {"action": "accept_selected", "_selected_action": selected})
+    assert confirm.status_code == 200  # the confirmation page, nothing resolved yet
+    assert ErrorReport.objects.filter(status=ErrorReport.Status.OPEN).count() == 3
+
+    editor_client.post("/admin/qa/errorreport/", {
+        "action": "accept_selected", "_selected_action": selected, "confirm": "yes",
+        "reply": "已修正，谢谢！",
+    })
+
+    for report in corrected:
+        report.refresh_from_db()
+        assert (report.status, report.correcting_revision_id, report.reply) == (
+            ErrorReport.Status.ACCEPTED, fix.record.history_id, "已修正，谢谢！"
+        )
+    untouched.refresh_from_db()
+    assert untouched.status == ErrorReport.Status.OPEN
+
+
+def test_bulk_reject_needs_a_reply(editor_client):
+    reports = ErrorReportFactory.create_batch(2)
+    selected = [r.pk for r in reports]
+    editor_client.post("/admin/qa/errorreport/", {
+        "action": "reject_selected", "_selected_action": selected, "confirm": "yes", "reply": "",
+    })
+    assert ErrorReport.objects.filter(status=ErrorReport.Status.OPEN).count() == 2
+
+    editor_client.post("/admin/qa/errorreport/", {
+        "action": "reject_selected", "_selected_action": selected, "confirm": "yes",
+        "reply": "重复的报告",
+    })
+    assert ErrorReport.objects.filter(status=ErrorReport.Status.REJECTED).count() == 2
+
+
+def test_editors_cannot_add_reports_in_the_admin(editor_client):
+    assert editor_client.get("/admin/qa/errorreport/add/").status_code == 403
