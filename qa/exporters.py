@@ -1,4 +1,5 @@
-"""Study sets and banks out as JSON, CSV and Anki decks; study sets back in from JSON and CSV.
+"""Study sets and banks out as JSON and CSV (Anki decks: qa.anki); study sets back in from JSON
+and CSV.
 
 Exports carry only published questions. An import names questions by their stable `key` and
 never creates or changes questions: it builds a new set out of questions already in the bank.
@@ -9,26 +10,16 @@ row (CSV) or entry (JSON) it was found in.
 from __future__ import annotations
 
 import csv
-import hashlib
-import html
 import io
-import itertools
 import json
-import os
-import sqlite3
-import tempfile
-import time
-import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import genanki
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qa.importer import FORMAT_VERSION as BANK_FORMAT_VERSION
-from qa.markdown import render_markdown
 from qa.models import Bank, Question, SetItem, StudySet, Tag
 from qa.services.sets import MAX_SET_ITEMS, NOTE_MAX, ImportedItem
 
@@ -69,7 +60,8 @@ def bank_rows(bank: Bank) -> list[ExportRow]:
     return [ExportRow(question=q) for q in questions]
 
 
-def _tag_names(question: Question) -> list[str]:
+def tag_names(question: Question) -> list[str]:
+    """The question's tag names, from the tags its row prefetched."""
     return [tag.name for tag in question.tags.all()]
 
 
@@ -81,7 +73,7 @@ def _entry(position: int, row: ExportRow) -> dict:
         "section": q.section.key,
         "prompt": q.prompt,
         "answer": q.answer,
-        "tags": _tag_names(q),
+        "tags": tag_names(q),
         "note": row.note,
     }
 
@@ -122,7 +114,7 @@ def bank_to_json(bank: Bank) -> bytes:
                 "section": row.question.section.key,
                 "prompt": row.question.prompt,
                 "answer": row.question.answer,
-                "tags": _tag_names(row.question),
+                "tags": tag_names(row.question),
             }
             for row in bank_rows(bank)
         ],
@@ -147,112 +139,6 @@ def _csv_safe(value):
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
-
-
-# --- Anki ------------------------------------------------------------------------------------
-
-ANKI_CSS = """
-.card { font-family: system-ui, "PingFang SC", "Microsoft YaHei", sans-serif; font-size: 18px;
-        text-align: left; color: #1d2330; background: #fff; line-height: 1.6; }
-.note { color: #5b6475; font-size: .9em; border-left: 3px solid #d0d5dd; padding-left: .6em; }
-pre, code { font-family: ui-monospace, monospace; font-size: .9em; }
-"""
-
-
-def stable_anki_id(*parts: object) -> int:
-    """An id in genanki's recommended range, the same every time for the same parts."""
-    digest = hashlib.sha256("/".join(str(p) for p in parts).encode()).digest()
-    return (1 << 30) + int.from_bytes(digest[:4], "big") % (1 << 30)
-
-
-def _anki_model(model_id: int) -> genanki.Model:
-    return genanki.Model(
-        model_id,
-        "Mianshi question",
-        fields=[{"name": "Question"}, {"name": "Answer"}, {"name": "Note"}, {"name": "Key"}],
-        templates=[
-            {
-                "name": "Card 1",
-                "qfmt": "{{Question}}",
-                "afmt": (
-                    '{{FrontSide}}<hr id="answer">{{Answer}}'
-                    '{{#Note}}<p class="note">{{Note}}</p>{{/Note}}'
-                ),
-            }
-        ],
-        css=ANKI_CSS,
-        sort_field_index=3,
-    )
-
-
-def _anki_tag(text: str) -> str:
-    return "_".join(text.split())
-
-
-def _plain_html(text: str) -> str:
-    return html.escape(text).replace("\n", "<br>")
-
-
-def rows_to_apkg(rows: Iterable[ExportRow], *, deck_name: str, kind: str, pk: int) -> bytes:
-    """An Anki package (.apkg): a zip holding a SQLite collection with one note per question.
-
-    Model and deck ids derive from what is exported (`kind`, `pk`) and each note's guid from
-    the question key, so importing a newer export into Anki updates notes instead of
-    duplicating them."""
-    model = _anki_model(stable_anki_id("mianshi", kind, "model", pk))
-    deck = genanki.Deck(stable_anki_id("mianshi", kind, "deck", pk), deck_name)
-    for row in rows:
-        q = row.question
-        tags = [_anki_tag(f"{q.bank.slug}::{q.section.key}")]
-        tags += [_anki_tag(name) for name in _tag_names(q)]
-        deck.add_note(
-            genanki.Note(
-                model=model,
-                fields=[
-                    _plain_html(q.prompt),
-                    str(render_markdown(q.answer)),
-                    _plain_html(row.note),
-                    html.escape(q.key),
-                ],
-                tags=tags,
-                guid=genanki.guid_for("mianshi", q.key),
-            )
-        )
-    return _write_package(genanki.Package(deck))
-
-
-def _write_package(package: genanki.Package) -> bytes:
-    # genanki's write_to_file leaves its temporary database behind; write it ourselves.
-    fd, db_path = tempfile.mkstemp(suffix=".anki2")
-    os.close(fd)
-    try:
-        conn = sqlite3.connect(db_path)
-        try:
-            timestamp = time.time()
-            package.write_to_db(conn.cursor(), timestamp, _id_counter(timestamp))
-            conn.commit()
-        finally:
-            conn.close()
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.write(db_path, "collection.anki2")
-            archive.writestr("media", "{}")
-        return out.getvalue()
-    finally:
-        os.unlink(db_path)
-
-
-def _id_counter(timestamp: float):
-    return itertools.count(int(timestamp * 1000))
-
-
-def set_to_apkg(study_set: StudySet) -> bytes:
-    return rows_to_apkg(set_rows(study_set), deck_name=study_set.title, kind="set",
-                        pk=study_set.pk)
-
-
-def bank_to_apkg(bank: Bank) -> bytes:
-    return rows_to_apkg(bank_rows(bank), deck_name=bank.title, kind="bank", pk=bank.pk)
 
 
 # --- Import ----------------------------------------------------------------------------------

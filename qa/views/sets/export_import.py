@@ -13,7 +13,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from qa import exporters
+from qa import anki, exporters
 from qa.models import Bank
 from qa.services import sets as services
 from qa.views.sets.access import _get_set_for_user
@@ -46,7 +46,7 @@ def set_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     elif fmt == "csv":
         data = exporters.rows_to_csv(exporters.set_rows(study_set))
     else:
-        data = exporters.set_to_apkg(study_set)
+        data = anki.set_to_apkg(study_set)
     return _download(data, fmt, _filename(study_set.title, f"set-{study_set.pk}"))
 
 
@@ -61,7 +61,7 @@ def bank_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     elif fmt == "csv":
         data = exporters.rows_to_csv(exporters.bank_rows(bank))
     else:
-        data = exporters.bank_to_apkg(bank)
+        data = anki.bank_to_apkg(bank)
     return _download(data, fmt, bank.slug)
 
 

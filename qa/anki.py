@@ -1,0 +1,125 @@
+"""Study sets and banks as Anki decks (.apkg): one note per published question, the answer
+rendered from Markdown as on the site, with note and deck ids stable across exports so a
+re-import updates the learner's cards instead of duplicating them."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import itertools
+import os
+import sqlite3
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterable
+
+import genanki
+
+from qa.exporters import ExportRow, bank_rows, set_rows, tag_names
+from qa.markdown import render_markdown
+from qa.models import Bank, StudySet
+
+ANKI_CSS = """
+.card { font-family: system-ui, "PingFang SC", "Microsoft YaHei", sans-serif; font-size: 18px;
+        text-align: left; color: #1d2330; background: #fff; line-height: 1.6; }
+.note { color: #5b6475; font-size: .9em; border-left: 3px solid #d0d5dd; padding-left: .6em; }
+pre, code { font-family: ui-monospace, monospace; font-size: .9em; }
+"""
+
+
+def stable_anki_id(*parts: object) -> int:
+    """An id in genanki's recommended range, the same every time for the same parts."""
+    digest = hashlib.sha256("/".join(str(p) for p in parts).encode()).digest()
+    return (1 << 30) + int.from_bytes(digest[:4], "big") % (1 << 30)
+
+
+def _anki_model(model_id: int) -> genanki.Model:
+    return genanki.Model(
+        model_id,
+        "Mianshi question",
+        fields=[{"name": "Question"}, {"name": "Answer"}, {"name": "Note"}, {"name": "Key"}],
+        templates=[
+            {
+                "name": "Card 1",
+                "qfmt": "{{Question}}",
+                "afmt": (
+                    '{{FrontSide}}<hr id="answer">{{Answer}}'
+                    '{{#Note}}<p class="note">{{Note}}</p>{{/Note}}'
+                ),
+            }
+        ],
+        css=ANKI_CSS,
+        sort_field_index=3,
+    )
+
+
+def _anki_tag(text: str) -> str:
+    return "_".join(text.split())
+
+
+def _plain_html(text: str) -> str:
+    return html.escape(text).replace("\n", "<br>")
+
+
+def rows_to_apkg(rows: Iterable[ExportRow], *, deck_name: str, kind: str, pk: int) -> bytes:
+    """An Anki package (.apkg): a zip holding a SQLite collection with one note per question.
+
+    Model and deck ids derive from what is exported (`kind`, `pk`) and each note's guid from
+    the question key, so importing a newer export into Anki updates notes instead of
+    duplicating them."""
+    model = _anki_model(stable_anki_id("mianshi", kind, "model", pk))
+    deck = genanki.Deck(stable_anki_id("mianshi", kind, "deck", pk), deck_name)
+    for row in rows:
+        q = row.question
+        tags = [_anki_tag(f"{q.bank.slug}::{q.section.key}")]
+        tags += [_anki_tag(name) for name in tag_names(q)]
+        deck.add_note(
+            genanki.Note(
+                model=model,
+                fields=[
+                    _plain_html(q.prompt),
+                    str(render_markdown(q.answer)),
+                    _plain_html(row.note),
+                    html.escape(q.key),
+                ],
+                tags=tags,
+                guid=genanki.guid_for("mianshi", q.key),
+            )
+        )
+    return _write_package(genanki.Package(deck))
+
+
+def _write_package(package: genanki.Package) -> bytes:
+    # genanki's write_to_file leaves its temporary database behind; write it ourselves.
+    fd, db_path = tempfile.mkstemp(suffix=".anki2")
+    os.close(fd)
+    try:
+        conn = sqlite3.connect(db_path)
+        try:
+            timestamp = time.time()
+            package.write_to_db(conn.cursor(), timestamp, _id_counter(timestamp))
+            conn.commit()
+        finally:
+            conn.close()
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.write(db_path, "collection.anki2")
+            archive.writestr("media", "{}")
+        return out.getvalue()
+    finally:
+        os.unlink(db_path)
+
+
+def _id_counter(timestamp: float):
+    return itertools.count(int(timestamp * 1000))
+
+
+def set_to_apkg(study_set: StudySet) -> bytes:
+    return rows_to_apkg(set_rows(study_set), deck_name=study_set.title, kind="set",
+                        pk=study_set.pk)
+
+
+def bank_to_apkg(bank: Bank) -> bytes:
+    return rows_to_apkg(bank_rows(bank), deck_name=bank.title, kind="bank", pk=bank.pk)
