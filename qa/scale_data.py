@@ -5,16 +5,16 @@ vocabulary (so search has real words to find), learners with consistent study hi
 (every StudyState agrees with the reviews behind it), teams, memberships and study sets.
 Everything comes from one seeded random generator, so the same arguments give the same data.
 
-Rows go in with PostgreSQL's COPY when the database is PostgreSQL and with bulk inserts
-otherwise. Ids are assigned here (after the current maximum) so that rows can refer to each
-other without a round trip; sequences are reset at the end.
+Rows go in through qa.importer.rows: PostgreSQL's COPY when the database is PostgreSQL and
+bulk inserts otherwise. Ids are assigned here (after the current maximum) so that rows can
+refer to each other without a round trip; sequences are reset at the end.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -27,6 +27,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import Membership, Team, User
+from qa.importer.rows import insert_rows
 from qa.models import (
     Bank,
     Bookmark,
@@ -66,45 +67,6 @@ class ScaleSpec:
 
 
 # --- Writing rows ------------------------------------------------------------------------------
-
-
-def _columns(model: type[models.Model], names: Sequence[str]) -> list[str]:
-    fields = {f.name: f.column for f in model._meta.concrete_fields}
-    fields.update({f.attname: f.column for f in model._meta.concrete_fields})
-    return [fields[n] for n in names]
-
-
-def insert_rows(
-    model: type[models.Model],
-    names: Sequence[str],
-    rows: Iterable[Sequence],
-    *,
-    table: str | None = None,
-) -> int:
-    """Insert `rows` (tuples in the order of `names`) into `model`'s table. COPY on
-    PostgreSQL; batched bulk_create elsewhere. Returns the number of rows."""
-    count = 0
-    if connection.vendor == "postgresql":
-        table = table or model._meta.db_table
-        cols = ", ".join(connection.ops.quote_name(c) for c in _columns(model, names))
-        with connection.cursor() as cursor:
-            raw = cursor.cursor
-            with raw.copy(f"COPY {connection.ops.quote_name(table)} ({cols}) FROM STDIN") as cp:
-                for row in rows:
-                    cp.write_row(row)
-                    count += 1
-        return count
-    batch: list[models.Model] = []
-    for row in rows:
-        batch.append(model(**dict(zip(names, row, strict=True))))
-        if len(batch) >= 2000:
-            model._default_manager.bulk_create(batch)
-            count += len(batch)
-            batch = []
-    if batch:
-        model._default_manager.bulk_create(batch)
-        count += len(batch)
-    return count
 
 
 def _next_id(model: type[models.Model]) -> int:

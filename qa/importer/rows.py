@@ -26,16 +26,15 @@ BULK_CREATE_BATCH = 2000
 
 
 def insert_rows(model: type[models.Model], fields: Sequence[str],
-                rows: Iterable[Sequence[Any]], *, copy: bool = True) -> None:
-    """Insert `rows` (values of `fields`, attnames) into `model`'s table.
+                rows: Iterable[Sequence[Any]], *, copy: bool = True) -> int:
+    """Insert `rows` (values of `fields`, attnames) into `model`'s table; how many there were.
 
     `copy`: use COPY where the database has it (False: bulk_create everywhere).
     """
     connection = _connection(model)
     if copy and uses_copy(connection):
-        _copy(connection, model, fields, rows)
-    else:
-        _bulk_create(model, fields, rows)
+        return _copy(connection, model, fields, rows)
+    return len(_bulk_create(model, fields, rows))
 
 
 def insert_rows_returning_pks(model: type[models.Model], fields: Sequence[str],
@@ -109,7 +108,7 @@ def _defaulted(model: type[models.Model], fields: Sequence[str]) -> list[models.
 
 
 def _copy(connection: BaseDatabaseWrapper, model: type[models.Model], fields: Sequence[str],
-          rows: Iterable[Sequence[Any]]) -> None:
+          rows: Iterable[Sequence[Any]]) -> int:
     quote = connection.ops.quote_name
     by_attname = {field.attname: field for field in model._meta.concrete_fields}
     defaulted = _defaulted(model, fields)
@@ -121,12 +120,11 @@ def _copy(connection: BaseDatabaseWrapper, model: type[models.Model], fields: Se
     with connection.cursor() as cursor, connection.wrap_database_errors, \
             cursor.copy(sql) as copy:
         write = copy.write_row
-        if defaults:
-            for row in rows:
-                write((*row, *defaults))
-        else:
-            for row in rows:
-                write(row)
+        count = 0
+        for row in rows:
+            write((*row, *defaults) if defaults else row)
+            count += 1
+    return count
 
 
 def _reserve_pks(connection: BaseDatabaseWrapper, model: type[models.Model],
@@ -155,8 +153,7 @@ def _bulk_create(model: type[models.Model], fields: Sequence[str],
     for batch in _batches(rows):
         objs = [model(**dict(zip(fields, row, strict=True))) for row in batch]
         model._default_manager.bulk_create(objs, batch_size=BULK_CREATE_BATCH)
-        if returning:
-            created.extend(objs)
+        created.extend(objs)
     return created
 
 
