@@ -30,20 +30,22 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import (
-    Client,
     Server,
-    Stats,
-    closed_loop,
     create_database,
     drop_database,
-    in_parallel,
     log,
     manage,
-    parse_card,
     production_env,
     query,
-    start_quiz,
     time_limit,
+)
+from _load import (
+    Client,
+    Stats,
+    closed_loop,
+    in_parallel,
+    parse_card,
+    start_quiz,
 )
 
 DB_NAME = "mianshi_bench_roundtrip"

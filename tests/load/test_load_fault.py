@@ -31,20 +31,22 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
 from _harness import (
-    Client,
     Server,
-    Stats,
-    closed_loop,
     create_database,
     drop_database,
-    in_parallel,
     manage,
-    parse_card,
     production_env,
     query,
     set_connect_allowed,
-    start_quiz,
     terminate_connections,
+)
+from _load import (
+    Client,
+    Stats,
+    closed_loop,
+    in_parallel,
+    parse_card,
+    start_quiz,
 )
 
 pytestmark = pytest.mark.slow
