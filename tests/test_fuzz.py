@@ -13,9 +13,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.test_authorization_matrix import ALLOW, CASES, _fast_passwords, client_for, world
-
-__all__ = ["_fast_passwords", "world"]  # fixtures used here
+from tests.authorization import ALLOW, client_for
+from tests.test_authorization_matrix import CASES
 
 FIELDS = [
     "item", "token", "rating", "typed_answer", "mode", "section", "count", "minutes", "on",
