@@ -167,6 +167,21 @@ class Stats:
                 self.errors[kind] = self.errors.get(kind, 0) + 1
         return self
 
+    @classmethod
+    def combined(cls, parts: list[Stats]) -> Stats:
+        """The finalized Stats of several timed windows taken as one (rounds of the same
+        scenario): their requests together over the sum of their windows."""
+        total = cls()
+        for part in parts:
+            total.window += part.window
+            for kind, values in part.latencies.items():
+                total.latencies.setdefault(kind, []).extend(values)
+            for kind, n in part.errors.items():
+                total.errors[kind] = total.errors.get(kind, 0) + n
+            for status, n in part.statuses.items():
+                total.statuses[status] = total.statuses.get(status, 0) + n
+        return total
+
     def count(self, kind: str) -> int:
         return len(self.latencies.get(kind, []))
 

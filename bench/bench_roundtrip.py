@@ -8,7 +8,9 @@ PostgreSQL, at 1/10/50 concurrent clients, with few and with many reviews in the
 
 Each client is one learner (a generated account), logged in before the timed window, on its own
 connection, sending its next request as soon as the previous answer arrives (closed loop, no
-think time). Scenarios, one after the other, for the same clients on the same server:
+think time). Scenarios take turns, for the same clients on the same server, in --rounds rounds
+(ceiling, dashboard, quiz, then again), so a slow spell of the machine falls on all of them
+rather than on whichever ran at that moment:
 - ceiling: GET /bench/ceiling/, a login-required view running one trivial query;
 - dashboard: GET / (the learner's dashboard);
 - quiz: what a learner does on each card: reveal the answer (HTMX POST), then grade it (HTMX
@@ -161,15 +163,18 @@ def run_size(args, *, reviews: int, questions: int, users: int) -> tuple[list[Ro
             in_parallel(lambda c: c.begin(), learners, workers=4)
             for level in args.levels:
                 group = learners[:level]
-                results: dict[str, Stats] = {}
-                for name, step in (("ceiling", ceiling_step), ("dashboard", dashboard_step)):
-                    results[name] = closed_loop(group, step, seconds=args.seconds,
-                                                warmup=args.warmup)
                 acks = Acks()
+                scenarios = (("ceiling", ceiling_step), ("dashboard", dashboard_step),
+                             ("quiz", make_quiz_step(acks)))
+                rounds: dict[str, list[Stats]] = {name: [] for name, _step in scenarios}
                 before = review_count(url)
-                results["quiz"] = closed_loop(group, make_quiz_step(acks), seconds=args.seconds,
-                                              warmup=args.warmup)
+                for _round in range(args.rounds):
+                    for name, step in scenarios:
+                        rounds[name].append(closed_loop(
+                            group, step, seconds=args.seconds / args.rounds, warmup=args.warmup
+                        ))
                 gained = review_count(url) - before
+                results = {name: Stats.combined(parts) for name, parts in rounds.items()}
                 if gained != acks.n:
                     notes.append(f"MISMATCH at {level} clients: {acks.n} grades acknowledged, "
                                  f"{gained} review rows gained")
@@ -204,7 +209,10 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="smaller data, shorter windows")
     parser.add_argument("--workers", type=int, default=None,
                         help="gunicorn workers (default: scripts/serve's 2 x cores + 1)")
-    parser.add_argument("--seconds", type=float, default=None, help="timed window per cell")
+    parser.add_argument("--seconds", type=float, default=None,
+                        help="timed window per cell, all rounds together")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="turns the scenarios take, each with its share of the window")
     parser.add_argument("--levels", default="1,10,50")
     args = parser.parse_args()
     args.levels = [int(x) for x in args.levels.split(",")]
@@ -215,7 +223,7 @@ def main() -> int:
     else:
         sizes, questions, users = [1_000, 1_000_000], 100_000, 10_000
         args.seconds = args.seconds or 15
-        args.warmup = 3.0
+        args.warmup = 1.5
     all_rows: list[Row] = []
     notes: list[str] = []
     with time_limit(900 if args.quick else 3600):
@@ -226,7 +234,7 @@ def main() -> int:
 
     print(f"Round trip vs ceiling: gunicorn ({args.workers or 'scripts/serve default'} workers) "
           f"+ PostgreSQL, {questions:,} questions, {users:,} learners, "
-          f"{args.seconds:.0f} s per cell")
+          f"{args.seconds:.0f} s per cell in {args.rounds} rounds")
     print(f"{'reviews':>10} {'clients':>7}  {'scenario':<22} {'req/s':>8} {'p50 ms':>8} "
           f"{'p99 ms':>8} {'errors':>6} {'÷ceil req/s':>11} {'÷ceil p99':>9}")
     for r in all_rows:
