@@ -5,7 +5,7 @@ vocabulary (so search has real words to find), learners with consistent study hi
 (every StudyState agrees with the reviews behind it), teams, memberships and study sets.
 Everything comes from one seeded random generator, so the same arguments give the same data.
 
-Rows go in through qa.importer.rows: PostgreSQL's COPY when the database is PostgreSQL and
+Rows go in through qa.rows: PostgreSQL's COPY when the database is PostgreSQL and
 bulk inserts otherwise. Ids are assigned here (after the current maximum) so that rows can
 refer to each other without a round trip; sequences are reset at the end.
 """
@@ -27,7 +27,6 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import Membership, Team, User
-from qa.importer.rows import insert_rows
 from qa.models import (
     Bank,
     Bookmark,
@@ -40,6 +39,7 @@ from qa.models import (
     StudyState,
     Tag,
 )
+from qa.rows import insert_rows
 from qa.synthetic_text import TAGS, TextMaker
 
 SCALE_PASSWORD = "scale-data-password-1"  # noqa: S105 - synthetic accounts for benchmarks

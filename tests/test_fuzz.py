@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.authorization import ALLOW, client_for
-from tests.test_authorization_matrix import CASES
+from tests.url_table import CASES
 
 FIELDS = [
     "item", "token", "rating", "typed_answer", "mode", "section", "count", "minutes", "on",

@@ -6,7 +6,7 @@ Two phases, so that a bad file never half-lands in the database:
    `validation`). Every problem is collected (file, entry, what is wrong) and raised together
    as `BankFileError`.
 2. `import_banks(files, ...)` plans the upsert against the database (`importing`) and, unless
-   `dry_run`, applies it (`writing`, through `rows`). The caller runs it inside one
+   `dry_run`, applies it (`writing`, through `qa.rows`). The caller runs it inside one
    transaction for the whole run.
 
 Questions are matched by their stable key. `Question.import_hash` holds the hash of what the

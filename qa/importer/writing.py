@@ -2,7 +2,7 @@
 each written question, exactly as simple-history's bulk utilities (`bulk_create_with_history`,
 `bulk_update_with_history`) would record it, plus the revision's tags, which they leave out.
 
-New questions, tag links and revisions go in through `rows` (COPY on PostgreSQL): at 100,000
+New questions, tag links and revisions go in through `qa.rows` (COPY on PostgreSQL): at 100,000
 questions, compiling INSERTs in Django costs more than everything else the import does.
 """
 
@@ -18,8 +18,8 @@ from django.db.models import DateTimeField, F, Value
 from django.db.models.functions import Least
 
 from qa.importer.files import QuestionData
-from qa.importer.rows import insert_rows, insert_rows_returning_pks, update_rows
 from qa.models import Question, RevisionInfo, Section, StudyState, Tag
+from qa.rows import insert_rows, insert_rows_returning_pks, update_rows
 from qa.search import build_search_text
 
 BATCH_SIZE = 500

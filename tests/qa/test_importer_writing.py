@@ -13,8 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from qa.importer.rows import insert_rows, insert_rows_returning_pks, update_rows
 from qa.models import Question, RevisionInfo, Section, Tag
+from qa.rows import insert_rows, insert_rows_returning_pks, update_rows
 from qa.selectors.bank import search_questions
 from tests.factories import SectionFactory
 
