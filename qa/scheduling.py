@@ -196,7 +196,19 @@ def retrievability(
     Retrievability depends on the card's memory state, not on the desired retention; the
     argument is accepted so callers can pass the same values everywhere.
     """
-    if state is None or state.stability is None or state.last_review is None:
+    if state is None:
+        return 0.0
+    return recall_probability(state.stability, state.last_review, now)
+
+
+def recall_probability(
+    stability: float | None, last_review: datetime | None, now: datetime
+) -> float:
+    """retrievability() from the only two columns it depends on, for pages that weigh many
+    StudyStates at once and read just those columns instead of whole rows."""
+    if stability is None or last_review is None:
         return 0.0
     now = _utc(now)
-    return float(scheduler_for(retention).get_card_retrievability(to_card(state, now), now))
+    card = Card(card_id=1, state=State.Review, stability=stability, due=now,
+                last_review=_utc(last_review))
+    return float(scheduler_for().get_card_retrievability(card, now))

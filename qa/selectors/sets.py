@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Team, User
 from qa.models import Question, Review, SetItem, StudySet, StudyState
-from qa.scheduling import default_retention, retrievability
+from qa.scheduling import default_retention, recall_probability
 
 Visibility = StudySet.Visibility
 Role = Membership.Role
@@ -281,13 +281,12 @@ def team_dashboard(
             StudyState.objects.filter(
                 user_id__in=member_ids, question_id__in=set_questions, stability__isnull=False
             )
-            .only("pk", "question_id", "state", "step", "stability", "difficulty", "due",
-                  "last_review")
+            .values_list("question_id", "stability", "last_review")
             .order_by()
         )
-        for state in states.iterator(chunk_size=2000):
-            acc = sums.setdefault(state.question_id, [0.0, 0])
-            acc[0] += float(retrievability(state, now))
+        for question_id, stability, last_review in states.iterator(chunk_size=2000):
+            acc = sums.setdefault(question_id, [0.0, 0])
+            acc[0] += recall_probability(stability, last_review, now)
             acc[1] += 1
         mean_r = {qid: total / n for qid, (total, n) in sums.items()}
         studied_by = {qid: n for qid, (_total, n) in sums.items()}

@@ -260,24 +260,26 @@ def dashboard(*, user: User, now: datetime | None = None) -> dict:
     # rows, so the page costs the same whatever the size of the bank.
     section_totals = sections.sections_with_totals()
     progress = {s.pk: SectionProgress(section=s, total=s.total) for s in section_totals}
-    states = StudyState.objects.filter(user=user, question__status=PUBLISHED).annotate(
-        section_id=F("question__section_id")
-    ).only("state", "step", "stability", "difficulty", "due", "last_review", "question_id")
+    # A learner who studied much of a big bank has thousands of these: read as plain columns,
+    # not model instances.
+    states = StudyState.objects.filter(user=user, question__status=PUBLISHED).values_list(
+        "question__section_id", "state", "due", "stability", "last_review"
+    )
     due_now = due_today = 0
-    for state in states:
-        row = progress.get(state.section_id)
-        if state.due <= now:
+    for section_id, state, due, stability, last_review in states:
+        row = progress.get(section_id)
+        if due <= now:
             due_now += 1
-        if state.due < day_end:
+        if due < day_end:
             due_today += 1
-        if row is not None and state.due <= now:
-            row.due += 1
         if row is None:
             continue
         row.studied += 1
+        if due <= now:
+            row.due += 1
         if (
-            state.state == scheduling.REVIEW
-            and scheduling.retrievability(state, now, retention) >= retention
+            state == scheduling.REVIEW
+            and scheduling.recall_probability(stability, last_review, now) >= retention
         ):
             row.mastered += 1
 

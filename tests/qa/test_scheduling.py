@@ -242,3 +242,18 @@ def test_retrievability_falls_as_time_passes():
     assert 1.0 >= soon > later > 0.0
     # By definition, recall probability is 90% after `stability` days.
     assert scheduling.retrievability(state, NOW + timedelta(days=10)) == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize("make", [learning, review, relearning], ids=["learning", "review",
+                                                                     "relearning"])
+def test_recall_probability_from_two_columns_is_what_fsrs_computes_for_the_whole_card(make):
+    state = make()
+    for later in (timedelta(0), timedelta(hours=5), timedelta(days=1), timedelta(days=9),
+                  timedelta(days=40), -timedelta(days=2)):
+        now = NOW + later
+        card = scheduling.to_card(state, now)
+        expected = scheduling.scheduler_for().get_card_retrievability(card, now)
+        assert scheduling.recall_probability(state.stability, state.last_review, now) == expected
+        assert scheduling.retrievability(state, now) == expected
+    assert scheduling.recall_probability(None, NOW, NOW) == 0.0
+    assert scheduling.recall_probability(3.0, None, NOW) == 0.0
