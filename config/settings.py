@@ -98,6 +98,8 @@ except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a faster reader for timestamps (config/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
     # DB_POOL_SIZE > 0 turns on psycopg's connection pool. Each gunicorn worker process has
     # its own pool and a sync worker serves one request at a time, so it needs one connection;
     # scripts/serve uses 2 (one spare while a broken connection is replaced). The database then
