@@ -201,6 +201,16 @@ def retrievability(
     return recall_probability(state.stability, state.last_review, now)
 
 
+def mastery_horizon(retention: float) -> float:
+    """How long a card in review stays at or above `retention`, in multiples of its stability:
+    recall_probability() >= retention exactly while the whole days since the last review are
+    at most stability × this. FSRS's forgetting curve solved for the days, so that a database
+    can count mastered cards without computing the curve for each one."""
+    decay = -scheduler_for().parameters[20]
+    factor = 0.9 ** (1 / decay) - 1
+    return (float(retention) ** (1 / decay) - 1) / factor
+
+
 def recall_probability(
     stability: float | None, last_review: datetime | None, now: datetime
 ) -> float:

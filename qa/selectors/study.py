@@ -23,9 +23,11 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import TruncDate
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from qa import scheduling
+from qa.expressions import WholeDaysSince
 from qa.models import Bookmark, Note, Question, Quiz, QuizItem, Review, Section, StudyState
 from qa.selectors import sections
 
@@ -260,28 +262,35 @@ def dashboard(*, user: User, now: datetime | None = None) -> dict:
     # rows, so the page costs the same whatever the size of the bank.
     section_totals = sections.sections_with_totals()
     progress = {s.pk: SectionProgress(section=s, total=s.total) for s in section_totals}
-    # A learner who studied much of a big bank has thousands of these: read as plain columns,
-    # not model instances.
-    states = StudyState.objects.filter(user=user, question__status=PUBLISHED).values_list(
-        "question__section_id", "state", "due", "stability", "last_review"
+    # A learner who studied much of a big bank has thousands of StudyStates: the database
+    # counts them per section. Mastered: in review, and recall_probability() >= retention,
+    # which is the days since the last review within stability × the mastery horizon.
+    mastered = Q(state=scheduling.REVIEW) & Q(
+        LessThanOrEqual(
+            WholeDaysSince("last_review", now),
+            F("stability") * scheduling.mastery_horizon(retention),
+        )
+    )
+    counts = (
+        StudyState.objects.filter(user=user, question__status=PUBLISHED)
+        .values("question__section_id")
+        .annotate(
+            studied=Count("pk"),
+            due_now=Count("pk", filter=Q(due__lte=now)),
+            due_today=Count("pk", filter=Q(due__lt=day_end)),
+            mastered=Count("pk", filter=mastered),
+        )
+        .order_by()
     )
     due_now = due_today = 0
-    for section_id, state, due, stability, last_review in states:
-        row = progress.get(section_id)
-        if due <= now:
-            due_now += 1
-        if due < day_end:
-            due_today += 1
-        if row is None:
-            continue
-        row.studied += 1
-        if due <= now:
-            row.due += 1
-        if (
-            state == scheduling.REVIEW
-            and scheduling.recall_probability(stability, last_review, now) >= retention
-        ):
-            row.mastered += 1
+    for count in counts:
+        due_now += count["due_now"]
+        due_today += count["due_today"]
+        row = progress.get(count["question__section_id"])
+        if row is not None:
+            row.studied, row.due, row.mastered = (
+                count["studied"], count["due_now"], count["mastered"]
+            )
 
     by_bank: dict[int, dict] = defaultdict(dict)
     for row in progress.values():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -150,6 +151,41 @@ def test_mastery_uses_the_learners_desired_retention(alice):
     assert selectors.dashboard(user=alice, now=now)["bank_progress"][0]["sections"][0].mastered == 1
     alice.desired_retention = round(r + 0.02, 2)
     assert selectors.dashboard(user=alice, now=now)["bank_progress"][0]["sections"][0].mastered == 0
+
+
+@pytest.mark.parametrize("retention", [0.8, 0.9, 0.97])
+def test_the_database_counts_per_section_what_fsrs_computes_per_card(alice, retention):
+    """The dashboard counts mastered, due and studied cards in the database; each count is the
+    one recall_probability() card by card gives (random cards on either side of the line)."""
+    rng = random.Random(7)
+    now = timezone.now()
+    sections = [SectionFactory(title=f"第{n}篇") for n in range(3)]
+    expected = {s.pk: {"studied": 0, "due": 0, "mastered": 0} for s in sections}
+    for n, question in enumerate(
+        q for i, s in enumerate(sections) for q in bulk_questions(s, 40, start=i * 100 + 1)
+    ):
+        state = rng.choice([scheduling.LEARNING, scheduling.REVIEW, scheduling.REVIEW,
+                            scheduling.RELEARNING])
+        stability = rng.uniform(0.3, 60.0)
+        # Whole days since the last review from -1 to 90, at a random time of day.
+        last_review = now - timedelta(days=rng.randint(-1, 90), seconds=rng.uniform(0, 86399))
+        due = now + timedelta(hours=rng.uniform(-72, 72))
+        StudyStateFactory(user=alice, question=question, state=state, stability=stability,
+                          last_review=last_review if n % 17 else None, due=due)
+        counts = expected[question.section_id]
+        counts["studied"] += 1
+        counts["due"] += due <= now
+        counts["mastered"] += (
+            state == scheduling.REVIEW and n % 17 != 0
+            and scheduling.recall_probability(stability, last_review, now) >= retention
+        )
+    alice.desired_retention = retention
+    rows = [r for entry in selectors.dashboard(user=alice, now=now)["bank_progress"]
+            for r in entry["sections"]]
+    got = {r.section.pk: {"studied": r.studied, "due": r.due, "mastered": r.mastered}
+           for r in rows}
+    assert got == expected
+    assert 0 < sum(c["mastered"] for c in got.values()) < sum(c["studied"] for c in got.values())
 
 
 # --- query counts at two data sizes ---------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -242,6 +243,16 @@ def test_retrievability_falls_as_time_passes():
     assert 1.0 >= soon > later > 0.0
     # By definition, recall probability is 90% after `stability` days.
     assert scheduling.retrievability(state, NOW + timedelta(days=10)) == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize("retention", [0.7, 0.85, 0.9, 0.95, 0.99])
+@pytest.mark.parametrize("stability", [0.37, 2.3065, 9.5, 41.2, 365.25])
+def test_the_mastery_horizon_is_where_recall_falls_below_the_retention(retention, stability):
+    last_day = math.floor(stability * scheduling.mastery_horizon(retention))
+    at = NOW - timedelta(days=last_day, hours=23)  # the last whole day still counted as in
+    past = NOW - timedelta(days=last_day + 1)
+    assert scheduling.recall_probability(stability, at, NOW) >= retention
+    assert scheduling.recall_probability(stability, past, NOW) < retention
 
 
 @pytest.mark.parametrize("make", [learning, review, relearning], ids=["learning", "review",
