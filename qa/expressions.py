@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import DateTimeField, F, Func, IntegerField, Value
+from django.db.models import (
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest, Power
+
+from qa import scheduling
 
 
 class WholeDaysSince(Func):
@@ -27,3 +38,14 @@ class WholeDaysSince(Func):
             compiler, connection, arg_joiner=") - JULIANDAY(",
             template="FLOOR(JULIANDAY(%(expressions)s))", **extra,
         )
+
+
+def recall_probability(now: datetime) -> Func:
+    """scheduling.recall_probability() of a StudyState row at `now`, as a database expression
+    (0 without a last review)."""
+    factor, decay = scheduling.forgetting_curve()
+    days = Greatest(WholeDaysSince("last_review", now), Value(0))
+    base = ExpressionWrapper(
+        Value(1.0) + Value(factor) * days / F("stability"), output_field=FloatField()
+    )
+    return Coalesce(Power(base, Value(decay)), Value(0.0), output_field=FloatField())

@@ -206,9 +206,17 @@ def mastery_horizon(retention: float) -> float:
     recall_probability() >= retention exactly while the whole days since the last review are
     at most stability × this. FSRS's forgetting curve solved for the days, so that a database
     can count mastered cards without computing the curve for each one."""
-    decay = -scheduler_for().parameters[20]
-    factor = 0.9 ** (1 / decay) - 1
+    factor, decay = forgetting_curve()
     return (float(retention) ** (1 / decay) - 1) / factor
+
+
+def forgetting_curve() -> tuple[float, float]:
+    """(factor, decay) of the curve recall_probability() follows, for computing it in a
+    database: (1 + factor × days / stability) ** decay, where days are the whole days since
+    the last review (at least 0). FSRS fixes the factor so that recall is 90% after
+    `stability` days."""
+    decay = -scheduler_for().parameters[20]
+    return 0.9 ** (1 / decay) - 1, decay
 
 
 def recall_probability(

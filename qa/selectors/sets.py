@@ -16,13 +16,14 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Exists, FloatField, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Exists, FloatField, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import Membership, Team, User
+from qa import expressions
 from qa.models import Question, Review, SetItem, StudySet, StudyState
-from qa.scheduling import default_retention, recall_probability
+from qa.scheduling import default_retention
 
 Visibility = StudySet.Visibility
 Role = Membership.Role
@@ -276,20 +277,19 @@ def team_dashboard(
     mean_r: dict[int, float] = {}
     studied_by: dict[int, int] = {}
     if sets:
-        sums: dict[int, list[float]] = {}
-        states = (
+        # Every member's state of every question in the sets: the database averages them.
+        recall = (
             StudyState.objects.filter(
                 user_id__in=member_ids, question_id__in=set_questions, stability__isnull=False
             )
-            .values_list("question_id", "stability", "last_review")
+            .values("question_id")
+            .annotate(mean=Avg(expressions.recall_probability(now)), n=Count("pk"))
+            .values_list("question_id", "mean", "n")
             .order_by()
         )
-        for question_id, stability, last_review in states.iterator(chunk_size=2000):
-            acc = sums.setdefault(question_id, [0.0, 0])
-            acc[0] += recall_probability(stability, last_review, now)
-            acc[1] += 1
-        mean_r = {qid: total / n for qid, (total, n) in sums.items()}
-        studied_by = {qid: n for qid, (_total, n) in sums.items()}
+        for question_id, mean, n in recall:
+            mean_r[question_id] = mean
+            studied_by[question_id] = n
 
     # A question is weak when the team's mean recall is below the retention FSRS aims for.
     target = default_retention()

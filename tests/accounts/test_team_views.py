@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,9 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Team, User
 from accounts.services import create_invitation, create_team
+from qa import scheduling
 from qa.models import Review, StudyState
+from qa.selectors.sets import team_dashboard
 from qa.services.sets import add_questions, create_set
 from tests.factories import SectionFactory, UserFactory, bulk_questions
 
@@ -245,6 +248,42 @@ def test_the_dashboard_shows_progress_and_weak_spots(client, alice, bob, team):
     page = client.get(url).content.decode()
     assert f'data-member="{carol.pk}"' in page and f'data-member="{bob.pk}"' in page
     assert "Carol" in page
+
+
+def test_the_database_averages_recall_as_fsrs_computes_it_card_by_card(alice, bob, team):
+    """The team's mean chance of recall per question, averaged by the database, is the mean
+    of scheduling.recall_probability() over the members' cards."""
+    rng = random.Random(11)
+    carol = UserFactory()
+    Membership.objects.create(user=bob, team=team)
+    Membership.objects.create(user=carol, team=team)
+    questions = bulk_questions(SectionFactory(), 8)
+    add_questions(study_set=create_set(user=alice, title="S", team=team), questions=questions)
+    now = timezone.now()
+    expected = {}
+    for question in questions:
+        values = []
+        for user in (alice, bob, carol):
+            stability = rng.uniform(0.2, 3.0)
+            # Long ago (low recall, so each question is a weak spot), or not yet (a clock
+            # ahead of the database's), or never reviewed.
+            last_review = rng.choice([
+                now - timedelta(days=rng.randint(5, 200), seconds=rng.uniform(0, 86399)),
+                now + timedelta(hours=2),
+                None,
+            ])
+            StudyState.objects.create(user=user, question=question, due=now, stability=stability,
+                                      difficulty=5.0, last_review=last_review,
+                                      state=StudyState.State.REVIEW)
+            values.append(scheduling.recall_probability(stability, last_review, now))
+        expected[question.pk] = sum(values) / len(values)
+    dashboard = team_dashboard(team=team, membership=Membership.objects.get(user=alice, team=team),
+                               now=now)
+    got = {spot.question.pk: spot.mean_retrievability for spot in dashboard.by_retrievability}
+    weak = {pk: mean for pk, mean in expected.items() if mean < scheduling.default_retention()}
+    assert len(weak) >= 5
+    assert got == pytest.approx(weak, abs=1e-12)
+    assert {spot.studied_by for spot in dashboard.by_retrievability} == {3}
 
 
 def test_well_remembered_questions_are_not_weak_spots(client, alice, bob, team):
