@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import (
+    Case,
     DateTimeField,
     ExpressionWrapper,
     F,
     FloatField,
     Func,
     IntegerField,
+    Q,
     Value,
+    When,
 )
-from django.db.models.functions import Coalesce, Greatest, Power
+from django.db.models.functions import Greatest, Power
 
 from qa import scheduling
 
@@ -44,8 +47,14 @@ def recall_probability(now: datetime) -> Func:
     """scheduling.recall_probability() of a StudyState row at `now`, as a database expression
     (0 without a last review)."""
     factor, decay = scheduling.forgetting_curve()
+    # GREATEST skips NULLs on PostgreSQL (not on SQLite): rows without a last review are
+    # answered before it is reached.
     days = Greatest(WholeDaysSince("last_review", now), Value(0))
     base = ExpressionWrapper(
         Value(1.0) + Value(factor) * days / F("stability"), output_field=FloatField()
     )
-    return Coalesce(Power(base, Value(decay)), Value(0.0), output_field=FloatField())
+    return Case(
+        When(Q(last_review__isnull=True) | Q(stability__isnull=True), then=Value(0.0)),
+        default=Power(base, Value(decay)),
+        output_field=FloatField(),
+    )
