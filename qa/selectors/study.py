@@ -16,7 +16,6 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -124,6 +123,12 @@ def mistakes(
     )
     states = (
         StudyState.objects.filter(user=user, question__status=PUBLISHED)
+        # Only questions ever graded Again (what last_again below requires), named up front
+        # so the database picks them from the learner's reviews instead of looking up the
+        # Again grades of every question they studied.
+        .filter(question_id__in=Review.objects.filter(
+            user=user, rating=Review.Rating.AGAIN
+        ).values("question_id"))
         .annotate(last_again=Subquery(last_again), again_count=Subquery(again_count))
         .filter(last_again__isnull=False)
         .filter(Q(mistake_cleared_at__isnull=True) | Q(last_again__gt=F("mistake_cleared_at")))
@@ -142,12 +147,15 @@ def mistakes(
 def new_quota(*, user: User, now: datetime) -> dict:
     """The daily new-question budget: limit, introduced today, waiting in today's quizzes."""
     day_start, _end = local_day_bounds(now)
+    # Questions first reviewed today: reviewed today and never before (today's reviews are a
+    # few, the learner's whole history may be tens of thousands).
     introduced = (
-        Review.objects.filter(user=user)
-        .order_by()
+        Review.objects.filter(user=user, reviewed_at__gte=day_start)
+        .exclude(Exists(Review.objects.filter(
+            user=user, question=OuterRef("question"), reviewed_at__lt=day_start
+        )))
         .values("question")
-        .annotate(first=Min("reviewed_at"))
-        .filter(first__gte=day_start)
+        .distinct()
         .count()
     )
     pending = QuizItem.objects.filter(

@@ -112,6 +112,18 @@ def test_section_totals_follow_the_bank_when_questions_are_published_or_retired(
     assert "新篇" in alice_client.get("/").content.decode()
 
 
+def test_only_questions_first_reviewed_today_count_against_the_new_limit(alice):
+    now = timezone.now()
+    day_start, _end = selectors.local_day_bounds(now)
+    yesterday = day_start - timedelta(hours=3)
+    again, fresh, old = bulk_questions(SectionFactory(), 3)
+    for question, when in ((again, yesterday), (again, now), (fresh, now), (fresh, now),
+                           (old, yesterday)):
+        review(alice, question, when=when)
+    quota = selectors.new_quota(user=alice, now=now)
+    assert quota["introduced"] == 1  # `fresh`, reviewed twice today, and nothing else
+
+
 def test_streak_counts_back_from_today_or_yesterday():
     today = date(2025, 5, 10)
     counts = {today - timedelta(days=d): 1 for d in (1, 2, 3, 5)}
