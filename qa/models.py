@@ -244,6 +244,13 @@ class Review(models.Model):
         indexes = [
             models.Index(fields=["user", "reviewed_at"], name="review_user_time_idx"),
             models.Index(fields=["question", "rating"], name="review_question_rating_idx"),
+            # A learner's mistakes (qa.selectors.study.mistakes): their Again grades (1) by
+            # question, latest first, without reading the rest of their history.
+            models.Index(
+                fields=["user", "question", "-reviewed_at"],
+                condition=models.Q(rating=1),
+                name="review_user_again_idx",
+            ),
         ]
 
     def __str__(self) -> str:
