@@ -43,7 +43,7 @@ class WholeDaysSince(Func):
         )
 
 
-def recall_probability(now: datetime) -> Func:
+def recall_probability(now: datetime) -> Case:
     """scheduling.recall_probability() of a StudyState row at `now`, as a database expression
     (0 without a last review)."""
     factor, decay = scheduling.forgetting_curve()

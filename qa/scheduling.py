@@ -222,8 +222,8 @@ def forgetting_curve() -> tuple[float, float]:
 def recall_probability(
     stability: float | None, last_review: datetime | None, now: datetime
 ) -> float:
-    """retrievability() from the only two columns it depends on, for pages that weigh many
-    StudyStates at once and read just those columns instead of whole rows."""
+    """retrievability() from the only two columns it depends on (qa.expressions computes the
+    same in the database, for pages that weigh many StudyStates at once)."""
     if stability is None or last_review is None:
         return 0.0
     now = _utc(now)
