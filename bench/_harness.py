@@ -107,6 +107,19 @@ def production_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
+def setup_django(database_url: str) -> None:
+    """Django in this process, with production settings on `database_url` (for benchmarks
+    that call the app's code directly rather than through a server)."""
+    os.environ.update({"DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings",
+                       "DEBUG": "false", "SECRET_KEY": "x" * 60, "EMAIL_HOST": "smtp.invalid",
+                       "LOG_LEVEL": "WARNING"})
+    os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
 def manage(*args: str, env: dict[str, str], timeout: float = 1800) -> str:
     result = subprocess.run(
         [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,

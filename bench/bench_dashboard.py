@@ -14,7 +14,6 @@ over the last year, and drops it at the end.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -24,13 +23,13 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import (
-    ROOT,
     create_database,
     drop_database,
     log,
     manage,
     production_env,
     query,
+    setup_django,
     time_limit,
 )
 
@@ -106,14 +105,7 @@ def main() -> int:
 
 
 def measure(url: str, users: dict[int, int], repeats: int) -> tuple[list[dict], dict]:
-    os.environ.update({"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings",
-                       "DEBUG": "false", "SECRET_KEY": "x" * 60, "EMAIL_HOST": "smtp.invalid",
-                       "LOG_LEVEL": "WARNING"})
-    os.chdir(ROOT)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    setup_django(url)
     from django.db import connection
     from django.db.backends.postgresql.psycopg_any import register_tzloader
     from django.test.utils import CaptureQueriesContext

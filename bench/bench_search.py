@@ -12,7 +12,6 @@ generate_scale_data, and drops it at the end.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -21,12 +20,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import (
-    ROOT,
     create_database,
     drop_database,
     log,
     manage,
     production_env,
+    setup_django,
     time_limit,
 )
 
@@ -87,14 +86,7 @@ def main() -> int:
 
 
 def measure(url: str, repeats: int) -> tuple[list[dict], dict[str, str]]:
-    os.environ.update({"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings",
-                       "DEBUG": "false", "SECRET_KEY": "x" * 60, "EMAIL_HOST": "smtp.invalid",
-                       "LOG_LEVEL": "WARNING"})
-    os.chdir(ROOT)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    setup_django(url)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
