@@ -230,5 +230,13 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile of `values` (nearest rank); NaN when there are none."""
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    return values[min(len(values) - 1, max(0, round(p / 100 * len(values) + 0.5) - 1))]
+
+
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)

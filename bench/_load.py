@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from _harness import HOST
+from _harness import HOST, percentile
 
 # --- Clients -------------------------------------------------------------------------------------
 
@@ -192,21 +192,13 @@ class Stats:
         return sum(len(v) for v in self.latencies.values()) / self.window if self.window else 0
 
     def percentile(self, kind: str, p: float) -> float:
-        values = sorted(self.latencies.get(kind, []))
-        if not values:
-            return float("nan")
-        index = min(len(values) - 1, max(0, round(p / 100 * len(values) + 0.5) - 1))
-        return values[index]
+        return percentile(self.latencies.get(kind, []), p)
 
     def all_latencies(self) -> list[float]:
         return [x for v in self.latencies.values() for x in v]
 
     def percentile_all(self, p: float) -> float:
-        values = sorted(self.all_latencies())
-        if not values:
-            return float("nan")
-        index = min(len(values) - 1, max(0, round(p / 100 * len(values) + 0.5) - 1))
-        return values[index]
+        return percentile(self.all_latencies(), p)
 
     @property
     def error_count(self) -> int:

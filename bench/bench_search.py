@@ -24,6 +24,7 @@ from _harness import (
     drop_database,
     log,
     manage,
+    percentile,
     production_env,
     setup_django,
     time_limit,
@@ -38,12 +39,6 @@ QUERIES = {
     "english": ["LoRA", "attention", "beam search", "FlashAttention"],
     "no match": ["量子纠缠", "kubernetes"],
 }
-
-
-def percentile(values: list[float], p: float) -> float:
-    values = sorted(values)
-    index = min(len(values) - 1, max(0, round(p / 100 * len(values) + 0.5) - 1))
-    return values[index]
 
 
 def main() -> int:
