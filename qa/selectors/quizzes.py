@@ -13,7 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from qa import scheduling
-from qa.markdown_cache import cached_markdown
+from qa.markdown import render_markdown
 from qa.models import Note, Question, Quiz, QuizItem, Review, StudyState
 from qa.selectors import cards, sections
 from qa.selectors.editorial import card_editorial_context
@@ -132,7 +132,7 @@ def card_context(*, quiz: Quiz, item: QuizItem) -> dict:
         "is_new": item.state_changed is None,
         "again": item.repeat,
         "answer_changed": bool(item.state_changed),
-        "prompt_html": cached_markdown(question.prompt),
+        "prompt_html": render_markdown(question.prompt),
     }
     if quiz.mode == Quiz.Mode.MOCK:
         context["deadline"] = mock_deadline(quiz=quiz)
@@ -158,7 +158,7 @@ def revealed_context(*, user: User, item: QuizItem, now: datetime) -> dict:
         "question": question,
         "study_state": state,
         "note": note,
-        "answer_html": cached_markdown(question.answer),
+        "answer_html": render_markdown(question.answer),
         "grades": grade_choices(scheduling.preview_labels(state, now, user.desired_retention)),
         "editorial": card_editorial(user=user, question=question, state=state),
     }

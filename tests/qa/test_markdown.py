@@ -1,0 +1,52 @@
+"""qa.markdown: the Markdown the bank's answers and the learners' notes are written in, and
+what never gets through."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.markdown import render_markdown
+
+
+@pytest.mark.parametrize(("source", "html"), [
+    ("**粗体** and *em* and `code`",
+     "<p><strong>粗体</strong> and <em>em</em> and <code>code</code></p>\n"),
+    ("- a\n- b", "<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n"),
+    ("3. c\n4. d", '<ol start="3">\n<li>c</li>\n<li>d</li>\n</ol>\n'),
+    ("## 标题\n\n> 引用", "<h2>标题</h2>\n<blockquote>\n<p>引用</p>\n</blockquote>\n"),
+    ("```python\nif a < b:\n    pass\n```",
+     "<pre><code>if a &lt; b:\n    pass\n</code></pre>\n"),
+    ("line  \nbreak", "<p>line<br>\nbreak</p>\n"),
+    ("~~old~~ new", "<p><s>old</s> new</p>\n"),
+    ("| 模型 | 参数 |\n|---|---:|\n| A | 7B |",
+     "<table>\n<thead>\n<tr>\n<th>模型</th>\n<th>参数</th>\n</tr>\n</thead>\n"
+     "<tbody>\n<tr>\n<td>A</td>\n<td>7B</td>\n</tr>\n</tbody>\n</table>\n"),
+    ("[docs](https://example.com/a?b=1&c=2 \"t\")",
+     '<p><a href="https://example.com/a?b=1&amp;c=2" title="t" '
+     'rel="noopener noreferrer nofollow">docs</a></p>\n'),
+    ("<https://example.com>",
+     '<p><a href="https://example.com" rel="noopener noreferrer nofollow">'
+     "https://example.com</a></p>\n"),
+    ("![图](https://example.com/p.png)", '<p><img src="https://example.com/p.png" alt="图"></p>\n'),
+    ("&copy; \\*not em\\*", "<p>© *not em*</p>\n"),
+    ("", ""),
+])
+def test_markdown_renders_commonmark_with_tables_and_strikethrough(source, html):
+    assert render_markdown(source) == html
+
+
+@pytest.mark.parametrize(("source", "html"), [
+    # Raw HTML is text, never markup: LLM answers quote tokens such as <think> or <|im_end|>.
+    ("<script>alert(1)</script>", "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n"),
+    ("用 <think> 和 <|im_end|> 分隔", "<p>用 &lt;think&gt; 和 &lt;|im_end|&gt; 分隔</p>\n"),
+    ("<div onclick=\"x()\">\nblock\n</div>",
+     "<p>&lt;div onclick=\"x()\"&gt;\nblock\n&lt;/div&gt;</p>\n"),
+    # Links only to http(s) and mailto.
+    ("[x](javascript:alert(1))", "<p>[x](javascript:alert(1))</p>\n"),
+    ("[x](data:text/html,hi)", "<p>[x](data:text/html,hi)</p>\n"),
+    ("[x](ftp://example.com/f)", "<p><a rel=\"noopener noreferrer nofollow\">x</a></p>\n"),
+    # No typography: quotes and dashes stay as written (answers quote code).
+    ("\"quoted\" -- (c)", "<p>\"quoted\" -- (c)</p>\n"),
+])
+def test_markdown_keeps_raw_html_as_text_and_only_safe_links(source, html):
+    assert render_markdown(source) == html
