@@ -95,8 +95,10 @@ class Membership(models.Model):
         CURATOR = "curator", _("Curator")
         MEMBER = "member", _("Member")
 
+    # Found through membership_unique_user_team (user, team).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships",
+        db_index=False,
     )
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)

@@ -24,7 +24,10 @@ class Bank(models.Model):
 
 
 class Section(models.Model):
-    bank = models.ForeignKey(Bank, on_delete=models.CASCADE, related_name="sections")
+    # Found through section_unique_bank_key (bank, key).
+    bank = models.ForeignKey(
+        Bank, on_delete=models.CASCADE, related_name="sections", db_index=False
+    )
     key = models.SlugField(_("key"))
     title = models.CharField(_("title"), max_length=200)
     subtopic = models.CharField(_("sub-topic"), max_length=200, blank=True)
@@ -81,7 +84,10 @@ class Question(models.Model):
 
     key = models.CharField(_("key"), max_length=120, unique=True)
     bank = models.ForeignKey(Bank, on_delete=models.CASCADE, related_name="questions")
-    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="questions")
+    # Found through question_section_idx (section, status, number).
+    section = models.ForeignKey(
+        Section, on_delete=models.PROTECT, related_name="questions", db_index=False
+    )
     number = models.PositiveIntegerField(_("number"), default=0)
     prompt = models.TextField(_("question"))
     answer = models.TextField(_("reference answer (Markdown)"))
@@ -105,6 +111,8 @@ class Question(models.Model):
         bases=[RevisionInfo],
         excluded_fields=["search_text", "updated_at"],
         m2m_fields=[tags],
+        # Revisions are read by question id; these would only slow down every edit and import.
+        no_db_index=["key", "bank", "section"],
     )
 
     objects = QuestionQuerySet.as_manager()
@@ -132,8 +140,10 @@ class StudyState(models.Model):
         REVIEW = 2, _("Review")
         RELEARNING = 3, _("Relearning")
 
+    # The user's rows are found through studystate_unique (user, question): no index of its own.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_states"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_states",
+        db_index=False,
     )
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="study_states")
     state = models.PositiveSmallIntegerField(choices=State.choices, default=State.LEARNING)
@@ -170,8 +180,10 @@ class Quiz(models.Model):
         MISTAKES = "mistakes", _("Mistakes")
         MOCK = "mock", _("Mock interview")
 
+    # Found through quiz_user_open_idx (user, finished_at).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quizzes"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quizzes",
+        db_index=False,
     )
     mode = models.CharField(max_length=10, choices=Mode.choices)
     section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.SET_NULL)
@@ -198,7 +210,8 @@ class QuizItem(models.Model):
     qa.services.answering.AGAIN_AFTER), so a question may have several items in one quiz.
     """
 
-    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="items")
+    # Found through quizitem_unique_pos (quiz, position).
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="items", db_index=False)
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
     position = models.PositiveIntegerField()
     typed_answer = models.TextField(blank=True)
@@ -225,10 +238,16 @@ class Review(models.Model):
         GOOD = 3, _("Good")
         EASY = 4, _("Easy")
 
+    # Every grade writes each of this table's indexes: the user's and the question's reviews
+    # are found through review_user_time_idx and review_question_rating_idx, so neither foreign
+    # key has an index of its own.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews",
+        db_index=False,
     )
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="reviews")
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="reviews", db_index=False
+    )
     quiz_item = models.OneToOneField(
         QuizItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="review"
     )
@@ -237,10 +256,13 @@ class Review(models.Model):
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     answer_version = models.PositiveIntegerField()
     typed_answer = models.TextField(blank=True)
-    token = models.CharField(max_length=64, unique=True)
+    # Unique by a constraint rather than unique=True, which on PostgreSQL adds a second index
+    # for LIKE queries that are never made.
+    token = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["-reviewed_at"]
+        constraints = [models.UniqueConstraint(fields=["token"], name="review_token_unique")]
         indexes = [
             models.Index(fields=["user", "reviewed_at"], name="review_user_time_idx"),
             models.Index(fields=["question", "rating"], name="review_question_rating_idx"),
@@ -258,8 +280,10 @@ class Review(models.Model):
 
 
 class Bookmark(models.Model):
+    # Found through the unique (user, question) constraint.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks",
+        db_index=False,
     )
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="bookmarks")
     created_at = models.DateTimeField(default=timezone.now)
@@ -275,8 +299,10 @@ class Bookmark(models.Model):
 
 
 class Note(models.Model):
+    # Found through the unique (user, question) constraint.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notes"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notes",
+        db_index=False,
     )
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="notes")
     body = models.TextField(_("note (Markdown)"), max_length=20000)
@@ -302,8 +328,10 @@ class ErrorReport(models.Model):
         ACCEPTED = "accepted", _("Accepted")
         REJECTED = "rejected", _("Rejected")
 
+    # Found through report_reporter_idx (reporter, status).
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="error_reports"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="error_reports",
+        db_index=False,
     )
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="error_reports")
     answer_version = models.PositiveIntegerField(_("answer version seen"))
@@ -380,7 +408,10 @@ class StudySet(models.Model):
 
 
 class SetItem(models.Model):
-    study_set = models.ForeignKey(StudySet, on_delete=models.CASCADE, related_name="items")
+    # Found through setitem_unique (study_set, question).
+    study_set = models.ForeignKey(
+        StudySet, on_delete=models.CASCADE, related_name="items", db_index=False
+    )
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="set_items")
     position = models.PositiveIntegerField()
     note = models.TextField(_("curator note"), blank=True, max_length=2000)
