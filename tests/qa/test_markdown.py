@@ -5,7 +5,19 @@ from __future__ import annotations
 
 import pytest
 
+import qa.markdown
 from qa.markdown import render_markdown
+
+
+@pytest.fixture(params=["rust", "python"], autouse=True)
+def parser(request, monkeypatch):
+    """Every case through both parsers qa.markdown may use (the Rust port where it is
+    installed, markdown-it-py otherwise): they must give the same HTML."""
+    make = qa.markdown.rust_parser if request.param == "rust" else qa.markdown.python_parser
+    try:
+        monkeypatch.setattr(qa.markdown, "_md", make())
+    except ImportError:
+        pytest.skip("markdown-it-pyrs has no wheel for this Python")
 
 
 @pytest.mark.parametrize(("source", "html"), [
