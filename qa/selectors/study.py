@@ -123,14 +123,13 @@ def mistakes(
     )
     states = (
         StudyState.objects.filter(user=user, question__status=PUBLISHED)
-        # Only questions ever graded Again (what last_again below requires), named up front
-        # so the database picks them from the learner's reviews instead of looking up the
-        # Again grades of every question they studied.
+        # Only questions ever graded Again, named up front so the database picks them from
+        # the learner's reviews instead of looking up the Again grades of every question they
+        # studied (and last_again is never NULL below).
         .filter(question_id__in=Review.objects.filter(
             user=user, rating=Review.Rating.AGAIN
         ).values("question_id"))
         .annotate(last_again=Subquery(last_again), again_count=Subquery(again_count))
-        .filter(last_again__isnull=False)
         .filter(Q(mistake_cleared_at__isnull=True) | Q(last_again__gt=F("mistake_cleared_at")))
         .filter(Q(last_again__gte=now - MISTAKE_WINDOW) | Q(lapses__gte=LEECH_LAPSES))
         .select_related("question__section__bank")
