@@ -214,6 +214,66 @@ class Server:
         self.stop()
 
 
+# --- Where the CPU goes --------------------------------------------------------------------------
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) process `pid` has used so far; None once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+def _machine_busy() -> float:
+    """CPU seconds all cores have spent outside idle and I/O wait since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / _CLOCK_TICKS
+
+
+class CpuMeter:
+    """The CPU time used so far by each part of a run on this machine, read from /proc:
+    the server (gunicorn's master and workers), the database (PostgreSQL's backends serving
+    `database`, and its background processes: WAL writer, checkpointer...), the clients (this
+    process) and the machine as a whole (busy time of all cores). A reading is a dict of
+    {part: {pid: seconds}}; `used` turns two readings into seconds per part, counting only
+    processes present in both (a backend that came or went meanwhile is left out)."""
+
+    PARTS = ("server", "database", "clients")
+
+    def __init__(self, server: Server, database: str) -> None:
+        self.server = server
+        self.database = database
+
+    def read(self) -> dict[str, dict[int, float]]:
+        backends = [row[0] for row in query(
+            db_url("postgres"),
+            "SELECT pid FROM pg_stat_activity WHERE (datname = %s OR datname IS NULL) "
+            "AND pid <> pg_backend_pid()", [self.database],
+        )]
+        pids = {
+            "server": [self.server.master_pid, *self.server.worker_pids()],
+            "database": backends,
+            "clients": [os.getpid()],
+        }
+        reading = {part: {pid: cpu for pid in group if (cpu := _process_cpu(pid)) is not None}
+                   for part, group in pids.items()}
+        reading["machine"] = {0: _machine_busy()}
+        return reading
+
+    @staticmethod
+    def used(before: dict, after: dict) -> dict[str, float]:
+        used = {part: sum(after[part][pid] - before[part][pid]
+                          for pid in after[part] if pid in before[part])
+                for part in after}
+        used["other"] = used.pop("machine") - sum(used[part] for part in CpuMeter.PARTS)
+        return used
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
     """Abort the whole run if it takes longer than `seconds` (a bench must end)."""

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from _harness import HOST, percentile
+from _harness import HOST, CpuMeter, percentile
 
 # --- Clients -------------------------------------------------------------------------------------
 
@@ -147,6 +147,8 @@ class Stats:
     errors: dict[str, int] = field(default_factory=dict)
     statuses: dict[int, int] = field(default_factory=dict)
     window: float = 0.0
+    # CPU seconds per part of the machine over the timed window (_harness.CpuMeter.used).
+    cpu: dict[str, float] = field(default_factory=dict)
     events: list[tuple[float, str, float, int, bool]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -174,6 +176,8 @@ class Stats:
         total = cls()
         for part in parts:
             total.window += part.window
+            for name, seconds in part.cpu.items():
+                total.cpu[name] = total.cpu.get(name, 0.0) + seconds
             for kind, values in part.latencies.items():
                 total.latencies.setdefault(kind, []).extend(values)
             for kind, n in part.errors.items():
@@ -182,6 +186,15 @@ class Stats:
                 total.statuses[status] = total.statuses.get(status, 0) + n
         return total
 
+    @property
+    def requests(self) -> int:
+        return sum(len(v) for v in self.latencies.values())
+
+    def cpu_per_request(self) -> dict[str, float]:
+        """CPU seconds per request counted, by part of the machine."""
+        n = self.requests
+        return {name: seconds / n for name, seconds in self.cpu.items()} if n else {}
+
     def count(self, kind: str) -> int:
         return len(self.latencies.get(kind, []))
 
@@ -189,7 +202,7 @@ class Stats:
         return self.count(kind) / self.window if self.window else 0.0
 
     def total_rate(self) -> float:
-        return sum(len(v) for v in self.latencies.values()) / self.window if self.window else 0
+        return self.requests / self.window if self.window else 0
 
     def percentile(self, kind: str, p: float) -> float:
         return percentile(self.latencies.get(kind, []), p)
@@ -212,10 +225,12 @@ def closed_loop(
     seconds: float,
     warmup: float = 1.0,
     drain: float = 120.0,
+    cpu: CpuMeter | None = None,
 ) -> Stats:
     """Every client runs `step` back to back (no think time) for warmup + seconds. `step`
     records its requests in the Stats given (the bool says whether the window is open);
-    the result counts what finished inside the timed window."""
+    the result counts what finished inside the timed window, and with a `cpu` meter, the CPU
+    each part of the machine used in it."""
     stats = Stats()
     measuring = threading.Event()
     stop = threading.Event()
@@ -233,10 +248,13 @@ def closed_loop(
     for t in threads:
         t.start()
     time.sleep(warmup)
+    before = cpu.read() if cpu else None
     measuring.set()
     started = time.perf_counter()
     time.sleep(seconds)
     ended = time.perf_counter()
+    if cpu:
+        stats.cpu = cpu.used(before, cpu.read())
     stop.set()
     # Let every client finish the step it is in (a retried request may take a while).
     deadline = time.monotonic() + drain

@@ -16,6 +16,9 @@ rather than on whichever ran at that moment:
 - quiz: what a learner does on each card: reveal the answer (HTMX POST), then grade it (HTMX
   POST, answered with the next card). "grade" is the grade→next-card round trip.
 Correctness per run: grades acknowledged == Review rows gained, and 0 errors.
+A second table splits each scenario's CPU per request between gunicorn, PostgreSQL, the
+clients and the rest of the machine (read from /proc over the same timed windows): with the
+two cores kept busy, req/s ratios follow these totals, so it shows where a page's cost is.
 
 gunicorn runs as scripts/serve starts it, except that workers are not recycled after
 GUNICORN_MAX_REQUESTS requests (see run_size).
@@ -32,6 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import (
+    CpuMeter,
     Server,
     create_database,
     drop_database,
@@ -65,6 +69,7 @@ class Row:
     errors: int
     rate_ratio: float | None = None
     p99_ratio: float | None = None
+    cpu: dict[str, float] | None = None  # CPU ms per request by part of the machine
 
 
 class Learner(Client):
@@ -161,6 +166,7 @@ def run_size(args, *, reviews: int, questions: int, users: int) -> tuple[list[Ro
             learners = [Learner(server.port, n, sections[n % len(sections)])
                         for n in range(1, max(args.levels) + 1)]
             in_parallel(lambda c: c.begin(), learners, workers=4)
+            meter = CpuMeter(server, DB_NAME)
             for level in args.levels:
                 group = learners[:level]
                 acks = Acks()
@@ -171,7 +177,8 @@ def run_size(args, *, reviews: int, questions: int, users: int) -> tuple[list[Ro
                 for _round in range(args.rounds):
                     for name, step in scenarios:
                         rounds[name].append(closed_loop(
-                            group, step, seconds=args.seconds / args.rounds, warmup=args.warmup
+                            group, step, seconds=args.seconds / args.rounds, warmup=args.warmup,
+                            cpu=meter,
                         ))
                 gained = review_count(url) - before
                 results = {name: Stats.combined(parts) for name, parts in rounds.items()}
@@ -188,6 +195,9 @@ def run_size(args, *, reviews: int, questions: int, users: int) -> tuple[list[Ro
                     ("quiz (reveal+grade)", results["quiz"], ["reveal", "grade"]),
                     ("  grade→next card", results["quiz"], ["grade"]),
                 ):
+                    # CPU is measured per scenario, not per kind of request.
+                    cpu = ({part: s * 1e3 for part, s in stats.cpu_per_request().items()}
+                           if len(kinds) > 1 or scenario != "  grade→next card" else None)
                     if len(kinds) == 1:
                         rate, p50, p99 = (stats.rate(kinds[0]), stats.percentile(kinds[0], 50),
                                           stats.percentile(kinds[0], 99))
@@ -197,7 +207,7 @@ def run_size(args, *, reviews: int, questions: int, users: int) -> tuple[list[Ro
                     errors = sum(stats.errors.get(k, 0) for k in kinds)
                     rows.append(Row(reviews, level, scenario, rate, p50 * 1e3, p99 * 1e3,
                                     errors, rate / c_rate if c_rate else None,
-                                    p99 / c_p99 if c_p99 else None))
+                                    p99 / c_p99 if c_p99 else None, cpu))
                 log(f"[{reviews:,} reviews] {level} clients done")
         return rows, notes
     finally:
@@ -242,6 +252,26 @@ def main() -> int:
         p99r = f"{r.p99_ratio:.2f}" if r.p99_ratio is not None else ""
         print(f"{r.reviews:>10,} {r.clients:>7}  {r.scenario:<22} {r.rate:>8.1f} {r.p50:>8.1f} "
               f"{r.p99:>8.1f} {r.errors:>6} {ratio:>11} {p99r:>9}")
+    print()
+    print("CPU per request (ms) in the same timed windows, from /proc: server = gunicorn's "
+          "master and workers, database = PostgreSQL's backends of this database and its "
+          "background processes, clients = this process, other = the rest of the machine's "
+          "busy time; on a machine the load keeps busy, the ceiling's total ÷ a scenario's "
+          "total predicts its req/s ratio")
+    print(f"{'reviews':>10} {'clients':>7}  {'scenario':<22} {'server':>7} {'database':>8} "
+          f"{'clients':>7} {'other':>6} {'total':>6} {'ceil ÷':>7}")
+    ceiling_total: dict[tuple[int, int], float] = {}
+    for r in all_rows:
+        if not r.cpu:
+            continue
+        total = sum(r.cpu.values())
+        if r.scenario == "ceiling":
+            ceiling_total[(r.reviews, r.clients)] = total
+        ratio = ceiling_total.get((r.reviews, r.clients), 0) / total if total else 0
+        print(f"{r.reviews:>10,} {r.clients:>7}  {r.scenario:<22} {r.cpu['server']:>7.2f} "
+              f"{r.cpu['database']:>8.2f} {r.cpu['clients']:>7.2f} {r.cpu['other']:>6.2f} "
+              f"{total:>6.2f} {ratio:>7.2f}")
+    print()
     for note in notes:
         print(note)
     errors = sum(r.errors for r in all_rows)
