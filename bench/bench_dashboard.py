@@ -29,6 +29,7 @@ from _harness import (
     manage,
     production_env,
     query,
+    settle,
     setup_django,
     time_limit,
 )
@@ -83,7 +84,7 @@ def main() -> int:
             with psycopg.connect(url, autocommit=True) as conn:
                 for user, n in zip(users, HISTORIES, strict=True):
                     conn.execute(HISTORY_SQL, {"user": user, "n": n})
-                conn.execute("VACUUM ANALYZE")
+            settle(url)
             rows, loader = measure(url, dict(zip(HISTORIES, users, strict=True)), repeats)
         finally:
             drop_database(DB_NAME)

@@ -43,6 +43,7 @@ from _harness import (
     manage,
     production_env,
     query,
+    settle,
     time_limit,
 )
 from _load import (
@@ -156,6 +157,7 @@ def run_size(args, *, reviews: int, questions: int, users: int) -> tuple[list[Ro
         out = manage("generate_scale_data", "--questions", str(questions), "--users", str(users),
                      "--reviews", str(reviews), "--teams", "50", "--sets", "200", env=env)
         notes.append(out.strip().splitlines()[-1])
+        settle(url)
         sections = [r[0] for r in query(
             url, "SELECT s.id FROM qa_section s JOIN qa_bank b ON b.id = s.bank_id "
             "WHERE b.slug = 'scale' ORDER BY s.position")]

@@ -26,6 +26,7 @@ from _harness import (
     manage,
     percentile,
     production_env,
+    settle,
     setup_django,
     time_limit,
 )
@@ -57,6 +58,7 @@ def main() -> int:
             manage("migrate", "--noinput", "-v0", env=env)
             manage("generate_scale_data", "--questions", str(questions), "--users", "10",
                    "--reviews", "0", "--teams", "0", "--sets", "0", env=env)
+            settle(url)
             rows, plans = measure(url, repeats)
         finally:
             drop_database(DB_NAME)
