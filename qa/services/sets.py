@@ -195,7 +195,9 @@ def remove_item(*, item: SetItem) -> bool:
 
 @transaction.atomic
 def move_item(*, item: SetItem, direction: str) -> bool:
-    """Swap the item with its neighbour above ("up") or below ("down").
+    """Swap the item with its neighbour above ("up") or below ("down") as the set's page
+    shows it: items whose question is not published (retired, or back in draft) are not
+    shown, so they are skipped, and keep their places.
 
     Order is (position, pk), so the swap is stable even if positions ever had gaps or ties;
     moving the first item up or the last one down changes nothing. Returns whether it moved.
@@ -206,16 +208,19 @@ def move_item(*, item: SetItem, direction: str) -> bool:
     ordered = list(
         SetItem.objects.filter(study_set_id=item.study_set_id)
         .order_by("position", "pk")
-        .values_list("pk", "position")
+        .values_list("pk", "question__status")
     )
-    ids = [pk for pk, _pos in ordered]
+    ids = [pk for pk, _status in ordered]
+    shown = [n for n, (_pk, status) in enumerate(ordered) if status == Question.Status.PUBLISHED]
     try:
         index = ids.index(item.pk)
+        place = shown.index(index)
     except ValueError:
         return False
-    other = index - 1 if direction == "up" else index + 1
-    if not 0 <= other < len(ids):
+    neighbour = place - 1 if direction == "up" else place + 1
+    if not 0 <= neighbour < len(shown):
         return False
+    other = shown[neighbour]
     ids[index], ids[other] = ids[other], ids[index]
     # Renumber the whole set 1..n: cheap at set sizes and it repairs any gaps or ties.
     items = [SetItem(pk=pk, position=i) for i, pk in enumerate(ids, start=1)]
@@ -225,7 +230,9 @@ def move_item(*, item: SetItem, direction: str) -> bool:
 
 @transaction.atomic
 def set_item_note(*, item: SetItem, note: str) -> SetItem:
-    note = note.strip()
+    # Browsers submit a textarea's line breaks as CRLF but count them as one character
+    # against its maxlength: count them as the browser does.
+    note = note.replace("\r\n", "\n").strip()
     if len(note) > NOTE_MAX:
         raise SetError(_("A note can be at most %(max)d characters.") % {"max": NOTE_MAX})
     item.note = note

@@ -86,18 +86,6 @@
     }
   });
 
-  // The server answers a refused action (409 already graded, 400 bad input) with the current
-  // card and a message; show it instead of leaving a stale card on screen.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var status = event.detail.xhr.status;
-    var target = event.detail.target;
-    if ((status === 400 || status === 409) && target && target.closest &&
-        target.closest("[data-swap-errors]")) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
-  });
-
   // Mock interview countdown: data-remaining is seconds left when the card was rendered (the
   // server's clock decides; the browser only counts down). At zero the answer is submitted.
   function pad(n) {

@@ -9,4 +9,17 @@
       event.stopImmediatePropagation();
     }
   }, true);
+
+  // A refused HTMX action (400 bad input, 409 conflict) inside an element marked
+  // data-swap-errors is answered with that element as it is now plus a message (a quiz card,
+  // a note form, a set's list): show it rather than leave the page as if nothing happened.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    var target = event.detail.target;
+    if ((status === 400 || status === 409) && target && target.closest &&
+        target.closest("[data-swap-errors]")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
 })();

@@ -116,7 +116,7 @@ def test_reordering_with_htmx_returns_the_list(alice_client, my_set, questions):
                                  {"direction": "down"}, **HTMX)
     body = response.content.decode()
     assert response.status_code == 200
-    assert body.lstrip().startswith('<ol class="set-items" id="set-items">')
+    assert body.lstrip().startswith('<ol class="set-items" id="set-items" data-swap-errors>')
     assert "<html" not in body
     assert body.index(questions[1].prompt) < body.index(questions[0].prompt)
 
@@ -287,3 +287,78 @@ def test_set_list_runs_the_same_number_of_queries_for_3_and_30_sets(
             assert alice_client.get(reverse("qa:set-list")).status_code == 200
         counts.append(q)
     assert len(counts[0]) == len(counts[1]), counts[1]
+
+
+# --- Refusals that keep the page and what was typed ----------------------------------------------
+
+
+def _full_set(alice):
+    questions = bulk_questions(SectionFactory(), 1001)
+    full = create_set(user=alice, title="Full")
+    SetItem.objects.bulk_create(SetItem(study_set=full, question=q, position=i)
+                                for i, q in enumerate(questions[:1000], 1))
+    return full, questions[1000]
+
+
+def test_adding_search_results_to_a_full_set_says_why_and_adds_nothing(alice_client, alice):
+    full, extra = _full_set(alice)
+    response = alice_client.post(reverse("qa:set-add-from-search"),
+                                 {"q": "x", "target": f"set:{full.pk}", "question": [extra.pk]})
+    assert response.status_code == 400
+    assert "at most 1000 questions" in response.content.decode()
+    assert full.items.count() == 1000
+
+
+def test_a_new_set_from_search_is_not_created_empty(alice_client, alice):
+    retired = QuestionFactory(status="retired")
+    response = alice_client.post(reverse("qa:set-add-from-search"), {
+        "q": "x", "target": "new:", "title": "Nothing in it", "question": [retired.pk]})
+    assert response.status_code == 400
+    assert "no longer published" in response.content.decode()
+    assert not StudySet.objects.filter(title="Nothing in it").exists()
+
+
+def test_adding_to_a_full_set_from_the_question_page_shows_the_reason(alice_client, alice):
+    full, extra = _full_set(alice)
+    response = alice_client.post(reverse("qa:set-question"),
+                                 {"question": extra.pk, "set": full.pk, "action": "add"}, **HTMX)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="question-sets"' in html and "data-swap-errors" in html
+    assert "at most 1000 questions" in html
+    assert full.items.count() == 1000
+
+
+def test_a_note_at_the_limit_counts_line_breaks_as_the_browser_does(alice_client, my_set):
+    item = SetItem.objects.filter(study_set=my_set).first()
+    note = ("x" * 9 + "\r\n") * 200  # 2000 characters in the textarea, 2200 as submitted
+    alice_client.post(reverse("qa:set-item-note", args=[my_set.pk, item.pk]), {"note": note})
+    item.refresh_from_db()
+    assert item.note == note.replace("\r\n", "\n").strip()
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_refused_note_keeps_what_was_typed(alice_client, my_set, htmx):
+    item = SetItem.objects.filter(study_set=my_set).first()
+    typed = "y" * 2001
+    response = alice_client.post(reverse("qa:set-item-note", args=[my_set.pk, item.pk]),
+                                 {"note": typed}, **(HTMX if htmx else {}))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "at most 2000 characters" in html
+    assert f">{typed}</textarea>" in html
+    assert ('id="set-items" data-swap-errors' in html) and (("<html" in html) != htmx)
+    item.refresh_from_db()
+    assert item.note == ""
+
+
+def test_moving_skips_items_the_page_does_not_show(alice_client, alice):
+    first, hidden, last = bulk_questions(SectionFactory(), 3)
+    study_set = create_set(user=alice, title="S")
+    add_questions(study_set=study_set, questions=[first, hidden, last])
+    hidden.status = "retired"
+    hidden.save(update_fields=["status"])
+    item = SetItem.objects.get(study_set=study_set, question=last)
+    alice_client.post(reverse("qa:set-item-move", args=[study_set.pk, item.pk]),
+                      {"direction": "up"})
+    assert order(study_set) == [last.pk, hidden.pk, first.pk]

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -138,11 +139,22 @@ def set_add_from_search(request: HttpRequest) -> HttpResponse:
         else:
             errors.append(_("Choose where to add the questions."))
         if not errors:
-            if study_set is None:
-                study_set = services.create_set(user=request.user, title=title, team=team)
-            added = services.add_question_ids(study_set=study_set, question_ids=ids)
-            _added_message(request, added, len(ids))
-            return redirect("qa:set", pk=study_set.pk)
+            try:
+                with transaction.atomic():  # a new set only with questions in it
+                    new = study_set is None
+                    if new:
+                        study_set = services.create_set(user=request.user, title=title,
+                                                        team=team)
+                    added = services.add_question_ids(study_set=study_set, question_ids=ids)
+                    if new and not added:
+                        raise services.SetError(_(
+                            "None of the ticked questions can be added: they are no longer "
+                            "published."))
+            except services.SetError as exc:
+                errors.append(exc.message)
+            else:
+                _added_message(request, added, len(ids))
+                return redirect("qa:set", pk=study_set.pk)
     results = _search(query) if query else []
     selected = set(request.POST.getlist("question")) if request.method == "POST" else set()
     return render(request, "qa/set_add_search.html", {
@@ -156,11 +168,13 @@ def set_add_from_search(request: HttpRequest) -> HttpResponse:
     }, status=400 if errors else 200)
 
 
-def _question_sets_response(request: HttpRequest, question: Question) -> HttpResponse:
+def _question_sets_response(request: HttpRequest, question: Question, *, error: str = "",
+                            status: int = 200) -> HttpResponse:
     return render(request, "qa/_question_sets.html", {
         "question": question,
         "question_sets": selectors.sets_for_question(user=request.user, question=question),
-    })
+        "error": error,
+    }, status=status)
 
 
 @login_required
@@ -185,7 +199,7 @@ def set_question(request: HttpRequest) -> HttpResponse:
             changed = services.add_questions(study_set=access.study_set, questions=[question])
         except services.SetError as exc:
             if request.htmx:
-                return HttpResponse(exc.message, status=400)
+                return _question_sets_response(request, question, error=exc.message, status=400)
             messages.error(request, exc.message)
             return redirect(question.get_absolute_url())
         message = _("Added to “%(title)s”.")

@@ -114,16 +114,20 @@ def _set_context(access: SetAccess) -> dict:
     }
 
 
-@login_required
-@require_GET
-def set_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    access = _get_set_for_user(request, pk)
+def _set_page_context(request: HttpRequest, access: SetAccess) -> dict:
     context = _set_context(access)
     if access.can_edit and access.study_set.share_token:
         context["share_url"] = request.build_absolute_uri(
             reverse("qa:set-shared", args=[access.study_set.share_token])
         )
-    return render(request, "qa/set_detail.html", context)
+    return context
+
+
+@login_required
+@require_GET
+def set_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access = _get_set_for_user(request, pk)
+    return render(request, "qa/set_detail.html", _set_page_context(request, access))
 
 
 def _items_response(request: HttpRequest, access: SetAccess, anchor: str = "") -> HttpResponse:
@@ -166,12 +170,17 @@ def set_item_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse
 def set_item_note(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     access = _get_set_for_user(request, pk, edit=True)
     item = _get_item(access, item_pk)
+    note = request.POST.get("note", "")
     try:
-        services.set_item_note(item=item, note=request.POST.get("note", ""))
+        services.set_item_note(item=item, note=note)
     except services.SetError as exc:
-        if request.htmx:
-            return HttpResponse(exc.message, status=400)
-        messages.error(request, exc.message)
+        # The set as it is, with this item's note form open on what was typed and the reason.
+        context = _set_page_context(request, access)
+        for shown in context["items"]:
+            if shown.pk == item.pk:
+                shown.note_error, shown.note_draft = exc.message, note
+        template = "qa/set_detail.html#items" if request.htmx else "qa/set_detail.html"
+        return render(request, template, context, status=400)
     return _items_response(request, access, f"#item-{item.pk}")
 
 
