@@ -18,6 +18,10 @@ from django.db.models import Field, Model
 
 from qa.models import Question, Quiz, QuizItem, StudyState
 
+# The largest id a row can have (a PostgreSQL bigint): a larger one names nothing, and is
+# answered as such rather than sent to the database, which would refuse it.
+MAX_ID = 2**63 - 1
+
 # Never shown on a card: left deferred (loaded only if something asks for them).
 _QUESTION_UNSHOWN = {"search_text", "import_hash"}
 PUBLISHED = Question.Status.PUBLISHED
@@ -180,6 +184,8 @@ def quiz_item(*, user_id: int, quiz_id: int, item_id: int, lock: bool = False) -
     it (`note_body`, None: no note): what revealing or grading a card needs. None: no such
     item of theirs. `lock`: lock the item and its quiz (not the StudyState) until the
     transaction ends."""
+    if item_id > MAX_ID or quiz_id > MAX_ID:
+        return None
     sql = _item_sql(lock=lock, vendor=connection.vendor)
     row = _fetch_one(sql, [item_id, quiz_id, user_id])
     if row is None:

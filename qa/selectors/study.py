@@ -157,14 +157,23 @@ def new_quota(*, user: User, now: datetime) -> dict:
         .distinct()
         .count()
     )
-    pending = QuizItem.objects.filter(
-        quiz__user=user,
-        quiz__mode=Quiz.Mode.NEW,
-        quiz__finished_at__isnull=True,
-        quiz__started_at__gte=day_start,
-        review__isnull=True,
-        question__status=PUBLISHED,
-    ).count()
+    # Questions still new to the learner waiting in today's unfinished new-question quizzes,
+    # each once (two quizzes may hold the same one; a card graded Again and shown once more is
+    # already counted as introduced).
+    pending = (
+        QuizItem.objects.filter(
+            quiz__user=user,
+            quiz__mode=Quiz.Mode.NEW,
+            quiz__finished_at__isnull=True,
+            quiz__started_at__gte=day_start,
+            review__isnull=True,
+            question__status=PUBLISHED,
+        )
+        .exclude(question_id__in=StudyState.objects.filter(user=user).values("question_id"))
+        .values("question_id")
+        .distinct()
+        .count()
+    )
     limit = user.daily_new_limit
     return {
         "limit": limit,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +24,7 @@ from qa.models import (
     Question,
     Quiz,
     QuizItem,
+    Review,
     Section,
     SetItem,
     StudySet,
@@ -181,17 +182,37 @@ def _resumable_quiz(
             position=0, time_limit_seconds=time_limit_seconds, started_at__gte=now - timedelta(
                 minutes=10)
         ).first()
-        if quiz is not None and (count is None or quiz.items.count() == count):
+        if quiz is not None and (
+            count is None or quiz.items.count() == min(count, _mock_pool(section).count())
+        ):
             return quiz
         return None
     day_start, _day_end = study_selectors.local_day_bounds(now)
     for quiz in candidates[:5]:
-        stale = mode in DAILY_MODES and quiz.started_at < day_start
-        if not stale and quizzes.quiz_remaining_items(quiz=quiz).exists():
+        remaining = quizzes.quiz_remaining_items(quiz=quiz)
+        stale = mode in DAILY_MODES and (
+            quiz.started_at < day_start or _graded_elsewhere(user=user, quiz=quiz, items=remaining)
+        )
+        if not stale and remaining.exists():
             return quiz
         # Superseded: a new quiz of the same kind replaces it.
         Quiz.objects.filter(pk=quiz.pk, finished_at__isnull=True).update(finished_at=now)
     return None
+
+
+def _graded_elsewhere(*, user: User, quiz: Quiz, items) -> bool:
+    """Whether one of `items` of a due, new or mistakes quiz was graded in another quiz since
+    this one began: then it is no longer due, new or a mistake, and the quiz is out of date."""
+    return items.filter(Exists(
+        Review.objects.filter(
+            user=user, question_id=OuterRef("question_id"), reviewed_at__gte=quiz.started_at
+        ).exclude(quiz_item__quiz=quiz)
+    )).exists()
+
+
+def _mock_pool(section: Section | None):
+    published = Question.objects.published()
+    return published.filter(section=section) if section is not None else published
 
 
 def _select_questions(
@@ -242,7 +263,7 @@ def _select_questions(
         return list(mistakes.values_list("question_id", flat=True)[:limit])
 
     if mode == Quiz.Mode.MOCK:
-        ids = list(published.values_list("pk", flat=True))
+        ids = list(_mock_pool(section).values_list("pk", flat=True))
         return random.sample(ids, min(count or MOCK_DEFAULT_COUNT, len(ids)))
 
     if mode == Quiz.Mode.SET:
@@ -273,7 +294,8 @@ def finish_quiz(*, user: User, quiz: Quiz, now: datetime | None = None) -> Quiz:
             return quiz
         if quiz.mode == Quiz.Mode.MOCK:
             total = quiz.items.count()
-            if quiz.position < total:
+            # Still answering: on to self-grading first (after the time limit it already is).
+            if not quizzes.mock_answering_over(quiz=quiz, now=now, total=total):
                 quiz.position = total
                 quiz.save(update_fields=["position"])
                 return quiz

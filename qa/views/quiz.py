@@ -26,12 +26,10 @@ from django_htmx.http import reswap, retarget
 
 from qa.models import Quiz, QuizItem, Section
 from qa.selectors import quizzes as selectors
+from qa.selectors.cards import MAX_ID
 from qa.services import answering
 from qa.services import study as services
 from qa.views.navigation import safe_next
-
-# Larger ids cannot exist (PostgreSQL bigint): treat them as any unknown item.
-MAX_ID = 2**63 - 1
 
 
 def _get_quiz_for_user(request: HttpRequest, pk: int) -> Quiz:
@@ -65,7 +63,10 @@ def _shown_at(request: HttpRequest) -> datetime | None:
     raw = request.POST.get("shown", "")
     if not raw.isdigit() or len(raw) > 15:
         return None
-    return datetime.fromtimestamp(int(raw) / 1000, tz=UTC)
+    try:
+        return datetime.fromtimestamp(int(raw) / 1000, tz=UTC)
+    except (ValueError, OverflowError, OSError):  # past the year 9999
+        return None
 
 
 def _card(request: HttpRequest, quiz: Quiz, item: QuizItem, now: datetime) -> dict:
@@ -154,9 +155,12 @@ def _refused(request: HttpRequest, pk: int, exc: services.StudyError) -> HttpRes
 
 class QuizStartForm(forms.Form):
     mode = forms.ChoiceField(
-        choices=[(m, label) for m, label in Quiz.Mode.choices if m != Quiz.Mode.SET]
+        choices=[(m, label) for m, label in Quiz.Mode.choices if m != Quiz.Mode.SET],
+        label=gettext_lazy("kind of quiz"),
     )
-    section = forms.ModelChoiceField(queryset=Section.objects.all(), required=False)
+    section = forms.ModelChoiceField(
+        queryset=Section.objects.all(), required=False, label=gettext_lazy("Section")
+    )
     count = forms.IntegerField(
         required=False, min_value=1, max_value=services.MAX_QUIZ_ITEMS,
         label=gettext_lazy("questions"),

@@ -262,6 +262,24 @@ def test_an_item_of_another_quiz_is_not_found(alice_client, alice, quiz):
     assert not Review.objects.exists() and other.items.get().revealed_at is None
 
 
+@pytest.mark.parametrize("action", ["qa:quiz-reveal", "qa:quiz-grade"])
+def test_a_quiz_id_past_any_row_is_not_found(alice_client, quiz, action):
+    response = alice_client.post(reverse(action, kwargs={"pk": 2**64}),
+                                 {"item": current(quiz).pk, "rating": 3,
+                                  "token": uuid.uuid4().hex})
+    assert response.status_code == 404
+    assert not Review.objects.exists() and current(quiz).revealed_at is None
+
+
+def test_a_shown_time_past_the_year_9999_is_ignored(alice_client, quiz):
+    item = current(quiz)
+    response = alice_client.post(url("qa:quiz-reveal", quiz),
+                                 {"item": item.pk, "shown": "999999999999999"}, **HTMX)
+    assert response.status_code == 200
+    item.refresh_from_db()
+    assert item.revealed_at is not None and item.shown_at <= timezone.now()
+
+
 def test_grading_in_a_finished_quiz_is_a_conflict(alice_client, quiz):
     item = current(quiz)
     alice_client.post(url("qa:quiz-finish", quiz))
@@ -369,6 +387,14 @@ def test_starting_with_bad_input_is_a_400(alice_client, questions, data):
     assert response.status_code == 400
     assert b"cannot be started" in response.content or b"Choose a section" in response.content
     assert not Quiz.objects.exists()
+
+
+def test_a_start_refused_names_the_field_in_the_learners_language(alice_client, questions):
+    response = alice_client.post(reverse("qa:quiz-start"), {"mode": "due", "section": "999999"},
+                                 HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "章节" in html and "section:" not in html
 
 
 def test_start_is_post_only(alice_client):

@@ -14,12 +14,13 @@ from qa.services import study as services
 from tests.factories import (
     BookmarkFactory,
     QuestionFactory,
+    SectionFactory,
     SetItemFactory,
     StudySetFactory,
     StudyStateFactory,
     UserFactory,
 )
-from tests.qa.studying import first_item, section_quiz, token
+from tests.qa.studying import current_item, first_item, section_quiz, token
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fuzz")]
 
@@ -190,3 +191,73 @@ def test_mistakes_quiz_studies_the_mistakes(alice, questions):
 def test_clearing_a_question_never_studied_is_not_found(alice, questions):
     with pytest.raises(services.NotFound):
         services.clear_mistake(user=alice, question=questions[0])
+
+
+# --- Resuming, finishing and counting: the edges ---------------------------------------------
+
+
+def _review_state(user, question, due):
+    return StudyStateFactory(user=user, question=question, due=due, state=2, stability=5,
+                             difficulty=5, last_review=due - timedelta(days=5), step=None)
+
+
+def test_a_due_quiz_whose_cards_were_graded_elsewhere_is_not_resumed(alice):
+    first, other = SectionFactory(), SectionFactory()
+    reviewed = [QuestionFactory(section=first, number=i) for i in range(1, 4)]
+    later = [QuestionFactory(section=other, number=i) for i in range(1, 3)]
+    past = timezone.now() - timedelta(hours=1)
+    for question in reviewed:
+        _review_state(alice, question, past)
+    left = services.start_quiz(user=alice, mode="due")  # started from the dashboard, left
+    by_section = services.start_quiz(user=alice, mode="due", section=first)
+    for _ in reviewed:
+        item = current_item(by_section)
+        answering.grade(user=alice, quiz_id=by_section.pk, item_id=item.pk, rating=3,
+                        token=token())
+    for question in later:
+        _review_state(alice, question, past)
+    fresh = services.start_quiz(user=alice, mode="due")
+    left.refresh_from_db()
+    assert fresh.pk != left.pk and left.finished_at is not None
+    assert set(fresh.items.values_list("question_id", flat=True)) == {q.pk for q in later}
+
+
+def test_a_due_quiz_with_an_again_card_still_resumes(alice, section, questions):
+    past = timezone.now() - timedelta(hours=1)
+    for question in questions:
+        _review_state(alice, question, past)
+    quiz = services.start_quiz(user=alice, mode="due")
+    item = current_item(quiz)
+    answering.grade(user=alice, quiz_id=quiz.pk, item_id=item.pk, rating=1, token=token())
+    assert services.start_quiz(user=alice, mode="due").pk == quiz.pk
+
+
+def test_a_double_submitted_mock_start_resumes_when_the_bank_is_smaller(alice, questions):
+    first = services.start_quiz(user=alice, mode="mock", count=5)
+    again = services.start_quiz(user=alice, mode="mock", count=5)
+    assert again.pk == first.pk and first.items.count() == len(questions)
+
+
+def test_finishing_a_timed_out_mock_interview_takes_one_click(alice, questions):
+    started = timezone.now() - timedelta(minutes=5)
+    quiz = services.start_quiz(user=alice, mode="mock", count=3, time_limit_seconds=60,
+                               now=started)
+    quiz = services.finish_quiz(user=alice, quiz=quiz)
+    assert quiz.finished_at is not None
+
+
+def test_finishing_a_mock_interview_still_answering_moves_to_grading(alice, questions):
+    quiz = services.start_quiz(user=alice, mode="mock", count=3, time_limit_seconds=600)
+    quiz = services.finish_quiz(user=alice, quiz=quiz)
+    assert quiz.finished_at is None and quiz.position == 3
+
+
+def test_new_quota_counts_each_waiting_question_once(section):
+    user = UserFactory(daily_new_limit=10)
+    [QuestionFactory(section=section, number=i) for i in range(1, 4)]
+    by_section = services.start_quiz(user=user, mode="new", section=section)
+    services.start_quiz(user=user, mode="new")  # the dashboard's: the same three questions
+    item = current_item(by_section)
+    answering.grade(user=user, quiz_id=by_section.pk, item_id=item.pk, rating=1, token=token())
+    quota = selectors.new_quota(user=user, now=timezone.now())
+    assert (quota["introduced"], quota["pending"], quota["remaining"]) == (1, 2, 7)
