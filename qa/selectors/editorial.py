@@ -286,8 +286,14 @@ def correction_candidates(*, report: ErrorReport) -> list:
 
 
 def default_correction(candidates: list):
-    """The latest substantive correction among `candidates`, else the latest revision."""
+    """The latest correction among `candidates`, else the latest revision. A correction is a
+    substantive edit, or a revert that changed the answer version (undid a substantive edit):
+    reverting a typo fix corrects nothing."""
     for record in candidates:
-        if record.change_kind in (Kind.SUBSTANTIVE, Kind.REVERT):
+        if record.change_kind == Kind.SUBSTANTIVE:
             return record
+        if record.change_kind == Kind.REVERT:
+            previous = record.prev_record
+            if previous is None or previous.answer_version != record.answer_version:
+                return record
     return candidates[0] if candidates else None

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from qa.models import ErrorReport, Question, RevisionInfo, StudyState
 from qa.search import build_search_text
+from qa.selectors import editorial as selectors
 from qa.services import editorial as services
 from tests.factories import (
     ErrorReportFactory,
@@ -271,6 +272,29 @@ def test_reverting_only_typo_fixes_moves_nobody(question, editor):
     assert (question.answer, question.answer_version) == (original.answer, 1)
     state.refresh_from_db()
     assert not state.changed_since_review
+
+
+def test_the_default_correction_of_a_report_skips_a_revert_of_a_typo_fix(question, editor):
+    report = ErrorReportFactory(question=question)
+    correction = edit(question, editor, answer="自注意力的复杂度是 O(n²)。").record
+    edit(question, editor, kind=Kind.TYPO, reason="空格", answer="自注意力的复杂度是 O(n²) 。")
+    undo = services.revert_question(question=question, editor=editor,
+                                    history_id=correction.history_id, reason="撤回空格",
+                                    expected_revision=3)
+    assert not undo.answer_version_bumped
+    candidates = selectors.correction_candidates(report=report)
+    assert selectors.default_correction(candidates).history_id == correction.history_id
+
+
+def test_the_default_correction_of_a_report_may_be_a_revert_that_corrects(question, editor):
+    original = latest_revision(question)
+    report = ErrorReportFactory(question=question)
+    edit(question, editor, answer="错误地改成了这个")
+    services.revert_question(question=question, editor=editor, history_id=original.history_id,
+                             reason="改错了，撤回", expected_revision=2)
+    candidates = selectors.correction_candidates(report=report)
+    assert selectors.default_correction(candidates).history_id == (
+        latest_revision(question).history_id)
 
 
 def test_revert_refuses_a_revision_of_another_question(question, editor):
