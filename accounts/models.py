@@ -139,3 +139,26 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation to {self.team} as {self.role}"
+
+
+class FormSubmission(models.Model):
+    """A create form that went through, by the one-time token the form carried
+    (accounts.submissions), and where it led. Sending the same form again (a double click, a
+    resent request, the back button) finds it and goes there instead of creating a second
+    team, set or invitation."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+        db_index=False,  # the unique (user, token) constraint's index starts with it
+    )
+    token = models.CharField(max_length=32)
+    location = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="form_submission_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token} → {self.location}"

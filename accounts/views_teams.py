@@ -6,6 +6,8 @@ owner's action get 403 (they already know the team exists).
 
 from __future__ import annotations
 
+import logging
+import smtplib
 from datetime import timedelta
 
 from django import forms
@@ -23,7 +25,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import services
 from accounts.models import Invitation, Membership, Team
 from accounts.selectors import membership_for, open_invitations, team_members, teams_for_user
+from accounts.submissions import once_per_form
 from qa.selectors.sets import team_dashboard, team_sets
+
+logger = logging.getLogger(__name__)
 
 Role = Membership.Role
 
@@ -74,6 +79,7 @@ class RoleForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def team_list(request: HttpRequest) -> HttpResponse:
     form = TeamForm(request.POST or None)
     if request.method == "POST":
@@ -227,6 +233,7 @@ def team_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@once_per_form
 def invitation_create(request: HttpRequest, pk: int) -> HttpResponse:
     mine = _get_team_for_user(request, pk, owner=True)
     form = InvitationForm(request.POST)
@@ -242,11 +249,18 @@ def invitation_create(request: HttpRequest, pk: int) -> HttpResponse:
         email=data["email"],
     )
     if invitation.email:
-        services.send_invitation_email(
-            invitation=invitation, accept_url=_invite_url(request, invitation)
-        )
-        messages.success(request, _("Invitation sent to %(email)s.") % {
-            "email": invitation.email})
+        try:
+            services.send_invitation_email(
+                invitation=invitation, accept_url=_invite_url(request, invitation)
+            )
+        except (smtplib.SMTPException, OSError):
+            logger.exception("invitation email to team %s not sent", mine.team.pk)
+            messages.warning(request, _(
+                "The invitation was created, but the email could not be sent. Copy the link "
+                "from the list below and send it yourself."))
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {
+                "email": invitation.email})
     else:
         messages.success(request, _("Invitation link created. Copy it from the list below."))
     return redirect(f"{reverse('accounts:team', args=[pk])}#invitations")

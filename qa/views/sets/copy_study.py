@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.submissions import once_per_form
 from qa.models import StudySet
 from qa.selectors import sets as selectors
 from qa.services import sets as services
@@ -34,6 +35,7 @@ def _copy(request: HttpRequest, source: StudySet, cancel_url: str) -> HttpRespon
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def set_copy(request: HttpRequest, pk: int) -> HttpResponse:
     source = _get_set_for_user(request, pk).study_set
     return _copy(request, source, reverse("qa:set", args=[pk]))
@@ -41,6 +43,7 @@ def set_copy(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def shared_set_copy(request: HttpRequest, token: str) -> HttpResponse:
     source = _get_shared_set(token)
     return _copy(request, source, reverse("qa:set-shared", args=[token]))

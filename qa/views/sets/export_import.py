@@ -13,6 +13,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.submissions import once_per_form
 from qa import anki, exporters
 from qa.models import Bank
 from qa.services import sets as services
@@ -72,6 +73,7 @@ def _filename(title: str, fallback: str) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def set_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     problems: list[str] = []

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.submissions import once_per_form
 from qa.models import Bookmark, Question, Section, StudySet
 from qa.selectors import sets as selectors
 from qa.selectors.bank import search_questions
@@ -102,6 +103,7 @@ def _target_choices(request: HttpRequest) -> list[tuple[str, str]]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def set_add_from_search(request: HttpRequest) -> HttpResponse:
     """Search the bank and add the ticked results to a set (an existing one or a new one)."""
     source = request.POST if request.method == "POST" else request.GET

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Team
+from accounts.submissions import once_per_form
 from qa.models import SetItem, StudySet
 from qa.selectors import sets as selectors
 from qa.selectors.sets import SetAccess
@@ -42,6 +43,7 @@ def set_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def set_create(request: HttpRequest) -> HttpResponse:
     initial = {"owner": request.GET.get("team", ""), "visibility": Visibility.PRIVATE}
     if initial["owner"]:
