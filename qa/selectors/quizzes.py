@@ -15,7 +15,7 @@ from django.urls import reverse
 from qa import scheduling
 from qa.markdown import render_markdown
 from qa.models import Note, Question, Quiz, QuizItem, Review, StudyState
-from qa.selectors import cards, sections
+from qa.selectors import cards, sections, study
 from qa.selectors.editorial import card_editorial_context
 
 if TYPE_CHECKING:
@@ -222,9 +222,7 @@ def quiz_summary(*, quiz: Quiz, user: User, now: datetime) -> dict:
     upcoming = sorted(
         (r.state.due for r in rows if r.review is not None and r.state is not None),
     )
-    due_now = StudyState.objects.filter(
-        user=user, due__lte=now, question__status=PUBLISHED
-    ).count()
+    due_now = study.due_now_count(user=user, now=now)
     end = quiz.finished_at or now
     return {
         "rows": rows,

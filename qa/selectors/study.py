@@ -143,6 +143,11 @@ def mistakes(
 # --- Dashboard ------------------------------------------------------------------------------
 
 
+def due_now_count(*, user: User, now: datetime) -> int:
+    """How many of the learner's questions are due for review now, in every bank."""
+    return StudyState.objects.filter(user=user, due__lte=now, question__status=PUBLISHED).count()
+
+
 def new_quota(*, user: User, now: datetime) -> dict:
     """The daily new-question budget: limit, introduced today, waiting in today's quizzes."""
     day_start, _end = local_day_bounds(now)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from qa.models import Bank, Question, Section
 from qa.selectors import bank as selectors
 from qa.selectors import sets as set_selectors
+from qa.selectors import study as study_selectors
 from qa.selectors.editorial import question_editorial_context
 from qa.selectors.study import question_study_context
 
@@ -43,6 +44,10 @@ def bank_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "total": sum(s.total for s in sections),
         "studied": sum(s.studied for s in sections),
         "due": sum(s.due for s in sections),
+        # "Review what is due" reviews every bank's due questions (a quiz is not limited to a
+        # bank): say so when some are elsewhere.
+        "due_everywhere": (study_selectors.due_now_count(user=request.user, now=timezone.now())
+                           if request.user.is_authenticated else 0),
     }
     return render(request, "qa/bank_detail.html",
                   {"bank": bank, "sections": sections, "totals": totals})

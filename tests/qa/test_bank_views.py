@@ -95,7 +95,7 @@ def test_bank_overview_shows_the_learners_own_progress_per_section(client, bank,
         == (3, 2, 1)
     assert (sections["advanced"].total, sections["advanced"].studied,
             sections["advanced"].due) == (2, 0, 0)
-    assert response.context["totals"] == {"total": 5, "studied": 2, "due": 1}
+    assert response.context["totals"] == {"total": 5, "studied": 2, "due": 1, "due_everywhere": 1}
     assert "2 / 3 studied" in response.content.decode()
 
 
@@ -248,3 +248,17 @@ def test_question_page_includes_the_other_features_partials(alice_client, bank):
 def test_pages_reject_post(client, bank):
     assert client.post(question_url("llm-zh/basics/02")).status_code == 405
     assert client.post(reverse("qa:search")).status_code == 405
+
+
+def test_the_bank_pages_due_review_says_when_it_takes_in_other_banks(alice_client, alice):
+    here, elsewhere = BankFactory(), BankFactory()
+    past = timezone.now() - timedelta(days=1)
+    mine = QuestionFactory(section=SectionFactory(bank=here))
+    StudyStateFactory(user=alice, question=mine, due=past)
+    page = alice_client.get(reverse("qa:bank", kwargs={"slug": here.slug})).content.decode()
+    assert "Review what is due" in page and "in every bank" not in page
+    for _ in range(2):
+        StudyStateFactory(user=alice, due=past,
+                          question=QuestionFactory(section=SectionFactory(bank=elsewhere)))
+    page = alice_client.get(reverse("qa:bank", kwargs={"slug": here.slug})).content.decode()
+    assert "Review all 3 due questions, in every bank" in page
