@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from qa.models import Bank, Question, Section
 from qa.selectors import bank as selectors
@@ -84,6 +85,7 @@ def question_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @require_GET
+@vary_on_headers("HX-Request")  # a fragment or a redirect from the same URL
 def question_answer(request: HttpRequest, key: str) -> HttpResponse:
     """The reference answer: the fragment for HTMX, otherwise the question page showing it."""
     question = _get_question_for_user(request, key)
@@ -94,6 +96,7 @@ def question_answer(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @require_GET
+@vary_on_headers("HX-Request")  # a fragment or the page from the same (pushed) URL
 def search(request: HttpRequest) -> HttpResponse:
     query = selectors.normalise_query(request.GET.get("q", ""))
     found = selectors.search_questions(query=query, user=request.user) if query else None

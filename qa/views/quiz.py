@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
 from qa.models import Quiz, QuizItem, Section
@@ -211,6 +212,7 @@ def quiz_start(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @never_cache  # a page restored from the back/forward cache would show a stale card
+@vary_on_headers("HX-Request")  # the card alone, or the page
 def quiz_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render(request, _get_quiz_for_user(request, pk))
 

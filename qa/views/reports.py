@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
 
 from qa.models import ErrorReport, Question
 from qa.selectors import editorial as selectors
@@ -49,6 +50,7 @@ class ReportForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")  # the form as a fragment or as a page
 def report_create(request: HttpRequest, key: str) -> HttpResponse:
     question = _get_published_question(key)
     next_url = safe_next(request)

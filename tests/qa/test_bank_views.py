@@ -262,3 +262,10 @@ def test_the_bank_pages_due_review_says_when_it_takes_in_other_banks(alice_clien
                           question=QuestionFactory(section=SectionFactory(bank=elsewhere)))
     page = alice_client.get(reverse("qa:bank", kwargs={"slug": here.slug})).content.decode()
     assert "Review all 3 due questions, in every bank" in page
+
+
+def test_pages_that_answer_htmx_with_a_fragment_vary_on_it(client, bank):
+    question = Question.objects.filter(status="published").first()
+    for url in (reverse("qa:search") + "?q=x",
+                reverse("qa:question-answer", kwargs={"key": question.key})):
+        assert "HX-Request" in client.get(url)["Vary"]
