@@ -159,6 +159,9 @@ def delete_team(*, actor: User, team: Team) -> None:
     study history: reviews and study states belong to the person, not the team)."""
     _lock_team(team)
     _require_owner(actor=actor, team=team)
+    # Quizzes on its sets end where they are, as when someone leaves (their sets go).
+    Quiz.objects.filter(study_set__team=team, finished_at__isnull=True).update(
+        finished_at=timezone.now())
     team.delete()
 
 

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Team, User
-from qa.models import Question, SetItem, StudySet
+from qa.models import Question, Quiz, SetItem, StudySet
 
 Visibility = StudySet.Visibility
 
@@ -125,6 +126,9 @@ def revoke_link(*, study_set: StudySet) -> StudySet:
 
 @transaction.atomic
 def delete_set(*, study_set: StudySet) -> None:
+    """Delete the set. Quizzes on it end where they are; their grades stay."""
+    Quiz.objects.filter(study_set=study_set, finished_at__isnull=True).update(
+        finished_at=timezone.now())
     StudySet.objects.filter(pk=study_set.pk).delete()
 
 

@@ -13,7 +13,16 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import Invitation, Membership, Team
-from tests.factories import InvitationFactory, MembershipFactory, UserFactory
+from qa.models import Review
+from qa.services.sets import add_questions, create_set, delete_set
+from qa.services.study import start_quiz
+from tests.factories import (
+    InvitationFactory,
+    MembershipFactory,
+    SectionFactory,
+    UserFactory,
+    bulk_questions,
+)
 
 Role = Membership.Role
 pytestmark = pytest.mark.django_db
@@ -136,6 +145,22 @@ def test_only_an_owner_deletes_a_team(alice, bob, team):
     services.delete_team(actor=alice, team=team)
     assert not Team.objects.filter(pk=team.pk).exists()
     assert not Membership.objects.filter(team_id=team.pk).exists()
+
+
+def test_deleting_a_team_or_one_of_its_sets_ends_the_quizzes_on_them(alice, bob, team):
+    MembershipFactory(team=team, user=bob)
+    questions = bulk_questions(SectionFactory(), 2)
+    kept, deleted = (create_set(user=alice, title=title, team=team) for title in "AB")
+    for study_set in (kept, deleted):
+        add_questions(study_set=study_set, questions=questions)
+    on_deleted = start_quiz(user=bob, mode="set", study_set=deleted)
+    delete_set(study_set=deleted)
+    on_deleted.refresh_from_db()
+    assert on_deleted.finished_at is not None and on_deleted.study_set is None
+    on_kept = start_quiz(user=bob, mode="set", study_set=kept)
+    services.delete_team(actor=alice, team=team)
+    on_kept.refresh_from_db()
+    assert on_kept.finished_at is not None and Review.objects.count() == 0
 
 
 # --- Invitations -----------------------------------------------------------------------------
