@@ -290,8 +290,10 @@ def accept_invitation(*, user: User, token: str, now: datetime | None = None) ->
     found = find_invitation(token)
     if found is None:
         raise Invitation.DoesNotExist
+    # The team first, as every change of membership: two invitations to one team accepted at
+    # once by the same person then join them once.
+    team = _lock_team(found.team)
     invitation = Invitation.objects.select_for_update().get(pk=found.pk)
-    team = found.team
     membership = Membership.objects.select_for_update().filter(user=user, team=team).first()
     if membership is not None and ROLE_RANK[membership.role] >= ROLE_RANK[invitation.role]:
         return Acceptance(membership=membership, joined=False, upgraded=False)

@@ -318,3 +318,31 @@ def test_concurrent_acceptances_never_exceed_max_uses(alice):
     assert inv.uses == 2
     assert sorted(outcomes) == ["joined", "joined", "refused", "refused", "refused", "refused"]
     assert Membership.objects.filter(team=team).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_person_accepting_two_invitations_to_a_team_at_once_joins_once(alice):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL; SQLite serialises writers anyway")
+    bob = UserFactory()
+
+    def accept(token, barrier, errors):
+        try:
+            barrier.wait()
+            services.accept_invitation(user=bob, token=token)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    for round_ in range(5):
+        team = services.create_team(user=alice, name=f"Race {round_}")
+        tokens = [services.create_invitation(actor=alice, team=team).token for _ in range(2)]
+        barrier, errors = threading.Barrier(2), []
+        threads = [threading.Thread(target=accept, args=(t, barrier, errors)) for t in tokens]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert Membership.objects.filter(team=team, user=bob).count() == 1
