@@ -84,6 +84,8 @@ def report_create(request: HttpRequest, key: str) -> HttpResponse:
         form = ReportForm(initial={"answer_version": question.answer_version})
     context = {"question": question, "form": form, "next": next_url}
     if request.htmx:
+        # In place of the link that asked for it: focus moves into the form (htmx focuses it).
+        form.fields["kind"].widget.attrs["autofocus"] = True
         # htmx does not swap 4xx responses; the form with its errors replaces the old one.
         return render(request, "qa/report_form.html#form", context)
     return render(request, "qa/report_form.html", context, status=status)

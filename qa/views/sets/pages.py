@@ -153,6 +153,11 @@ def set_item_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     if direction not in ("up", "down"):
         return HttpResponse(_("Unknown direction."), status=400)
     services.move_item(item=item, direction=direction)
+    if request.htmx:
+        # The list is drawn anew: focus stays on the button just used, so it can be pressed
+        # again to move the item further.
+        context = {**_set_context(access), "focus": (item.pk, direction)}
+        return render(request, "qa/set_detail.html#items", context)
     return _items_response(request, access, f"#item-{item.pk}")
 
 

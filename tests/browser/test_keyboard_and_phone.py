@@ -1,0 +1,84 @@
+"""Keyboard use and a phone's width, in a real Chromium: focus stays where the learner works
+after an HTMX swap, a refused HTMX action shows its reason, and the header keeps the page's
+margins on a narrow screen."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from qa.models import SetItem
+from qa.services.sets import add_questions, create_set
+from tests.factories import PASSWORD, QuestionFactory, SectionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def learner(db):
+    return UserFactory(email="kbd@example.com")
+
+
+@pytest.fixture
+def questions(db):
+    section = SectionFactory(title="基础篇")
+    return [QuestionFactory(section=section, number=i, prompt=f"Question {i} about attention")
+            for i in range(1, 4)]
+
+
+def test_moving_an_item_with_the_keyboard_keeps_focus_on_its_button(
+    page, login, learner, questions
+):
+    study_set = create_set(user=learner, title="Order me")
+    add_questions(study_set=study_set, questions=questions)
+    first = SetItem.objects.get(study_set=study_set, question=questions[0])
+    login(page, learner, PASSWORD)
+    page.goto(f"/sets/{study_set.pk}/")
+    down = page.locator(f"#item-{first.pk} button[aria-label='Move down']")
+    down.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#set-items > li").nth(1)).to_have_id(f"item-{first.pk}")
+    expect(down).to_be_focused()
+    page.keyboard.press("Enter")  # pressed again: the same item moves once more
+    expect(page.locator("#set-items > li").nth(2)).to_have_id(f"item-{first.pk}")
+    order = list(SetItem.objects.filter(study_set=study_set).order_by("position")
+                 .values_list("question_id", flat=True))
+    assert order == [questions[1].pk, questions[2].pk, questions[0].pk]
+
+
+def test_the_report_form_takes_focus_and_the_answer_too(page, login, learner, questions):
+    login(page, learner, PASSWORD)
+    page.goto(questions[0].get_absolute_url())
+    page.click("text=Show the answer")
+    expect(page.locator("#answer")).to_be_focused()
+    page.click("text=Report an error")
+    expect(page.locator("select[name=kind]")).to_be_focused()
+
+
+def test_a_refused_set_note_shows_why_in_place(page, login, learner, questions):
+    study_set = create_set(user=learner, title="Notes")
+    add_questions(study_set=study_set, questions=questions[:1])
+    login(page, learner, PASSWORD)
+    page.goto(f"/sets/{study_set.pk}/")
+    page.click("text=Add a note")
+    textarea = page.locator("textarea[name=note]")
+    textarea.evaluate("el => el.removeAttribute('maxlength')")  # as an older page might allow
+    textarea.fill("x" * 2001)
+    page.click("text=Save note")
+    page.wait_for_selector("#set-items .errorlist")
+    assert "at most 2000 characters" in page.inner_text("#set-items .errorlist")
+    assert page.input_value("textarea[name=note]") == "x" * 2001
+
+
+def test_the_header_keeps_the_page_margins_on_a_phone(browser, live_server, learner):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto("/")
+        brand = page.locator("nav.nav").bounding_box()
+        main = page.locator("main").bounding_box()
+        padding = page.eval_on_selector("nav.nav", "el => getComputedStyle(el).paddingLeft")
+        assert padding != "0px", padding
+        assert brand["x"] <= main["x"]
+    finally:
+        context.close()
