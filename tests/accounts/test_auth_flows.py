@@ -55,6 +55,21 @@ def test_signup_verification_login_logout(client, password):
     assert client.get(reverse("home")).context["user"].is_authenticated
 
 
+@pytest.mark.parametrize("language, expected", [
+    ("en", "This password is too short. It must contain at least 8 characters."),
+    ("zh-hans", "密码太短。至少需要 8 个字符。"),
+])
+def test_a_short_password_is_refused_in_the_visitors_language(client, language, expected):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "dan@example.com", "password1": "Zq8!wx", "password2": "Zq8!wx"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert response.status_code == 200
+    assert expected in response.content.decode()
+    assert not User.objects.filter(email="dan@example.com").exists()
+
+
 def test_unverified_user_cannot_log_in_until_verified(client, password):
     client.post(
         reverse("account_signup"),
