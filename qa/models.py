@@ -387,6 +387,11 @@ class StudySet(models.Model):
         _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
     )
     share_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # While shared by link: the visibility it had before, which stopping the link restores
+    # (a curators' draft goes back to being a draft).
+    visibility_before_link = models.CharField(
+        max_length=10, choices=Visibility.choices, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -95,13 +95,19 @@ def update_set(
     return study_set
 
 
+_VISIBILITY_FIELDS = ["visibility", "share_token", "visibility_before_link"]
+
+
 def _apply_visibility(study_set: StudySet, visibility: str) -> None:
-    study_set.visibility = visibility
     if visibility == Visibility.LINK:
+        if study_set.visibility != Visibility.LINK:
+            study_set.visibility_before_link = study_set.visibility
         study_set.share_token = study_set.share_token or new_share_token()
     else:
         # Leaving "link" kills the old URL for good: sharing again makes a new one.
         study_set.share_token = None
+        study_set.visibility_before_link = ""
+    study_set.visibility = visibility
 
 
 @transaction.atomic
@@ -110,7 +116,7 @@ def share_by_link(*, study_set: StudySet, regenerate: bool = False) -> StudySet:
     if regenerate:
         study_set.share_token = None
     _apply_visibility(study_set, Visibility.LINK)
-    study_set.save(update_fields=["visibility", "share_token", "updated_at"])
+    study_set.save(update_fields=[*_VISIBILITY_FIELDS, "updated_at"])
     return study_set
 
 
@@ -118,9 +124,12 @@ def share_by_link(*, study_set: StudySet, regenerate: bool = False) -> StudySet:
 def revoke_link(*, study_set: StudySet) -> StudySet:
     study_set = _lock(study_set)
     if study_set.visibility == Visibility.LINK:
-        fallback = Visibility.TEAM if study_set.team_id else Visibility.PRIVATE
+        # Back to what it was before it was shared; if that is unknown, the narrowest.
+        fallback = study_set.visibility_before_link or Visibility.PRIVATE
+        if fallback == Visibility.TEAM and not study_set.team_id:
+            fallback = Visibility.PRIVATE
         _apply_visibility(study_set, fallback)
-        study_set.save(update_fields=["visibility", "share_token", "updated_at"])
+        study_set.save(update_fields=[*_VISIBILITY_FIELDS, "updated_at"])
     return study_set
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from accounts.models import Membership
+from accounts.services import create_team
 from qa.models import Question, SetItem, StudySet
 from qa.services import sets as services
 from tests.factories import MembershipFactory, QuestionFactory, SectionFactory, bulk_questions
@@ -185,6 +186,18 @@ def test_sharing_makes_a_token_and_revoking_kills_it_for_good(filled):
     filled.refresh_from_db()
     assert filled.share_token is None
     assert filled.visibility == StudySet.Visibility.PRIVATE
+
+
+@pytest.mark.parametrize("before", [StudySet.Visibility.PRIVATE, StudySet.Visibility.TEAM])
+def test_stopping_a_team_sets_link_restores_who_saw_it_before(alice, before):
+    team = create_team(user=alice, name="Readers")
+    draft = services.create_set(user=alice, title="Draft", team=team, visibility=before)
+    services.share_by_link(study_set=draft)
+    services.share_by_link(study_set=draft, regenerate=True)  # still shared: still remembered
+    services.revoke_link(study_set=draft)
+    draft.refresh_from_db()
+    assert (draft.visibility, draft.share_token, draft.visibility_before_link) == (
+        before, None, "")
 
 
 def test_leaving_link_visibility_by_editing_drops_the_token(filled):
