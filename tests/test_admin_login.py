@@ -72,3 +72,8 @@ def test_admin_failures_count_towards_the_sites_login_limit(client, editor):
     )
     assert response.status_code == 200
     assert LIMITED in response.content.decode()
+
+
+def test_admin_pages_carry_the_site_icon(client):
+    page = client.get(reverse("admin:login")).content.decode()
+    assert 'rel="icon"' in page and "favicon.svg" in page
