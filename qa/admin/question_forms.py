@@ -13,11 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from qa.importer.files import normal_text
 from qa.models import Question, RevisionInfo
 from qa.selectors import editorial as selectors
 from qa.services import editorial as services
 
 Kind = RevisionInfo.Kind
+# What an edit may change besides the text, kept from a concurrent edit when left untouched.
+SETTINGS_FIELDS = ("status", "section", "number", "tags")
 
 
 @dataclass
@@ -67,6 +70,14 @@ class QuestionForm(forms.ModelForm):
         else:
             self.fields["change_reason"].help_text = _("Optional when adding a question.")
 
+    # The bank's text has LF line breaks and no surrounding whitespace, as the importer
+    # writes it; a browser sends CRLF.
+    def clean_prompt(self) -> str:
+        return normal_text(self.cleaned_data["prompt"])
+
+    def clean_answer(self) -> str:
+        return normal_text(self.cleaned_data["answer"])
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         base = cleaned.get("base_revision")
@@ -76,6 +87,7 @@ class QuestionForm(forms.ModelForm):
             # their text on top of it (and is again refused if someone saves in between).
             self.data = self.data.copy()
             self.data[self.add_prefix("base_revision")] = str(self.instance.revision)
+            self._keep_their_settings(cleaned)
             last = self.conflict.last_record
             raise ValidationError(
                 gettext(
@@ -106,13 +118,39 @@ class QuestionForm(forms.ModelForm):
         mine = SimpleNamespace(
             prompt=cleaned.get("prompt", stored.prompt), answer=cleaned.get("answer", stored.answer)
         )
+        self._started, self._stored = started, stored
+        theirs = []
+        if started:
+            theirs = selectors.revision_diff(started, stored) + selectors.settings_diff(
+                started, stored)
         return EditConflictInfo(
             base_revision=base,
             current=stored,
             last_record=last,
-            theirs=selectors.revision_diff(started, stored) if started else [],
+            theirs=theirs,
             yours=selectors.revision_diff(stored, mine),
         )
+
+    def _keep_their_settings(self, cleaned: dict[str, Any]) -> None:
+        """The status, section, number and tags the editor left as they found them show the
+        other editor's values, so saving again does not silently undo those; what the editor
+        changed themselves stays as they set it."""
+        started, stored = self._started, self._stored
+        if started is None:
+            return
+        started_tags = selectors.revision_tag_ids(started)
+        for name in SETTINGS_FIELDS:
+            if name == "tags":
+                mine = {tag.pk for tag in cleaned.get("tags") or []}
+                if mine == started_tags:
+                    self.data.setlist(self.add_prefix("tags"),
+                                      [str(pk) for pk in stored.tags.values_list("pk", flat=True)])
+                continue
+            attname = f"{name}_id" if name == "section" else name
+            value = cleaned.get(name)
+            value = getattr(value, "pk", value)
+            if value == getattr(started, attname):
+                self.data[self.add_prefix(name)] = str(getattr(stored, attname))
 
 
 class RevertForm(forms.Form):

@@ -224,6 +224,18 @@ class ErrorReportAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/qa/errorreport/resolve_selected.html", context)
 
     def _apply_bulk(self, request: HttpRequest, reports, decision: str, reply: str) -> None:
+        # Only open reports: a resolved one keeps its decision, reply and correction unless an
+        # editor changes it on its own page.
+        resolved = [r for r in reports if r.status != ErrorReport.Status.OPEN]
+        reports = [r for r in reports if r.status == ErrorReport.Status.OPEN]
+        if resolved:
+            self.message_user(
+                request,
+                ngettext("%(count)d report was already resolved and was left as it is.",
+                         "%(count)d reports were already resolved and were left as they are.",
+                         len(resolved)) % {"count": len(resolved)},
+                messages.WARNING,
+            )
         done, skipped = 0, []
         for report in reports:
             revision_id = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import pairwise
+from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import (
@@ -26,7 +27,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from qa.diff import diff_text
-from qa.models import ErrorReport, Question, RevisionInfo, Section, StudyState
+from qa.models import ErrorReport, Question, RevisionInfo, Section, StudyState, Tag
 
 HistoricalQuestion = Question.history.model
 HistoricalQuestionTag = HistoricalQuestion.tags.model
@@ -106,6 +107,27 @@ def revision_diff(old, new, *, fields: tuple[str, ...] = ("prompt", "answer")) -
         text = diff_text(before, after)
         diffs.append(FieldDiff(name, _label(name), text.html, text.changed))
     return diffs
+
+
+def revision_tag_ids(record) -> set[int]:
+    """The tag ids a revision (a historical record) had."""
+    return set(record.tags.values_list("tag_id", flat=True))
+
+
+def settings_diff(old, new: Question) -> list[FieldDiff]:
+    """What changed besides the text between a revision and the current question: status,
+    section, number and tags, as diffs of their displayed values."""
+    def shown(record, tag_ids: set[int]) -> SimpleNamespace:
+        section = Section.objects.filter(pk=record.section_id).first()
+        names = sorted(Tag.objects.filter(pk__in=tag_ids).values_list("name", flat=True))
+        return SimpleNamespace(
+            status=str(Question.Status(record.status).label), section=str(section or ""),
+            number=str(record.number), tags=", ".join(names),
+        )
+
+    before = shown(old, revision_tag_ids(old))
+    after = shown(new, set(new.tags.values_list("pk", flat=True)))
+    return revision_diff(before, after, fields=("status", "section", "number", "tags"))
 
 
 def compare_revisions(*, question: Question, old, new) -> dict[str, Any]:

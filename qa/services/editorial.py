@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qa import editorial  # noqa: F401 - connects the receiver that records change_kind
-from qa.models import ErrorReport, Question, RevisionInfo, StudyState
+from qa.importer.files import normal_text
+from qa.models import ErrorReport, Question, RevisionInfo, StudyState, Tag
 
 Kind = RevisionInfo.Kind
 
@@ -180,6 +181,10 @@ def save_question_edit(
 
     Raises EditConflict if the question's revision is no longer `expected_revision`.
     """
+    # A browser sends a textarea's line breaks as CRLF and the ends as typed; the bank stores
+    # LF and no surrounding whitespace (as the importer does), so neither counts as a change.
+    data = {name: normal_text(value) if name in TEXT_FIELDS and isinstance(value, str)
+            else value for name, value in data.items()}
     if kind not in (Kind.SUBSTANTIVE, Kind.TYPO):
         raise ValueError(f"kind must be substantive or typo, not {kind!r}")
     reason = _clean_reason(reason)
@@ -233,7 +238,9 @@ def revert_question(
         raise EditConflict(current)
     target = Question.history.filter(id=current.pk).get(history_id=history_id)
     changes = _changes(current, {"prompt": target.prompt, "answer": target.answer})
-    old_tags = set(target.tags.values_list("tag_id", flat=True))
+    # Tags deleted since that revision cannot come back.
+    old_tags = set(Tag.objects.filter(
+        pk__in=target.tags.values_list("tag_id", flat=True)).values_list("pk", flat=True))
     tag_ids = old_tags if old_tags != set(current.tags.values_list("pk", flat=True)) else None
     if not changes and tag_ids is None:
         return EditResult(question=current, record=None)
