@@ -126,13 +126,17 @@ class _Restorer:
             existing.update({o.key: o.pk for o in to_create})
         for old_pk, key in old_pks:
             self.question_ids[old_pk] = existing[key]
+        # A restored question has the backup's tags and no others (those import_bank gave it
+        # here included): its links go now, and the backup's qa.question_tags lines, which come
+        # later and may span several chunks, only add. A question without tags in the backup
+        # has no line there at all.
+        Question.tags.through.objects.filter(
+            question_id__in=[existing[key] for _old, key in old_pks]).delete()
         self.report.add("qa.question", len(rows))
 
     def question_tags(self, columns, rows):
         through = Question.tags.through
         pairs = [(self.question_ids.get(q), self.tag_ids.get(t)) for q, t in rows]
-        questions = {q for q, _ in pairs if q}
-        through.objects.filter(question_id__in=questions).delete()
         through.objects.bulk_create(
             [through(question_id=q, tag_id=t) for q, t in pairs if q and t],
             batch_size=CHUNK,

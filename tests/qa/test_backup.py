@@ -205,6 +205,39 @@ def test_restore_after_import_bank_replaces_the_import_history(world, tmp_path):
     assert HistoricalQuestion.objects.count() == history_rows
 
 
+def _tags_by_key() -> dict[str, list[str]]:
+    return {q.key: sorted(q.tags.values_list("name", flat=True))
+            for q in Question.objects.order_by("key")}
+
+
+def test_tags_restore_whole_even_across_chunks_of_the_file(world, tmp_path):
+    many = Tag.objects.bulk_create(Tag(name=f"tag-{n:04d}") for n in range(2100))
+    first = world["questions"][0]
+    first.tags.through.objects.bulk_create(
+        first.tags.through(question_id=first.pk, tag_id=tag.pk) for tag in many)
+    before = _tags_by_key()
+    path = tmp_path / "backup.jsonl.gz"
+    call_command("backup_data", str(path), verbosity=0)
+    _wipe_everything()
+    call_command("restore_data", str(path), verbosity=0)
+    assert _tags_by_key() == before and len(before[first.key]) == 2101
+
+
+def test_tags_an_editor_removed_stay_removed_after_import_bank_and_restore(world, tmp_path):
+    first = world["questions"][0]
+    first.tags.clear()
+    path = tmp_path / "backup.jsonl.gz"
+    call_command("backup_data", str(path), verbosity=0)
+    _wipe_everything()
+    # As after `import_bank`: the question is back with the tag the bank file gives it.
+    section = SectionFactory(key="basics", bank=Bank.objects.create(slug=first.bank.slug,
+                                                                    title="B"))
+    imported = QuestionFactory(key=first.key, section=section)
+    imported.tags.add(Tag.objects.create(name="注意力"))
+    call_command("restore_data", str(path), verbosity=0)
+    assert _tags_by_key()[first.key] == []
+
+
 def test_restore_refuses_to_overwrite_peoples_data(world, tmp_path):
     path = tmp_path / "backup.jsonl.gz"
     call_command("backup_data", str(path), verbosity=0)
