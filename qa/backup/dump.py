@@ -149,5 +149,6 @@ def write_backup(path: Path, *, progress: Callable[[str], None] | None = None) -
                 out.write(json.dumps(line, cls=_Encoder, ensure_ascii=False) + "\n")
                 if progress:
                     progress(line["table"])
+            out.write(json.dumps({"end": True, "rows": counts}) + "\n")
     tmp.replace(path)
     return counts

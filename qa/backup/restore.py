@@ -18,7 +18,13 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 
 from qa.backup.restorer import RestoreReport, _Restorer
-from qa.backup.tables import FORMAT, PEOPLE_MODELS, VERSION, BackupError, HistoricalQuestion
+from qa.backup.tables import (
+    FORMAT,
+    PEOPLE_MODELS,
+    READABLE_VERSIONS,
+    BackupError,
+    HistoricalQuestion,
+)
 from qa.models import Bank, Question, Section, Tag
 
 # --- Reading ----------------------------------------------------------------------------------
@@ -44,17 +50,28 @@ def _parse_header(first_line: str, path: Path) -> dict[str, Any]:
         header = None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise BackupError(f"{path} is not a backup written by backup_data.")
-    if header.get("version") != VERSION:
+    if header.get("version") not in READABLE_VERSIONS:
         raise BackupError(
             f"{path} has backup format version {header.get('version')!r}; this version of the "
-            f"site restores version {VERSION}."
+            f"site restores versions {', '.join(map(str, READABLE_VERSIONS))}."
         )
     return header
 
 
 def _lines(path: Path) -> Iterator[dict[str, Any]]:
+    """The backup's tables, line by line; raises BackupError, after the last one, when the
+    file is incomplete (no closing line, or fewer rows than it counts)."""
+    try:
+        yield from _checked_lines(path)
+    except (EOFError, OSError, UnicodeDecodeError) as exc:  # a cut .gz, not UTF-8 text...
+        raise BackupError(f"{path} cannot be read to the end ({exc}).") from None
+
+
+def _checked_lines(path: Path) -> Iterator[dict[str, Any]]:
     with _open_for_reading(path) as src:
-        _parse_header(src.readline(), path)
+        header = _parse_header(src.readline(), path)
+        seen: dict[str, int] = {}
+        end = None
         for number, raw in enumerate(src, start=2):
             if not raw.strip():
                 continue
@@ -62,9 +79,22 @@ def _lines(path: Path) -> Iterator[dict[str, Any]]:
                 line = json.loads(raw)
             except json.JSONDecodeError as exc:
                 raise BackupError(f"{path}, line {number}: not valid JSON ({exc}).") from None
+            if end is not None:
+                raise BackupError(f"{path}, line {number}: more after the closing line.")
+            if isinstance(line, dict) and line.get("end") is True:
+                end = line
+                continue
             if not isinstance(line, dict) or "table" not in line or "rows" not in line:
                 raise BackupError(f"{path}, line {number}: not a table of rows.")
+            seen[line["table"]] = seen.get(line["table"], 0) + len(line["rows"])
             yield line
+    if header["version"] >= 2:
+        if end is None:
+            raise BackupError(f"{path} is incomplete: it stops before its closing line (was "
+                              "it cut short while being copied?). Nothing was restored.")
+        if end.get("rows") != seen:
+            raise BackupError(f"{path} is incomplete: its rows do not add up to the counts on "
+                              "its closing line. Nothing was restored.")
 
 
 def people_data_present() -> list[str]:

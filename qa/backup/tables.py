@@ -22,7 +22,10 @@ from qa.models import (
 )
 
 FORMAT = "mianshi-backup"
-VERSION = 1
+# Version 2 ends with a line counting the rows of every table, so a file cut short is told
+# apart from a complete one; version 1 files (without it) are still restored.
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 CHUNK = 2000
 
 HistoricalQuestion = Question.history.model

@@ -274,6 +274,46 @@ def test_a_broken_backup_changes_nothing(world, tmp_path):
     assert User.objects.count() == 3
 
 
+def _cut(path, keep: int) -> None:
+    """Keep the first `keep` lines of the (gzipped) backup at `path`."""
+    lines = gzip.decompress(path.read_bytes()).decode().splitlines(keepends=True)
+    path.write_bytes(gzip.compress("".join(lines[:keep]).encode()))
+
+
+def test_a_backup_cut_short_is_refused_and_changes_nothing(world, tmp_path):
+    path = tmp_path / "backup.jsonl.gz"
+    call_command("backup_data", str(path), verbosity=0)
+    lines = gzip.decompress(path.read_bytes()).decode().splitlines()
+    _wipe_everything()
+    for keep in (len(lines) - 1, len(lines) - 2):  # no closing line; and a table short, too
+        _cut(path, keep)
+        with pytest.raises(CommandError, match="is incomplete"):
+            call_command("restore_data", str(path), verbosity=0)
+        assert not User.objects.exists()
+
+
+def test_a_gzip_file_cut_mid_stream_is_refused_with_a_message(world, tmp_path):
+    path = tmp_path / "backup.jsonl.gz"
+    call_command("backup_data", str(path), verbosity=0)
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    _wipe_everything()
+    with pytest.raises(CommandError, match="cannot be read to the end"):
+        call_command("restore_data", str(path), verbosity=0)
+    assert not User.objects.exists()
+
+
+def test_a_version_1_backup_without_a_closing_line_still_restores(world, tmp_path):
+    path = tmp_path / "backup.jsonl.gz"
+    call_command("backup_data", str(path), verbosity=0)
+    before = snapshot()
+    lines = gzip.decompress(path.read_bytes()).decode().splitlines()
+    header = json.loads(lines[0]) | {"version": 1}
+    path.write_bytes(gzip.compress("\n".join([json.dumps(header), *lines[1:-1]]).encode()))
+    _wipe_everything()
+    call_command("restore_data", str(path), verbosity=0)
+    assert snapshot() == before
+
+
 def test_a_backup_from_a_newer_format_is_refused(tmp_path, db):
     path = tmp_path / "future.jsonl"
     path.write_text(json.dumps({"format": "mianshi-backup", "version": 99}) + "\n")
