@@ -134,11 +134,32 @@ def rows_to_csv(rows: Sequence[ExportRow]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
+# A cell starting with one of these is run as a formula by spreadsheet programs.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_safe(value):
-    # A cell starting with = + - @ is run as a formula by spreadsheet programs.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value[:1] in _FORMULA_STARTS:
         return "'" + value
     return value
+
+
+def _csv_unsafe(value: str) -> str:
+    """A cell as it was before _csv_safe guarded it."""
+    if value[:1] == "'" and value[1:2] in _FORMULA_STARTS:
+        return value[1:]
+    return value
+
+
+def _storable(value: str) -> bool:
+    """Whether the database can store `value`: no NUL, no lone surrogate (JSON's \\ud800)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # --- Import ----------------------------------------------------------------------------------
@@ -183,6 +204,10 @@ def _parse_json(text: str) -> ParsedSet:
             % {"msg": exc.msg, "line": exc.lineno, "col": exc.colno}
         )
         return parsed
+    except (ValueError, RecursionError):  # a number too long to read, nesting too deep
+        parsed.errors.append(_("The file is not a set this site can read: its JSON is nested "
+                               "too deeply or holds a number too long."))
+        return parsed
     if not isinstance(doc, dict):
         parsed.errors.append(_("The file must hold a JSON object with an \"items\" list."))
         return parsed
@@ -205,7 +230,7 @@ def _parse_json(text: str) -> ParsedSet:
         )
     for name in ("title", "description"):
         value = doc.get(name, "")
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not _storable(value):
             parsed.errors.append(_("\"%(name)s\" must be text.") % {"name": name})
         else:
             setattr(parsed, name, value.strip())
@@ -229,7 +254,7 @@ def _parse_json(text: str) -> ParsedSet:
         if not isinstance(key, str) or not key.strip():
             parsed.errors.append(_("%(where)s: \"key\" is missing.") % {"where": where})
             continue
-        if not isinstance(note, str):
+        if not isinstance(note, str) or not _storable(note) or not _storable(key):
             parsed.errors.append(_("%(where)s: \"note\" must be text.") % {"where": where})
             continue
         parsed.entries.append((where, key.strip(), note.strip()))
@@ -274,7 +299,11 @@ def _parse_csv(text: str) -> ParsedSet:
             if not key:
                 parsed.errors.append(_("%(where)s: the key is empty.") % {"where": where})
                 continue
-            note = row[note_at].strip() if note_at is not None else ""
+            note = _csv_unsafe(row[note_at].strip()) if note_at is not None else ""
+            if not _storable(key) or not _storable(note):
+                parsed.errors.append(_("%(where)s: holds a character that is not text (NUL).")
+                                     % {"where": where})
+                continue
             parsed.entries.append((where, key, note))
     except csv.Error as exc:
         parsed.errors.append(_("Line %(n)d: %(msg)s") % {"n": reader.line_num, "msg": exc})
@@ -303,6 +332,7 @@ def parse_set_file(*, name: str, data: bytes) -> ImportResult:
             _("The file lists %(n)d questions; a set holds at most %(max)d.")
             % {"n": len(parsed.entries), "max": MAX_SET_ITEMS}
         )
+        return ImportResult(parsed.title, parsed.description, [], errors)
     keys = {key for _where, key, _note in parsed.entries}
     found = {
         q.key: q

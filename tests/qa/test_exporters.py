@@ -155,6 +155,11 @@ def test_bank_json_export_is_readable_by_the_bank_importer(alice_client, questio
         ("s.csv", b"", "empty"),
         ("s.txt", b"key\n", "Upload a .json or .csv file"),
         ("s.csv", b"\xff\xfe\x00k", "not UTF-8"),
+        ("s.json", b"[" * 50000 + b"]" * 50000, "nested too deeply"),
+        ("s.json", b'{"version": ' + b"1" * 5000 + b"}", "a number too long"),
+        ("s.json", b'{"title": "\\ud800", "items": []}', '"title" must be text'),
+        ("s.json", b'{"items": [{"key": "k", "note": "\\u0000"}]}', 'Entry 1: "note" must be'),
+        ("s.csv", b"key,note\nk,a\x00b\n", "Row 2: holds a character that is not text"),
     ],
 )
 def test_bad_imports_write_nothing_and_say_what_is_wrong(alice_client, questions, name,
@@ -163,7 +168,7 @@ def test_bad_imports_write_nothing_and_say_what_is_wrong(alice_client, questions
         "file": SimpleUploadedFile(name, content), "title": "Broken",
     })
     assert response.status_code == 400
-    assert problem in response.content.decode().replace("&#x27;", "'")
+    assert problem in response.content.decode().replace("&#x27;", "'").replace("&quot;", '"')
     assert not StudySet.objects.exists()
 
 
@@ -177,6 +182,28 @@ def test_one_bad_row_among_good_ones_writes_nothing(alice_client, questions):
     assert "Row 3: unknown question key 'missing/key/9'" in page
     assert f"Row 4: '{questions[0].key}' is already listed at Row 2" in page
     assert not StudySet.objects.exists()
+
+
+def test_a_file_over_the_item_limit_says_so_and_only_so(alice_client, questions):
+    content = "key\n" + "".join(f"{questions[0].key}\n" for _ in range(1001))
+    response = alice_client.post(reverse("qa:set-import"), {
+        "file": SimpleUploadedFile("s.csv", content.encode()), "title": "Big",
+    })
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "a set holds at most 1000" in page and "unknown question key" not in page
+
+
+def test_a_csv_note_guarded_against_spreadsheets_comes_back_as_written(alice_client,
+                                                                       study_set, questions):
+    item = study_set.items.order_by("position").first()
+    set_item_note(item=item, note="-重点: 记住")
+    data = exporters.rows_to_csv(exporters.set_rows(study_set))
+    alice_client.post(reverse("qa:set-import"), {
+        "file": SimpleUploadedFile("again.csv", data, content_type="text/csv"),
+    })
+    imported = StudySet.objects.get(title="again")
+    assert imported.items.order_by("position").first().note == "-重点: 记住"
 
 
 def test_draft_questions_count_as_unknown(alice_client, questions):
