@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qa.importer import FORMAT_VERSION as BANK_FORMAT_VERSION
+from qa.importer.files import storable
 from qa.models import Bank, Question, SetItem, StudySet, Tag
 from qa.services.sets import MAX_SET_ITEMS, NOTE_MAX, ImportedItem
 
@@ -151,15 +152,7 @@ def _csv_unsafe(value: str) -> str:
     return value
 
 
-def _storable(value: str) -> bool:
-    """Whether the database can store `value`: no NUL, no lone surrogate (JSON's \\ud800)."""
-    if "\x00" in value:
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+
 
 
 # --- Import ----------------------------------------------------------------------------------
@@ -230,7 +223,7 @@ def _parse_json(text: str) -> ParsedSet:
         )
     for name in ("title", "description"):
         value = doc.get(name, "")
-        if not isinstance(value, str) or not _storable(value):
+        if not isinstance(value, str) or not storable(value):
             parsed.errors.append(_("\"%(name)s\" must be text.") % {"name": name})
         else:
             setattr(parsed, name, value.strip())
@@ -254,7 +247,7 @@ def _parse_json(text: str) -> ParsedSet:
         if not isinstance(key, str) or not key.strip():
             parsed.errors.append(_("%(where)s: \"key\" is missing.") % {"where": where})
             continue
-        if not isinstance(note, str) or not _storable(note) or not _storable(key):
+        if not isinstance(note, str) or not storable(note) or not storable(key):
             parsed.errors.append(_("%(where)s: \"note\" must be text.") % {"where": where})
             continue
         parsed.entries.append((where, key.strip(), note.strip()))
@@ -300,7 +293,7 @@ def _parse_csv(text: str) -> ParsedSet:
                 parsed.errors.append(_("%(where)s: the key is empty.") % {"where": where})
                 continue
             note = _csv_unsafe(row[note_at].strip()) if note_at is not None else ""
-            if not _storable(key) or not _storable(note):
+            if not storable(key) or not storable(note):
                 parsed.errors.append(_("%(where)s: holds a character that is not text (NUL).")
                                      % {"where": where})
                 continue

@@ -76,6 +76,17 @@ def normal_text(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+def storable(text: str) -> bool:
+    """Whether the database can store `text`: no NUL, no lone surrogate (JSON's \\ud800)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def default_paths() -> list[Path]:
     if not BANKS_DIR.is_dir():
         return []

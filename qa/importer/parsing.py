@@ -155,6 +155,8 @@ def parse(path: Path, label: str) -> Any:
                                  f"{exc.colno}: {exc.msg}"]) from None
         except ValueError as exc:
             raise BankFileError([f"{label}: invalid JSON: {exc}"]) from None
+        except RecursionError:
+            raise BankFileError([f"{label}: invalid JSON: nested too deeply"]) from None
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:

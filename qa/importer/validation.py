@@ -17,9 +17,10 @@ from qa.importer.files import (
     SectionData,
     display_path,
     normal_text,
+    storable,
 )
 from qa.importer.parsing import gc_paused, parse
-from qa.models import Question, Tag
+from qa.models import Bank, Question, Section, Tag
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 _QUESTION_KEY = re.compile(r"([^/]+)/([^/]+)/(\d{2,})")
@@ -32,6 +33,10 @@ _QUESTION_FIELDS = {"key": True, "section": True, "prompt": True, "answer": True
                     "tags": False, "status": False}
 _TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 _KEY_MAX_LENGTH = Question._meta.get_field("key").max_length
+
+
+def _max_length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
 
 
 def _type_name(value: Any) -> str:
@@ -72,12 +77,19 @@ class _Validator:
         return ok
 
     def text(self, where: str | _Where, data: dict, name: str, *, required: bool,
-             one_line: bool = False) -> str | None:
+             one_line: bool = False, max_length: int | None = None) -> str | None:
         value = data.get(name)
         if value is None and not required:
             return ""
         if not isinstance(value, str):
             self.error(where, f"{name!r} must be text, got {_type_name(value)}")
+            return None
+        if not storable(value):
+            self.error(where, f"{name!r} holds a character the database cannot store (NUL, "
+                              f"or a lone surrogate such as \\ud800)")
+            return None
+        if max_length is not None and len(value.strip()) > max_length:
+            self.error(where, f"{name!r} is longer than {max_length} characters")
             return None
         if required and not value.strip():
             self.error(where, f"{name!r} is empty")
@@ -87,8 +99,8 @@ class _Validator:
             return None
         return value.strip() if one_line else value
 
-    def slug(self, where: str | _Where, data: dict, name: str) -> str | None:
-        value = self.text(where, data, name, required=True, one_line=True)
+    def slug(self, where: str | _Where, data: dict, name: str, *, max_length: int) -> str | None:
+        value = self.text(where, data, name, required=True, one_line=True, max_length=max_length)
         if value is not None and not _SLUG.match(value):
             self.error(where, f"{name!r} {value!r} must be lowercase ASCII letters, digits, "
                               f"'-' or '_'")
@@ -134,9 +146,11 @@ def _validate(data: Any, path: Path, label: str) -> BankFile:
     if not isinstance(bank, dict):
         v.error("bank", f"must be a mapping, got {_type_name(bank)}")
     elif v.fields("bank", bank, _BANK_FIELDS):
-        slug = v.slug("bank", bank, "slug")
-        title = v.text("bank", bank, "title", required=True, one_line=True)
-        language = v.text("bank", bank, "language", required=True, one_line=True)
+        slug = v.slug("bank", bank, "slug", max_length=_max_length(Bank, "slug"))
+        title = v.text("bank", bank, "title", required=True, one_line=True,
+                       max_length=_max_length(Bank, "title"))
+        language = v.text("bank", bank, "language", required=True, one_line=True,
+                          max_length=_max_length(Bank, "language"))
         description = v.text("bank", bank, "description", required=False)
         source = v.text("bank", bank, "source", required=False)
 
@@ -154,8 +168,9 @@ def _validate(data: Any, path: Path, label: str) -> BankFile:
             continue
         if not v.fields(where, item, _SECTION_FIELDS):
             continue
-        key = v.slug(where, item, "key")
-        section_title = v.text(where, item, "title", required=True, one_line=True)
+        key = v.slug(where, item, "key", max_length=_max_length(Section, "key"))
+        section_title = v.text(where, item, "title", required=True, one_line=True,
+                               max_length=_max_length(Section, "title"))
         if key is None or section_title is None:
             continue
         if key in first_section:
@@ -213,7 +228,7 @@ def _validate(data: Any, path: Path, label: str) -> BankFile:
             v.error(where, f"'tags' must be a list, got {_type_name(raw_tags)}")
         else:
             for tag in raw_tags:
-                if not isinstance(tag, str) or not tag.strip():
+                if not isinstance(tag, str) or not tag.strip() or not storable(tag):
                     v.error(where, f"each tag must be non-empty text, got {tag!r}")
                 elif len(tag.strip()) > _TAG_MAX_LENGTH:
                     v.error(where, f"tag {tag!r} is longer than {_TAG_MAX_LENGTH} characters")

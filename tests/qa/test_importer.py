@@ -352,6 +352,16 @@ MALFORMED = [
     ("unknown-field", _with_question(anwser="typo"), "demo.yaml",
      ["question #2 'demo/one/02'", "unknown field 'anwser'"]),
     ("not-a-mapping", "- just\n- a list\n", "demo.yaml", ["expected a mapping"]),
+    ("deep-json", "[" * 50000 + "]" * 50000, "demo.json", ["nested too deeply"]),
+    ("lone-surrogate", json.dumps(_with_question(prompt="\ud800")), "demo.json",
+     ["question #2 'demo/one/02'", "'prompt' holds a character the database cannot store"]),
+    ("nul", _with_question(answer="a\x00b"), "demo.json",
+     ["question #2 'demo/one/02'", "'answer' holds a character the database cannot store"]),
+    ("long-section-title", small_bank(sections=[{"key": "one", "title": "x" * 201},
+                                                {"key": "two", "title": "Two"}]), "demo.yaml",
+     ["section #1 'one'", "'title' is longer than 200 characters"]),
+    ("long-language", small_bank(bank={"slug": "demo", "title": "Demo", "language": "x" * 17}),
+     "demo.yaml", ["'language' is longer than 16 characters"]),
 ]
 
 
