@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Invitation, Membership, Team, User
 from qa.models import Quiz
+from qa.services.sets import end_quizzes_on
 
 Role = Membership.Role
 
@@ -159,9 +160,7 @@ def delete_team(*, actor: User, team: Team) -> None:
     study history: reviews and study states belong to the person, not the team)."""
     _lock_team(team)
     _require_owner(actor=actor, team=team)
-    # Quizzes on its sets end where they are, as when someone leaves (their sets go).
-    Quiz.objects.filter(study_set__team=team, finished_at__isnull=True).update(
-        finished_at=timezone.now())
+    end_quizzes_on(team.study_sets.all())
     team.delete()
 
 

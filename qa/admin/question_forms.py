@@ -29,6 +29,7 @@ class EditConflictInfo:
 
     base_revision: int
     current: Question
+    started: Any  # the revision the editor started from (None if it is gone)
     last_record: Any
     theirs: list  # FieldDiffs: the version the editor started from → the current version
     yours: list  # FieldDiffs: the current version → the editor's text
@@ -118,7 +119,6 @@ class QuestionForm(forms.ModelForm):
         mine = SimpleNamespace(
             prompt=cleaned.get("prompt", stored.prompt), answer=cleaned.get("answer", stored.answer)
         )
-        self._started, self._stored = started, stored
         theirs = []
         if started:
             theirs = selectors.revision_diff(started, stored) + selectors.settings_diff(
@@ -126,6 +126,7 @@ class QuestionForm(forms.ModelForm):
         return EditConflictInfo(
             base_revision=base,
             current=stored,
+            started=started,
             last_record=last,
             theirs=theirs,
             yours=selectors.revision_diff(stored, mine),
@@ -135,7 +136,7 @@ class QuestionForm(forms.ModelForm):
         """The status, section, number and tags the editor left as they found them show the
         other editor's values, so saving again does not silently undo those; what the editor
         changed themselves stays as they set it."""
-        started, stored = self._started, self._stored
+        started, stored = self.conflict.started, self.conflict.current
         if started is None:
             return
         started_tags = selectors.revision_tag_ids(started)

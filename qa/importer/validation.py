@@ -31,12 +31,12 @@ _BANK_FIELDS = {"slug": True, "title": True, "language": True, "description": Fa
 _SECTION_FIELDS = {"key": True, "title": True}
 _QUESTION_FIELDS = {"key": True, "section": True, "prompt": True, "answer": True,
                     "tags": False, "status": False}
-_TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
-_KEY_MAX_LENGTH = Question._meta.get_field("key").max_length
-
-
 def _max_length(model, name: str) -> int:
     return model._meta.get_field(name).max_length
+
+
+_TAG_MAX_LENGTH = _max_length(Tag, "name")
+_KEY_MAX_LENGTH = _max_length(Question, "key")
 
 
 def _type_name(value: Any) -> str:

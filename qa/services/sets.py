@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Team, User
+from qa.importer.files import normal_text
 from qa.models import Question, Quiz, SetItem, StudySet
 
 Visibility = StudySet.Visibility
@@ -133,12 +134,18 @@ def revoke_link(*, study_set: StudySet) -> StudySet:
     return study_set
 
 
+def end_quizzes_on(sets) -> None:
+    """Unfinished quizzes on `sets` (a StudySet queryset) end where they are: the sets are
+    going; the grades given stay."""
+    Quiz.objects.filter(study_set__in=sets, finished_at__isnull=True).update(
+        finished_at=timezone.now())
+
+
 @transaction.atomic
 def delete_set(*, study_set: StudySet) -> None:
-    """Delete the set. Quizzes on it end where they are; their grades stay."""
-    Quiz.objects.filter(study_set=study_set, finished_at__isnull=True).update(
-        finished_at=timezone.now())
-    StudySet.objects.filter(pk=study_set.pk).delete()
+    sets = StudySet.objects.filter(pk=study_set.pk)
+    end_quizzes_on(sets)
+    sets.delete()
 
 
 @transaction.atomic
@@ -245,7 +252,7 @@ def move_item(*, item: SetItem, direction: str) -> bool:
 def set_item_note(*, item: SetItem, note: str) -> SetItem:
     # Browsers submit a textarea's line breaks as CRLF but count them as one character
     # against its maxlength: count them as the browser does.
-    note = note.replace("\r\n", "\n").strip()
+    note = normal_text(note)
     if len(note) > NOTE_MAX:
         raise SetError(_("A note can be at most %(max)d characters.") % {"max": NOTE_MAX})
     item.note = note

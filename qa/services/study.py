@@ -183,7 +183,7 @@ def _resumable_quiz(
                 minutes=10)
         ).first()
         if quiz is not None and (
-            count is None or quiz.items.count() == min(count, _mock_pool(section).count())
+            count is None or quiz.items.count() == min(count, _published_in(section).count())
         ):
             return quiz
         return None
@@ -210,7 +210,8 @@ def _graded_elsewhere(*, user: User, quiz: Quiz, items) -> bool:
     )).exists()
 
 
-def _mock_pool(section: Section | None):
+def _published_in(section: Section | None):
+    """Published questions, of `section` when given."""
     published = Question.objects.published()
     return published.filter(section=section) if section is not None else published
 
@@ -225,9 +226,7 @@ def _select_questions(
     now: datetime,
 ) -> list[int]:
     limit = count or MAX_QUIZ_ITEMS
-    published = Question.objects.published()
-    if section is not None:
-        published = published.filter(section=section)
+    published = _published_in(section)
 
     if mode == Quiz.Mode.DUE:
         states = StudyState.objects.filter(user=user, due__lte=now, question__status=PUBLISHED)
@@ -263,7 +262,7 @@ def _select_questions(
         return list(mistakes.values_list("question_id", flat=True)[:limit])
 
     if mode == Quiz.Mode.MOCK:
-        ids = list(_mock_pool(section).values_list("pk", flat=True))
+        ids = list(published.values_list("pk", flat=True))
         return random.sample(ids, min(count or MOCK_DEFAULT_COUNT, len(ids)))
 
     if mode == Quiz.Mode.SET:
