@@ -18,11 +18,18 @@ and tokenising a question takes microseconds.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _LATIN = r"[a-z0-9]+(?:[-_.][a-z0-9]+)*"
 _HAN = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
 _TERM = re.compile(f"(?P<latin>{_LATIN})|(?P<han>{_HAN})")
+
+
+def fold(text: str) -> str:
+    """`text` as it is indexed and searched: NFKC-normalised (full-width Latin and digits as
+    their usual forms, compatibility ideographs as the unified ones) and lower-cased."""
+    return unicodedata.normalize("NFKC", text).lower()
 
 
 def _han_tokens(run: str) -> list[str]:
@@ -32,9 +39,9 @@ def _han_tokens(run: str) -> list[str]:
 
 
 def tokens(text: str) -> list[str]:
-    """The index tokens of `text`, lower-cased, in order (phrase queries rely on positions)."""
+    """The index tokens of `text`, folded, in order (phrase queries rely on positions)."""
     found: list[str] = []
-    for match in _TERM.finditer(text.lower()):
+    for match in _TERM.finditer(fold(text)):
         if match.lastgroup == "latin":
             found.append(match.group())
         else:
@@ -66,9 +73,9 @@ class Term:
 
 
 def query_terms(query: str) -> list[Term]:
-    """The terms of `query`, lower-cased, de-duplicated, in order. Punctuation, kana and other
+    """The terms of `query`, folded, de-duplicated, in order. Punctuation, kana and other
     scripts are not indexed and are left out."""
     seen: dict[Term, None] = {}
-    for match in _TERM.finditer(query.lower()):
+    for match in _TERM.finditer(fold(query)):
         seen.setdefault(Term(match.group(), chinese=match.lastgroup == "han"), None)
     return list(seen)

@@ -51,7 +51,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from qa.models import Bank, Bookmark, Question, Section, StudyState
-from qa.search import Term, query_terms
+from qa.search import Term, fold, query_terms
 
 SEARCH_LIMIT = 50
 CANDIDATES = 100
@@ -177,13 +177,24 @@ def normalise_query(query: str) -> str:
     return " ".join((query or "").split())[:MAX_QUERY_LENGTH]
 
 
+# Punctuation typed around a word (`注意力？`, `SFT,`, `“幻觉”`), as NFKC leaves it. Not `+`, `#`,
+# `-`, `_` or `/`, which belong to words such as `c++` or `c#`.
+_EDGE_PUNCTUATION = ".,;:!?'\"()[]{}<>。、“”‘’《》〈〉【】「」『』…—·~"
+
+
 def _needles(query: str) -> list[str]:
-    """What must occur in a matching question's text: the query's words, except that a word
-    mixing scripts (`lora微调`) stands for its terms (`lora`, `微调`)."""
+    """What must occur in a matching question's text: the query's words, folded as the index
+    folds them and without punctuation around them, except that a word mixing scripts
+    (`lora微调`) stands for its terms (`lora`, `微调`). A word of punctuation only stands for
+    itself."""
     needles: dict[str, None] = {}
-    for word in query.lower().split():
+    for word in query.split():
         terms = query_terms(word)
-        for needle in [word] if len(terms) < 2 else [term.text for term in terms]:
+        if len(terms) > 1:
+            found = [term.text for term in terms]
+        else:
+            found = [fold(word).strip(_EDGE_PUNCTUATION) or word.lower()]
+        for needle in found:
             needles.setdefault(needle, None)
     return list(needles)
 
@@ -254,7 +265,11 @@ def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT)
                  .defer("search_text"))
     if connection.vendor == "postgresql" and terms:
         tsquery = _full_text_query(terms)
-        questions = questions.filter(pk__in=_candidates(tsquery)).annotate(
+        questions = questions.filter(pk__in=_candidates(tsquery))
+        # A word the index keeps less of (`c++` is indexed as `c`) must occur as it is typed.
+        indexed = {term.text for term in terms}
+        questions = questions.filter(_contains_all([w for w in words if w not in indexed]))
+        questions = questions.annotate(
             prompt_hit=_flag(SearchVectorExact(_StoredVector("prompt_vector"), tsquery)),
             rank=SearchRank(_StoredVector("search_vector"), tsquery),
         )

@@ -148,6 +148,38 @@ def test_a_query_of_punctuation_only_finds_what_contains_it(db):
     assert keys("？？") == [question.key]
 
 
+@pytest.mark.parametrize(("query", "plain"), [
+    ("注意力？", "注意力"),
+    ("“幻觉”", "幻觉"),
+    ("SFT,", "SFT"),
+    ("(SFT)", "SFT"),
+    ("ＳＦＴ", "SFT"),  # full-width Latin, as Chinese input methods type it
+    ("Layer， normalization。", "layer normalization"),
+])
+def test_punctuation_around_a_word_and_full_width_letters_change_nothing(shipped, query, plain):
+    assert keys(plain)
+    assert keys(query) == keys(plain)
+    assert "<mark>" in search_questions(query=query).results[0].prompt_html
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the index folds the stored text")
+def test_full_width_letters_in_a_question_are_found_by_plain_ones(db):
+    question = QuestionFactory(prompt="什么是ＲＬＨＦ？", answer="基于人类反馈的强化学习。")
+    assert keys("rlhf") == [question.key]
+    assert keys("ＲＬＨＦ") == [question.key]
+
+
+def test_a_word_with_plus_or_hash_keeps_them(db):
+    cpp = QuestionFactory(prompt="C++ 与 Python 的区别", answer="编译型与解释型。")
+    QuestionFactory(prompt="C 语言指针", answer="地址。")
+    assert keys("c++") == [cpp.key]
+
+
+def test_tokens_fold_full_width_forms():
+    assert tokens("ＧＰＴ－４ 與 ＬｏＲＡ") == ["gpt-4", "與", "lora"]
+    assert tokens("\uf900") == ["\u8c48"]  # a compatibility ideograph is its unified form
+
+
 def test_tokens_are_latin_words_and_character_pairs_in_order():
     assert tokens("LoRA 微调：注意力") == ["lora", "微调", "调", "注意", "意力", "力"]
     assert tokens("GPT-3.5 与 大") == ["gpt-3.5", "与", "大"]
@@ -299,6 +331,25 @@ def test_the_migration_rebuilds_every_search_text_with_its_tags(db):
     assert question.search_text == build_search_text("多头注意力", "并行的几组注意力。",
                                                      "Transformer")
     assert question.key in keys("头注") and question.key in keys("transformer")
+
+
+def test_the_nfkc_migration_rebuilds_search_text(db):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db.migrations.executor import MigrationExecutor
+
+    migration = importlib.import_module("qa.migrations.0010_search_text_nfkc")
+    question = QuestionFactory(prompt="ＲＬＨＦ 是什么", answer="强化学习。")
+    Question.objects.filter(pk=question.pk).update(search_text="是什 什么 么\n强化 化学 学习 习")
+    state = MigrationExecutor(connection).loader.project_state(
+        ("qa", "0009_set_visibility_before_link"), at_end=True
+    )
+
+    migration.rebuild_search_text(state.apps, SimpleNamespace(connection=connection))
+
+    question.refresh_from_db()
+    assert question.search_text.startswith("rlhf 是什 什么 么\n")
 
 
 def test_search_results_show_their_tags_in_order(client, db):
