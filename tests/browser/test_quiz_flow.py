@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from qa.models import Bookmark, Note, Quiz, Review, StudyState
 from tests.factories import PASSWORD, QuestionFactory, SectionFactory, UserFactory
@@ -75,6 +76,28 @@ def test_a_whole_quiz_by_keyboard_only(page, login, learner, questions):
     assert StudyState.objects.filter(user=learner).count() == 4
     assert Note.objects.get(user=learner).body == "记住 KV 4 个字"
     assert Quiz.objects.get(user=learner).finished_at is not None
+
+
+def test_tab_and_enter_keep_focus_on_the_card_from_one_question_to_the_next(
+    page, login, learner, questions
+):
+    login(page, learner, PASSWORD)
+    start_section_quiz(page)
+    show = page.locator("[data-key=reveal]")
+    expect(show).to_be_focused()
+    for graded in (1, 2):
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f"text=参考答案{graded}")
+        expect(page.locator(".revealed")).to_be_focused()  # the answer is read out first
+        for _ in range(10):  # then Tab reaches the grades, past the note and the report link
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.dataset.rating") == "3":
+                break
+        page.keyboard.press("Enter")
+        graded_count_is(page, graded)
+        page.wait_for_selector(f"text=第{graded + 1}题")
+        expect(page.locator("[data-key=reveal]")).to_be_focused()
+    assert list(Review.objects.filter(user=learner).values_list("rating", flat=True)) == [3, 3]
 
 
 def test_bookmark_from_a_quiz_card_then_find_it_on_the_bookmarks_page(
