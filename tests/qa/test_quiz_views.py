@@ -110,7 +110,7 @@ def test_reveal_with_htmx_returns_only_what_the_reveal_adds(alice_client, quiz):
     html = response.content.decode()
     assert response.status_code == 200
     # It replaces the reveal form (hx-target="this"); the question above it stays.
-    assert html.lstrip().startswith('<div class="revealed">') and "<html" not in html
+    assert html.lstrip().startswith('<div class="revealed" ') and "<html" not in html
     assert "答案1" in html and "Again" in html and "问题1" not in html
     assert 'name="token"' in html and "HX-Retarget" not in response
     page = alice_client.get(url("qa:quiz", quiz)).content.decode()
