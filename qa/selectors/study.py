@@ -148,6 +148,25 @@ def due_now_count(*, user: User, now: datetime) -> int:
     return StudyState.objects.filter(user=user, due__lte=now, question__status=PUBLISHED).count()
 
 
+def waiting_new_items(*, user: User, now: datetime) -> QuerySet[QuizItem]:
+    """The items of today's unfinished new-question quizzes whose questions are still new to
+    the learner: part of today's budget already, and not drawn again for another new-question
+    quiz. Two items may hold the same question (two quizzes; a card graded Again and shown
+    once more is already introduced, so it is not one of them)."""
+    day_start, _end = local_day_bounds(now)
+    return (
+        QuizItem.objects.filter(
+            quiz__user=user,
+            quiz__mode=Quiz.Mode.NEW,
+            quiz__finished_at__isnull=True,
+            quiz__started_at__gte=day_start,
+            review__isnull=True,
+            question__status=PUBLISHED,
+        )
+        .exclude(question_id__in=StudyState.objects.filter(user=user).values("question_id"))
+    )
+
+
 def new_quota(*, user: User, now: datetime) -> dict:
     """The daily new-question budget: limit, introduced today, waiting in today's quizzes."""
     day_start, _end = local_day_bounds(now)
@@ -162,23 +181,7 @@ def new_quota(*, user: User, now: datetime) -> dict:
         .distinct()
         .count()
     )
-    # Questions still new to the learner waiting in today's unfinished new-question quizzes,
-    # each once (two quizzes may hold the same one; a card graded Again and shown once more is
-    # already counted as introduced).
-    pending = (
-        QuizItem.objects.filter(
-            quiz__user=user,
-            quiz__mode=Quiz.Mode.NEW,
-            quiz__finished_at__isnull=True,
-            quiz__started_at__gte=day_start,
-            review__isnull=True,
-            question__status=PUBLISHED,
-        )
-        .exclude(question_id__in=StudyState.objects.filter(user=user).values("question_id"))
-        .values("question_id")
-        .distinct()
-        .count()
-    )
+    pending = waiting_new_items(user=user, now=now).values("question_id").distinct().count()
     limit = user.daily_new_limit
     return {
         "limit": limit,

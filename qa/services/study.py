@@ -142,11 +142,19 @@ def start_quiz(
         )
         if resumed is not None:
             return resumed
-        question_ids = _select_questions(
-            user=user, mode=mode, section=section, study_set=study_set, count=count, now=now
-        )
+        refusal = None
+        try:
+            question_ids = _select_questions(
+                user=user, mode=mode, section=section, study_set=study_set, count=count, now=now
+            )
+        except NothingToStudy as exc:  # the daily limit of new questions is met
+            question_ids, refusal = [], exc
         if not question_ids:
-            raise NothingToStudy(_empty_message(mode))
+            waiting = _new_quiz_holding(user=user, section=section, now=now) if (
+                mode == Quiz.Mode.NEW) else None
+            if waiting is not None:
+                return waiting
+            raise refusal or NothingToStudy(_empty_message(mode))
         quiz = Quiz.objects.create(
             user=user,
             mode=mode,
@@ -200,6 +208,17 @@ def _resumable_quiz(
     return None
 
 
+def _new_quiz_holding(*, user: User, section: Section | None, now: datetime) -> Quiz | None:
+    """Today's unfinished new-question quiz (another section's, or all banks') where new
+    questions of `section` (of any section, when None) wait: a learner who asks for new
+    questions when every one left is waiting there is taken to it."""
+    waiting = study_selectors.waiting_new_items(user=user, now=now)
+    if section is not None:
+        waiting = waiting.filter(question__section=section)
+    quiz_id = waiting.order_by("-quiz__started_at").values_list("quiz_id", flat=True).first()
+    return Quiz.objects.filter(pk=quiz_id).first() if quiz_id is not None else None
+
+
 def _graded_elsewhere(*, user: User, quiz: Quiz, items) -> bool:
     """Whether one of `items` of a due, new or mistakes quiz was graded in another quiz since
     this one began: then it is no longer due, new or a mistake, and the quiz is out of date."""
@@ -243,12 +262,16 @@ def _select_questions(
             )
         new = published.exclude(
             pk__in=StudyState.objects.filter(user=user).values("question_id")
+        ).exclude(
+            # Waiting in another of today's new-question quizzes (another section's, or all
+            # banks'): two open quizzes never show the same new question.
+            pk__in=study_selectors.waiting_new_items(user=user, now=now).values("question_id")
         ).order_by("section__position", "number", "pk")
         return list(new.values_list("pk", flat=True)[: min(quota, limit)])
 
     if mode == Quiz.Mode.SECTION:
         ordered = published.order_by("number", "pk")
-        return list(ordered.values_list("pk", flat=True)[:MAX_QUIZ_ITEMS])
+        return list(ordered.values_list("pk", flat=True)[:limit])
 
     if mode == Quiz.Mode.BOOKMARKS:
         marks = Bookmark.objects.filter(user=user, question__status=PUBLISHED)

@@ -256,8 +256,42 @@ def test_new_quota_counts_each_waiting_question_once(section):
     user = UserFactory(daily_new_limit=10)
     [QuestionFactory(section=section, number=i) for i in range(1, 4)]
     by_section = services.start_quiz(user=user, mode="new", section=section)
-    services.start_quiz(user=user, mode="new")  # the dashboard's: the same three questions
+    # The dashboard's: every new question waits in the section's quiz, which it resumes.
+    assert services.start_quiz(user=user, mode="new") == by_section
     item = current_item(by_section)
     answering.grade(user=user, quiz_id=by_section.pk, item_id=item.pk, rating=1, token=token())
     quota = selectors.new_quota(user=user, now=timezone.now())
     assert (quota["introduced"], quota["pending"], quota["remaining"]) == (1, 2, 7)
+
+
+def test_two_open_new_question_quizzes_never_share_a_question(section):
+    user = UserFactory(daily_new_limit=10)
+    other = SectionFactory(bank=section.bank, position=section.position + 1)
+    here = [QuestionFactory(section=section, number=i) for i in (1, 2)]
+    there = [QuestionFactory(section=other, number=i) for i in (1, 2)]
+    by_section = services.start_quiz(user=user, mode="new", section=section)
+    everywhere = services.start_quiz(user=user, mode="new")
+    assert [i.question_id for i in by_section.items.order_by("position")] == [q.pk for q in here]
+    assert [i.question_id for i in everywhere.items.order_by("position")] == [
+        q.pk for q in there]
+    quota = selectors.new_quota(user=user, now=timezone.now())
+    assert (quota["pending"], quota["remaining"]) == (4, 6)
+
+
+def test_new_questions_over_the_limit_but_waiting_in_a_quiz_resume_it(section):
+    user = UserFactory(daily_new_limit=2)
+    other = SectionFactory(bank=section.bank, position=section.position + 1)
+    [QuestionFactory(section=section, number=i) for i in (1, 2)]
+    QuestionFactory(section=other, number=1)
+    everywhere = services.start_quiz(user=user, mode="new")
+    assert everywhere.items.count() == 2  # the limit
+    assert services.start_quiz(user=user, mode="new", section=section) == everywhere
+    with pytest.raises(services.NothingToStudy, match="limit"):
+        services.start_quiz(user=user, mode="new", section=other)
+    assert Quiz.objects.count() == 1
+
+
+def test_a_section_quiz_takes_the_count_asked_for(alice, section, questions):
+    quiz = services.start_quiz(user=alice, mode="section", section=section, count=2)
+    assert [i.question_id for i in quiz.items.order_by("position")] == [
+        q.pk for q in questions[:2]]
