@@ -15,6 +15,9 @@ class Bank(models.Model):
     description = models.TextField(_("description"), blank=True)
     source = models.TextField(_("source"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Fingerprint of the title, language, description and source as last imported (see
+    # qa.importer.files.fingerprint): an editor's change since is kept by the next import.
+    import_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["title"]
@@ -32,6 +35,8 @@ class Section(models.Model):
     title = models.CharField(_("title"), max_length=200)
     subtopic = models.CharField(_("sub-topic"), max_length=200, blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
+    # Fingerprint of the title and position as last imported, as Bank.import_hash.
+    import_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["bank", "position", "pk"]

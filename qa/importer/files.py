@@ -72,6 +72,14 @@ def content_hash(*, section: str, number: int, prompt: str, answer: str,
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def fingerprint(*values: str | int) -> str:
+    """The fingerprint of what the importer writes on a bank or a section (title, …), to tell
+    an editor's change from the file's. Text is compared as content_hash compares it."""
+    payload = json.dumps([normal_text(v) if isinstance(v, str) else v for v in values],
+                         ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
 def normal_text(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 

@@ -10,7 +10,13 @@ from datetime import datetime
 from django.utils import timezone
 
 from qa.importer import writing
-from qa.importer.files import BankFile, BankFileError, QuestionData, content_hash
+from qa.importer.files import (
+    BankFile,
+    BankFileError,
+    QuestionData,
+    content_hash,
+    fingerprint,
+)
 from qa.importer.parsing import gc_paused
 from qa.models import Bank, Question, Section
 
@@ -23,6 +29,9 @@ class FileReport:
     bank_updated: bool = False
     sections_created: list[str] = field(default_factory=list)
     sections_updated: list[str] = field(default_factory=list)
+    # Changed by an editor since they were imported: kept, unless forced.
+    bank_kept: bool = False
+    sections_kept: list[str] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
@@ -42,7 +51,8 @@ def import_banks(files: Sequence[BankFile], *, force: bool = False, substantive:
                  dry_run: bool = False) -> list[FileReport]:
     """Upsert the banks of `files`. Run it inside one transaction (the command does).
 
-    `force`: overwrite questions edited in the database too (each gets a revision).
+    `force`: overwrite questions, sections and bank details edited in the database too (each
+    question gets a revision).
     `substantive`: an imported change of an answer text bumps `answer_version` (and re-queues
     the learners who studied the old version); by default it counts as a typo-level fix so
     nobody's schedule moves.
@@ -68,8 +78,8 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
         raise BankFileError([f"{bank_file.label}: key {key!r} belongs to a question of another "
                              f"bank in the database" for key in clashes])
 
-    bank = _upsert_bank(bank_file, report, dry_run=dry_run)
-    sections = _upsert_sections(bank, bank_file, report, dry_run=dry_run)
+    bank = _upsert_bank(bank_file, report, force=force, dry_run=dry_run)
+    sections = _upsert_sections(bank, bank_file, report, force=force, dry_run=dry_run)
     section_key_by_id = {s.pk: key for key, s in sections.items()}
 
     existing: dict[str, Question] = {}
@@ -144,36 +154,64 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
     return report
 
 
-def _upsert_bank(bank_file: BankFile, report: FileReport, *, dry_run: bool) -> Bank:
+def _upsert_bank(bank_file: BankFile, report: FileReport, *, force: bool,
+                 dry_run: bool) -> Bank:
     bank = Bank.objects.filter(slug=bank_file.slug).first()
     values = {"title": bank_file.title, "language": bank_file.language,
               "description": bank_file.description, "source": bank_file.source}
     if bank is None:
         report.bank_created = True
-        bank = Bank(slug=bank_file.slug, **values)
-    elif any(getattr(bank, name) != value for name, value in values.items()):
-        report.bank_updated = True
-        for name, value in values.items():
-            setattr(bank, name, value)
-    if not dry_run and (report.bank_created or report.bank_updated):
+        bank = Bank(slug=bank_file.slug, import_hash=fingerprint(*values.values()), **values)
+        save = True
+    else:
+        outcome, save = _merge(bank, values, force=force)
+        report.bank_updated = outcome == _UPDATED
+        report.bank_kept = outcome == _KEPT
+    if save and not dry_run:
         bank.save()
     return bank
 
 
-def _upsert_sections(bank: Bank, bank_file: BankFile, report: FileReport, *,
+def _upsert_sections(bank: Bank, bank_file: BankFile, report: FileReport, *, force: bool,
                      dry_run: bool) -> dict[str, Section]:
     sections = {s.key: s for s in Section.objects.filter(bank=bank)} if bank.pk else {}
     for data in bank_file.sections:
         section = sections.get(data.key)
+        values = {"title": data.title, "position": data.position}
         if section is None:
             report.sections_created.append(data.key)
-            section = sections[data.key] = Section(bank=bank, key=data.key, title=data.title,
-                                                   position=data.position)
-        elif (section.title, section.position) != (data.title, data.position):
-            report.sections_updated.append(data.key)
-            section.title, section.position = data.title, data.position
+            section = sections[data.key] = Section(
+                bank=bank, key=data.key, import_hash=fingerprint(*values.values()), **values
+            )
+            save = True
         else:
-            continue
-        if not dry_run:
+            outcome, save = _merge(section, values, force=force)
+            if outcome == _UPDATED:
+                report.sections_updated.append(data.key)
+            elif outcome == _KEPT:
+                report.sections_kept.append(data.key)
+        if save and not dry_run:
             section.save()
     return sections
+
+
+_UNCHANGED, _UPDATED, _KEPT = "unchanged", "updated", "kept"
+
+
+def _merge(row: Bank | Section, values: dict[str, str | int], *, force: bool) -> tuple[str, bool]:
+    """Bring the file's `values` to an existing bank or section, as questions are brought:
+    unless an editor changed them since they were imported (then the editor's are kept, or
+    overwritten with `force`). Returns (what happened, whether `row` needs saving)."""
+    wanted = fingerprint(*values.values())
+    current = fingerprint(*(getattr(row, name) for name in values))
+    if current == wanted:
+        # Nothing to write, or the file caught up with an editor's change.
+        adopt = row.import_hash != wanted
+        row.import_hash = wanted
+        return _UNCHANGED, adopt
+    if current != row.import_hash and not force:
+        return _KEPT, False
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.import_hash = wanted
+    return _UPDATED, True

@@ -242,6 +242,62 @@ def test_force_overwrites_an_edited_question_and_records_a_revision(shipped):
     assert "Nothing changed." in run(str(SHIPPED))
 
 
+def test_an_editors_section_and_bank_changes_are_kept_and_reported(db, tmp_path):
+    path = write(tmp_path, small_bank())
+    run(str(path))
+    Section.objects.filter(key="one").update(title="One, renamed by an editor", position=5)
+    Bank.objects.filter(slug="demo").update(description="Kept up by our editors.")
+    data = small_bank(sections=[{"key": "one", "title": "One (file v2)"},
+                                {"key": "two", "title": "Two (file v2)"}])
+    data["bank"]["title"] = "Demo bank v2"
+
+    output = run(str(write(tmp_path, data)))
+
+    assert list(Section.objects.order_by("key").values_list("key", "title", "position")) == [
+        ("one", "One, renamed by an editor", 5), ("two", "Two (file v2)", 1)]
+    bank = Bank.objects.get(slug="demo")
+    assert (bank.title, bank.description) == ("Demo bank", "Kept up by our editors.")
+    assert "changed by an editor since they were imported: kept" in output
+    assert "Sections changed by an editor since they were imported, kept" in output
+    assert ": one" in output
+    # Nothing more on the next run, and --force brings the file's back.
+    assert run(str(path)).count("kept") == 2
+    run(str(write(tmp_path, data)), "--force")
+    assert Section.objects.get(key="one").title == "One (file v2)"
+    assert Bank.objects.get(slug="demo").title == "Demo bank v2"
+
+
+def test_a_file_that_catches_up_with_an_editors_section_title_takes_it_over(db, tmp_path):
+    run(str(write(tmp_path, small_bank())))
+    Section.objects.filter(key="two").update(title="Two, better")
+    caught_up = small_bank(sections=[{"key": "one", "title": "One"},
+                                     {"key": "two", "title": "Two, better"}])
+    assert "kept" not in run(str(write(tmp_path, caught_up)))
+    # From now on the file's next title is applied.
+    later = small_bank(sections=[{"key": "one", "title": "One"},
+                                 {"key": "two", "title": "Two, best"}])
+    run(str(write(tmp_path, later)))
+    assert Section.objects.get(key="two").title == "Two, best"
+
+
+def test_the_migration_takes_what_banks_and_sections_hold_as_imported(db, tmp_path):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    run(str(write(tmp_path, small_bank())))
+    Section.objects.update(import_hash="")
+    Bank.objects.update(import_hash="")
+    Section.objects.filter(key="one").update(title="Edited before the migration")
+    migration = importlib.import_module("qa.migrations.0011_import_hash_bank_section")
+    migration.fingerprint_as_imported(apps, SimpleNamespace(connection=connection))
+    assert "kept" not in run(str(write(tmp_path, small_bank())))
+    # The section's title counted as imported; the file's change to it now applies.
+    assert Section.objects.get(key="one").title == "One"
+
+
 def test_a_question_saved_unchanged_through_a_form_is_not_an_edit(shipped):
     # Browsers send CRLF line endings and forms strip the ends: that is not an edit.
     question = Question.objects.get(key="llm-zh/basics/02")

@@ -28,8 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true",
                             help="Validate and report what would change; write nothing.")
         parser.add_argument("--force", action="store_true",
-                            help="Also overwrite questions edited in the database since they "
-                                 "were imported (each overwrite is recorded as a revision).")
+                            help="Also overwrite questions, sections and bank details edited "
+                                 "in the database since they were imported (each question "
+                                 "overwritten is recorded as a revision).")
         parser.add_argument("--substantive", action="store_true",
                             help="Count imported changes to an answer as substantive "
                                  "corrections: bump the answer version and re-queue learners "
@@ -73,6 +74,14 @@ class Command(BaseCommand):
         if report.sections_created or report.sections_updated:
             out.write(f"  sections: {verb}created {len(report.sections_created)}, "
                       f"{verb}updated {len(report.sections_updated)}")
+        if report.bank_kept:
+            out.write(self.style.WARNING(
+                "  The bank's title, language, description or source were changed by an editor "
+                "since they were imported: kept (--force overwrites them)."))
+        if report.sections_kept:
+            out.write(self.style.WARNING(
+                "  Sections changed by an editor since they were imported, kept (--force "
+                f"overwrites them): {', '.join(_limited(report.sections_kept))}"))
         out.write(
             f"  questions: {verb}created {len(report.created)}, {verb}updated "
             f"{len(report.updated)}, unchanged {len(report.unchanged)}, skipped (edited by "
