@@ -10,6 +10,7 @@ from django.db.models import Count, F
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
@@ -36,6 +37,10 @@ class ReportResolutionForm(forms.ModelForm):
                     "latest substantive correction is chosen by default."),
     )
 
+    # The resolution the editor saw when the form was rendered (see _resolution_state): another
+    # editor's decision in between is shown, not silently replaced.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = ErrorReport
         fields = ["reply"]
@@ -49,7 +54,8 @@ class ReportResolutionForm(forms.ModelForm):
             (
                 r.history_id,
                 f"r{r.revision} · v{r.answer_version} · {r.get_change_kind_display()} · "
-                f"{r.history_date:%Y-%m-%d %H:%M} · {r.history_user or '—'} · "
+                f"{timezone.localtime(r.history_date):%Y-%m-%d %H:%M} · "
+                f"{r.history_user or '—'} · "
                 f"{r.history_change_reason or ''}",
             )
             for r in candidates
@@ -62,9 +68,26 @@ class ReportResolutionForm(forms.ModelForm):
             else getattr(selectors.default_correction(candidates), "history_id", None)
         )
         self.initial.setdefault("correcting_revision", default)
+        self.initial.setdefault("seen", _resolution_state(report))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        report = self.instance
+        current = _resolution_state(report)
+        seen = cleaned.get("seen")
+        if seen and seen != current:  # (a form rendered by the admin always says)
+            # The editor has now seen the other decision: submitting again replaces it.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("seen")] = current
+            raise forms.ValidationError(
+                gettext("%(who)s resolved this report (%(status)s) on %(when)s, after you opened "
+                        "it. Your decision was NOT saved. Theirs is shown below; submit yours "
+                        "again to replace it.")
+                % {"who": report.resolved_by or gettext("Someone"),
+                   "status": report.get_status_display(),
+                   "when": f"{timezone.localtime(report.resolved_at):%Y-%m-%d %H:%M}"
+                   if report.resolved_at else "—"}
+            )
         decision = cleaned.get("decision")
         if decision == ErrorReport.Status.ACCEPTED and not cleaned.get("correcting_revision"):
             self.add_error(
@@ -75,6 +98,11 @@ class ReportResolutionForm(forms.ModelForm):
         if decision == ErrorReport.Status.REJECTED and not (cleaned.get("reply") or "").strip():
             self.add_error("reply", gettext("Tell the reporter why the report is rejected."))
         return cleaned
+
+
+def _resolution_state(report: ErrorReport) -> str:
+    when = report.resolved_at.isoformat() if report.resolved_at else ""
+    return f"{report.status}@{when}"
 
 
 class BulkReplyForm(forms.Form):
@@ -105,7 +133,7 @@ class ErrorReportAdmin(admin.ModelAdmin):
         (_("Current reference answer"), {"fields": ["question_answer"],
                                          "classes": ["collapse"]}),
         (_("Resolution"), {"fields": ["status", "decision", "correcting_revision", "reply",
-                                      "resolved_by", "resolved_at"]}),
+                                      "resolved_by", "resolved_at", "seen"]}),
     ]
     actions = ["accept_selected", "reject_selected"]
     change_list_template = "admin/qa/errorreport/change_list.html"

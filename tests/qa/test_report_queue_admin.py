@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from qa.editorial import make_editor
 from qa.models import ErrorReport, RevisionInfo
 from qa.services import editorial as services
-from tests.factories import ErrorReportFactory, QuestionFactory
+from tests.factories import ErrorReportFactory, QuestionFactory, UserFactory
 
 Kind = RevisionInfo.Kind
 pytestmark = pytest.mark.django_db
@@ -135,3 +136,43 @@ def test_bulk_reject_needs_a_reply(editor_client):
 
 def test_editors_cannot_add_reports_in_the_admin(editor_client):
     assert editor_client.get("/admin/qa/errorreport/add/").status_code == 403
+
+
+def test_a_decision_made_meanwhile_by_another_editor_is_shown_not_replaced(
+    editor_client, editor, question
+):
+    report = ErrorReportFactory(question=question)
+    form = editor_client.get(f"/admin/qa/errorreport/{report.pk}/change/")
+    seen = form.context["adminform"].form.initial["seen"]
+    other = UserFactory(email="other@example.com", display_name="Other Editor")
+    make_editor(other)
+    services.resolve_report(report=report, editor=other, decision="rejected",
+                            reply="原答案没有错。")
+
+    response = editor_client.post(f"/admin/qa/errorreport/{report.pk}/change/",
+                                  {"decision": "rejected", "reply": "我的回复", "seen": seen})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"{other} resolved this report (Rejected)" in page
+    report.refresh_from_db()
+    assert (report.reply, report.resolved_by) == ("原答案没有错。", other)
+    # The form now knows the other decision: submitting again replaces it, deliberately.
+    again = response.context["adminform"].form["seen"].value()
+    response = editor_client.post(f"/admin/qa/errorreport/{report.pk}/change/",
+                                  {"decision": "rejected", "reply": "我的回复", "seen": again})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert (report.reply, report.resolved_by) == ("我的回复", editor)
+
+
+def test_revision_choices_show_local_time(editor_client, editor, question, settings):
+    report = ErrorReportFactory(question=question)
+    services.save_question_edit(question=question, editor=editor, data={"answer": "修正"},
+                                kind=Kind.SUBSTANTIVE, reason="修正", expected_revision=1)
+    latest = question.history.latest()
+    response = editor_client.get(f"/admin/qa/errorreport/{report.pk}/change/")
+    labels = dict(response.context["adminform"].form.fields["correcting_revision"].choices)
+    local = timezone.localtime(latest.history_date)
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert f"{local:%Y-%m-%d %H:%M}" in labels[latest.history_id]
