@@ -137,6 +137,7 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
     if dry_run:
         return report
     writing.adopt_hashes(adopt_hash)
+    to_update = _lock_as_read(to_update, report)
     if not (to_create or to_update):
         return report
 
@@ -152,6 +153,26 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
         writing.update_questions(updates=to_update, sections=sections, links=links, tags=tags,
                                  substantive=substantive, stamp=stamp, label=bank_file.label)
     return report
+
+
+def _lock_as_read(updates: list[tuple[Question, QuestionData, bool]],
+                  report: FileReport) -> list[tuple[Question, QuestionData, bool]]:
+    """Lock the questions about to be updated, until the import commits. One an editor saved
+    after the import read it (a new revision) is left out and reported as skipped, as if it
+    had been edited before: the editor's save is never overwritten unseen."""
+    read = {question.pk: question.revision for question, _data, _forced in updates}
+    current: dict[int, int] = {}
+    for chunk in writing.chunks(list(read)):
+        current.update(Question.objects.select_for_update().filter(pk__in=chunk)
+                       .values_list("pk", "revision"))
+    kept = []
+    for question, data, forced in updates:
+        if current.get(question.pk) == read[question.pk]:
+            kept.append((question, data, forced))
+            continue
+        (report.forced if forced else report.updated).remove(data.key)
+        report.skipped[data.key] = True
+    return kept
 
 
 def _upsert_bank(bank_file: BankFile, report: FileReport, *, force: bool,

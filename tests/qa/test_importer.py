@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,11 +13,13 @@ import pytest
 import yaml
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from qa.importer import content_hash, default_paths, load_bank_file
 from qa.models import Bank, Question, RevisionInfo, Section, StudyState, Tag
 from qa.search import build_search_text
+from qa.services import editorial
 
 SHIPPED = Path(settings.BASE_DIR) / "fixtures" / "banks" / "llm-zh.yaml"
 
@@ -480,3 +484,46 @@ def test_a_bad_file_leaves_an_existing_bank_untouched_even_with_valid_changes(sh
     with pytest.raises(CommandError, match="unknown section 'nowhere'"):
         run(str(write(tmp_path, data, "llm-zh.yaml")))
     assert snapshot() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_editor_saving_while_the_import_runs_is_never_overwritten(editor, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL; SQLite serialises writers anyway")
+    run(str(write(tmp_path, small_bank())))
+    question = Question.objects.get(key="demo/one/02")
+    changed = small_bank()
+    changed["questions"][1]["answer"] = "Supervised fine-tuning, on labelled pairs."
+    saved, errors = threading.Event(), []
+
+    def edit():
+        # The editor's save holds the question's row until the import waits for it.
+        try:
+            with transaction.atomic():
+                editorial.save_question_edit(
+                    question=question, editor=editor, data={"answer": "SFT (editor's fix)."},
+                    kind=RevisionInfo.Kind.TYPO, reason="fix", expected_revision=1,
+                )
+                saved.set()
+                with connection.cursor() as cursor:
+                    for _ in range(200):
+                        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                        if cursor.fetchone()[0]:
+                            break
+                        time.sleep(0.05)
+        except Exception as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=edit)
+    thread.start()
+    assert saved.wait(10)
+    output = run(str(write(tmp_path, changed)))
+    thread.join()
+
+    assert errors == []
+    question.refresh_from_db()
+    assert (question.answer, question.revision) == ("SFT (editor's fix).", 2)
+    assert "demo/one/02  (the file changed it too" in output
+    assert question.history.count() == 2  # the import and the editor's save, nothing more
