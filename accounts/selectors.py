@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Case, Count, OuterRef, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -12,8 +12,10 @@ from accounts.models import Invitation, Membership, Team, User
 
 
 def teams_for_user(*, user: User) -> QuerySet[Team]:
-    """The teams `user` belongs to, each with `my_role`, `member_count` and `set_count`."""
+    """The teams `user` belongs to, each with `my_role`, `member_count` and `set_count` (the
+    sets `user` sees there: a plain member does not see the curators' drafts)."""
     from qa.models import StudySet
+    from qa.selectors.sets import CURATOR_ROLES, MEMBER_VISIBLE
 
     role = Membership.objects.filter(team=OuterRef("pk"), user=user).values("role")[:1]
     members = (
@@ -23,20 +25,24 @@ def teams_for_user(*, user: User) -> QuerySet[Team]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    sets = (
-        StudySet.objects.filter(team=OuterRef("pk"))
-        .order_by()
-        .values("team")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+
+    def sets(**filters) -> Subquery:
+        return Subquery(
+            StudySet.objects.filter(team=OuterRef("pk"), **filters)
+            .order_by()
+            .values("team")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+
     return (
         Team.objects.filter(memberships__user=user)
-        .annotate(
-            my_role=Subquery(role),
-            member_count=Coalesce(Subquery(members), 0),
-            set_count=Coalesce(Subquery(sets), 0),
-        )
+        .annotate(my_role=Subquery(role), member_count=Coalesce(Subquery(members), 0))
+        .annotate(set_count=Coalesce(
+            Case(When(my_role__in=CURATOR_ROLES, then=sets()),
+                 default=sets(visibility__in=MEMBER_VISIBLE)),
+            0,
+        ))
         .order_by("name", "pk")
     )
 

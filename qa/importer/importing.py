@@ -19,6 +19,7 @@ from qa.importer.files import (
 )
 from qa.importer.parsing import gc_paused
 from qa.models import Bank, Question, Section
+from qa.selectors.sections import forget_sections
 
 
 @dataclass
@@ -60,11 +61,14 @@ def import_banks(files: Sequence[BankFile], *, force: bool = False, substantive:
     """
     stamp = timezone.now()
     with gc_paused():
-        return [
+        reports = [
             _import_bank(bank_file, force=force, substantive=substantive, dry_run=dry_run,
                          stamp=stamp)
             for bank_file in files
         ]
+    if any(report.changed for report in reports) and not dry_run:
+        forget_sections()  # bulk writes send no signals
+    return reports
 
 
 def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run: bool,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from qa import scheduling
@@ -71,17 +71,8 @@ def progress_from(counts: dict | None) -> dict:
     }
 
 
-def _progress_counts_expression() -> dict:
-    # Retired questions leave the quiz unless they were graded before they were retired.
-    return {
-        "total": Count("pk", filter=Q(question__status=PUBLISHED) | Q(review__isnull=False)),
-        "done": Count("review"),
-        "all_items": Count("pk"),
-    }
-
-
 def quiz_progress(*, quiz: Quiz) -> dict:
-    return progress_from(quiz.items.aggregate(**_progress_counts_expression()))
+    return progress_from(quiz.items.aggregate(**study.progress_counts()))
 
 
 def current_card_item(*, quiz: Quiz) -> QuizItem | None:

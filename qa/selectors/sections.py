@@ -4,8 +4,9 @@ Quiz cards name their section ("Bank · Section") and the dashboard shows each
 with its total ("12 of 140 mastered", "128 new"). Counting a bank of 100,000 questions costs more
 than the rest of the dashboard together, and these facts are the same for every learner and
 change only when editors or imports change the bank. So they are read once and cached: a save or
-delete through the ORM (admin, editorial services) forgets them at once; bulk writes that send
-no signals (imports) show within `CACHE_SECONDS`.
+delete through the ORM (admin, editorial services) and an import forget them at once (in a shared
+cache such as Redis; another process's local-memory cache shows an import within
+`CACHE_SECONDS`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.signals import post_delete, post_save
 
@@ -67,7 +69,11 @@ def section_name(pk: int) -> SectionName:
 
 
 def forget_sections(**kwargs) -> None:
-    cache.delete_many([_TOTALS_KEY, _NAMES_KEY])
+    """Drop the cached sections now, and again once the change commits: a page that read them
+    in between, before the change was visible, cached what it was about to replace."""
+    keys = [_TOTALS_KEY, _NAMES_KEY]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys), using=kwargs.get("using"))
 
 
 for _model in (Bank, Section, Question):

@@ -206,6 +206,32 @@ def review_days(*, user: User, since: date) -> dict[date, int]:
     return dict(rows)
 
 
+def progress_counts(items: str = "") -> dict:
+    """A quiz's progress as aggregates of its items (`items`: the path to them, e.g. "items"
+    from Quiz): total, graded ("done") and all items. Retired questions leave the quiz unless
+    they were graded before they were retired."""
+    path = f"{items}__" if items else ""
+    return {
+        "total": Count(path + "pk", filter=Q(**{f"{path}question__status": PUBLISHED})
+                       | Q(**{f"{path}review__isnull": False})),
+        "done": Count(path + "review"),
+        "all_items": Count(path + "pk"),
+    }
+
+
+def learner_streak(*, user: User, counts: dict[date, int], since: date, today: date) -> int:
+    """streak() over `counts`, the learner's reviews per day from `since` on; a streak that
+    reaches back to `since` goes on being counted a year further back at a time."""
+    while True:
+        days = streak(counts, today)
+        first = (today if counts.get(today) else today - timedelta(days=1)) - timedelta(
+            days=days - 1)
+        if not days or first > since:
+            return days
+        since -= timedelta(days=366)
+        counts = review_days(user=user, since=since)
+
+
 def streak(counts: dict[date, int], today: date) -> int:
     """Consecutive days with a review, ending today (or yesterday, if today has none yet)."""
     day = today if counts.get(today) else today - timedelta(days=1)
@@ -324,13 +350,14 @@ def dashboard(*, user: User, now: datetime | None = None) -> dict:
         entry.setdefault("sections", []).append(row)
 
     quota = new_quota(user=user, now=now)
-    counts = review_days(
-        user=user, since=today - timedelta(days=today.weekday(), weeks=HEATMAP_WEEKS - 1)
-    )
+    since = today - timedelta(days=today.weekday(), weeks=HEATMAP_WEEKS - 1)
+    counts = review_days(user=user, since=since)
+    progress_of = progress_counts("items")
     unfinished = list(
         Quiz.objects.filter(user=user, finished_at__isnull=True)
         .select_related("section", "study_set")
-        .annotate(total=Count("items"), done=Count("items__review"))
+        .annotate(total=progress_of["total"], done=progress_of["done"])
+        .filter(total__gt=F("done"))  # else opening it only finishes it
         .order_by("-started_at")[:3]
     )
     total_new = sum(r.new for r in progress.values())
@@ -340,7 +367,7 @@ def dashboard(*, user: User, now: datetime | None = None) -> dict:
         "new_total": total_new,
         "new_today": min(quota["remaining"], total_new),
         "quota": quota,
-        "streak": streak(counts, today),
+        "streak": learner_streak(user=user, counts=counts, since=since, today=today),
         "reviewed_today": counts.get(today, 0),
         "bank_progress": list(by_bank.values()),
         "heatmap": heatmap(counts, today),

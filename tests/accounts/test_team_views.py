@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import timedelta
 
 import pytest
@@ -57,6 +58,16 @@ def test_team_list_shows_only_my_teams(alice_client, alice, bob, team):
     page = alice_client.get(reverse("accounts:team-list")).content.decode()
     assert "Attention seekers" in page
     assert "Bob&#x27;s secret team" not in page and "Bob's secret team" not in page
+
+
+def test_team_list_counts_the_sets_each_person_sees_there(client, alice, bob, team):
+    Membership.objects.create(user=bob, team=team, role=Role.MEMBER)
+    create_set(user=alice, title="Shared", team=team, visibility="team")
+    create_set(user=alice, title="Curators' draft", team=team, visibility="private")
+    client.force_login(bob)
+    assert re.search(r"·\s+1 set\s", client.get(reverse("accounts:team-list")).content.decode())
+    client.force_login(alice)
+    assert re.search(r"·\s+2 sets\s", client.get(reverse("accounts:team-list")).content.decode())
 
 
 def test_team_page_shows_members_and_roles_and_invitations_for_owners(client, alice, bob, team):

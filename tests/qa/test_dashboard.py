@@ -230,3 +230,29 @@ def test_study_pages_run_the_same_number_of_queries_at_two_sizes(
         assert response.status_code == 200
         counts.append(queries)
     assert len(counts[0]) == len(counts[1]), (counts[0], counts[1])
+
+
+def test_a_streak_longer_than_the_heatmap_is_counted_whole(alice):
+    question = bulk_questions(SectionFactory(), 1)[0]
+    now = timezone.now()
+    Review.objects.bulk_create(
+        Review(user=alice, question=question, rating=3, answer_version=1,
+               token=uuid.uuid4().hex, reviewed_at=now - timedelta(days=d))
+        for d in range(800)
+    )
+    assert selectors.dashboard(user=alice, now=now)["streak"] == 800
+
+
+def test_pick_up_where_you_left_off_counts_as_the_quiz_counts(alice_client, alice):
+    section = SectionFactory()
+    questions = bulk_questions(section, 3)
+    quiz = services.start_quiz(user=alice, mode="section", section=section)
+    Question.objects.filter(pk=questions[2].pk).update(status=Question.Status.RETIRED)
+    page = alice_client.get("/").content.decode()
+    assert "0 of 2 graded" in page
+    # Nothing left to grade once the rest is retired: not offered as a quiz to continue.
+    Question.objects.filter(pk__in=[q.pk for q in questions]).update(
+        status=Question.Status.RETIRED)
+    page = alice_client.get("/").content.decode()
+    assert "Pick up where you left off" not in page
+    assert reverse("qa:quiz", args=[quiz.pk]) not in page
