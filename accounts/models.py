@@ -17,6 +17,12 @@ def new_token() -> str:
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        """The whole address lower-cased (Django lower-cases only the domain): allauth looks
+        addresses up lower-cased, so `Frank@example.com` as stored could never sign in."""
+        return (email or "").strip().lower()
+
     def _create_user(self, email: str, password: str | None, **extra):
         if not email:
             raise ValueError("An email address is required.")
@@ -65,6 +71,12 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.public_name
+
+    def save(self, *args, **kwargs) -> None:
+        # Every way in (the admin, createsuperuser, a shell) stores the address as allauth
+        # looks it up; forms get it lower-cased earlier, in clean(), to check uniqueness.
+        self.email = UserManager.normalize_email(self.email)
+        super().save(*args, **kwargs)
 
     @property
     def public_name(self) -> str:

@@ -7,11 +7,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.forms import ProfileForm
+from accounts.models import User
 
 
 @login_required
 def settings_view(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user)
+    # A copy: a refused form must not leave its values on request.user, which the page's
+    # header shows.
+    form = ProfileForm(request.POST or None, instance=User.objects.get(pk=request.user.pk))
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Your settings were saved."))

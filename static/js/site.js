@@ -10,6 +10,28 @@
     }
   }, true);
 
+  // <form data-submit-once>: a second click while the page is leaving would send the form
+  // again (a password change or an email confirmation that then looks refused). The buttons
+  // are disabled just after the submission took the clicked one's name and value, and enabled
+  // again when the page comes back from the back/forward cache.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form.hasAttribute || !form.hasAttribute("data-submit-once")) {
+      return;
+    }
+    setTimeout(function () {
+      form.querySelectorAll("button[type=submit], button:not([type])").forEach(function (b) {
+        b.disabled = true;
+      });
+    }, 0);
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[data-submit-once] button").forEach(function (b) {
+      b.disabled = false;
+    });
+  });
+
   // A refused HTMX action (400 bad input, 409 conflict) inside an element marked
   // data-swap-errors is answered with that element as it is now plus a message (a quiz card,
   // a note form, a set's list): show it rather than leave the page as if nothing happened.

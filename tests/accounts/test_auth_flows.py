@@ -175,3 +175,87 @@ def test_allauth_pages_wear_the_site_layout(client):
     assert 'class="site-header"' in html
     assert "css/site.css" in html
     assert 'class="button primary"' in html
+
+
+# --- addresses with capitals -------------------------------------------------------------------
+
+
+def test_an_account_made_with_capitals_in_its_address_signs_in_however_it_is_typed(
+    client, password
+):
+    user = User.objects.create_user("Frank.Lee@Example.COM", password)  # createsuperuser's way
+    assert user.email == "frank.lee@example.com"
+    for typed in ("Frank.Lee@Example.COM", "frank.lee@example.com"):
+        response = client.post(reverse("account_login"), {"login": typed, "password": password})
+        assert response.status_code == 302, typed
+        client.post(reverse("account_logout"))
+
+
+def test_signing_up_with_an_address_taken_in_other_capitals_makes_no_second_account(
+    client, alice, password
+):
+    client.post(reverse("account_signup"), {"email": "ALICE@example.com", "password1": password,
+                                            "password2": password})
+    assert User.objects.filter(email__iexact="alice@example.com").count() == 1
+
+
+def test_the_admin_refuses_a_new_user_whose_address_differs_only_in_case(client, alice):
+    admin = User.objects.create_superuser("root@example.com", "root-password-123")
+    client.force_login(admin)
+    response = client.post("/admin/accounts/user/add/", {
+        "email": "Alice@Example.com", "usable_password": "true",
+        "password1": "a-fine-passphrase-9", "password2": "a-fine-passphrase-9",
+    })
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert User.objects.filter(email__iexact="alice@example.com").count() == 1
+
+
+def test_the_migration_lowercases_stored_addresses_unless_two_accounts_clash(db):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    frank = User.objects.create_user("frank@example.com")
+    first = User.objects.create_user("twin@example.com")
+    second = User.objects.create_user("twin2@example.com")
+    User.objects.filter(pk=frank.pk).update(email="Frank@Example.com")
+    User.objects.filter(pk=second.pk).update(email="TWIN@example.com")
+    migration = importlib.import_module("accounts.migrations.0004_lowercase_emails")
+    migration.lowercase_emails(apps, SimpleNamespace(connection=connection))
+    assert sorted(User.objects.filter(pk__in=[frank.pk, first.pk, second.pk])
+                  .values_list("email", flat=True)) == [
+        "TWIN@example.com", "frank@example.com", "twin@example.com"]
+
+
+def test_too_many_attempts_are_refused_on_a_page_of_the_site_in_the_visitors_language(
+    client, alice
+):
+    for _ in range(10):
+        response = client.post(reverse("account_reset_password"), {"email": alice.email},
+                               HTTP_ACCEPT_LANGUAGE="zh-hans")
+        if response.status_code == 429:
+            break
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "尝试次数过多" in page and 'class="site-header"' in page
+
+
+def test_the_email_page_asks_before_removing_an_address(client, alice):
+    client.force_login(alice)
+    page = client.get(reverse("account_email")).content.decode()
+    assert "account/js/account.js" in page and "data-allauth-onload" in page
+
+
+def test_a_refused_settings_form_does_not_show_its_values_as_saved(client, alice):
+    client.force_login(alice)
+    response = client.post(reverse("accounts:settings"), {
+        "display_name": "Not Saved", "desired_retention": "5", "daily_new_limit": "10"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    nav = page[page.index('class="nav-user'):][:300]
+    assert "Alice" in nav and "Not Saved" not in nav
+    alice.refresh_from_db()
+    assert alice.display_name == "Alice"

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,3 +46,19 @@ def test_visit_sign_up_log_in_and_switch_language(page, password):
     page.click("header button:has-text('EN')")
     page.wait_for_selector("html[lang=en]")
     assert "Log out" in page.inner_text("header")
+
+
+def test_an_account_form_cannot_be_sent_twice_by_a_second_click(page, login, password):
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="twice@example.com")
+    login(page, user, password)
+    page.goto("/accounts/password/change/")
+    page.fill("input[name=oldpassword]", password)
+    page.fill("input[name=password1]", "a-much-better-passphrase-77")
+    page.fill("input[name=password2]", "a-much-better-passphrase-77")
+    # Keep the page here after the submission starts, as a slow server would.
+    page.evaluate("window.addEventListener('submit', e => e.preventDefault())")
+    button = page.locator("main form button[type=submit]")
+    button.click()
+    expect(button).to_be_disabled()
