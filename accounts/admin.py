@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -7,6 +8,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.addresses import verified_elsewhere, vouch_for_address
 from accounts.models import Invitation, Membership, Team, User
 from qa.editorial import EDITORS_GROUP, make_editor, remove_editor
 
@@ -79,13 +81,25 @@ class InvitationAdmin(SuperuserOnlyAdmin):
 # --- Users: superusers only (accounts.* permissions); make or unmake editors -----------------
 
 
-class UserCreationForm(AdminUserCreationForm):
+class _AddressCheck:
+    """An address another account signs in with (as a verified extra address) is refused;
+    another account's own address, by the unique check of the model."""
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data.get("email"))
+        owned = User.objects.filter(email=email).exclude(pk=self.instance.pk).exists()
+        if email and not owned and verified_elsewhere(email, user=self.instance):
+            raise forms.ValidationError(_("Another account signs in with this address."))
+        return email
+
+
+class UserCreationForm(_AddressCheck, AdminUserCreationForm):
     class Meta(AdminUserCreationForm.Meta):
         model = User
         fields = ("email",)
 
 
-class UserEditForm(UserChangeForm):
+class UserEditForm(_AddressCheck, UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
 
@@ -122,6 +136,11 @@ class UserAdmin(BaseUserAdmin):
     @admin.display(description=_("editor"), boolean=True, ordering="in_editors")
     def is_editor(self, user: User) -> bool:
         return user.in_editors and user.is_staff
+
+    def save_model(self, request, obj: User, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change or "email" in form.changed_data:
+            vouch_for_address(obj)  # allauth signs them in with this address, and no other
 
     def has_superuser_permission(self, request) -> bool:
         return request.user.is_active and request.user.is_superuser

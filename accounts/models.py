@@ -29,6 +29,9 @@ class UserManager(BaseUserManager):
         user = self.model(email=self.normalize_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
+        from accounts.addresses import vouch_for_address
+
+        vouch_for_address(user)  # made by an administrator (createsuperuser, a shell)
         return user
 
     def create_user(self, email: str, password: str | None = None, **extra):

@@ -259,3 +259,77 @@ def test_a_refused_settings_form_does_not_show_its_values_as_saved(client, alice
     assert "Alice" in nav and "Not Saved" not in nav
     alice.refresh_from_db()
     assert alice.display_name == "Alice"
+
+
+# --- accounts an administrator makes ------------------------------------------------------------
+
+
+def test_an_account_made_by_an_administrator_keeps_its_address_to_itself(client, alice):
+    eve = User.objects.create_user("eve@example.com", "pw-eve-123456")
+    assert list(EmailAddress.objects.filter(user=eve).values_list("email", "verified",
+                                                                   "primary")) == [
+        ("eve@example.com", True, True)]
+    client.force_login(alice)
+    client.post(reverse("account_email"), {"action_add": "", "email": "eve@example.com"})
+    if mail.outbox:  # allauth may send the confirmation anyway (no enumeration)
+        client.post(_link_from_last_mail())
+    response = client.post(reverse("account_email"),
+                           {"action_primary": "", "email": "eve@example.com"})
+    assert response.status_code in (200, 302)
+    alice.refresh_from_db()
+    assert alice.email == "alice@example.com"
+    assert not EmailAddress.objects.filter(user=alice, email="eve@example.com",
+                                           verified=True).exists()
+
+
+def test_an_address_changed_in_the_admin_signs_in_and_the_old_one_no_longer(client, alice,
+                                                                           password):
+    admin = User.objects.create_superuser("root@example.com", "root-password-123")
+    client.force_login(admin)
+    page = client.get(f"/admin/accounts/user/{alice.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: value for name, value in form.initial.items()
+            if value is not None and not isinstance(value, (list, tuple))}
+    data.update(email="Alice.New@Example.com", date_joined_0=form["date_joined"].value()
+                .strftime("%Y-%m-%d"), date_joined_1="00:00:00",
+                desired_retention="0.9", daily_new_limit="10")
+    data.pop("date_joined", None)
+    data.pop("last_login", None)
+    response = client.post(f"/admin/accounts/user/{alice.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    client.logout()
+    alice.refresh_from_db()
+    assert alice.email == "alice.new@example.com"
+    assert client.post(reverse("account_login"), {"login": "alice@example.com",
+                                                  "password": password}).status_code == 200
+    assert client.post(reverse("account_login"), {"login": "alice.new@example.com",
+                                                  "password": password}).status_code == 302
+
+
+def test_the_admin_refuses_an_address_another_account_signs_in_with(client, alice, bob):
+    EmailAddress.objects.create(user=bob, email="bob.work@example.com", verified=True)
+    admin = User.objects.create_superuser("root@example.com", "root-password-123")
+    client.force_login(admin)
+    response = client.post("/admin/accounts/user/add/", {
+        "email": "Bob.Work@example.com", "usable_password": "true",
+        "password1": "a-fine-passphrase-9", "password2": "a-fine-passphrase-9",
+    })
+    assert response.status_code == 200
+    assert "Another account signs in with this address." in response.content.decode()
+    assert not User.objects.filter(email="bob.work@example.com").exists()
+
+
+def test_the_migration_gives_every_account_its_address(db):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    eve = User.objects.create_user("eve@example.com")
+    EmailAddress.objects.filter(user=eve).delete()
+    migration = importlib.import_module(
+        "accounts.migrations.0005_email_addresses_for_every_account")
+    migration.add_missing_addresses(apps, SimpleNamespace(connection=connection))
+    assert EmailAddress.objects.filter(user=eve, email="eve@example.com", verified=True,
+                                       primary=True).exists()
