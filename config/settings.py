@@ -177,6 +177,12 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = None
+# A session someone else got hold of cannot take the account over: adding, removing or
+# switching a sign-in address asks for the password again if it was last entered more than
+# ACCOUNT_REAUTHENTICATION_TIMEOUT (300 s) ago, and the account's addresses are told of a
+# changed password or address.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 # Behind a reverse proxy, the number of proxies whose X-Forwarded-For entries to trust, so
 # per-address rate limits see the client and not the proxy (0: use REMOTE_ADDR).
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)

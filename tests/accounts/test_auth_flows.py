@@ -16,6 +16,13 @@ pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "a-much-better-passphrase-77"
 
 
+def confirm_password(client, user, password) -> None:
+    """Sign in and enter the password again, as changing sign-in addresses asks."""
+    client.force_login(user)
+    response = client.post(reverse("account_reauthenticate"), {"password": password})
+    assert response.status_code == 302
+
+
 def _link_from_last_mail() -> str:
     body = mail.outbox[-1].body
     match = re.search(r"https?://[^\s]+", body)
@@ -264,13 +271,18 @@ def test_a_refused_settings_form_does_not_show_its_values_as_saved(client, alice
 # --- accounts an administrator makes ------------------------------------------------------------
 
 
-def test_an_account_made_by_an_administrator_keeps_its_address_to_itself(client, alice):
+def test_an_account_made_by_an_administrator_keeps_its_address_to_itself(
+    client, alice, password
+):
     eve = User.objects.create_user("eve@example.com", "pw-eve-123456")
     assert list(EmailAddress.objects.filter(user=eve).values_list("email", "verified",
                                                                    "primary")) == [
         ("eve@example.com", True, True)]
-    client.force_login(alice)
-    client.post(reverse("account_email"), {"action_add": "", "email": "eve@example.com"})
+    confirm_password(client, alice, password)
+    response = client.post(reverse("account_email"),
+                           {"action_add": "", "email": "eve@example.com"})
+    assert response.status_code in (200, 302)
+    assert "reauthenticate" not in response.get("Location", "")
     if mail.outbox:  # allauth may send the confirmation anyway (no enumeration)
         client.post(_link_from_last_mail())
     response = client.post(reverse("account_email"),
@@ -333,3 +345,27 @@ def test_the_migration_gives_every_account_its_address(db):
     migration.add_missing_addresses(apps, SimpleNamespace(connection=connection))
     assert EmailAddress.objects.filter(user=eve, email="eve@example.com", verified=True,
                                        primary=True).exists()
+
+
+# --- a session in someone else's hands ----------------------------------------------------------
+
+
+def test_changing_sign_in_addresses_asks_for_the_password_again(client, alice, password):
+    client.force_login(alice)  # a session whose password entry is not on record (or too old)
+    response = client.post(reverse("account_email"),
+                           {"action_add": "", "email": "thief@example.com"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    assert not EmailAddress.objects.filter(email="thief@example.com").exists()
+    client.post(response["Location"], {"password": password})
+    client.post(reverse("account_email"),
+                           {"action_add": "", "email": "second@example.com"})
+    assert EmailAddress.objects.filter(user=alice, email="second@example.com").exists()
+
+
+def test_a_changed_password_is_told_to_the_account_s_address(client, alice, password):
+    client.force_login(alice)
+    mail.outbox.clear()
+    client.post(reverse("account_change_password"), {
+        "oldpassword": password, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    assert [message.to for message in mail.outbox] == [["alice@example.com"]]
