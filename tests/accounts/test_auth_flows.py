@@ -184,6 +184,14 @@ def test_allauth_pages_wear_the_site_layout(client):
     assert 'class="button primary"' in html
 
 
+def test_the_password_prompt_wears_the_site_layout_in_the_visitors_language(client, alice):
+    client.force_login(alice)
+    html = client.get(reverse("account_reauthenticate"), HTTP_ACCEPT_LANGUAGE="zh-hans"
+                      ).content.decode()
+    assert 'class="site-header"' in html and 'name="password"' in html
+    assert "确认访问" in html  # "Confirm access", from allauth's catalog
+
+
 # --- addresses with capitals -------------------------------------------------------------------
 
 
