@@ -1,4 +1,5 @@
-"""Our own 400/403/404/500 pages, in the site's style; the 500 page needs no database."""
+"""Our own 400/403/404/500/503 pages, in the site's style; the 500 and 503 pages need no
+database."""
 
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ def _bad(request):
     raise BadRequest
 
 
+def _bug(request):
+    raise RuntimeError("a bug")
+
+
 def _database_down(request):
     raise OperationalError("the database is unreachable")
 
@@ -26,7 +31,8 @@ def _database_down(request):
 urlpatterns = [
     path("forbidden/", _forbidden),
     path("bad/", _bad),
-    path("boom/", _database_down),
+    path("boom/", _bug),
+    path("db-down/", _database_down),
     *site_urlpatterns,
 ]
 
@@ -67,6 +73,15 @@ def test_server_error_page_renders_without_the_database(client):
     assert "Something went wrong on our side" in html
     assert "/static/css/site.css" in html
     assert "<script" not in html
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_database_outage_gets_the_503_page_without_the_database(client):
+    response = client.get("/db-down/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    html = response.content.decode()
+    assert "Briefly unavailable" in html and "/static/css/site.css" in html
 
 
 @pytest.mark.django_db

@@ -58,3 +58,35 @@ def test_health_check_reports_a_broken_shared_cache(client, settings):
 
 def test_health_check_refuses_post(client):
     assert client.post(reverse("healthz")).status_code == 405
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_answers_503_not_500_while_the_database_is_away_and_recovers(client, alice):
+    import psycopg
+    from django.db import close_old_connections, connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("takes a PostgreSQL database away for real")
+    settings = connection.settings_dict
+    name = settings["NAME"]
+    admin = psycopg.connect(dbname="postgres", host=settings["HOST"] or None,
+                            port=settings["PORT"] or None, user=settings["USER"] or None,
+                            password=settings["PASSWORD"] or None, autocommit=True)
+    client.force_login(alice)
+    assert client.get("/").status_code == 200
+    try:
+        # New connections refused and the open ones cut, as in an outage.
+        admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = %s AND pid <> pg_backend_pid()", [name])
+        response = client.get("/")
+    finally:
+        admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+        admin.close()
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "Briefly unavailable" in response.content.decode()
+    # Between requests Django drops a connection that failed (request_finished; the test
+    # client leaves that signal out), and the next request reconnects.
+    close_old_connections()
+    assert client.get("/").status_code == 200
