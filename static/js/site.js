@@ -32,6 +32,38 @@
     });
   });
 
+  // An HTMX action that got no usable answer (a server error, a dropped connection, a page
+  // too old for the server) would otherwise leave the page as if the click did nothing: say
+  // so above the content until the next action goes through.
+  function requestErrors() {
+    return document.getElementById("request-errors");
+  }
+
+  function showRequestError(kind) {
+    var box = requestErrors();
+    if (!box) return;
+    var message = document.createElement("p");
+    message.className = "message error";
+    message.setAttribute("role", "alert");
+    message.textContent = box.dataset[kind];
+    box.replaceChildren(message);
+    box.hidden = false;
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    showRequestError(event.detail.xhr.status >= 500 ? "server" : "stale");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showRequestError("network");
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var box = requestErrors();
+    if (box && event.detail.successful && !box.hidden) {
+      box.hidden = true;
+      box.replaceChildren();
+    }
+  });
+
   // A refused HTMX action (400 bad input, 409 conflict) inside an element marked
   // data-swap-errors is answered with that element as it is now plus a message (a quiz card,
   // a note form, a set's list): show it rather than leave the page as if nothing happened.

@@ -178,3 +178,31 @@ def test_a_mock_interview_to_its_summary(page, login, learner, questions):
     assert sorted(Review.objects.filter(user=learner).values_list("rating", flat=True)) == [2, 4]
     assert sorted(Review.objects.filter(user=learner).values_list("typed_answer", flat=True)) == [
         "我的第一个回答", "我的第二个回答"]
+
+
+def test_an_action_that_gets_no_answer_says_so_and_works_when_tried_again(
+    page, login, learner, questions
+):
+    login(page, learner, PASSWORD)
+    start_section_quiz(page)
+    errors = page.locator("#request-errors")
+    expect(errors).to_be_hidden()
+    # The server is briefly unavailable, as during a database outage (503).
+    page.route("**/reveal/", lambda route: route.fulfill(status=503, body="unavailable"))
+    page.click("[data-key=reveal]")
+    expect(errors).to_be_visible()
+    expect(errors).to_contain_text("the server could not answer")
+    assert page.locator("text=参考答案1").count() == 0
+    page.unroute("**/reveal/")
+    page.click("[data-key=reveal]")
+    page.wait_for_selector("text=参考答案1")
+    expect(errors).to_be_hidden()
+    # The network drops.
+    page.route("**/grade/", lambda route: route.abort())
+    page.keyboard.press("3")
+    expect(errors).to_contain_text("the site could not be reached")
+    page.unroute("**/grade/")
+    page.keyboard.press("3")
+    graded_count_is(page, 1)
+    expect(errors).to_be_hidden()
+    assert Review.objects.filter(user=learner).count() == 1
