@@ -214,13 +214,16 @@ def test_signing_up_with_an_address_taken_in_other_capitals_makes_no_second_acco
     assert User.objects.filter(email__iexact="alice@example.com").count() == 1
 
 
-def test_the_admin_refuses_a_new_user_whose_address_differs_only_in_case(client, alice):
-    admin = User.objects.create_superuser("root@example.com", "root-password-123")
-    client.force_login(admin)
-    response = client.post("/admin/accounts/user/add/", {
-        "email": "Alice@Example.com", "usable_password": "true",
+def add_user_in_the_admin(client, email: str):
+    client.force_login(User.objects.create_superuser("root@example.com", "root-password-123"))
+    return client.post("/admin/accounts/user/add/", {
+        "email": email, "usable_password": "true",
         "password1": "a-fine-passphrase-9", "password2": "a-fine-passphrase-9",
     })
+
+
+def test_the_admin_refuses_a_new_user_whose_address_differs_only_in_case(client, alice):
+    response = add_user_in_the_admin(client, "Alice@Example.com")
     assert response.status_code == 200
     assert "already exists" in response.content.decode()
     assert User.objects.filter(email__iexact="alice@example.com").count() == 1
@@ -328,12 +331,7 @@ def test_an_address_changed_in_the_admin_signs_in_and_the_old_one_no_longer(clie
 
 def test_the_admin_refuses_an_address_another_account_signs_in_with(client, alice, bob):
     EmailAddress.objects.create(user=bob, email="bob.work@example.com", verified=True)
-    admin = User.objects.create_superuser("root@example.com", "root-password-123")
-    client.force_login(admin)
-    response = client.post("/admin/accounts/user/add/", {
-        "email": "Bob.Work@example.com", "usable_password": "true",
-        "password1": "a-fine-passphrase-9", "password2": "a-fine-passphrase-9",
-    })
+    response = add_user_in_the_admin(client, "Bob.Work@example.com")
     assert response.status_code == 200
     assert "Another account signs in with this address." in response.content.decode()
     assert not User.objects.filter(email="bob.work@example.com").exists()
