@@ -1,8 +1,9 @@
 """Markdown rendering for answers and notes: the one place that turns user text into HTML.
 
 markdown-it with CommonMark's rules plus GFM tables and strikethrough, and without its raw-HTML
-rules, so a `<script>` in the source stays text; then nh3 as a second line of defence: only a
-small set of tags and attributes, and links limited to http(s)/mailto.
+rules, so a `<script>` in the source stays text; images become links to them; then nh3 as a
+second line of defence: only a small set of tags and attributes, and links limited to
+http(s)/mailto.
 
 The parser is markdown-it's Rust port (markdown-it-pyrs) where a wheel of it exists for this
 Python (up to 3.12), else markdown-it-py, the same parser in pure Python: same rules, same HTML
@@ -12,6 +13,8 @@ answer of the shipped bank on a 2-core machine, less than a cache lookup.
 """
 
 from __future__ import annotations
+
+import re
 
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -42,15 +45,36 @@ try:
     _md = rust_parser()
 except ImportError:  # no wheel of the Rust port for this Python
     _md = python_parser()
+_capped_md = python_parser()
+
+# Block containers (quotes, list items) nest as deep as the text says in the Rust port, while
+# markdown-it-py stops at 20 levels (its maxNesting), as a page must: 20,000 nested quotes in a
+# note or a set's description take a second to clean and break the layout. Text that could
+# nest that deep (20 markers opening one line, or a line indented 40 columns) goes to the
+# Python parser; inline nesting costs the Rust port nothing.
+_DEEP_NESTING = re.compile(r"^(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t]))){20}|^[ \t]{40}",
+                           re.MULTILINE)
+
+# Images are shown as links to them. The site's Content-Security-Policy loads images from the
+# site itself only, so an image from elsewhere would be a broken box, and one from the site
+# would be a request made by every reader's browser on the writer's behalf (a shared set's
+# description could make them all open a page).
+_IMAGE = re.compile(r'<img src="([^"]*)" alt="([^"]*)"(?: title="([^"]*)")? ?/?>')
+
+
+def _image_as_link(match: re.Match) -> str:
+    src, alt, title = match.groups()
+    title_attribute = f' title="{title}"' if title else ""
+    return f'<a href="{src}"{title_attribute}>{alt or src}</a>'
+
 
 _ALLOWED_TAGS = {
     "p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "blockquote",
-    "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "a", "img",
+    "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "a",
     "table", "thead", "tbody", "tr", "th", "td",
 }
 _ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
-    "img": {"src", "alt", "title"},
     "ol": {"start"},
     "th": {"align"},
     "td": {"align"},
@@ -58,7 +82,9 @@ _ALLOWED_ATTRIBUTES = {
 
 
 def render_markdown(text: str) -> SafeString:
-    html = _md.render(text or "")
+    text = text or ""
+    html = (_capped_md if _DEEP_NESTING.search(text) else _md).render(text)
+    html = _IMAGE.sub(_image_as_link, html)
     clean = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,

@@ -39,7 +39,15 @@ def parser(request, monkeypatch):
     ("<https://example.com>",
      '<p><a href="https://example.com" rel="noopener noreferrer nofollow">'
      "https://example.com</a></p>\n"),
-    ("![图](https://example.com/p.png)", '<p><img src="https://example.com/p.png" alt="图"></p>\n'),
+    # Images are links to them: the policy loads none from elsewhere, and one from the site
+    # would be a request every reader makes on the writer's behalf.
+    ("![图](https://example.com/p.png)",
+     '<p><a href="https://example.com/p.png" rel="noopener noreferrer nofollow">图</a></p>\n'),
+    ("![](/reports/)",
+     '<p><a href="/reports/" rel="noopener noreferrer nofollow">/reports/</a></p>\n'),
+    ('![a<b "c"](u "t")',
+     '<p><a href="u" title="t" rel="noopener noreferrer nofollow">a&lt;b "c"</a></p>\n'),
+    ("![x](javascript:alert(1))", "<p>![x](javascript:alert(1))</p>\n"),
     ("&copy; \\*not em\\*", "<p>© *not em*</p>\n"),
     ("", ""),
 ])
@@ -62,3 +70,22 @@ def test_markdown_renders_commonmark_with_tables_and_strikethrough(source, html)
 ])
 def test_markdown_keeps_raw_html_as_text_and_only_safe_links(source, html):
     assert render_markdown(source) == html
+
+
+@pytest.mark.parametrize(("source", "opening"), [
+    (">" * 19990 + " x", "<blockquote>"),
+    ("> " * 8000 + "x", "<blockquote>"),
+    ("- " * 9990 + "x", "<li>"),
+    ("1. " * 6000 + "x", "<li>"),
+    ("\n".join("  " * level + "- x" for level in range(60)), "<li>"),
+])
+def test_blocks_nest_at_most_twenty_deep(source, opening):
+    # A note or a set's description of 20,000 nested quotes would take a second to clean on
+    # every view and break the page's layout.
+    assert render_markdown(source).count(opening) <= 20
+
+
+def test_ordinary_nesting_is_rendered_in_full():
+    source = "> quote\n>> deeper\n\n- a\n  - b\n    - c\n"
+    html = render_markdown(source)
+    assert html.count("<blockquote>") == 2 and html.count("<li>") == 3
