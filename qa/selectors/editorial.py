@@ -173,18 +173,20 @@ class Correction:
 
 
 def correction_log(*, question: Question) -> list[Correction]:
-    """The public log: every revision that changed the answer version, newest first, with the
-    reporters of the accepted reports it answered (named only if they allow it). Two queries."""
+    """The public log: every revision made while the question was published that changed the
+    answer version, newest first, with the reporters of the accepted reports it answered (named
+    only if they allow it). Edits of a draft are the editors' own: learners never saw that
+    answer, and public_revision does not show them. Two queries."""
     rows = list(
         Question.history.filter(id=question.pk)
         .order_by("history_id")
         .only("history_id", "history_date", "history_change_reason", "change_kind",
-              "answer_version", "history_type", "id")
+              "answer_version", "history_type", "status", "id")
     )
     corrections = {
         row.history_id: Correction(record=row, reason=row.history_change_reason or "")
         for prev, row in pairwise(rows)
-        if row.answer_version != prev.answer_version
+        if row.answer_version != prev.answer_version and row.status == Question.Status.PUBLISHED
     }
     if not corrections:
         return []

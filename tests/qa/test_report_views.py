@@ -271,6 +271,21 @@ def test_the_correction_log_credits_reporters_who_allow_it(alice, bob, client, e
     assert "1 anonymous learner" in html
 
 
+def test_the_correction_log_leaves_out_what_editors_did_to_a_draft(client, editor):
+    draft = QuestionFactory(status=Question.Status.DRAFT, answer="初稿。")
+    correct(draft, editor, "第二稿。", reason="编辑内部备注")
+    draft.refresh_from_db()
+    services.save_question_edit(question=draft, editor=editor,
+                                data={"status": Question.Status.PUBLISHED}, kind=Kind.TYPO,
+                                reason="发布", expected_revision=draft.revision)
+    html = client.get(draft.get_absolute_url()).content.decode()
+    assert "Correction log" not in html and "编辑内部备注" not in html
+    correct(draft, editor, "第三稿。", reason="发布后的更正")
+    html = client.get(draft.get_absolute_url()).content.decode()
+    assert "Correction log: 1 correction" in html and "发布后的更正" in html
+    assert "编辑内部备注" not in html
+
+
 def test_the_editorial_context_runs_a_fixed_number_of_queries(alice, editor, count_queries):
     def measure(question):
         question.refresh_from_db()
