@@ -123,7 +123,6 @@ def card_context(*, quiz: Quiz, item: QuizItem) -> dict:
         "is_new": item.state_changed is None,
         "again": item.repeat,
         "answer_changed": bool(item.state_changed),
-        "prompt_html": render_markdown(question.prompt),
     }
     if quiz.mode == Quiz.Mode.MOCK:
         context["deadline"] = mock_deadline(quiz=quiz)

@@ -435,3 +435,14 @@ def test_a_mock_interview_hides_answers_until_the_end(alice_client, alice, quest
     assert quiz.finished_at is not None
     assert Review.objects.filter(user=alice).count() == 2
     assert StudyState.objects.filter(user=alice).count() == 2
+
+
+def test_a_prompt_is_plain_text_on_the_card_as_on_its_page(alice_client, alice, section):
+    prompt = "Python 中 __init__ 和 __new__ 的区别？ # 号呢？"
+    question = QuestionFactory(section=section, number=1, prompt=prompt)
+    quiz = services.start_quiz(user=alice, mode="section", section=section)
+    page = alice_client.get(reverse("qa:quiz", args=[quiz.pk])).content.decode()
+    assert "__init__ 和 __new__" in page and "<strong>init" not in page
+    for url in (question.get_absolute_url(),
+                reverse("qa:report-create", kwargs={"key": question.key})):
+        assert "__init__ 和 __new__" in alice_client.get(url).content.decode()
