@@ -224,14 +224,18 @@ def test_unpublished_question_is_404_for_learners_and_a_preview_for_staff(client
     client.force_login(staff)
     response = client.get(url)
     assert response.status_code == 200
-    assert "Preview for editors: learners cannot see this question." in \
-        response.content.decode()
+    html = response.content.decode()
+    assert "Preview for editors: learners cannot see this question." in html
+    # Nothing that works only on a published question: bookmark, note, report, sets.
+    for action in ("/bookmark/", "/note/", "Report an error", "bookmark-toggle", "note-edit"):
+        assert action not in html, action
 
 
 def test_published_question_has_no_preview_banner(client, bank, staff):
     client.force_login(staff)
     body = client.get(question_url("llm-zh/basics/02")).content.decode()
     assert "Preview for editors" not in body
+    assert "bookmark-toggle" in body and "note-edit" in body
 
 
 def test_unknown_question_is_404(client, bank):
