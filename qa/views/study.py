@@ -3,11 +3,14 @@ redirect to `next` (or the obvious page)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -81,14 +84,23 @@ def bookmark_toggle(request: HttpRequest, question_id: int) -> HttpResponse:
 # --- Notes ----------------------------------------------------------------------------------
 
 
+def _is_quiz_page(url: str) -> bool:
+    try:
+        return resolve(urlsplit(url).path).view_name == "qa:quiz"
+    except Resolver404:
+        return False
+
+
 def _note_response(request: HttpRequest, question: Question, *, error: str = "",
                    status: int = 200, body: str | None = None) -> HttpResponse:
     context = selectors.question_study_context(user=request.user, question=question)
+    back_to = safe_next(request, question.get_absolute_url())
     context.update({
         "question": question,
         "note_error": error,
         "note_draft": body,
-        "back_to": safe_next(request, question.get_absolute_url()),
+        "back_to": back_to,
+        "shortcut": _is_quiz_page(back_to),  # where the N key opens the note
     })
     return render(request, "qa/_note.html", context, status=status)
 

@@ -122,3 +122,14 @@ def test_the_question_page_shows_your_bookmark_and_note(client, alice, bob, ques
 def test_visitors_are_invited_to_log_in_on_the_question_page(client, question):
     html = client.get(question.get_absolute_url()).content.decode()
     assert "to bookmark questions and keep notes" in html
+
+
+def test_the_n_key_is_offered_only_where_it_opens_the_note(alice_client, question):
+    # The question page has no keyboard shortcuts; a quiz card does.
+    assert "<kbd>N</kbd>" not in alice_client.get(question.get_absolute_url()).content.decode()
+    saved_here = alice_client.post(save_url(question), {
+        "body": "x", "next": question.get_absolute_url()}, **HTMX).content.decode()
+    assert "<kbd>N</kbd>" not in saved_here
+    saved_in_quiz = alice_client.post(save_url(question), {
+        "body": "y", "next": "/quiz/12/"}, **HTMX).content.decode()
+    assert "<kbd>N</kbd>" in saved_in_quiz
