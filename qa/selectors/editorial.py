@@ -225,6 +225,8 @@ def _changed_since_review(*, user, question: Question) -> dict[str, Any]:
         return {"changed": False}
     seen = latest_revision_of_version(question=question, answer_version=state.last_answer_version)
     diffs = [d for d in revision_diff(seen, question) if d.changed] if seen is not None else []
+    if seen is not None and not diffs:
+        return {"changed": False}  # reverted to what they studied
     return {"changed": True, "seen_version": state.last_answer_version, "diffs": diffs}
 
 

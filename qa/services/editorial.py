@@ -134,15 +134,27 @@ def _save_revision(
 
 
 def requeue_learners(*, question: Question, answer_version: int) -> int:
-    """Make every learner whose last review saw an older version due now, in one UPDATE.
+    """Make every learner whose last review saw an older version due now, in one UPDATE;
+    except those who saw the very text the answer has again (a revert of a correction made
+    after they studied it): for them the answer has not changed any more.
 
     Cards already overdue keep their earlier due date (Least), so their place in the queue
     does not move back. Learners who never reviewed the question have no row and are untouched.
     """
     now = timezone.now()
+    text_of_version: dict[int, str] = {}  # each version's text as it last read
+    for version, answer in (Question.history.filter(id=question.pk).order_by("history_id")
+                            .values_list("answer_version", "answer")):
+        text_of_version[version] = answer
+    same_text = [version for version, answer in text_of_version.items()
+                 if version < answer_version and answer == question.answer]
+    if same_text:
+        StudyState.objects.filter(question=question, last_answer_version__in=same_text).update(
+            changed_since_review=False
+        )
     return StudyState.objects.filter(
         question=question, last_answer_version__lt=answer_version
-    ).update(
+    ).exclude(last_answer_version__in=same_text).update(
         due=Least(models.F("due"), models.Value(now, output_field=models.DateTimeField())),
         changed_since_review=True,
     )

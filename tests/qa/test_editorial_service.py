@@ -245,6 +245,28 @@ def test_reverting_a_substantive_correction_is_a_new_revision_that_requeues(ques
     assert state.changed_since_review
 
 
+def test_a_revert_to_what_a_learner_studied_is_no_change_for_them(question, editor):
+    original = latest_revision(question)
+    later = timezone.now() + timedelta(days=20)
+    studied_original = StudyStateFactory(question=question, last_answer_version=1, due=later)
+    edit(question, editor, answer="错误地改成了这个")
+    studied_mistake = StudyStateFactory(question=question, last_answer_version=2, due=later)
+    studied_original.refresh_from_db()
+    assert studied_original.changed_since_review  # the correction re-queued them
+
+    result = services.revert_question(
+        question=question, editor=editor, history_id=original.history_id, reason="改错了，撤回",
+        expected_revision=2,
+    )
+
+    assert result.requeued == 1
+    studied_mistake.refresh_from_db()
+    studied_original.refresh_from_db()
+    assert studied_mistake.changed_since_review and studied_mistake.due < later
+    # Their answer is again the one they studied: no "answer changed" for them any more.
+    assert not studied_original.changed_since_review
+
+
 def test_reverting_only_typo_fixes_moves_nobody(question, editor):
     original = latest_revision(question)
     edit(question, editor, kind=Kind.TYPO, reason="标点", answer="自注意力的复杂度是 O(n) 。")

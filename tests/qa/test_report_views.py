@@ -241,6 +241,15 @@ def test_a_learner_who_was_not_requeued_sees_no_notice(alice, bob, client, edito
         question.get_absolute_url()).content.decode()
 
 
+def test_no_notice_when_the_answer_is_again_what_the_learner_studied(alice, editor, question):
+    StudyStateFactory(user=alice, question=question, last_answer_version=1,
+                      changed_since_review=True)
+    correct(question, editor, "复杂度是 O(n²)。")
+    correct(question, editor, "复杂度是 O(n)。", reason="改回原文")  # the text of version 1
+    question.refresh_from_db()
+    assert not card_editorial_context(user=alice, question=question)["changed"]
+
+
 def test_the_notice_diff_escapes_markup(alice, editor, question):
     StudyStateFactory(user=alice, question=question, last_answer_version=1)
     correct(question, editor, "复杂度是 <script>alert(1)</script>。")
