@@ -224,13 +224,14 @@ def _flag(condition: Q | SearchVectorExact) -> Case:
                 output_field=BooleanField())
 
 
-def _candidates(tsquery: SearchQuery) -> QuerySet[Question]:
+def _candidates(tsquery: SearchQuery, exact: Q) -> QuerySet[Question]:
     """The ids of at most 2 × CANDIDATES matching questions, prompt matches included: ranking
     reads each candidate's stored vector, so a term that occurs in half of a 100,000-question
     bank must not rank them all. Below CANDIDATES matches (every curated bank) this is all of
     them; above it, the best of the prompt matches and of the first other matches are shown,
-    and the page says there are more."""
-    published = Question.objects.published()
+    and the page says there are more. `exact`: what must also occur as typed, checked before
+    the cap."""
+    published = Question.objects.published().filter(exact)
     in_prompt = (published.alias(vector=_StoredVector("prompt_vector"))
                  .filter(vector=tsquery).order_by().values("pk")[:CANDIDATES])
     anywhere = (published.alias(vector=_StoredVector("search_vector"))
@@ -265,11 +266,10 @@ def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT)
                  .defer("search_text"))
     if connection.vendor == "postgresql" and terms:
         tsquery = _full_text_query(terms)
-        questions = questions.filter(pk__in=_candidates(tsquery))
         # A word the index keeps less of (`c++` is indexed as `c`) must occur as it is typed.
         indexed = {term.text for term in terms}
-        questions = questions.filter(_contains_all([w for w in words if w not in indexed]))
-        questions = questions.annotate(
+        exact = _contains_all([word for word in words if word not in indexed])
+        questions = questions.filter(pk__in=_candidates(tsquery, exact)).annotate(
             prompt_hit=_flag(SearchVectorExact(_StoredVector("prompt_vector"), tsquery)),
             rank=SearchRank(_StoredVector("search_vector"), tsquery),
         )

@@ -204,6 +204,18 @@ def test_past_the_candidate_cap_prompt_matches_still_come_first(db, monkeypatch)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_a_word_with_symbols_is_found_past_the_candidate_cap(db, monkeypatch):
+    from qa.selectors import bank
+
+    monkeypatch.setattr(bank, "CANDIDATES", 3)
+    section = SectionFactory()
+    for n in range(8):
+        QuestionFactory(section=section, number=n, prompt=f"C 语言 {n}", answer="指针。")
+    cpp = QuestionFactory(section=section, number=100, prompt="C++ 的虚函数", answer="略。")
+    assert keys("c++") == [cpp.key]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
 @pytest.mark.parametrize("query", ["大", "幻觉", "注意力", "多头注意力", "SFT", "LoRA微调"])
 def test_postgres_search_of_every_length_uses_the_stored_vector_index(shipped, query):
     bulk_questions(Section.objects.get(key="advanced"), 3000, start=100)
