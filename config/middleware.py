@@ -36,11 +36,35 @@ def _has_nul(query_dict) -> bool:
                for key, values in query_dict.lists())
 
 
+# SQLSTATEs of failures that are the database being away or busy, not the request being wrong:
+# connection exceptions (class 08), too many connections, shutdowns and restarts, and the
+# rolled-back victims of a serialization failure or a deadlock. A psycopg error without a
+# SQLSTATE is a connection that failed or broke (or the pool timing out).
+_TRANSIENT_STATES = {"53300", "57P01", "57P02", "57P03", "40001", "40P01"}
+
+
+def database_away(exception: BaseException) -> bool:
+    """Whether `exception` (raised by Django's database layer) says the database is away or
+    briefly busy: an outage to wait out and retry, not a bug. A statement timeout, a limit
+    exceeded or a schema error is not."""
+    if isinstance(exception, InterfaceError):
+        return True  # the connection is already closed
+    if not isinstance(exception, OperationalError):
+        return False
+    cause = exception.__cause__
+    if cause is None:
+        return False
+    state = getattr(cause, "sqlstate", "missing")
+    if state != "missing":  # psycopg
+        return state is None or state.startswith("08") or state in _TRANSIENT_STATES
+    return "database is locked" in str(cause)  # SQLite: another writer, for longer than timeout
+
+
 class DatabaseUnavailableMiddleware:
-    """Answer 503 (Retry-After), not 500, when a view fails because the database is away:
-    connection refused or cut, or a transient failure such as a deadlock (psycopg raises
-    those as OperationalError). It is an outage the person can wait out, not a bug, and load
-    balancers and clients retry a 503. Listed last, so it sees the view's exception first."""
+    """Answer 503 (Retry-After), not 500, when a view fails because the database is away
+    (connection refused or cut, restarting) or turned the request away for now (a deadlock):
+    an outage the person can wait out, and load balancers and clients retry a 503. Every other
+    database error stays a 500, a bug. Listed last, so it sees the view's exception first."""
 
     RETRY_AFTER_SECONDS = 5
 
@@ -51,10 +75,10 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception):
-        if not isinstance(exception, (OperationalError, InterfaceError)):
+        if not database_away(exception):
             return None
-        logger.warning("database unavailable for %s %s: %s", request.method, request.path,
-                       exception)
+        logger.warning("database unavailable for %s %s", request.method, request.path,
+                       exc_info=exception)
         # No request context: the context processors would query the database again.
         response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)

@@ -3,6 +3,7 @@ database."""
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import OperationalError
@@ -25,7 +26,8 @@ def _bug(request):
 
 
 def _database_down(request):
-    raise OperationalError("the database is unreachable")
+    refused = psycopg.OperationalError("connection failed: Connection refused")
+    raise OperationalError("the database is unreachable") from refused
 
 
 urlpatterns = [

@@ -90,3 +90,47 @@ def test_a_page_answers_503_not_500_while_the_database_is_away_and_recovers(clie
     # client leaves that signal out), and the next request reconnects.
     close_old_connections()
     assert client.get("/").status_code == 200
+
+
+# --- which database errors are an outage (503) and which a bug (500) -----------------------
+
+
+def _raised(sql: str) -> Exception:
+    from django.db import connection, transaction
+
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:  # a savepoint in a test
+            cursor.execute(sql)
+    except Exception as exc:  # the error Django's database layer raises
+        return exc
+    raise AssertionError(f"{sql} ran")
+
+
+def test_a_schema_error_or_a_timeout_is_a_bug_not_an_outage(db):
+    from django.db import connection
+
+    from config.middleware import database_away
+
+    assert not database_away(_raised("SELECT no_such_column FROM accounts_user"))
+    if connection.vendor == "postgresql":
+        timed_out = _raised("SET LOCAL statement_timeout = 1; SELECT pg_sleep(1)")
+        assert type(timed_out.__cause__).__name__ == "QueryCanceled"
+        assert not database_away(timed_out)
+
+
+@pytest.mark.parametrize(("sqlstate", "away"), [
+    (None, True),  # a connection that failed or broke, the pool timing out
+    ("08006", True), ("57P01", True), ("53300", True), ("40001", True), ("40P01", True),
+    ("57014", False), ("54000", False), ("53100", False), ("42703", False),
+])
+def test_psycopg_errors_by_sqlstate(sqlstate, away):
+    import psycopg
+    from django.db import OperationalError as DjangoOperationalError
+
+    from config.middleware import database_away
+
+    cause = psycopg.errors.lookup(sqlstate)("x") if sqlstate else psycopg.OperationalError("x")
+    try:
+        raise DjangoOperationalError("x") from cause
+    except DjangoOperationalError as exc:
+        assert database_away(exc) is away
