@@ -138,8 +138,9 @@ class UserAdmin(BaseUserAdmin):
         return user.in_editors and user.is_staff
 
     def save_model(self, request, obj: User, form, change: bool) -> None:
+        before = User.objects.normalize_email(form.initial.get("email")) if change else None
         super().save_model(request, obj, form, change)
-        if not change or "email" in form.changed_data:
+        if obj.email != before:  # a new account, or another address (not just other capitals)
             vouch_for_address(obj)  # allauth signs them in with this address, and no other
 
     def has_superuser_permission(self, request) -> bool:

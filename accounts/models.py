@@ -5,7 +5,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,12 +26,16 @@ class UserManager(BaseUserManager):
     def _create_user(self, email: str, password: str | None, **extra):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email), **extra)
-        user.set_password(password)
-        user.save(using=self._db)
-        from accounts.addresses import vouch_for_address
+        from accounts.addresses import verified_elsewhere, vouch_for_address
 
-        vouch_for_address(user)  # made by an administrator (createsuperuser, a shell)
+        email = self.normalize_email(email)
+        if verified_elsewhere(email, user=None):
+            raise ValueError(f"Another account signs in with {email}.")
+        with transaction.atomic(using=self._db):
+            user = self.model(email=email, **extra)
+            user.set_password(password)
+            user.save(using=self._db)
+            vouch_for_address(user)  # made by an administrator (createsuperuser, a shell)
         return user
 
     def create_user(self, email: str, password: str | None = None, **extra):
@@ -75,11 +79,27 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.public_name
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._stored_email = user.__dict__.get("email")
+        return user
+
+    def clean(self) -> None:
+        stored, email = getattr(self, "_stored_email", None), self.email
+        super().clean()  # normalises the address
+        if email == stored:
+            self.email = email  # as stored (see save())
+
     def save(self, *args, **kwargs) -> None:
-        # Every way in (the admin, createsuperuser, a shell) stores the address as allauth
-        # looks it up; forms get it lower-cased earlier, in clean(), to check uniqueness.
-        self.email = UserManager.normalize_email(self.email)
+        # Every way in (the admin, createsuperuser, a shell) stores a new or changed address as
+        # allauth looks it up; forms get it lower-cased earlier, in clean(), to check
+        # uniqueness. An address stored before, left with capitals because it clashed with
+        # another account's (migration 0004), is saved as it is.
+        if self.email != getattr(self, "_stored_email", None):
+            self.email = UserManager.normalize_email(self.email)
         super().save(*args, **kwargs)
+        self._stored_email = self.email
 
     @property
     def public_name(self) -> str:

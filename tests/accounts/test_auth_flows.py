@@ -305,21 +305,23 @@ def test_an_account_made_by_an_administrator_keeps_its_address_to_itself(
                                            verified=True).exists()
 
 
-def test_an_address_changed_in_the_admin_signs_in_and_the_old_one_no_longer(client, alice,
-                                                                           password):
-    admin = User.objects.create_superuser("root@example.com", "root-password-123")
-    client.force_login(admin)
-    page = client.get(f"/admin/accounts/user/{alice.pk}/change/")
+def change_address_in_the_admin(client, user: User, email: str):
+    client.force_login(User.objects.create_superuser("root@example.com", "root-password-123"))
+    page = client.get(f"/admin/accounts/user/{user.pk}/change/")
     form = page.context["adminform"].form
     data = {name: value for name, value in form.initial.items()
             if value is not None and not isinstance(value, (list, tuple))}
-    data.update(email="Alice.New@Example.com", date_joined_0=form["date_joined"].value()
-                .strftime("%Y-%m-%d"), date_joined_1="00:00:00",
-                desired_retention="0.9", daily_new_limit="10")
+    data.update(email=email, date_joined_0=form["date_joined"].value().strftime("%Y-%m-%d"),
+                date_joined_1="00:00:00", desired_retention="0.9", daily_new_limit="10")
     data.pop("date_joined", None)
     data.pop("last_login", None)
-    response = client.post(f"/admin/accounts/user/{alice.pk}/change/", data)
+    response = client.post(f"/admin/accounts/user/{user.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
+
+
+def test_an_address_changed_in_the_admin_signs_in_and_the_old_one_no_longer(client, alice,
+                                                                           password):
+    change_address_in_the_admin(client, alice, "Alice.New@Example.com")
     client.logout()
     alice.refresh_from_db()
     assert alice.email == "alice.new@example.com"
@@ -375,3 +377,31 @@ def test_a_changed_password_is_told_to_the_account_s_address(client, alice, pass
     client.post(reverse("account_change_password"), {
         "oldpassword": password, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
     assert [message.to for message in mail.outbox] == [["alice@example.com"]]
+
+
+def test_other_capitals_typed_in_the_admin_do_not_confirm_an_unconfirmed_address(client,
+                                                                                  password):
+    client.post(reverse("account_signup"), {"email": "claim@victim.test", "password1": password,
+                                            "password2": password})
+    claimant = User.objects.get(email="claim@victim.test")
+    change_address_in_the_admin(client, claimant, "Claim@Victim.test")
+    assert not EmailAddress.objects.get(email="claim@victim.test").verified
+
+
+def test_createsuperuser_refuses_an_address_another_account_signs_in_with(bob):
+    EmailAddress.objects.create(user=bob, email="shared@example.com", verified=True)
+    with pytest.raises(ValueError, match=r"Another account signs in with shared@example\.com"):
+        User.objects.create_superuser("Shared@example.com", "root-password-123")
+    assert not User.objects.filter(email="shared@example.com").exists()
+
+
+def test_an_account_left_with_capitals_by_the_migration_can_still_save_its_settings(client):
+    twin = User.objects.create_user("twin2@example.com")
+    User.objects.create_user("twin@example.com")
+    User.objects.filter(pk=twin.pk).update(email="TWIN@example.com")
+    client.force_login(User.objects.get(pk=twin.pk))
+    response = client.post(reverse("accounts:settings"), {
+        "display_name": "Twin", "desired_retention": "0.9", "daily_new_limit": "10"})
+    assert response.status_code == 302
+    twin.refresh_from_db()
+    assert (twin.email, twin.display_name) == ("TWIN@example.com", "Twin")
