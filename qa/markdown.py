@@ -50,10 +50,13 @@ _capped_md = python_parser()
 # Block containers (quotes, list items) nest as deep as the text says in the Rust port, while
 # markdown-it-py stops at 20 levels (its maxNesting), as a page must: 20,000 nested quotes in a
 # note or a set's description take a second to clean and break the layout. Text that could
-# nest that deep (20 markers opening one line, or a line indented 40 columns) goes to the
+# nest that deep (20 markers opening a line, or a line indented 40 columns) goes to the
 # Python parser; inline nesting costs the Rust port nothing.
-_DEEP_NESTING = re.compile(r"^(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t]))){20}|^[ \t]{40}",
-                           re.MULTILINE)
+_DEEP_NESTING = re.compile(
+    r"^(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t]))){20}"  # 20 markers opening a line
+    r"|^(?:\t| {1,3}\t| {4}){10}",  # 40 columns of indentation (a tab stops every 4)
+    re.MULTILINE,
+)
 
 # Images are shown as links to them. The site's Content-Security-Policy loads images from the
 # site itself only, so an image from elsewhere would be a broken box, and one from the site

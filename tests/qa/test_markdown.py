@@ -78,6 +78,7 @@ def test_markdown_keeps_raw_html_as_text_and_only_safe_links(source, html):
     ("- " * 9990 + "x", "<li>"),
     ("1. " * 6000 + "x", "<li>"),
     ("\n".join("  " * level + "- x" for level in range(60)), "<li>"),
+    ("\n".join("\t" * level + "- x" for level in range(60)), "<li>"),
 ])
 def test_blocks_nest_at_most_twenty_deep(source, opening):
     # A note or a set's description of 20,000 nested quotes would take a second to clean on
