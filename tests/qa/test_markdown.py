@@ -78,7 +78,9 @@ def test_markdown_keeps_raw_html_as_text_and_only_safe_links(source, html):
     ("- " * 9990 + "x", "<li>"),
     ("1. " * 6000 + "x", "<li>"),
     ("\n".join("  " * level + "- x" for level in range(60)), "<li>"),
-    ("\n".join("\t" * level + "- x" for level in range(60)), "<li>"),
+    # Each level indented two columns more, by tabs where four columns add up to one.
+    ("\n".join("\t" * (level // 2) + "  " * (level % 2) + "- x" for level in range(60)),
+     "<li>"),
 ])
 def test_blocks_nest_at_most_twenty_deep(source, opening):
     # A note or a set's description of 20,000 nested quotes would take a second to clean on
