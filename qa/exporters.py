@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from qa.importer import FORMAT_VERSION as BANK_FORMAT_VERSION
 from qa.importer.files import storable
 from qa.models import Bank, Question, SetItem, StudySet, Tag
-from qa.services.sets import MAX_SET_ITEMS, NOTE_MAX, ImportedItem
+from qa.services.sets import DESCRIPTION_MAX, MAX_SET_ITEMS, NOTE_MAX, ImportedItem
 
 SET_FORMAT = "mianshi.set"
 FORMAT_VERSION = 1
@@ -224,6 +224,9 @@ def _parse_json(text: str) -> ParsedSet:
             parsed.errors.append(_("\"%(name)s\" must be text.") % {"name": name})
         else:
             setattr(parsed, name, value.strip())
+    if len(parsed.description) > DESCRIPTION_MAX:
+        parsed.errors.append(_("The description can be at most %(max)d characters.")
+                             % {"max": DESCRIPTION_MAX})
     items = doc.get("items")
     if not isinstance(items, list):
         parsed.errors.append(_("\"items\" must be a list of entries."))

@@ -21,6 +21,7 @@ Visibility = StudySet.Visibility
 
 MAX_SET_ITEMS = 1000
 TITLE_MAX = 120
+DESCRIPTION_MAX = 4000  # Markdown, rendered on every view of the set (a shared link's too)
 NOTE_MAX = 2000
 
 
@@ -61,7 +62,7 @@ def create_set(
     team: Team | None = None,
     visibility: str | None = None,
 ) -> StudySet:
-    title = title.strip()
+    title, description = title.strip(), _checked_description(description)
     if not title:
         raise SetError(_("A set needs a title."))
     if team is not None:
@@ -71,7 +72,7 @@ def create_set(
     _check_visibility(visibility=visibility, team=team)
     return StudySet.objects.create(
         title=title[:TITLE_MAX],
-        description=description.strip(),
+        description=description,
         owner=None if team is not None else user,
         team=team,
         visibility=visibility,
@@ -85,15 +86,23 @@ def update_set(
     *, study_set: StudySet, title: str, description: str, visibility: str
 ) -> StudySet:
     study_set = _lock(study_set)
-    title = title.strip()
+    title, description = title.strip(), _checked_description(description)
     if not title:
         raise SetError(_("A set needs a title."))
     _check_visibility(visibility=visibility, team=study_set.team)
     study_set.title = title[:TITLE_MAX]
-    study_set.description = description.strip()
+    study_set.description = description
     _apply_visibility(study_set, visibility)
     study_set.save()
     return study_set
+
+
+def _checked_description(description: str) -> str:
+    description = description.strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise SetError(_("A description can be at most %(max)d characters.")
+                       % {"max": DESCRIPTION_MAX})
+    return description
 
 
 _VISIBILITY_FIELDS = ["visibility", "share_token", "visibility_before_link"]

@@ -160,6 +160,9 @@ def test_bank_json_export_is_readable_by_the_bank_importer(alice_client, questio
         ("s.json", b'{"title": "\\ud800", "items": []}', '"title" must be text'),
         ("s.json", b'{"items": [{"key": "k", "note": "\\u0000"}]}', 'Entry 1: "note" must be'),
         ("s.csv", b"key,note\nk,a\x00b\n", "Row 2: holds a character that is not text"),
+        # Rendered on every view of the set, shared links included: as long as the form allows.
+        ("s.json", json.dumps({"description": "*a " * 1400, "items": []}).encode(),
+         "The description can be at most 4000 characters."),
     ],
 )
 def test_bad_imports_write_nothing_and_say_what_is_wrong(alice_client, questions, name,

@@ -209,3 +209,11 @@ def test_leaving_link_visibility_by_editing_drops_the_token(filled):
                         visibility=StudySet.Visibility.PRIVATE)
     filled.refresh_from_db()
     assert filled.share_token is None
+
+
+def test_a_description_longer_than_the_form_allows_is_refused(alice):
+    from qa.services.sets import DESCRIPTION_MAX, SetError, create_set
+
+    with pytest.raises(SetError, match="at most 4000 characters"):
+        create_set(user=alice, title="Long", description="x" * (DESCRIPTION_MAX + 1))
+    assert create_set(user=alice, title="Fits", description="x" * DESCRIPTION_MAX).pk

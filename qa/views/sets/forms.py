@@ -34,7 +34,7 @@ def _team_from_choice(user, value: str) -> Team | None:
 class SetForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=services.TITLE_MAX)
     description = forms.CharField(
-        label=gettext_lazy("Description"), required=False, max_length=4000,
+        label=gettext_lazy("Description"), required=False, max_length=services.DESCRIPTION_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     visibility = forms.ChoiceField(
