@@ -112,6 +112,18 @@ def test_make_editor_command_rejects_an_unknown_email():
         call_command("make_editor", "nobody@example.com")
 
 
+def test_make_editor_command_takes_an_address_for_no_lookalike():
+    alice = UserFactory(email="alice@example.com")
+    lookalike = UserFactory(email="alıce@example.com")  # a dotless ı, a sign-up of its own
+    call_command("make_editor", "ALICE@example.com", stdout=None)
+    alice.refresh_from_db()
+    lookalike.refresh_from_db()
+    assert alice.is_staff and not lookalike.is_staff
+    call_command("make_editor", "alıce@example.com", stdout=None)
+    lookalike.refresh_from_db()
+    assert lookalike.is_staff
+
+
 def test_removing_the_role_from_a_superuser_keeps_their_admin_access(superuser):
     make_editor(superuser)
     remove_editor(superuser)

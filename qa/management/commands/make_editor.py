@@ -18,9 +18,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, email: str, remove: bool, **options) -> None:
-        user = get_user_model().objects.filter(email__iexact=email.strip()).first()
-        if user is None:
-            raise CommandError(f"No account with the email address {email!r}.")
+        # Addresses are stored lower-cased (an account left with capitals, as typed); no
+        # case-insensitive lookup, which in PostgreSQL takes "ı" for "i".
+        User = get_user_model()
+        typed = email.strip()
+        users = list(User.objects.filter(email__in={User.objects.normalize_email(typed), typed}))
+        if len(users) != 1:
+            raise CommandError(f"No account with the email address {email!r}." if not users
+                               else f"Several accounts answer to {email!r}: type it exactly.")
+        user = users[0]
         if remove:
             remove_editor(user)
             note = " (still staff: superuser)" if user.is_superuser else ""
