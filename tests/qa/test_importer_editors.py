@@ -1,0 +1,236 @@
+"""`manage.py import_bank` never eats an editor's work: edited questions, sections and bank
+details are kept (and named) unless forced, and a save made while an import runs is not
+overwritten."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from qa.models import Bank, Question, RevisionInfo, Section, StudyState, Tag
+from qa.services import editorial
+from tests.qa.importing import SHIPPED, run, small_bank, write
+
+
+@pytest.fixture
+def shipped(db):
+    return run(str(SHIPPED))
+
+
+# --- updates, editors and --force -------------------------------------------------------------
+
+
+def test_a_changed_file_updates_untouched_questions_as_an_import_revision(db, tmp_path):
+    run(str(write(tmp_path, small_bank())))
+    data = small_bank()
+    data["questions"][0]["answer"] = "Weighted sums over positions."
+    output = run(str(write(tmp_path, data)))
+    question = Question.objects.get(key="demo/one/01")
+    assert question.answer == "Weighted sums over positions."
+    assert question.answer_version == 1  # an import is not a substantive correction by default
+    assert question.revision == 2
+    latest = question.history.first()
+    assert latest.change_kind == RevisionInfo.Kind.IMPORT
+    assert latest.history_type == "~"
+    assert [t.tag.name for t in latest.tags.all()] == ["注意力"]
+    assert "updated 1" in output and "unchanged 2" in output
+
+
+def test_substantive_import_bumps_the_version_and_requeues_learners(db, tmp_path, alice):
+    run(str(write(tmp_path, small_bank())))
+    question = Question.objects.get(key="demo/one/01")
+    later = timezone.now() + timedelta(days=30)
+    state = StudyState.objects.create(user=alice, question=question, due=later,
+                                      last_answer_version=1)
+    data = small_bank()
+    data["questions"][0]["answer"] = "A corrected answer."
+    run("--substantive", str(write(tmp_path, data)))
+    question.refresh_from_db()
+    state.refresh_from_db()
+    assert question.answer_version == 2
+    assert question.history.first().change_kind == RevisionInfo.Kind.SUBSTANTIVE
+    assert state.due < later
+    assert state.changed_since_review
+
+
+def test_tags_and_status_changes_are_applied(db, tmp_path):
+    run(str(write(tmp_path, small_bank())))
+    data = small_bank()
+    data["questions"][1]["tags"] = ["SFT", "数据"]
+    data["questions"][2]["status"] = "retired"
+    run(str(write(tmp_path, data)))
+    assert sorted(Question.objects.get(key="demo/one/02").tags.values_list("name", flat=True)) \
+        == ["SFT", "数据"]
+    assert Question.objects.get(key="demo/two/01").status == Question.Status.RETIRED
+    assert Tag.objects.filter(name="数据").exists()
+    revision = Question.objects.get(key="demo/one/02").history.first()
+    assert sorted(t.tag.name for t in revision.tags.all()) == ["SFT", "数据"]
+
+
+def test_reimport_keeps_an_editors_answer_and_reports_the_key(shipped):
+    question = Question.objects.get(key="llm-zh/advanced/01")
+    question.answer = "LLaMA means Large Language Model Meta AI. (edited)"
+    question._change_reason = "Fix the expansion of LLaMA"
+    question.save()
+    history_before = question.history.count()
+
+    output = run(str(SHIPPED))
+
+    question.refresh_from_db()
+    assert question.answer == "LLaMA means Large Language Model Meta AI. (edited)"
+    assert question.history.count() == history_before
+    assert "skipped (edited by editors) 1" in output
+    assert "llm-zh/advanced/01" in output
+    assert "unchanged 31" in output
+
+
+def test_an_editors_status_change_is_kept_too(shipped):
+    question = Question.objects.get(key="llm-zh/basics/04")
+    question.status = Question.Status.RETIRED
+    question.save()
+    output = run(str(SHIPPED))
+    question.refresh_from_db()
+    assert question.status == Question.Status.RETIRED
+    assert "llm-zh/basics/04" in output
+
+
+def test_a_file_change_to_an_edited_question_is_skipped_and_flagged(db, tmp_path):
+    run(str(write(tmp_path, small_bank())))
+    question = Question.objects.get(key="demo/one/02")
+    question.answer = "Supervised fine-tuning (edited)."
+    question.save()
+    data = small_bank()
+    data["questions"][1]["answer"] = "Supervised fine-tuning on instructions."
+    output = run(str(write(tmp_path, data)))
+    question.refresh_from_db()
+    assert question.answer == "Supervised fine-tuning (edited)."
+    assert "demo/one/02  (the file changed it too" in output
+
+
+def test_force_overwrites_an_edited_question_and_records_a_revision(shipped):
+    question = Question.objects.get(key="llm-zh/advanced/01")
+    original = question.answer
+    question.answer = "Edited by an editor."
+    question.save()
+
+    output = run("--force", str(SHIPPED))
+
+    question.refresh_from_db()
+    assert question.answer == original
+    latest = question.history.first()
+    assert latest.history_change_reason == "Forced re-import from fixtures/banks/llm-zh.yaml"
+    assert latest.change_kind == RevisionInfo.Kind.IMPORT
+    assert latest.answer == original
+    assert "overwritten (--force) 1" in output
+    assert "Nothing changed." in run(str(SHIPPED))
+
+
+def test_an_editors_section_and_bank_changes_are_kept_and_reported(db, tmp_path):
+    path = write(tmp_path, small_bank())
+    run(str(path))
+    Section.objects.filter(key="one").update(title="One, renamed by an editor", position=5)
+    Bank.objects.filter(slug="demo").update(description="Kept up by our editors.")
+    data = small_bank(sections=[{"key": "one", "title": "One (file v2)"},
+                                {"key": "two", "title": "Two (file v2)"}])
+    data["bank"]["title"] = "Demo bank v2"
+
+    output = run(str(write(tmp_path, data)))
+
+    assert list(Section.objects.order_by("key").values_list("key", "title", "position")) == [
+        ("one", "One, renamed by an editor", 5), ("two", "Two (file v2)", 1)]
+    bank = Bank.objects.get(slug="demo")
+    assert (bank.title, bank.description) == ("Demo bank", "Kept up by our editors.")
+    assert "changed by an editor since they were imported: kept" in output
+    assert "Sections changed by an editor since they were imported, kept" in output
+    assert ": one" in output
+    # Nothing more on the next run, and --force brings the file's back.
+    assert run(str(path)).count("kept") == 2
+    run(str(write(tmp_path, data)), "--force")
+    assert Section.objects.get(key="one").title == "One (file v2)"
+    assert Bank.objects.get(slug="demo").title == "Demo bank v2"
+
+
+def test_a_file_that_catches_up_with_an_editors_section_title_takes_it_over(db, tmp_path):
+    run(str(write(tmp_path, small_bank())))
+    Section.objects.filter(key="two").update(title="Two, better")
+    caught_up = small_bank(sections=[{"key": "one", "title": "One"},
+                                     {"key": "two", "title": "Two, better"}])
+    assert "kept" not in run(str(write(tmp_path, caught_up)))
+    # From now on the file's next title is applied.
+    later = small_bank(sections=[{"key": "one", "title": "One"},
+                                 {"key": "two", "title": "Two, best"}])
+    run(str(write(tmp_path, later)))
+    assert Section.objects.get(key="two").title == "Two, best"
+
+
+def test_the_migration_takes_what_banks_and_sections_hold_as_imported(db, tmp_path):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    run(str(write(tmp_path, small_bank())))
+    Section.objects.update(import_hash="")
+    Bank.objects.update(import_hash="")
+    Section.objects.filter(key="one").update(title="Edited before the migration")
+    migration = importlib.import_module("qa.migrations.0011_import_hash_bank_section")
+    migration.fingerprint_as_imported(apps, SimpleNamespace(connection=connection))
+    assert "kept" not in run(str(write(tmp_path, small_bank())))
+    # The section's title counted as imported; the file's change to it now applies.
+    assert Section.objects.get(key="one").title == "One"
+
+
+def test_a_question_saved_unchanged_through_a_form_is_not_an_edit(shipped):
+    # Browsers send CRLF line endings and forms strip the ends: that is not an edit.
+    question = Question.objects.get(key="llm-zh/basics/02")
+    question.answer = question.answer.replace("\n", "\r\n") + "\r\n"
+    question.save()
+    assert "Nothing changed." in run(str(SHIPPED))
+
+@pytest.mark.django_db(transaction=True)
+def test_an_editor_saving_while_the_import_runs_is_never_overwritten(editor, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL; SQLite serialises writers anyway")
+    run(str(write(tmp_path, small_bank())))
+    question = Question.objects.get(key="demo/one/02")
+    changed = small_bank()
+    changed["questions"][1]["answer"] = "Supervised fine-tuning, on labelled pairs."
+    saved, errors = threading.Event(), []
+
+    def edit():
+        # The editor's save holds the question's row until the import waits for it.
+        try:
+            with transaction.atomic():
+                editorial.save_question_edit(
+                    question=question, editor=editor, data={"answer": "SFT (editor's fix)."},
+                    kind=RevisionInfo.Kind.TYPO, reason="fix", expected_revision=1,
+                )
+                saved.set()
+                with connection.cursor() as cursor:
+                    for _ in range(200):
+                        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                        if cursor.fetchone()[0]:
+                            break
+                        time.sleep(0.05)
+        except Exception as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=edit)
+    thread.start()
+    assert saved.wait(10)
+    output = run(str(write(tmp_path, changed)))
+    thread.join()
+
+    assert errors == []
+    question.refresh_from_db()
+    assert (question.answer, question.revision) == ("SFT (editor's fix).", 2)
+    assert "demo/one/02  (the file changed it too" in output
+    assert question.history.count() == 2  # the import and the editor's save, nothing more
