@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from django.core.exceptions import BadRequest
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
@@ -52,12 +53,11 @@ def database_away(exception: BaseException) -> bool:
     if not isinstance(exception, OperationalError):
         return False
     cause = exception.__cause__
-    if cause is None:
-        return False
-    state = getattr(cause, "sqlstate", "missing")
-    if state != "missing":  # psycopg
+    if isinstance(cause, psycopg.Error):
+        state = cause.sqlstate
         return state is None or state.startswith("08") or state in _TRANSIENT_STATES
-    return "database is locked" in str(cause)  # SQLite: another writer, for longer than timeout
+    # SQLite: another writer held the database for longer than the timeout.
+    return cause is not None and "database is locked" in str(cause)
 
 
 class DatabaseUnavailableMiddleware:
