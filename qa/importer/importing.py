@@ -10,13 +10,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from qa.importer import writing
-from qa.importer.files import (
-    BankFile,
-    BankFileError,
-    QuestionData,
-    content_hash,
-    fingerprint,
-)
+from qa.importer.files import BankFile, BankFileError, QuestionData, content_hash, fingerprint
 from qa.importer.parsing import gc_paused
 from qa.models import Bank, Question, Section
 from qa.selectors.sections import forget_sections
@@ -164,14 +158,13 @@ def _lock_as_read(updates: list[tuple[Question, QuestionData, bool]],
     """Lock the questions about to be updated, until the import commits. One an editor saved
     after the import read it (a new revision) is left out and reported as skipped, as if it
     had been edited before: the editor's save is never overwritten unseen."""
-    read = {question.pk: question.revision for question, _data, _forced in updates}
     current: dict[int, int] = {}
-    for chunk in writing.chunks(list(read)):
+    for chunk in writing.chunks([question.pk for question, _data, _forced in updates]):
         current.update(Question.objects.select_for_update().filter(pk__in=chunk)
                        .values_list("pk", "revision"))
     kept = []
     for question, data, forced in updates:
-        if current.get(question.pk) == read[question.pk]:
+        if current.get(question.pk) == question.revision:
             kept.append((question, data, forced))
             continue
         (report.forced if forced else report.updated).remove(data.key)
