@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Case, Count, OuterRef, QuerySet, Subquery, When
+from django.db.models import Case, Count, Exists, OuterRef, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -84,3 +85,64 @@ def curated_teams(*, user: User) -> QuerySet[Team]:
         memberships__user=user,
         memberships__role__in=[Membership.Role.OWNER, Membership.Role.CURATOR],
     ).order_by("name", "pk")
+
+
+@dataclass(frozen=True)
+class AccountClosing:
+    """What deleting `user`'s account would do, or why it may not happen yet."""
+
+    staff: bool  # closed by an administrator, in the admin
+    # Teams `user` is the last owner of, with other members: they would be left without one.
+    blocking_teams: list[Team]
+    # Teams `user` alone belongs to: they go with the account, with their sets.
+    solo_teams: list[Team]
+    counts: dict[str, int]
+
+    @property
+    def allowed(self) -> bool:
+        return not self.staff and not self.blocking_teams
+
+
+def account_closing(*, user: User) -> AccountClosing:
+    """What deleting `user`'s account would remove (counts of what they own), and whether it
+    may happen: a team must keep an owner, as when its last owner tries to leave."""
+    from qa.models import Bookmark, ErrorReport, Note, Review, StudySet
+
+    other_owners = Membership.objects.filter(
+        team=OuterRef("team"), role=Membership.Role.OWNER
+    ).exclude(user=user)
+    memberships = (
+        Membership.objects.filter(user=user)
+        .select_related("team")
+        .annotate(members=_count(Membership, "team", OuterRef("team")),
+                  other_owner=Exists(other_owners))
+        .order_by("team__name", "team__pk")
+    )
+    blocking, solo = [], []
+    for membership in memberships:
+        if membership.members == 1:
+            solo.append(membership.team)
+        elif membership.role == Membership.Role.OWNER and not membership.other_owner:
+            blocking.append(membership.team)
+    names = {"reviews": (Review, "user"), "notes": (Note, "user"),
+             "bookmarks": (Bookmark, "user"), "reports": (ErrorReport, "reporter"),
+             "sets": (StudySet, "owner")}
+    totals = (
+        User.objects.filter(pk=user.pk)
+        .values(**{f"n_{name}": _count(model, field) for name, (model, field) in names.items()})
+        .get()
+    )
+    return AccountClosing(
+        staff=user.is_staff or user.is_superuser,
+        blocking_teams=blocking,
+        solo_teams=solo,
+        counts={name: totals[f"n_{name}"] or 0 for name in names},
+    )
+
+
+def _count(model, field: str, outer: OuterRef | None = None) -> Subquery:
+    """The number of `model` rows whose `field` is the outer row (or `outer`)."""
+    return Subquery(
+        model.objects.filter(**{field: outer or OuterRef("pk")}).order_by().values(field)
+        .annotate(n=Count("pk")).values("n")
+    )

@@ -1,4 +1,5 @@
-"""Writes for teams: creating and deleting teams, roles, leaving, invitations.
+"""Writes for teams (creating and deleting teams, roles, leaving, invitations) and closing an
+account.
 
 Every function here that changes who belongs to a team locks the team row first
 (`select_for_update`), so two owners acting at once cannot leave a team without an owner.
@@ -14,11 +15,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Invitation, Membership, Team, User
-from qa.models import Quiz
+from accounts.selectors import account_closing
+from qa.models import Quiz, StudySet
 from qa.services.sets import end_quizzes_on
 
 Role = Membership.Role
@@ -162,6 +165,44 @@ def delete_team(*, actor: User, team: Team) -> None:
     _require_owner(actor=actor, team=team)
     end_quizzes_on(team.study_sets.all())
     team.delete()
+
+
+# --- Closing an account -----------------------------------------------------------------------
+
+
+class AccountDeletionRefused(Exception):
+    """The account cannot be deleted yet; `message` says why, for its owner."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@transaction.atomic
+def delete_account(*, user: User) -> None:
+    """Delete `user`'s account with everything that is theirs: study history, notes,
+    bookmarks, reports, their own sets and the teams they alone belong to. Refused for staff
+    (an administrator closes those, in the admin, where their editorial history is kept) and
+    while the account is the last owner of a team with other members.
+
+    The teams are locked as leaving them locks them, so a role change cannot slip in between
+    the check and the deletion."""
+    if user.is_staff or user.is_superuser:
+        raise AccountDeletionRefused(
+            _("Staff accounts are closed by an administrator, in the admin.")
+        )
+    list(Team.objects.select_for_update().filter(memberships__user=user).order_by("pk"))
+    closing = account_closing(user=user)
+    if closing.blocking_teams:
+        raise AccountDeletionRefused(
+            _("You are the last owner of %(teams)s. Make someone else an owner, or delete "
+              "the team, first.") % {"teams": ", ".join(t.name for t in closing.blocking_teams)}
+        )
+    solo = Team.objects.filter(pk__in=[team.pk for team in closing.solo_teams])
+    # Others studying these sets (shared by link) keep their grades; their quizzes end.
+    end_quizzes_on(StudySet.objects.filter(Q(owner=user) | Q(team__in=solo)))
+    solo.delete()
+    User.objects.filter(pk=user.pk).delete()
 
 
 # --- Invitations ------------------------------------------------------------------------------

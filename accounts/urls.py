@@ -6,6 +6,8 @@ app_name = "accounts"
 
 urlpatterns = [
     path("settings/", views.settings_view, name="settings"),
+    path("settings/my-data.json", views.data_export, name="data-export"),
+    path("settings/delete/", views.account_delete, name="delete"),
     # Teams
     path("teams/", views_teams.team_list, name="team-list"),
     path("teams/<int:pk>/", views_teams.team_detail, name="team"),

@@ -1,13 +1,23 @@
 from __future__ import annotations
 
+from allauth.account.decorators import reauthentication_required
+from django import forms
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts import services
 from accounts.forms import ProfileForm
-from accounts.models import User
+from accounts.models import User, UserManager
+from accounts.personal_data import personal_data
+from accounts.selectors import account_closing
 
 
 @login_required
@@ -20,3 +30,62 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your settings were saved."))
         return redirect("accounts:settings")
     return render(request, "accounts/settings.html", {"form": form})
+
+
+@login_required
+@require_GET
+@never_cache
+def data_export(request: HttpRequest) -> StreamingHttpResponse:
+    """All of the person's data as one JSON file."""
+    response = StreamingHttpResponse(
+        personal_data(user=request.user), content_type="application/json; charset=utf-8"
+    )
+    day = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="mianshi-my-data-{day}.json"'
+    return response
+
+
+class AccountDeleteForm(forms.Form):
+    confirm_email = forms.CharField(
+        label=gettext_lazy("Type your email address to confirm"), max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_confirm_email(self) -> str:
+        typed = UserManager.normalize_email(self.cleaned_data["confirm_email"])
+        if typed != self.user.email.lower():
+            raise forms.ValidationError(_("That is not this account's email address."))
+        return typed
+
+
+@reauthentication_required
+def _delete_account(request: HttpRequest) -> HttpResponse:
+    """The deletion itself, once the person has just entered their password again (allauth
+    asks for it, then replays this request)."""
+    try:
+        services.delete_account(user=request.user)
+    except services.AccountDeletionRefused as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:delete")
+    logout(request)
+    messages.success(request, _("Your account and everything in it were deleted."))
+    return redirect("home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request: HttpRequest) -> HttpResponse:
+    closing = account_closing(user=request.user)
+    form = AccountDeleteForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if closing.allowed and form.is_valid():
+            return _delete_account(request)
+        status = 400
+    else:
+        status = 200
+    return render(request, "accounts/account_delete.html",
+                  {"closing": closing, "form": form}, status=status)

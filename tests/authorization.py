@@ -144,7 +144,9 @@ def client_for(client, world: World, role: str):
 
 
 def assert_no_leak(response, role: str, where: str, *, also: set[str] = frozenset()) -> None:
-    body = response.content.decode("utf-8", "replace")
+    content = (b"".join(response.streaming_content) if getattr(response, "streaming", False)
+               else response.content)
+    body = content.decode("utf-8", "replace")
     for key, marker in SECRETS.items():
         if key not in ENTITLED[role] | also:
             assert marker not in body, f"{where}: {role} sees {key}"

@@ -72,6 +72,8 @@ CASES = [
     Case("account_reset_password_done", "GET", _k(), PUBLIC),
     # Accounts and teams
     Case("accounts:settings", "GET", _k(), SIGNED_IN),
+    Case("accounts:data-export", "GET", _k(), SIGNED_IN),
+    Case("accounts:delete", "GET", _k(), SIGNED_IN),
     Case("accounts:team-list", "GET", _k(), SIGNED_IN),
     Case("accounts:team", "GET", _k(pk=_o("team")), TEAM_READ),
     Case("accounts:team-dashboard", "GET", _k(pk=_o("team")), TEAM_READ),

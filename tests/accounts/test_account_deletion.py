@@ -1,0 +1,202 @@
+"""Deleting one's own account: what goes with it, what stays, and when it is refused."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.urls import reverse
+
+from accounts.models import Membership, Team, User
+from accounts.services import AccountDeletionRefused, delete_account
+from qa.models import ErrorReport, Question, Quiz, Review, StudySet, StudyState
+from qa.services import answering
+from qa.services import study as services
+from tests.factories import (
+    BookmarkFactory,
+    ErrorReportFactory,
+    MembershipFactory,
+    NoteFactory,
+    QuestionFactory,
+    SetItemFactory,
+    StudySetFactory,
+    TeamFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+Role = Membership.Role
+
+
+def graded_once(user) -> Review:
+    quiz = services.start_quiz(user=user, mode=Quiz.Mode.NEW, count=1)
+    item = quiz.items.get()
+    answering.reveal(user=user, quiz_item=item)
+    return answering.record_review(user=user, quiz_item=item, rating=3, token=uuid.uuid4().hex)
+
+
+def delete_through_the_site(client, user, password, *, confirm=None):
+    """Ask for the deletion, then enter the password again as allauth asks."""
+    client.force_login(user)
+    url = reverse("accounts:delete")
+    response = client.post(url, {"confirm_email": confirm or user.email})
+    if response.status_code != 302 or "reauthenticate" not in response["Location"]:
+        return response
+    return client.post(response["Location"], {"password": password})
+
+
+def test_the_settings_page_links_to_the_export_and_the_deletion(alice_client):
+    html = alice_client.get(reverse("accounts:settings")).content.decode()
+    assert reverse("accounts:data-export") in html
+    assert reverse("accounts:delete") in html
+
+
+def test_the_page_says_what_would_be_deleted(alice_client, alice):
+    NoteFactory(user=alice)
+    BookmarkFactory(user=alice)
+    BookmarkFactory(user=alice)
+    StudySetFactory(owner=alice)
+    solo = TeamFactory(name="Just me")
+    MembershipFactory(user=alice, team=solo, role=Role.OWNER)
+    html = alice_client.get(reverse("accounts:delete"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "1 note" in html
+    assert "2 bookmarks" in html
+    assert "1 study set of your own" in html
+    assert "the team Just me, which only you belong to" in html
+    assert 'name="confirm_email"' in html
+
+
+def test_it_deletes_the_account_and_what_is_in_it_after_the_password(client, alice, bob,
+                                                                     password):
+    question = QuestionFactory()
+    graded_once(alice)
+    NoteFactory(user=alice, question=question)
+    BookmarkFactory(user=alice, question=question)
+    report = ErrorReportFactory(reporter=alice, question=question)
+    own_set = StudySetFactory(owner=alice)
+    SetItemFactory(study_set=own_set, question=question)
+    solo = TeamFactory(name="Just me")
+    MembershipFactory(user=alice, team=solo, role=Role.OWNER)
+    StudySetFactory(owner=None, team=solo)
+    shared = TeamFactory(name="Shared")
+    MembershipFactory(user=alice, team=shared, role=Role.OWNER)
+    MembershipFactory(user=bob, team=shared, role=Role.OWNER)
+    graded_once(bob)
+
+    response = delete_through_the_site(client, alice, password)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    assert not User.objects.filter(pk=alice.pk).exists()
+    assert not EmailAddress.objects.filter(email="alice@example.com").exists()
+    assert not StudyState.objects.filter(user_id=alice.pk).exists()
+    assert not Review.objects.filter(user_id=alice.pk).exists()
+    assert not ErrorReport.objects.filter(pk=report.pk).exists()
+    assert not StudySet.objects.filter(pk=own_set.pk).exists()
+    assert not Team.objects.filter(pk=solo.pk).exists()
+    assert not StudySet.objects.filter(team_id=solo.pk).exists()
+    # Others keep what is theirs: the shared team (with its other owner), the question, Bob's
+    # grade.
+    assert list(shared.memberships.values_list("user__email", flat=True)) == ["bob@example.com"]
+    assert Question.objects.filter(pk=question.pk).exists()
+    assert Review.objects.filter(user=bob).count() == 1
+    # Signed out, and told.
+    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Your account and everything in it were deleted." in page
+    assert client.get(reverse("accounts:settings")).status_code == 302
+
+
+def test_the_address_can_sign_up_again_afterwards(client, alice, password):
+    delete_through_the_site(client, alice, password)
+    response = client.post(reverse("account_signup"), {
+        "email": "alice@example.com", "password1": password, "password2": password})
+    assert response.status_code == 302
+    assert User.objects.filter(email="alice@example.com").count() == 1
+
+
+def test_nothing_is_deleted_without_the_password(client, alice):
+    client.force_login(alice)
+    response = client.post(reverse("accounts:delete"), {"confirm_email": alice.email})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    client.post(response["Location"], {"password": "not-the-password"})
+    assert User.objects.filter(pk=alice.pk).exists()
+
+
+def test_a_wrong_address_is_refused_with_a_message(client, alice, password):
+    response = delete_through_the_site(client, alice, password, confirm="bob@example.com")
+    assert response.status_code == 400
+    assert "That is not this account&#x27;s email address." in response.content.decode()
+    assert User.objects.filter(pk=alice.pk).exists()
+    # The same address typed with other capitals is this account's.
+    response = delete_through_the_site(client, alice, password, confirm=" Alice@Example.com ")
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=alice.pk).exists()
+
+
+def test_the_last_owner_of_a_team_with_members_is_told_what_to_do_first(client, alice, bob,
+                                                                       password):
+    team = TeamFactory(name="Study group")
+    MembershipFactory(user=alice, team=team, role=Role.OWNER)
+    MembershipFactory(user=bob, team=team, role=Role.MEMBER)
+    client.force_login(alice)
+    html = client.get(reverse("accounts:delete"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Make someone else an owner, or delete the team, first" in html
+    assert reverse("accounts:team", args=[team.pk]) in html
+    assert 'name="confirm_email"' not in html
+
+    response = delete_through_the_site(client, alice, password)
+    assert response.status_code == 400
+    assert User.objects.filter(pk=alice.pk).exists()
+    assert team.memberships.count() == 2
+
+    Membership.objects.filter(user=bob).update(role=Role.OWNER)
+    response = delete_through_the_site(client, alice, password)
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=alice.pk).exists()
+    assert list(team.memberships.values_list("user__email", flat=True)) == ["bob@example.com"]
+
+
+def test_the_service_checks_the_teams_again_when_it_runs(alice, bob):
+    team = TeamFactory()
+    MembershipFactory(user=alice, team=team, role=Role.OWNER)
+    MembershipFactory(user=bob, team=team, role=Role.MEMBER)
+    with pytest.raises(AccountDeletionRefused, match="last owner"):
+        delete_account(user=alice)
+    assert User.objects.filter(pk=alice.pk).exists()
+
+
+def test_staff_accounts_are_closed_by_an_administrator(client, editor, password):
+    client.force_login(editor)
+    html = client.get(reverse("accounts:delete"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Staff accounts are closed by an administrator" in html
+    response = delete_through_the_site(client, editor, password)
+    assert response.status_code == 400
+    assert User.objects.filter(pk=editor.pk).exists()
+    with pytest.raises(AccountDeletionRefused):
+        delete_account(user=editor)
+
+
+def test_others_studying_a_shared_set_keep_their_grades_and_their_quiz_ends(alice, bob):
+    questions = [QuestionFactory() for _ in range(2)]
+    shared = StudySetFactory(owner=alice, visibility=StudySet.Visibility.LINK,
+                             share_token="t" * 32)
+    for position, question in enumerate(questions):
+        SetItemFactory(study_set=shared, question=question, position=position)
+    quiz = services.start_quiz(user=bob, mode=Quiz.Mode.SET, study_set=shared)
+    item = quiz.items.order_by("position").first()
+    answering.reveal(user=bob, quiz_item=item)
+    answering.record_review(user=bob, quiz_item=item, rating=3, token=uuid.uuid4().hex)
+
+    delete_account(user=alice)
+
+    quiz.refresh_from_db()
+    assert quiz.finished_at is not None
+    assert quiz.study_set is None
+    assert Review.objects.filter(user=bob).count() == 1
+
+
+def test_get_only_shows_the_page(alice_client, alice):
+    assert alice_client.get(reverse("accounts:delete")).status_code == 200
+    assert User.objects.filter(pk=alice.pk).exists()
