@@ -405,3 +405,12 @@ def test_an_account_left_with_capitals_by_the_migration_can_still_save_its_setti
     assert response.status_code == 302
     twin.refresh_from_db()
     assert (twin.email, twin.display_name) == ("TWIN@example.com", "Twin")
+
+
+def test_mails_greet_with_the_site_s_name_not_the_host(client, alice):
+    mail.outbox.clear()
+    client.post(reverse("account_reset_password"), {"email": "alice@example.com"},
+                HTTP_ACCEPT_LANGUAGE="en")
+    body = mail.outbox[-1].body
+    assert body.startswith("Hello from Mianshi — interview question study!")
+    assert "testserver" in body  # the address of the site, where the link points
