@@ -62,13 +62,32 @@ _DEEP_NESTING = re.compile(
 # site itself only, so an image from elsewhere would be a broken box, and one from the site
 # would be a request made by every reader's browser on the writer's behalf (a shared set's
 # description could make them all open a page).
-_IMAGE = re.compile(r'<img src="([^"]*)" alt="([^"]*)"(?: title="([^"]*)")? ?/?>')
+# An image inside a link (a badge, a diagram to click) becomes that link's text instead.
+_LINK_OR_IMAGE = re.compile(
+    r'<a [^>]*>|</a>|<img src="([^"]*)" alt="([^"]*)"(?: title="([^"]*)")? ?/?>'
+)
 
 
-def _image_as_link(match: re.Match) -> str:
-    src, alt, title = match.groups()
-    title_attribute = f' title="{title}"' if title else ""
-    return f'<a href="{src}"{title_attribute}>{alt or src}</a>'
+def _images_as_links(html: str) -> str:
+    depth = 0  # how many links the parser's output has open here (0 or 1)
+
+    def replace(match: re.Match) -> str:
+        nonlocal depth
+        token = match.group(0)
+        if token.startswith("<a "):
+            depth += 1
+            return token
+        if token == "</a>":
+            depth -= 1
+            return token
+        src, alt, title = match.groups()
+        text = alt or src
+        if depth:
+            return text
+        title_attribute = f' title="{title}"' if title else ""
+        return f'<a href="{src}"{title_attribute}>{text}</a>'
+
+    return _LINK_OR_IMAGE.sub(replace, html)
 
 
 _ALLOWED_TAGS = {
@@ -87,7 +106,7 @@ _ALLOWED_ATTRIBUTES = {
 def render_markdown(text: str) -> SafeString:
     text = text or ""
     html = (_capped_md if _DEEP_NESTING.search(text) else _md).render(text)
-    html = _IMAGE.sub(_image_as_link, html)
+    html = _images_as_links(html)
     clean = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,

@@ -48,6 +48,12 @@ def parser(request, monkeypatch):
     ('![a<b "c"](u "t")',
      '<p><a href="u" title="t" rel="noopener noreferrer nofollow">a&lt;b "c"</a></p>\n'),
     ("![x](javascript:alert(1))", "<p>![x](javascript:alert(1))</p>\n"),
+    # An image that is a link (a badge, a diagram to click): the link, named by the image.
+    ("[![图](https://example.com/p.png)](https://example.com/page)",
+     '<p><a href="https://example.com/page" rel="noopener noreferrer nofollow">图</a></p>\n'),
+    ("[![](/p.png) more](https://example.com/page)",
+     '<p><a href="https://example.com/page" rel="noopener noreferrer nofollow">/p.png more'
+     "</a></p>\n"),
     ("&copy; \\*not em\\*", "<p>© *not em*</p>\n"),
     ("", ""),
 ])
