@@ -102,6 +102,10 @@ class AccountClosing:
     def allowed(self) -> bool:
         return not self.staff and not self.blocking_teams
 
+    @property
+    def holds_anything(self) -> bool:
+        return bool(self.solo_teams) or any(self.counts.values())
+
 
 def account_closing(*, user: User) -> AccountClosing:
     """What deleting `user`'s account would remove (counts of what they own), and whether it

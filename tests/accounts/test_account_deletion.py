@@ -200,3 +200,9 @@ def test_others_studying_a_shared_set_keep_their_grades_and_their_quiz_ends(alic
 def test_get_only_shows_the_page(alice_client, alice):
     assert alice_client.get(reverse("accounts:delete")).status_code == 200
     assert User.objects.filter(pk=alice.pk).exists()
+
+
+def test_a_new_account_is_told_it_holds_nothing_yet(alice_client):
+    html = alice_client.get(reverse("accounts:delete"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "It holds no study history yet." in html
+    assert "0 notes" not in html

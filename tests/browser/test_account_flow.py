@@ -62,3 +62,32 @@ def test_an_account_form_cannot_be_sent_twice_by_a_second_click(page, login, pas
     button = page.locator("main form button[type=submit]")
     button.click()
     expect(button).to_be_disabled()
+
+
+def test_a_learner_downloads_their_data_then_deletes_the_account(page, login, password):
+    import json
+
+    from accounts.models import User
+    from tests.factories import NoteFactory, UserFactory
+
+    user = UserFactory(email="leaving@example.com")
+    NoteFactory(user=user, body="要带走的笔记")
+    login(page, user, password)
+    page.goto("/me/settings/")
+    with page.expect_download() as download:
+        page.click("text=Download your data")
+    data = json.loads(open(download.value.path(), encoding="utf-8").read())
+    assert [note["body"] for note in data["notes"]] == ["要带走的笔记"]
+
+    page.click("text=Delete your account")
+    expect(page.locator("main")).to_contain_text("1 note")
+    page.fill("input[name=confirm_email]", "leaving@example.com")
+    page.click("main button:has-text('Delete my account')")
+    # allauth asks for the password once more, then carries the deletion out.
+    page.wait_for_url(re.compile(r"/accounts/reauthenticate/"))
+    page.fill("input[name=password]", password)
+    page.click("main form button[type=submit]")
+    expect(page.locator(".messages[role=status]")).to_contain_text(
+        "Your account and everything in it were deleted.")
+    expect(page.locator("header")).to_contain_text("Log in")
+    assert not User.objects.filter(email="leaving@example.com").exists()
