@@ -73,13 +73,13 @@ def _images_as_links(html: str) -> str:
 
     def replace(match: re.Match) -> str:
         nonlocal depth
-        token = match.group(0)
-        if token.startswith("<a "):
+        tag = match.group(0)
+        if tag.startswith("<a "):
             depth += 1
-            return token
-        if token == "</a>":
+            return tag
+        if tag == "</a>":
             depth -= 1
-            return token
+            return tag
         src, alt, title = match.groups()
         text = alt or src
         if depth:

@@ -76,7 +76,7 @@ def test_a_learner_downloads_their_data_then_deletes_the_account(page, login, pa
     page.goto("/me/settings/")
     with page.expect_download() as download:
         page.click("text=Download your data")
-    data = json.loads(open(download.value.path(), encoding="utf-8").read())
+    data = json.loads(download.value.path().read_text(encoding="utf-8"))
     assert [note["body"] for note in data["notes"]] == ["要带走的笔记"]
 
     page.click("text=Delete your account")
