@@ -1,6 +1,10 @@
 """Study sets and banks as Anki decks (.apkg): one note per published question, the answer
 rendered from Markdown as on the site, with note and deck ids stable across exports so a
-re-import updates the learner's cards instead of duplicating them."""
+re-import updates the learner's cards instead of duplicating them.
+
+A question is the same Anki note in every export (its guid comes from its key, its note type
+from its bank), so the decks of a bank and of sets that share its questions agree: Anki skips a
+note whose guid it already holds under another note type."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import html
 import io
 import itertools
 import os
+import re
 import sqlite3
 import tempfile
 import time
@@ -35,10 +40,11 @@ def stable_anki_id(*parts: object) -> int:
     return (1 << 30) + int.from_bytes(digest[:4], "big") % (1 << 30)
 
 
-def _anki_model(model_id: int) -> genanki.Model:
+def _anki_model(bank: Bank) -> genanki.Model:
+    """The note type of `bank`'s questions, whichever deck holds them."""
     return genanki.Model(
-        model_id,
-        "Mianshi question",
+        stable_anki_id("mianshi", "bank", "model", bank.pk),
+        f"Mianshi question · {bank.title}",
         fields=[{"name": "Question"}, {"name": "Answer"}, {"name": "Note"}, {"name": "Key"}],
         templates=[
             {
@@ -46,7 +52,7 @@ def _anki_model(model_id: int) -> genanki.Model:
                 "qfmt": "{{Question}}",
                 "afmt": (
                     '{{FrontSide}}<hr id="answer">{{Answer}}'
-                    '{{#Note}}<p class="note">{{Note}}</p>{{/Note}}'
+                    '{{#Note}}<div class="note">{{Note}}</div>{{/Note}}'
                 ),
             }
         ],
@@ -59,6 +65,14 @@ def _anki_tag(text: str) -> str:
     return "_".join(text.split())
 
 
+# Anki separates a note's fields with \x1f; control characters have no place in a card.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _field(text: str) -> str:
+    return _CONTROL.sub("", text)
+
+
 def _plain_html(text: str) -> str:
     return html.escape(text).replace("\n", "<br>")
 
@@ -66,24 +80,26 @@ def _plain_html(text: str) -> str:
 def rows_to_apkg(rows: Iterable[ExportRow], *, deck_name: str, kind: str, pk: int) -> bytes:
     """An Anki package (.apkg): a zip holding a SQLite collection with one note per question.
 
-    Model and deck ids derive from what is exported (`kind`, `pk`) and each note's guid from
-    the question key, so importing a newer export into Anki updates notes instead of
-    duplicating them."""
-    model = _anki_model(stable_anki_id("mianshi", kind, "model", pk))
-    deck = genanki.Deck(stable_anki_id("mianshi", kind, "deck", pk), deck_name)
+    The deck id derives from what is exported (`kind`, `pk`), each note's guid from the
+    question key and its note type from the question's bank, so importing a newer export into
+    Anki updates notes instead of duplicating them. `::` would nest decks in Anki."""
+    deck = genanki.Deck(stable_anki_id("mianshi", kind, "deck", pk),
+                        _field(deck_name).replace("::", ":"))
+    models: dict[int, genanki.Model] = {}
     for row in rows:
         q = row.question
+        model = models.get(q.bank_id) or models.setdefault(q.bank_id, _anki_model(q.bank))
         tags = [_anki_tag(f"{q.bank.slug}::{q.section.key}")]
         tags += [_anki_tag(name) for name in tag_names(q)]
         deck.add_note(
             genanki.Note(
                 model=model,
-                fields=[
+                fields=[_field(text) for text in (
                     _plain_html(q.prompt),
                     str(render_markdown(q.answer)),
-                    _plain_html(row.note),
+                    str(render_markdown(row.note)),  # Markdown, as the set's page shows it
                     html.escape(q.key),
-                ],
+                )],
                 tags=tags,
                 guid=genanki.guid_for("mianshi", q.key),
             )

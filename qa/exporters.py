@@ -9,6 +9,7 @@ row (CSV) or entry (JSON) it was found in.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -20,7 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qa.importer import FORMAT_VERSION as BANK_FORMAT_VERSION
-from qa.importer.files import storable
+from qa.importer.files import normal_text, storable
+from qa.importer.parsing import DuplicateField, no_duplicate_fields
 from qa.models import Bank, Question, SetItem, StudySet, Tag
 from qa.services.sets import DESCRIPTION_MAX, MAX_SET_ITEMS, NOTE_MAX, ImportedItem
 
@@ -135,19 +137,22 @@ def rows_to_csv(rows: Sequence[ExportRow]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-# A cell starting with one of these is run as a formula by spreadsheet programs.
+# A cell starting with one of these is run as a formula by spreadsheet programs; a leading
+# apostrophe is what guards it, so a cell that starts with one is guarded too (else it would
+# lose it on the way back in).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_GUARDED_STARTS = (*_FORMULA_STARTS, "'")
 
 
 def _csv_safe(value):
-    if isinstance(value, str) and value[:1] in _FORMULA_STARTS:
+    if isinstance(value, str) and value[:1] in _GUARDED_STARTS:
         return "'" + value
     return value
 
 
 def _csv_unsafe(value: str) -> str:
     """A cell as it was before _csv_safe guarded it."""
-    if value[:1] == "'" and value[1:2] in _FORMULA_STARTS:
+    if value[:1] == "'" and value[1:2] in _GUARDED_STARTS:
         return value[1:]
     return value
 
@@ -178,21 +183,28 @@ def _decode(data: bytes, errors: list[str]) -> str | None:
         )
         return None
     try:
+        if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            return data.decode("utf-16")  # Excel's "Unicode Text"
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        errors.append(_("The file is not UTF-8 text (byte %(pos)d).") % {"pos": exc.start})
+        errors.append(_("The file is not UTF-8 text (byte %(pos)d). In Excel, save it as "
+                        "“CSV UTF-8”.") % {"pos": exc.start})
         return None
 
 
 def _parse_json(text: str) -> ParsedSet:
     parsed = ParsedSet()
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, object_pairs_hook=no_duplicate_fields)
     except json.JSONDecodeError as exc:
         parsed.errors.append(
             _("The file is not valid JSON: %(msg)s (line %(line)d, column %(col)d).")
             % {"msg": exc.msg, "line": exc.lineno, "col": exc.colno}
         )
+        return parsed
+    except DuplicateField as exc:
+        parsed.errors.append(_("The field \"%(name)s\" appears twice in one object.")
+                             % {"name": exc.args[1]})
         return parsed
     except (ValueError, RecursionError):  # a number too long to read, nesting too deep
         parsed.errors.append(_("The file is not a set this site can read: its JSON is nested "
@@ -213,7 +225,8 @@ def _parse_json(text: str) -> ParsedSet:
             _("The \"format\" is %(found)r; expected %(expected)r.")
             % {"found": fmt, "expected": SET_FORMAT}
         )
-    if doc.get("version", FORMAT_VERSION) != FORMAT_VERSION:
+    version = doc.get("version", FORMAT_VERSION)
+    if type(version) is not int or version != FORMAT_VERSION:
         parsed.errors.append(
             _("Unsupported \"version\" %(found)r; this site reads version %(expected)d.")
             % {"found": doc.get("version"), "expected": FORMAT_VERSION}
@@ -223,7 +236,7 @@ def _parse_json(text: str) -> ParsedSet:
         if not isinstance(value, str) or not storable(value):
             parsed.errors.append(_("\"%(name)s\" must be text.") % {"name": name})
         else:
-            setattr(parsed, name, value.strip())
+            setattr(parsed, name, normal_text(value))
     if len(parsed.description) > DESCRIPTION_MAX:
         parsed.errors.append(_("The description can be at most %(max)d characters.")
                              % {"max": DESCRIPTION_MAX})
@@ -247,16 +260,30 @@ def _parse_json(text: str) -> ParsedSet:
         if not isinstance(key, str) or not key.strip():
             parsed.errors.append(_("%(where)s: \"key\" is missing.") % {"where": where})
             continue
-        if not isinstance(note, str) or not storable(note) or not storable(key):
+        if not storable(key):
+            parsed.errors.append(_("%(where)s: \"key\" must be text.") % {"where": where})
+            continue
+        if not isinstance(note, str) or not storable(note):
             parsed.errors.append(_("%(where)s: \"note\" must be text.") % {"where": where})
             continue
-        parsed.entries.append((where, key.strip(), note.strip()))
+        parsed.entries.append((where, key.strip(), normal_text(note)))
     return parsed
+
+
+def _delimiter(text: str) -> str:
+    """`,`, or what a spreadsheet program saved the header with instead: `;` (Excel where the
+    decimal mark is a comma) or a tab (“Unicode Text”)."""
+    first_line = text.split("\n", 1)[0]
+    if "," not in first_line:
+        for other in (";", "\t"):
+            if other in first_line:
+                return other
+    return ","
 
 
 def _parse_csv(text: str) -> ParsedSet:
     parsed = ParsedSet()
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         header = next(reader)
     except StopIteration:
@@ -266,6 +293,8 @@ def _parse_csv(text: str) -> ParsedSet:
         parsed.errors.append(_("Row 1: %(msg)s") % {"msg": exc})
         return parsed
     header = [h.strip().lower() for h in header]
+    while header and not header[-1]:
+        header.pop()  # empty cells a spreadsheet program left after the last column
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if unknown:
         parsed.errors.append(
@@ -282,6 +311,8 @@ def _parse_csv(text: str) -> ParsedSet:
             where = _("Row %(n)d") % {"n": number}
             if not any(cell.strip() for cell in row):
                 continue
+            if len(row) > len(header) and not any(cell.strip() for cell in row[len(header):]):
+                row = row[:len(header)]
             if len(row) != len(header):
                 parsed.errors.append(
                     _("%(where)s: %(found)d cells, the header has %(expected)d.")
@@ -292,7 +323,7 @@ def _parse_csv(text: str) -> ParsedSet:
             if not key:
                 parsed.errors.append(_("%(where)s: the key is empty.") % {"where": where})
                 continue
-            note = _csv_unsafe(row[note_at].strip()) if note_at is not None else ""
+            note = normal_text(_csv_unsafe(row[note_at].strip())) if note_at is not None else ""
             if not storable(key) or not storable(note):
                 parsed.errors.append(_("%(where)s: holds a character that is not text (NUL).")
                                      % {"where": where})

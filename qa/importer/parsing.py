@@ -124,11 +124,16 @@ def _construct_map(loader: _Loader, node) -> Iterator[Mapping]:
 _Loader.add_constructor(_MAP, _construct_map)
 
 
-def _no_duplicate_fields(pairs: list[tuple[str, Any]]) -> dict:
+class DuplicateField(ValueError):
+    """A JSON object gives the same field twice (json.loads would keep the last silently)."""
+
+
+def no_duplicate_fields(pairs: list[tuple[str, Any]]) -> dict:
+    """json.loads's object_pairs_hook: a dict, refusing a field given twice."""
     data: dict[str, Any] = {}
     for key, value in pairs:
         if key in data:
-            raise ValueError(f"duplicate field {key!r}")
+            raise DuplicateField(f"duplicate field {key!r}", key)
         data[key] = value
     return data
 
@@ -149,7 +154,7 @@ def parse(path: Path, label: str) -> Any:
         raise BankFileError([f"{label}: not UTF-8 text (byte {exc.start})"]) from None
     if suffix == ".json":
         try:
-            return json.loads(text, object_pairs_hook=_no_duplicate_fields)
+            return json.loads(text, object_pairs_hook=no_duplicate_fields)
         except json.JSONDecodeError as exc:
             raise BankFileError([f"{label}: invalid JSON at line {exc.lineno}, column "
                                  f"{exc.colno}: {exc.msg}"]) from None

@@ -53,7 +53,7 @@ def read_apkg(data: bytes, tmp_path) -> tuple[list, int, list]:
         path.write_bytes(archive.read("collection.anki2"))
     conn = sqlite3.connect(path)
     try:
-        notes = conn.execute("select guid, flds, tags from notes order by id").fetchall()
+        notes = conn.execute("select guid, flds, tags, mid from notes order by id").fetchall()
         cards = conn.execute("select count(*) from cards").fetchone()[0]
         decks = json.loads(conn.execute("select decks from col").fetchone()[0])
     finally:
@@ -71,7 +71,7 @@ def test_set_apkg_is_a_valid_anki_package(alice_client, study_set, questions, tm
     fields = notes[1][1].split("\x1f")
     assert fields[0] == "什么是注意力？"
     assert "<strong>Q</strong>" in fields[1] and "<li>" in fields[1]
-    assert fields[2] == "Remember the softmax."
+    assert fields[2] == "<p>Remember the softmax.</p>\n"  # Markdown, as on the set's page
     assert "attention" in notes[1][2] and "deep_learning" in notes[1][2]
     # The answer's raw HTML stays text.
     assert "<script>" not in notes[0][1].split("\x1f")[1]
@@ -154,7 +154,12 @@ def test_bank_json_export_is_readable_by_the_bank_importer(alice_client, questio
         ("s.csv", b"key,note\nx\n", "Row 2: 1 cells, the header has 2"),
         ("s.csv", b"", "empty"),
         ("s.txt", b"key\n", "Upload a .json or .csv file"),
-        ("s.csv", b"\xff\xfe\x00k", "not UTF-8"),
+        ("s.csv", "key,note\n中文,x\n".encode("gbk"), "not UTF-8 text (byte 9). In Excel, save "
+         "it as \u201cCSV UTF-8\u201d"),
+        ("s.json", b'{"items": [], "items": [{"key": "k"}]}',
+         'The field "items" appears twice in one object.'),
+        ("s.json", b'{"version": true, "items": []}', 'Unsupported "version" True'),
+        ("s.json", b'{"items": [{"key": "k\\u0000"}]}', 'Entry 1: "key" must be text.'),
         ("s.json", b"[" * 50000 + b"]" * 50000, "nested too deeply"),
         ("s.json", b'{"version": ' + b"1" * 5000 + b"}", "a number too long"),
         ("s.json", b'{"title": "\\ud800", "items": []}', '"title" must be text'),
@@ -207,6 +212,60 @@ def test_a_csv_note_guarded_against_spreadsheets_comes_back_as_written(alice_cli
     })
     imported = StudySet.objects.get(title="again")
     assert imported.items.order_by("position").first().note == "-重点: 记住"
+
+
+@pytest.mark.parametrize("note", ["'-1 分", "'引号开头", "''", "=1+1"])
+def test_a_csv_note_starting_with_an_apostrophe_keeps_it(alice_client, study_set, note):
+    set_item_note(item=study_set.items.order_by("position").first(), note=note)
+    data = exporters.rows_to_csv(exporters.set_rows(study_set))
+    alice_client.post(reverse("qa:set-import"), {
+        "file": SimpleUploadedFile("again.csv", data, content_type="text/csv"),
+    })
+    imported = StudySet.objects.get(title="again")
+    assert imported.items.order_by("position").first().note == note
+
+
+@pytest.mark.parametrize(("label", "template", "encoding"), [
+    ("UTF-16 (Excel's Unicode Text, tab-separated)", "key\tnote\r\n{key}\t记住\r\n", "utf-16"),
+    ("semicolons (Excel where the decimal mark is a comma)", "key;note\r\n{key};记住\r\n",
+     "utf-8"),
+    ("empty cells after the last column", "key,note,,\r\n{key},记住,,\r\n", "utf-8"),
+])
+def test_csv_from_spreadsheet_programs_is_read(alice_client, questions, label, template,
+                                               encoding):
+    content = template.format(key=questions[0].key).encode(encoding)
+    response = alice_client.post(reverse("qa:set-import"), {
+        "file": SimpleUploadedFile("s.csv", content), "title": label,
+    })
+    assert response.status_code == 302, response.content.decode()
+    item = StudySet.objects.get(title=label).items.get()
+    assert (item.question_id, item.note) == (questions[0].pk, "记住")
+
+
+def test_imported_notes_keep_line_breaks_as_the_site_does(alice_client, questions):
+    content = json.dumps({"title": "t\r\n", "items": [{"key": questions[0].key,
+                                                       "note": "一\r\n二\r三"}]})
+    alice_client.post(reverse("qa:set-import"), {
+        "file": SimpleUploadedFile("s.json", content.encode())})
+    assert StudySet.objects.get(title="t").items.get().note == "一\n二\n三"
+
+
+def test_a_set_deck_and_its_bank_s_deck_give_a_question_one_note_type(study_set, questions,
+                                                                     tmp_path):
+    set_notes = read_apkg(anki.set_to_apkg(study_set), tmp_path)[0]
+    bank_notes = read_apkg(anki.bank_to_apkg(questions[0].bank), tmp_path)[0]
+    assert {(guid, mid) for guid, _f, _t, mid in set_notes} == \
+        {(guid, mid) for guid, _f, _t, mid in bank_notes}
+
+
+def test_anki_fields_hold_no_control_characters_and_deck_names_do_not_nest(
+        alice, questions, tmp_path):
+    study_set = create_set(user=alice, title="LLM::基础")
+    add_questions(study_set=study_set, questions=[questions[0]])
+    set_item_note(item=study_set.items.get(), note="a\x1fb")
+    notes, _cards, decks = read_apkg(anki.set_to_apkg(study_set), tmp_path)
+    assert len(notes[0][1].split("\x1f")) == 4
+    assert "LLM:基础" in decks
 
 
 def test_draft_questions_count_as_unknown(alice_client, questions):
