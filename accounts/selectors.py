@@ -91,7 +91,9 @@ def curated_teams(*, user: User) -> QuerySet[Team]:
 class AccountClosing:
     """What deleting `user`'s account would do, or why it may not happen yet."""
 
-    staff: bool  # closed by an administrator, in the admin
+    # Staff, or an account with editorial history (revisions, decided reports), which names it:
+    # closed by an administrator, in the admin.
+    by_administrator: bool
     # Teams `user` is the last owner of, with other members: they would be left without one.
     blocking_teams: list[Team]
     # Teams `user` alone belongs to: they go with the account, with their sets.
@@ -100,7 +102,7 @@ class AccountClosing:
 
     @property
     def allowed(self) -> bool:
-        return not self.staff and not self.blocking_teams
+        return not self.by_administrator and not self.blocking_teams
 
     @property
     def holds_anything(self) -> bool:
@@ -110,7 +112,7 @@ class AccountClosing:
 def account_closing(*, user: User) -> AccountClosing:
     """What deleting `user`'s account would remove (counts of what they own), and whether it
     may happen: a team must keep an owner, as when its last owner tries to leave."""
-    from qa.models import Bookmark, ErrorReport, Note, Review, StudySet
+    from qa.models import Bookmark, ErrorReport, Note, Question, Review, StudySet
 
     other_owners = Membership.objects.filter(
         team=OuterRef("team"), role=Membership.Role.OWNER
@@ -136,8 +138,12 @@ def account_closing(*, user: User) -> AccountClosing:
         .values(**{f"n_{name}": _count(model, field) for name, (model, field) in names.items()})
         .get()
     )
+    editorial = (
+        Question.history.filter(history_user=user).exists()
+        or ErrorReport.objects.filter(resolved_by=user).exists()
+    )
     return AccountClosing(
-        staff=user.is_staff or user.is_superuser,
+        by_administrator=user.is_staff or user.is_superuser or editorial,
         blocking_teams=blocking,
         solo_teams=solo,
         counts={name: totals[f"n_{name}"] or 0 for name in names},

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Invitation, Membership, Team, User
 from accounts.selectors import account_closing
-from qa.models import Quiz, StudySet
+from qa.models import Quiz, Review, StudySet
 from qa.services.sets import end_quizzes_on
 
 Role = Membership.Role
@@ -182,17 +182,21 @@ class AccountDeletionRefused(Exception):
 def delete_account(*, user: User) -> None:
     """Delete `user`'s account with everything that is theirs: study history, notes,
     bookmarks, reports, their own sets and the teams they alone belong to. Refused for staff
-    (an administrator closes those, in the admin, where their editorial history is kept) and
-    while the account is the last owner of a team with other members.
+    and accounts with editorial history (an administrator closes those, in the admin, where
+    the bank's revisions keep naming who made them) and while the account is the last owner
+    of a team with other members.
 
-    The teams are locked as leaving them locks them, so a role change cannot slip in between
+    The account row is read again under lock (it may have been made an editor meanwhile), and
+    the teams are locked as leaving them locks them, so a role change cannot slip in between
     the check and the deletion."""
-    if user.is_staff or user.is_superuser:
-        raise AccountDeletionRefused(
-            _("Staff accounts are closed by an administrator, in the admin.")
-        )
+    user = User.objects.select_for_update().get(pk=user.pk)
     list(Team.objects.select_for_update().filter(memberships__user=user).order_by("pk"))
     closing = account_closing(user=user)
+    if closing.by_administrator:
+        raise AccountDeletionRefused(_(
+            "Accounts of staff, and of anyone who has edited the bank or decided reports, are "
+            "closed by an administrator, in the admin."
+        ))
     if closing.blocking_teams:
         raise AccountDeletionRefused(
             _("You are the last owner of %(teams)s. Make someone else an owner, or delete "
@@ -202,6 +206,9 @@ def delete_account(*, user: User) -> None:
     # Others studying these sets (shared by link) keep their grades; their quizzes end.
     end_quizzes_on(StudySet.objects.filter(Q(owner=user) | Q(team__in=solo)))
     solo.delete()
+    # The reviews first, in one statement: deleting the quiz items they point at would
+    # otherwise first set each review's link to NULL.
+    Review.objects.filter(user=user).delete()
     User.objects.filter(pk=user.pk).delete()
 
 

@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import services
 from accounts.forms import ProfileForm
 from accounts.models import User, UserManager
-from accounts.personal_data import personal_data
+from accounts.personal_data import personal_data_file
 from accounts.selectors import account_closing
 
 
@@ -35,14 +35,13 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @never_cache
-def data_export(request: HttpRequest) -> StreamingHttpResponse:
+def data_export(request: HttpRequest) -> FileResponse:
     """All of the person's data as one JSON file."""
-    response = StreamingHttpResponse(
-        personal_data(user=request.user), content_type="application/json; charset=utf-8"
+    return FileResponse(
+        personal_data_file(user=request.user), as_attachment=True,
+        filename=f"mianshi-my-data-{timezone.localdate().isoformat()}.json",
+        content_type="application/json; charset=utf-8",
     )
-    day = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="mianshi-my-data-{day}.json"'
-    return response
 
 
 class AccountDeleteForm(forms.Form):

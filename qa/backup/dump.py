@@ -9,6 +9,7 @@ import io
 import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -126,29 +127,36 @@ def _backup_lines() -> Iterator[dict[str, Any]]:
             )
 
 
-def write_backup(path: Path, *, progress: Callable[[str], None] | None = None) -> dict[str, int]:
-    """Write a backup of all people's data (and the bank's content) to `path`."""
-    counts: dict[str, int] = {}
-    tmp = path.with_name(path.name + ".partial")
-    # One snapshot: every table read in the same repeatable-read view where supported.
+@contextmanager
+def one_snapshot() -> Iterator[None]:
+    """A transaction in which every query sees the database as it was at its first one
+    (PostgreSQL's repeatable read; SQLite's transactions are already so). Inside a
+    transaction, cursors over large querysets also work behind a transaction-mode pooler."""
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql" and outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        with _open_for_writing(tmp, compress=path.suffix == ".gz") as out:
-            header = {
-                "format": FORMAT,
-                "version": VERSION,
-                "created_at": timezone.now().isoformat(),
-                "database": connection.vendor,
-            }
-            out.write(json.dumps(header) + "\n")
-            for line in _backup_lines():
-                counts[line["table"]] = counts.get(line["table"], 0) + len(line["rows"])
-                out.write(json.dumps(line, cls=_Encoder, ensure_ascii=False) + "\n")
-                if progress:
-                    progress(line["table"])
-            out.write(json.dumps({"end": True, "rows": counts}) + "\n")
+        yield
+
+
+def write_backup(path: Path, *, progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Write a backup of all people's data (and the bank's content) to `path`."""
+    counts: dict[str, int] = {}
+    tmp = path.with_name(path.name + ".partial")
+    with one_snapshot(), _open_for_writing(tmp, compress=path.suffix == ".gz") as out:
+        header = {
+            "format": FORMAT,
+            "version": VERSION,
+            "created_at": timezone.now().isoformat(),
+            "database": connection.vendor,
+        }
+        out.write(json.dumps(header) + "\n")
+        for line in _backup_lines():
+            counts[line["table"]] = counts.get(line["table"], 0) + len(line["rows"])
+            out.write(json.dumps(line, cls=_Encoder, ensure_ascii=False) + "\n")
+            if progress:
+                progress(line["table"])
+        out.write(json.dumps({"end": True, "rows": counts}) + "\n")
     tmp.replace(path)
     return counts

@@ -170,7 +170,7 @@ def test_the_service_checks_the_teams_again_when_it_runs(alice, bob):
 def test_staff_accounts_are_closed_by_an_administrator(client, editor, password):
     client.force_login(editor)
     html = client.get(reverse("accounts:delete"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Staff accounts are closed by an administrator" in html
+    assert "Accounts of staff, and of anyone who has edited the bank" in html
     response = delete_through_the_site(client, editor, password)
     assert response.status_code == 400
     assert User.objects.filter(pk=editor.pk).exists()
@@ -206,3 +206,30 @@ def test_a_new_account_is_told_it_holds_nothing_yet(alice_client):
     html = alice_client.get(reverse("accounts:delete"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "It holds no study history yet." in html
     assert "0 notes" not in html
+
+
+def test_a_former_editor_s_account_keeps_the_bank_s_history(client, editor, password):
+    from qa.editorial import remove_editor
+
+    question = QuestionFactory()
+    question.answer = "corrected"
+    question._change_reason = "fix"
+    question.save()
+    question.history.filter(pk=question.history.latest().pk).update(history_user=editor)
+    remove_editor(editor)
+    editor.refresh_from_db()
+    assert not editor.is_staff
+
+    response = delete_through_the_site(client, editor, password)
+
+    assert response.status_code == 400
+    assert User.objects.filter(pk=editor.pk).exists()
+    assert question.history.filter(history_user=editor).exists()
+
+
+def test_an_account_made_staff_after_the_page_loaded_is_not_deleted(alice):
+    stale = User.objects.get(pk=alice.pk)
+    User.objects.filter(pk=alice.pk).update(is_staff=True)
+    with pytest.raises(AccountDeletionRefused):
+        delete_account(user=stale)
+    assert User.objects.filter(pk=alice.pk).exists()

@@ -119,3 +119,28 @@ def test_it_reads_the_same_number_of_queries_for_a_long_history(client, alice,
         NoteFactory(user=alice)
         StudySetFactory(owner=alice)
     assert queries() == few
+
+
+def test_sets_of_a_team_only_the_learner_belongs_to_are_theirs(alice_client, alice, bob):
+    question = QuestionFactory()
+    alone = TeamFactory(name="Just me")
+    MembershipFactory(user=alice, team=alone, role=Membership.Role.OWNER)
+    mine = StudySetFactory(owner=None, team=alone, title="Curated alone")
+    SetItemFactory(study_set=mine, question=question, position=1, note="mine")
+    shared = TeamFactory(name="Shared")
+    MembershipFactory(user=alice, team=shared, role=Membership.Role.OWNER)
+    MembershipFactory(user=bob, team=shared, role=Membership.Role.MEMBER)
+    StudySetFactory(owner=None, team=shared, title="The team's")
+    StudySetFactory(owner=alice, title="Own, empty")
+
+    sets = download(alice_client)["study_sets"]
+
+    assert [(s["title"], s["team_name"], [i["note"] for i in s["items"]]) for s in sets] == [
+        ("Curated alone", "Just me", ["mine"]), ("Own, empty", None, [])]
+
+
+def test_prompts_are_given_only_for_published_questions(alice_client, alice):
+    draft = QuestionFactory(status=Question.Status.DRAFT, prompt="Editor's unpublished wording")
+    BookmarkFactory(user=alice, question=draft)
+    [bookmark] = download(alice_client)["bookmarks"]
+    assert (bookmark["question_key"], bookmark["prompt"]) == (draft.key, "")
