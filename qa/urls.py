@@ -31,6 +31,7 @@ urlpatterns = [
     path("quiz/<int:pk>/", quiz_views.quiz_detail, name="quiz"),
     path("quiz/<int:pk>/reveal/", quiz_views.quiz_reveal, name="quiz-reveal"),
     path("quiz/<int:pk>/grade/", quiz_views.quiz_grade, name="quiz-grade"),
+    path("quiz/<int:pk>/undo/", quiz_views.quiz_undo, name="quiz-undo"),
     path("quiz/<int:pk>/answer/", quiz_views.quiz_answer, name="quiz-answer"),
     path("quiz/<int:pk>/finish/", quiz_views.quiz_finish, name="quiz-finish"),
     path("bookmarks/", study_views.bookmark_list, name="bookmarks"),

@@ -89,6 +89,20 @@ def next_card_item(*, quiz: Quiz, after: int) -> QuizItem | None:
     return cards.card_item(quiz=quiz, start=after + 1)
 
 
+def last_grade_token(*, quiz: Quiz) -> str:
+    """The token of the grade that moved a quiz (not a mock interview) to where it is, if
+    that grade can still be taken back from here ('' if not): the quiz is running, or that
+    grade finished it."""
+    if quiz.mode == Quiz.Mode.MOCK or quiz.position == 0:
+        return ""
+    last = (Review.objects.filter(quiz_item__quiz_id=quiz.pk,
+                                  quiz_item__position=quiz.position - 1)
+            .values_list("token", "reviewed_at").first())
+    if last is None or quiz.finished_at not in (None, last[1]):
+        return ""
+    return last[0]
+
+
 def is_current_card(*, quiz: Quiz, item: QuizItem) -> bool:
     """Whether `item` (with its question) is the card a running quiz (not a mock interview)
     shows now, without a query: grading moves the quiz's position past the graded item, so the

@@ -139,7 +139,8 @@ def requeue_learners(*, question: Question, answer_version: int) -> int:
     after they studied it): for them the answer has not changed any more.
 
     Cards already overdue keep their earlier due date (Least), so their place in the queue
-    does not move back. Learners who never reviewed the question have no row and are untouched.
+    does not move back. Learners who never reviewed the question have no row and are
+    untouched. Either way, the card's last grade can no longer be taken back.
     """
     now = timezone.now()
     text_of_version: dict[int, str] = {}  # each version's text as it last read
@@ -150,13 +151,14 @@ def requeue_learners(*, question: Question, answer_version: int) -> int:
                  if version < answer_version and answer == question.answer]
     if same_text:
         StudyState.objects.filter(question=question, last_answer_version__in=same_text).update(
-            changed_since_review=False
+            changed_since_review=False, previous=None,
         )
     return StudyState.objects.filter(
         question=question, last_answer_version__lt=answer_version
     ).exclude(last_answer_version__in=same_text).update(
         due=Least(models.F("due"), models.Value(now, output_field=models.DateTimeField())),
         changed_since_review=True,
+        previous=None,  # the last grade can no longer be taken back
     )
 
 

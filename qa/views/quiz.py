@@ -127,9 +127,12 @@ def _page_context(request: HttpRequest, quiz: Quiz, *, item: QuizItem | None = N
 
 
 def _render(request: HttpRequest, quiz: Quiz, *, item: QuizItem | None = None,
-            error: str = "", status: int = 200) -> HttpResponse:
+            error: str = "", status: int = 200, undo: str = "") -> HttpResponse:
+    """The quiz page (for HTMX: its card), offering to take back the quiz's last grade.
+    `undo`: the token of the grade just given, when the caller has it (no query)."""
     context = _page_context(request, quiz, item=item)
     context["error"] = error
+    context["undo_token"] = undo or selectors.last_grade_token(quiz=quiz)
     template = "qa/quiz.html#card" if request.htmx else "qa/quiz.html"
     return render(request, template, context, status=status)
 
@@ -268,7 +271,18 @@ def quiz_grade(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("qa:quiz", pk=pk)
     # The grade already looked up the next card; a replay or the end of the quiz looks it up.
     return _render(request, graded.quiz or _get_quiz_for_user(request, pk),
-                   item=graded.next_item)
+                   item=graded.next_item, undo=graded.review.token)
+
+
+@login_required
+@require_POST
+def quiz_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take back the last grade: its card comes back, revealed, to be graded again."""
+    try:
+        answering.undo_grade(user=request.user, quiz_id=pk, token=request.POST.get("grade", ""))
+    except services.StudyError as exc:
+        return _refused(request, pk, exc)
+    return _after_action(request, _get_quiz_for_user(request, pk))
 
 
 @login_required

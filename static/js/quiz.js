@@ -2,7 +2,7 @@
 // button that also works by mouse and without JavaScript.
 //   Space / Enter  show the answer (or, in a mock interview, go to the next question)
 //   1 2 3 4        Again / Hard / Good / Easy
-//   B              bookmark,   N  write a note
+//   B              bookmark,   N  write a note,   U  undo the last grade
 //   Ctrl+Enter     inside the answer box: submit it;  Esc leaves the box
 (function () {
   "use strict";
@@ -76,6 +76,10 @@
       case "b":
       case "B":
         if (clickFirst("[data-key=bookmark]")) event.preventDefault();
+        break;
+      case "u":
+      case "U":
+        if (clickFirst("[data-key=undo]")) event.preventDefault();
         break;
       case "n":
       case "N":

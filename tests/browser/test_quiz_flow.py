@@ -206,3 +206,24 @@ def test_an_action_that_gets_no_answer_says_so_and_works_when_tried_again(
     graded_count_is(page, 1)
     expect(errors).to_be_hidden()
     assert Review.objects.filter(user=learner).count() == 1
+
+
+def test_a_mistaken_grade_is_taken_back_with_u_and_given_again(page, login, learner,
+                                                                questions):
+    login(page, learner, PASSWORD)
+    start_section_quiz(page)
+    page.keyboard.press("Space")
+    expect(page.locator("#quiz-card")).to_contain_text("参考答案1")
+    page.keyboard.press("1")  # meant Good
+    expect(page.locator("#quiz-card")).to_contain_text("第2题")
+    expect(page.locator("#quiz-card")).to_contain_text("1 / 5 graded")
+
+    page.keyboard.press("u")
+
+    expect(page.locator("#quiz-card")).to_contain_text("参考答案1")
+    expect(page.locator("#quiz-card")).to_contain_text("0 / 4 graded")
+    expect(page.locator("[data-key=undo]")).to_have_count(0)
+    page.keyboard.press("3")
+    expect(page.locator("#quiz-card")).to_contain_text("第2题")
+    assert list(Review.objects.filter(user=learner).values_list("question__number", "rating")) \
+        == [(1, 3)]
