@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from qa import scheduling
 from qa.markdown import render_markdown
@@ -89,14 +90,27 @@ def next_card_item(*, quiz: Quiz, after: int) -> QuizItem | None:
     return cards.card_item(quiz=quiz, start=after + 1)
 
 
-def last_grade_token(*, quiz: Quiz) -> str:
+# A grade can be taken back for this long (qa.services.answering.undo_grade): a slip noticed
+# at once, not a rewrite of past days (streaks, heatmaps and team dashboards are read from the
+# reviews).
+UNDO_WITHIN = timedelta(hours=1)
+
+
+def last_grade_token(*, quiz: Quiz, now: datetime | None = None) -> str:
     """The token of the grade that moved a quiz (not a mock interview) to where it is, if
-    that grade can still be taken back from here ('' if not): the quiz is running, or that
-    grade finished it."""
+    answering.undo_grade would take it back ('' if not): the quiz is running or that grade
+    finished it, it was given within UNDO_WITHIN, and it is still its card's latest."""
     if quiz.mode == Quiz.Mode.MOCK or quiz.position == 0:
         return ""
+    now = now or timezone.now()
+    still_latest = StudyState.objects.filter(
+        user_id=quiz.user_id, question_id=OuterRef("question_id"),
+        last_review=OuterRef("reviewed_at"), previous__isnull=False, changed_since_review=False,
+    )
     last = (Review.objects.filter(quiz_item__quiz_id=quiz.pk,
-                                  quiz_item__position=quiz.position - 1)
+                                  quiz_item__position=quiz.position - 1,
+                                  reviewed_at__gte=now - UNDO_WITHIN)
+            .filter(Exists(still_latest))
             .values_list("token", "reviewed_at").first())
     if last is None or quiz.finished_at not in (None, last[1]):
         return ""

@@ -412,22 +412,32 @@ class CannotUndo(Conflict):
 
 
 @transaction.atomic
-def undo_grade(*, user: User, quiz_id: int, token: str) -> Quiz:
+def undo_grade(*, user: User, quiz_id: int, token: str, now: datetime | None = None) -> Quiz:
     """Take back the grade submitted with `token`, the last one of a running quiz (or of the
-    grade that finished it): the learner's card as it was before it, the review gone, the
-    quiz back at that question, revealed, and the card an Again grade added later in the
-    quiz removed. Returns the quiz.
+    grade that finished it), within quizzes.UNDO_WITHIN: the learner's card as it was before it, the
+    review gone, the quiz back at that question, revealed, and the card an Again grade added
+    later in the quiz removed. Returns the quiz.
 
-    Only while that grade is the card's latest: not after the same question was graded in
-    another quiz, nor after a correction re-queued it. A grade already taken back (a double
-    click, a replay) changes nothing.
+    Only while that grade is the card's latest: not after the same question was graded again
+    (later in this quiz, or in another), nor after a correction re-queued it. A grade already
+    taken back (a double click, a replay) changes nothing.
+
+    Locks are taken as grading takes them, quiz items before their quiz, so an undo and a
+    grade of the card after it wait for each other instead of deadlocking.
     """
+    now = now or timezone.now()
+    found = (Review.objects.filter(token=token, user=user, quiz_item__quiz_id=quiz_id)
+             .values_list("quiz_item__position", flat=True).first()
+             if isinstance(token, str) and TOKEN_RE.match(token) else None)
+    if found is not None:
+        list(QuizItem.objects.select_for_update().filter(quiz_id=quiz_id, position__gte=found)
+             .order_by("position").values_list("pk", flat=True))
     quiz = Quiz.objects.select_for_update().filter(pk=quiz_id, user=user).first()
     if quiz is None:
         raise NotFound(_("No such quiz."))
     review = (Review.objects.select_related("quiz_item")
               .filter(token=token, user=user, quiz_item__quiz=quiz).first()
-              if isinstance(token, str) and TOKEN_RE.match(token) else None)
+              if found is not None else None)
     if review is None:
         return quiz  # taken back already, or never given here
     item = review.quiz_item
@@ -437,12 +447,15 @@ def undo_grade(*, user: User, quiz_id: int, token: str) -> Quiz:
         quiz.finished_at is not None and quiz.finished_at != review.reviewed_at
     ):
         raise CannotUndo(_("Only the last grade of a running quiz can be taken back."))
+    if review.reviewed_at < now - quizzes.UNDO_WITHIN:
+        raise CannotUndo(_("Grades can be taken back for an hour; this one stays."))
     state = (StudyState.objects.select_for_update()
              .filter(user=user, question_id=review.question_id).first())
     if (state is None or state.previous is None or state.changed_since_review
             or state.last_review != review.reviewed_at):
         raise CannotUndo(_("That grade can no longer be taken back: the question's schedule "
-                           "has changed since (another quiz, or a correction of its answer)."))
+                           "has changed since (a later grade of it, or a correction of its "
+                           "answer)."))
     if state.previous:
         values = dict(state.previous)
         for name in _TIME_FIELDS:

@@ -269,9 +269,10 @@ def quiz_grade(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(request, pk, exc)
     if not request.htmx:
         return redirect("qa:quiz", pk=pk)
-    # The grade already looked up the next card; a replay or the end of the quiz looks it up.
+    # The grade already looked up the next card (and can be taken back); a replay or the end
+    # of the quiz looks both up.
     return _render(request, graded.quiz or _get_quiz_for_user(request, pk),
-                   item=graded.next_item, undo=graded.review.token)
+                   item=graded.next_item, undo=graded.review.token if graded.next_item else "")
 
 
 @login_required

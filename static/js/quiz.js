@@ -79,7 +79,8 @@
         break;
       case "u":
       case "U":
-        if (clickFirst("[data-key=undo]")) event.preventDefault();
+        // A held key would take back one grade after another as each comes up.
+        if (!event.repeat && clickFirst("[data-key=undo]")) event.preventDefault();
         break;
       case "n":
       case "N":

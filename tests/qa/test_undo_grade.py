@@ -260,3 +260,86 @@ def test_grades_can_be_taken_back_one_after_another(alice_client, alice, section
     assert not StudyState.objects.filter(user=alice).exists()
     html = alice_client.get(reverse("qa:quiz", args=[quiz.pk])).content.decode()
     assert 'data-key="undo"' not in html
+
+
+def test_a_mock_interview_s_summary_offers_no_undo(alice_client, alice, section, questions):
+    from qa.services import study as services
+
+    quiz = services.start_quiz(user=alice, mode="mock", section=section, count=3)
+    for item in quiz.items.order_by("position"):
+        answering.save_mock_answer(user=alice, quiz_item=item, typed_answer="…")
+    item = quiz.items.order_by("position").first()
+    html = alice_client.post(reverse("qa:quiz-grade", args=[quiz.pk]),
+                             {"item": item.pk, "rating": 3, "token": token()},
+                             **HTMX).content.decode()
+    assert "grade-pill" in html and 'data-key="undo"' not in html
+
+
+def test_a_grade_that_cannot_be_taken_back_is_not_offered(alice_client, alice, section):
+    from tests.factories import QuestionFactory
+
+    QuestionFactory(section=section)
+    quiz = section_quiz(alice, section)
+    grade(alice, quiz, scheduling.AGAIN)  # comes back at once: the quiz's only other card
+    again = grade(alice, quiz, 3)
+    answering.undo_grade(user=alice, quiz_id=quiz.pk, token=again.token)
+    # The first grade is the quiz's last again, but its card's earlier state is gone with the
+    # undo of the later one: it is not offered, and taking it back says why.
+    html = alice_client.get(reverse("qa:quiz", args=[quiz.pk])).content.decode()
+    assert 'data-key="undo"' not in html
+    first = Review.objects.get(user=alice)
+    with pytest.raises(answering.CannotUndo, match="a later grade of it"):
+        answering.undo_grade(user=alice, quiz_id=quiz.pk, token=first.token)
+
+
+def test_a_grade_older_than_an_hour_stays(alice_client, alice, section, questions):
+    from datetime import timedelta
+
+    quiz = section_quiz(alice, section)
+    review = grade(alice, quiz, 3)
+    earlier = review.reviewed_at - timedelta(minutes=61)
+    Review.objects.filter(pk=review.pk).update(reviewed_at=earlier)
+    StudyState.objects.filter(user=alice).update(last_review=earlier)
+    html = alice_client.get(reverse("qa:quiz", args=[quiz.pk])).content.decode()
+    assert 'data-key="undo"' not in html
+    with pytest.raises(answering.CannotUndo, match="for an hour"):
+        answering.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
+    assert Review.objects.filter(pk=review.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_undo_waits_for_a_grade_of_the_card_after_it_before_locking_the_quiz(
+        alice, section, questions):
+    """Grading locks the quiz item, then the quiz; an undo must take them in that order too,
+    or an undo and a grade of the card after it lock each other out."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from qa.models import QuizItem
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    quiz = section_quiz(alice, section)
+    review = grade(alice, quiz, 3)
+    outcome: list = []
+
+    def undo():
+        try:
+            outcome.append(answering.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token))
+        except Exception as exc:  # returned to the test
+            outcome.append(exc)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        # As a grade of the next card does first: lock that card.
+        QuizItem.objects.select_for_update().get(quiz=quiz, position=1)
+        thread = threading.Thread(target=undo)
+        thread.start()
+        thread.join(timeout=1)
+        assert thread.is_alive()  # waiting for the card
+        # ...and the quiz row is still free for the grade to take next.
+        Quiz.objects.select_for_update(nowait=True).get(pk=quiz.pk)
+    thread.join(timeout=10)
+    assert isinstance(outcome[0], Quiz)
