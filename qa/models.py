@@ -165,7 +165,7 @@ class StudyState(models.Model):
     # "Clear from my mistakes": Again grades up to this moment no longer make it a mistake.
     mistake_cleared_at = models.DateTimeField(null=True, blank=True)
     # The card as it was before its last grade ({}: no card yet), so that grade can be taken
-    # back (qa.services.answering.undo_grade); NULL once taken back, or once a correction
+    # back (qa.services.undoing.undo_grade); NULL once taken back, or once a correction
     # re-queued the card.
     previous = models.JSONField(null=True, blank=True, editable=False)
 

@@ -90,7 +90,7 @@ def next_card_item(*, quiz: Quiz, after: int) -> QuizItem | None:
     return cards.card_item(quiz=quiz, start=after + 1)
 
 
-# A grade can be taken back for this long (qa.services.answering.undo_grade): a slip noticed
+# A grade can be taken back for this long (qa.services.undoing.undo_grade): a slip noticed
 # at once, not a rewrite of past days (streaks, heatmaps and team dashboards are read from the
 # reviews).
 UNDO_WITHIN = timedelta(hours=1)
@@ -98,7 +98,7 @@ UNDO_WITHIN = timedelta(hours=1)
 
 def last_grade_token(*, quiz: Quiz, now: datetime | None = None) -> str:
     """The token of the grade that moved a quiz (not a mock interview) to where it is, if
-    answering.undo_grade would take it back ('' if not): the quiz is running or that grade
+    undoing.undo_grade would take it back ('' if not): the quiz is running or that grade
     finished it, it was given within UNDO_WITHIN, and it is still its card's latest."""
     if quiz.mode == Quiz.Mode.MOCK or quiz.position == 0:
         return ""

@@ -28,7 +28,7 @@ from django_htmx.http import reswap, retarget
 from qa.models import Quiz, QuizItem, Section
 from qa.selectors import quizzes as selectors
 from qa.selectors.cards import MAX_ID
-from qa.services import answering
+from qa.services import answering, undoing
 from qa.services import study as services
 from qa.views.navigation import safe_next
 
@@ -280,7 +280,7 @@ def quiz_grade(request: HttpRequest, pk: int) -> HttpResponse:
 def quiz_undo(request: HttpRequest, pk: int) -> HttpResponse:
     """Take back the last grade: its card comes back, revealed, to be graded again."""
     try:
-        answering.undo_grade(user=request.user, quiz_id=pk, token=request.POST.get("grade", ""))
+        undoing.undo_grade(user=request.user, quiz_id=pk, token=request.POST.get("grade", ""))
     except services.StudyError as exc:
         return _refused(request, pk, exc)
     return _after_action(request, _get_quiz_for_user(request, pk))

@@ -1,4 +1,4 @@
-"""Taking back the last grade of a quiz (qa.services.answering.undo_grade), and its button."""
+"""Taking back the last grade of a quiz (qa.services.undoing.undo_grade), and its button."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from qa import scheduling
 from qa.models import Question, Quiz, Review, StudyState
-from qa.services import answering
+from qa.services import answering, undoing
 from qa.services.editorial import requeue_learners
 from tests.factories import StudyStateFactory
 from tests.qa.studying import current_item, section_quiz, token
@@ -44,7 +44,7 @@ def test_it_puts_the_card_back_as_it_was_before_the_grade(alice, section, questi
     review = grade(alice, quiz, 4)
     assert card_of(alice, question) != before
 
-    answering.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
+    undoing.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
 
     assert card_of(alice, question) == before
     assert not Review.objects.filter(pk=review.pk).exists()
@@ -60,7 +60,7 @@ def test_it_puts_the_card_back_as_it_was_before_the_grade(alice, section, questi
 def test_a_first_grade_taken_back_leaves_the_question_new(alice, section, questions):
     quiz = section_quiz(alice, section)
     review = grade(alice, quiz, 3)
-    answering.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
+    undoing.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
     assert card_of(alice, questions[0]) is None
 
 
@@ -71,7 +71,7 @@ def test_an_again_grade_taken_back_takes_its_later_showing_with_it(alice, sectio
     review = grade(alice, quiz, scheduling.AGAIN)
     assert len(positions(quiz)) == len(before) + 1
 
-    answering.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
+    undoing.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
 
     assert positions(quiz) == before
 
@@ -86,7 +86,7 @@ def test_an_again_copy_in_the_middle_of_a_long_quiz_closes_its_gap(alice, sectio
     review = grade(alice, quiz, scheduling.AGAIN)
     assert positions(quiz)[6][1] == before[0][1]  # shown again five cards later
 
-    answering.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
+    undoing.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
 
     assert positions(quiz) == before
 
@@ -98,7 +98,7 @@ def test_the_grade_that_finished_the_quiz_can_be_taken_back(alice, section, ques
     review = grade(alice, quiz, 3)
     quiz.refresh_from_db()
     assert quiz.finished_at is not None
-    answering.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
+    undoing.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
     quiz.refresh_from_db()
     assert quiz.finished_at is None and current_item(quiz).question_id == questions[-1].pk
 
@@ -107,8 +107,8 @@ def test_only_the_last_grade_can_be_taken_back(alice, section, questions):
     quiz = section_quiz(alice, section)
     first = grade(alice, quiz, 3)
     grade(alice, quiz, 3)
-    with pytest.raises(answering.CannotUndo, match="Only the last grade"):
-        answering.undo_grade(user=alice, quiz_id=quiz.pk, token=first.token)
+    with pytest.raises(undoing.CannotUndo, match="Only the last grade"):
+        undoing.undo_grade(user=alice, quiz_id=quiz.pk, token=first.token)
     assert Review.objects.filter(pk=first.pk).exists()
 
 
@@ -118,8 +118,8 @@ def test_a_quiz_stopped_by_the_learner_keeps_its_last_grade(alice, section, ques
     quiz = section_quiz(alice, section)
     review = grade(alice, quiz, 3)
     services.finish_quiz(user=alice, quiz=quiz)
-    with pytest.raises(answering.CannotUndo):
-        answering.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
+    with pytest.raises(undoing.CannotUndo):
+        undoing.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
 
 
 def test_a_card_graded_again_in_another_quiz_keeps_that_grade(alice, section, questions):
@@ -130,8 +130,8 @@ def test_a_card_graded_again_in_another_quiz_keeps_that_grade(alice, section, qu
     answering.reveal(user=alice, quiz_item=item)
     answering.record_review(user=alice, quiz_item=item, rating=4, token=token())
     after_second = card_of(alice, questions[0])
-    with pytest.raises(answering.CannotUndo, match="schedule has changed since"):
-        answering.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
+    with pytest.raises(undoing.CannotUndo, match="schedule has changed since"):
+        undoing.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
     assert card_of(alice, questions[0]) == after_second
     assert Review.objects.filter(pk=review.pk).exists()
 
@@ -144,8 +144,8 @@ def test_a_correction_after_the_grade_keeps_it(alice, section, questions):
                                                    answer_version=question.answer_version + 1)
     question.refresh_from_db()
     assert requeue_learners(question=question, answer_version=question.answer_version) == 1
-    with pytest.raises(answering.CannotUndo):
-        answering.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
+    with pytest.raises(undoing.CannotUndo):
+        undoing.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
     assert StudyState.objects.get(user=alice, question=question).changed_since_review
 
 
@@ -153,10 +153,10 @@ def test_taking_back_twice_or_with_a_made_up_token_changes_nothing(alice, sectio
     quiz = section_quiz(alice, section)
     grade(alice, quiz, 3)
     review = grade(alice, quiz, 3)
-    answering.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
+    undoing.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
     state = card_of(alice, questions[1])
     for forged in (review.token, token(), "not-a-token", ""):
-        answering.undo_grade(user=alice, quiz_id=quiz.pk, token=forged)
+        undoing.undo_grade(user=alice, quiz_id=quiz.pk, token=forged)
     assert card_of(alice, questions[1]) == state
     assert Review.objects.filter(user=alice).count() == 1
     quiz.refresh_from_db()
@@ -166,10 +166,10 @@ def test_taking_back_twice_or_with_a_made_up_token_changes_nothing(alice, sectio
 def test_someone_else_s_quiz_is_not_found(alice, bob, section, questions):
     quiz = section_quiz(alice, section)
     review = grade(alice, quiz, 3)
-    with pytest.raises(answering.NotFound):
-        answering.undo_grade(user=bob, quiz_id=quiz.pk, token=review.token)
+    with pytest.raises(undoing.NotFound):
+        undoing.undo_grade(user=bob, quiz_id=quiz.pk, token=review.token)
     bob_quiz = section_quiz(bob, section)
-    answering.undo_grade(user=bob, quiz_id=bob_quiz.pk, token=review.token)
+    undoing.undo_grade(user=bob, quiz_id=bob_quiz.pk, token=review.token)
     assert Review.objects.filter(pk=review.pk).exists()
 
 
@@ -282,14 +282,14 @@ def test_a_grade_that_cannot_be_taken_back_is_not_offered(alice_client, alice, s
     quiz = section_quiz(alice, section)
     grade(alice, quiz, scheduling.AGAIN)  # comes back at once: the quiz's only other card
     again = grade(alice, quiz, 3)
-    answering.undo_grade(user=alice, quiz_id=quiz.pk, token=again.token)
+    undoing.undo_grade(user=alice, quiz_id=quiz.pk, token=again.token)
     # The first grade is the quiz's last again, but its card's earlier state is gone with the
     # undo of the later one: it is not offered, and taking it back says why.
     html = alice_client.get(reverse("qa:quiz", args=[quiz.pk])).content.decode()
     assert 'data-key="undo"' not in html
     first = Review.objects.get(user=alice)
-    with pytest.raises(answering.CannotUndo, match="a later grade of it"):
-        answering.undo_grade(user=alice, quiz_id=quiz.pk, token=first.token)
+    with pytest.raises(undoing.CannotUndo, match="a later grade of it"):
+        undoing.undo_grade(user=alice, quiz_id=quiz.pk, token=first.token)
 
 
 def test_a_grade_older_than_an_hour_stays(alice_client, alice, section, questions):
@@ -302,8 +302,8 @@ def test_a_grade_older_than_an_hour_stays(alice_client, alice, section, question
     StudyState.objects.filter(user=alice).update(last_review=earlier)
     html = alice_client.get(reverse("qa:quiz", args=[quiz.pk])).content.decode()
     assert 'data-key="undo"' not in html
-    with pytest.raises(answering.CannotUndo, match="for an hour"):
-        answering.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
+    with pytest.raises(undoing.CannotUndo, match="for an hour"):
+        undoing.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
     assert Review.objects.filter(pk=review.pk).exists()
 
 
@@ -326,7 +326,7 @@ def test_an_undo_waits_for_a_grade_of_the_card_after_it_before_locking_the_quiz(
 
     def undo():
         try:
-            outcome.append(answering.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token))
+            outcome.append(undoing.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token))
         except Exception as exc:  # returned to the test
             outcome.append(exc)
         finally:
