@@ -109,7 +109,8 @@ def last_grade_token(*, quiz: Quiz, now: datetime | None = None) -> str:
     )
     last = (Review.objects.filter(quiz_item__quiz_id=quiz.pk,
                                   quiz_item__position=quiz.position - 1,
-                                  reviewed_at__gte=now - UNDO_WITHIN)
+                                  reviewed_at__gte=now - UNDO_WITHIN,
+                                  question__status=PUBLISHED)
             .filter(Exists(still_latest))
             .values_list("token", "reviewed_at").first())
     if last is None or quiz.finished_at not in (None, last[1]):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qa import scheduling
-from qa.models import Quiz, QuizItem, Review, StudyState
+from qa.models import Question, Quiz, QuizItem, Review, StudyState
 from qa.selectors import quizzes
 from qa.services.study import TOKEN_RE, Conflict, NotFound
 
@@ -71,7 +71,7 @@ def undo_grade(*, user: User, quiz_id: int, token: str, now: datetime | None = N
     quiz = Quiz.objects.select_for_update().filter(pk=quiz_id, user=user).first()
     if quiz is None:
         raise NotFound(_("No such quiz."))
-    review = (Review.objects.select_related("quiz_item")
+    review = (Review.objects.select_related("quiz_item", "question")
               .filter(token=token, user=user, quiz_item__quiz=quiz).first()
               if found is not None else None)
     if review is None:
@@ -85,6 +85,9 @@ def undo_grade(*, user: User, quiz_id: int, token: str, now: datetime | None = N
         raise CannotUndo(_("Only the last grade of a running quiz can be taken back."))
     if review.reviewed_at < now - quizzes.UNDO_WITHIN:
         raise CannotUndo(_("Grades can be taken back for an hour; this one stays."))
+    if review.question.status != Question.Status.PUBLISHED:
+        # The quiz would skip it: the card could not come back to be graded again.
+        raise CannotUndo(_("This question is no longer in the bank, so its grade stays."))
     state = (StudyState.objects.select_for_update()
              .filter(user=user, question_id=review.question_id).first())
     if (state is None or state.previous is None or state.changed_since_review

@@ -343,3 +343,14 @@ def test_an_undo_waits_for_a_grade_of_the_card_after_it_before_locking_the_quiz(
         Quiz.objects.select_for_update(nowait=True).get(pk=quiz.pk)
     thread.join(timeout=10)
     assert isinstance(outcome[0], Quiz)
+
+
+def test_a_grade_of_a_question_retired_since_stays(alice_client, alice, section, questions):
+    quiz = section_quiz(alice, section)
+    review = grade(alice, quiz, 3)
+    Question.objects.filter(pk=questions[0].pk).update(status=Question.Status.RETIRED)
+    html = alice_client.get(reverse("qa:quiz", args=[quiz.pk])).content.decode()
+    assert 'data-key="undo"' not in html
+    with pytest.raises(undoing.CannotUndo, match="no longer in the bank"):
+        undoing.undo_grade(user=alice, quiz_id=quiz.pk, token=review.token)
+    assert Review.objects.filter(pk=review.pk).exists()
