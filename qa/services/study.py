@@ -270,8 +270,9 @@ def _select_questions(
         return list(new.values_list("pk", flat=True)[: min(quota, limit)])
 
     if mode == Quiz.Mode.SECTION:
-        ordered = published.order_by("number", "pk")
-        return list(ordered.values_list("pk", flat=True)[:limit])
+        picked = (published.annotate(settled=_settled(user=user, now=now, question="pk"))
+                  .order_by("settled", "number", "pk").values_list("pk", "number")[:limit])
+        return [pk for pk, _number in sorted(picked, key=lambda row: (row[1], row[0]))]
 
     if mode == Quiz.Mode.BOOKMARKS:
         marks = Bookmark.objects.filter(user=user, question__status=PUBLISHED)
@@ -290,9 +291,19 @@ def _select_questions(
 
     if mode == Quiz.Mode.SET:
         items = SetItem.objects.filter(study_set=study_set, question__status=PUBLISHED)
-        return list(items.order_by("position", "pk").values_list("question_id", flat=True)[
-            :MAX_QUIZ_ITEMS])
+        picked = (items.annotate(settled=_settled(user=user, now=now, question="question_id"))
+                  .order_by("settled", "position", "pk")
+                  .values_list("question_id", "position")[:MAX_QUIZ_ITEMS])
+        return [question_id for question_id, _position in sorted(picked, key=lambda row: row[1])]
     return []
+
+
+def _settled(*, user: User, now: datetime, question: str) -> Exists:
+    """Whether the learner has studied the row's question and it is not due yet. A section or
+    set longer than a quiz takes its other questions first (in their own order), so each new
+    quiz goes on where the last left off instead of starting over at the top."""
+    return Exists(StudyState.objects.filter(user=user, question_id=OuterRef(question),
+                                            due__gt=now))
 
 
 def _empty_message(mode: str) -> str:

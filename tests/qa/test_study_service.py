@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from qa.models import Bookmark, Note, Question, Quiz, Review
+from qa.models import Bookmark, Note, Question, Quiz, Review, SetItem
 from qa.selectors import study as selectors
 from qa.services import answering
 from qa.services import study as services
@@ -295,3 +295,43 @@ def test_a_section_quiz_takes_the_count_asked_for(alice, section, questions):
     quiz = services.start_quiz(user=alice, mode="section", section=section, count=2)
     assert [i.question_id for i in quiz.items.order_by("position")] == [
         q.pk for q in questions[:2]]
+
+
+def _quiz_question_ids(quiz) -> list[int]:
+    return list(quiz.items.order_by("position").values_list("question_id", flat=True))
+
+
+def test_a_set_longer_than_a_quiz_goes_on_where_the_last_quiz_left_off(alice, section):
+    from tests.factories import bulk_questions
+
+    questions = bulk_questions(section, services.MAX_QUIZ_ITEMS + 50)
+    study_set = StudySetFactory(owner=alice)
+    SetItem.objects.bulk_create(SetItem(study_set=study_set, question=q, position=i)
+                                for i, q in enumerate(questions))
+    later = timezone.now() + timedelta(days=3)
+    for question in questions[:services.MAX_QUIZ_ITEMS]:  # studied, not due yet
+        StudyStateFactory(user=alice, question=question, due=later)
+
+    quiz = services.start_quiz(user=alice, mode="set", study_set=study_set)
+
+    ids = _quiz_question_ids(quiz)
+    assert len(ids) == services.MAX_QUIZ_ITEMS
+    assert {q.pk for q in questions[services.MAX_QUIZ_ITEMS:]} <= set(ids)  # the 50 left
+    positions = {q.pk: i for i, q in enumerate(questions)}
+    assert ids == sorted(ids, key=positions.get)  # still in the set's order
+
+
+def test_a_long_section_quiz_takes_what_is_due_or_unstudied_first(alice, section):
+    from tests.factories import bulk_questions
+
+    questions = bulk_questions(section, services.MAX_QUIZ_ITEMS + 10)
+    later = timezone.now() + timedelta(days=3)
+    for question in questions[:20]:
+        StudyStateFactory(user=alice, question=question, due=later)
+    StudyStateFactory(user=alice, question=questions[20], due=timezone.now())  # due now
+
+    ids = _quiz_question_ids(section_quiz(alice, section))
+
+    # All 190 due or unstudied ones, then the first 10 settled ones to fill the quiz, in the
+    # section's order; the other 10 settled ones wait.
+    assert ids == [q.pk for q in questions[:10] + questions[20:]]
