@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Case, Count, Exists, OuterRef, QuerySet, Subquery, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -70,12 +70,16 @@ INVITATIONS_SHOWN = 50
 
 def open_invitations(*, team: Team) -> QuerySet[Invitation]:
     """Invitations an owner may still want to see or revoke: not revoked, and not expired
-    for more than a month (older ones are history, not something to manage)."""
-    cutoff = timezone.now() - timedelta(days=30)
+    for more than a month (older ones are history, not something to manage). Those that can
+    still be used come first, so one is never pushed off the list by used-up ones."""
+    now = timezone.now()
+    cutoff = now - timedelta(days=30)
+    usable = Q(expires_at__gt=now, uses__lt=F("max_uses"))
     return (
         Invitation.objects.filter(team=team, revoked_at__isnull=True, expires_at__gt=cutoff)
         .select_related("created_by")
-        .order_by("-created_at")[:INVITATIONS_SHOWN]
+        .annotate(spent=Case(When(usable, then=Value(0)), default=Value(1)))
+        .order_by("spent", "-created_at")[:INVITATIONS_SHOWN]
     )
 
 

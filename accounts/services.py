@@ -56,9 +56,14 @@ class InvitationError(TeamError):
 # --- Teams ------------------------------------------------------------------------------------
 
 
+def _one_line(name: str) -> str:
+    """A name as one line: it goes into mail subjects and one-line confirmation boxes."""
+    return " ".join(name.split())
+
+
 @transaction.atomic
 def create_team(*, user: User, name: str, description: str = "") -> Team:
-    name = name.strip()
+    name = _one_line(name)
     if not name:
         raise TeamError(_("A team needs a name."))
     team = Team.objects.create(name=name, description=description.strip(), created_by=user)
@@ -69,7 +74,7 @@ def create_team(*, user: User, name: str, description: str = "") -> Team:
 @transaction.atomic
 def update_team(*, actor: User, team: Team, name: str, description: str = "") -> Team:
     """Rename the team or change its description (owners only)."""
-    name = name.strip()
+    name = _one_line(name)
     if not name:
         raise TeamError(_("A team needs a name."))
     team = _lock_team(team)
@@ -277,7 +282,7 @@ def send_invitation_email(*, invitation: Invitation, accept_url: str) -> None:
     if not invitation.email:
         return
     inviter = invitation.created_by.public_name if invitation.created_by else ""
-    subject = _("You are invited to join %(team)s") % {"team": invitation.team.name}
+    subject = _("You are invited to join %(team)s") % {"team": _one_line(invitation.team.name)}
     body = _(
         "%(inviter)s invited you to join the team \"%(team)s\" as %(role)s.\n\n"
         "Open this link to accept (you will be asked to log in or sign up first):\n"
@@ -339,8 +344,11 @@ def accept_invitation(*, user: User, token: str, now: datetime | None = None) ->
         raise Invitation.DoesNotExist
     # The team first, as every change of membership: two invitations to one team accepted at
     # once by the same person then join them once.
-    team = _lock_team(found.team)
-    invitation = Invitation.objects.select_for_update().get(pk=found.pk)
+    team = Team.objects.select_for_update().filter(pk=found.team_id).first()
+    invitation = (Invitation.objects.select_for_update().filter(pk=found.pk).first()
+                  if team is not None else None)
+    if invitation is None:
+        raise Invitation.DoesNotExist  # deleted with its team meanwhile
     membership = Membership.objects.select_for_update().filter(user=user, team=team).first()
     if membership is not None and ROLE_RANK[membership.role] >= ROLE_RANK[invitation.role]:
         return Acceptance(membership=membership, joined=False, upgraded=False)

@@ -26,11 +26,19 @@ from accounts import services
 from accounts.models import Invitation, Membership, Team
 from accounts.selectors import membership_for, open_invitations, team_members, teams_for_user
 from accounts.submissions import once_per_form
+from config.allowance import take_slot
 from qa.selectors.sets import team_dashboard, team_sets
 
 logger = logging.getLogger(__name__)
 
 Role = Membership.Role
+
+# The fewest people whose study a figure shown to a plain member may come from.
+BLENDED = 3
+
+# Mails to addresses an owner types: enough to invite a class, not to send mail to strangers
+# in bulk through the site.
+INVITATION_MAILS_PER_HOUR = 30
 
 
 def _get_team_for_user(request: HttpRequest, pk: int, *, owner: bool = False) -> Membership:
@@ -248,7 +256,13 @@ def invitation_create(request: HttpRequest, pk: int) -> HttpResponse:
         max_uses=data["max_uses"],
         email=data["email"],
     )
-    if invitation.email:
+    if invitation.email and not take_slot(action="invitation-mail", who=request.user.pk,
+                                          limit=INVITATION_MAILS_PER_HOUR):
+        messages.warning(request, _(
+            "The invitation was created, but you have sent %(n)d invitation emails in the last "
+            "hour, so it was not mailed. Copy the link from the list below and send it "
+            "yourself.") % {"n": INVITATION_MAILS_PER_HOUR})
+    elif invitation.email:
         try:
             services.send_invitation_email(
                 invitation=invitation, accept_url=_invite_url(request, invitation)
@@ -339,6 +353,15 @@ def _admin_queue_url() -> str:
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     mine = _get_team_for_user(request, pk)
     board = team_dashboard(team=mine.team, membership=mine)
+    member_count = len(board.members)
+    # Each member's own record is for owners and curators. A plain member sees the team's
+    # figures only where they blend at least BLENDED people: in a team of two, "1 / 2
+    # started", or a weak spot one person graded, is the other person's record.
+    team_figures = mine.can_curate or member_count >= BLENDED
+    if not mine.can_curate:
+        board.by_again = [s for s in board.by_again if s.people >= BLENDED]
+        board.by_retrievability = [s for s in board.by_retrievability
+                                   if s.studied_by >= BLENDED]
     staff = request.user.is_staff
     admin_queue = _admin_queue_url() if staff else None
     spots = {id(s): s for s in [*board.by_again, *board.by_retrievability]}
@@ -347,7 +370,6 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         spot.queue_url = (f"{admin_queue}?question__id__exact={spot.question.pk}"
                           if admin_queue else None)
         spot.report_url = None if staff else _report_url(spot.question)
-    member_count = len(board.members)
     rows = []
     for progress in board.sets:
         done = sum(progress.by_member.values())
@@ -373,4 +395,5 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": rows,
         "member_rows": member_rows,
         "member_count": member_count,
+        "team_figures": team_figures,
     })

@@ -8,17 +8,16 @@ and that re-queues every learner whose last review saw an older version.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.allowance import take_slot
 from qa import editorial  # noqa: F401 - connects the receiver that records change_kind
 from qa.importer.files import normal_text
 from qa.models import ErrorReport, Question, RevisionInfo, StudyState, Tag
@@ -290,22 +289,6 @@ def create_question(
 # --- Error reports --------------------------------------------------------------------------
 
 
-def _take_report_slot(user_id: int) -> bool:
-    """Count one report against the user's hourly allowance; False once it is used up.
-
-    A fixed window in the shared cache (Redis in production), so it holds across processes.
-    """
-    window = int(time.time() // REPORT_RATE_WINDOW_SECONDS)
-    key = f"editorial:reports:{user_id}:{window}"
-    cache.add(key, 0, timeout=REPORT_RATE_WINDOW_SECONDS + 60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=REPORT_RATE_WINDOW_SECONDS + 60)
-        count = 1
-    return count <= REPORT_RATE_LIMIT
-
-
 def report_error(
     *, reporter, question: Question, kind: str, message: str, answer_version: int
 ) -> tuple[ErrorReport, bool]:
@@ -326,7 +309,8 @@ def report_error(
     ).first()
     if existing is not None:
         return existing, False
-    if not _take_report_slot(reporter.pk):
+    if not take_slot(action="report", who=reporter.pk, limit=REPORT_RATE_LIMIT,
+                     window_seconds=REPORT_RATE_WINDOW_SECONDS):
         raise ReportRateLimited
     seen = min(max(int(answer_version or 0), 1), question.answer_version)
     report = ErrorReport.objects.create(

@@ -346,3 +346,31 @@ def test_one_person_accepting_two_invitations_to_a_team_at_once_joins_once(alice
             t.join()
         assert errors == []
         assert Membership.objects.filter(team=team, user=bob).count() == 1
+
+
+def test_a_team_name_is_kept_on_one_line(alice, team):
+    made = services.create_team(user=alice, name="Ops\nteam\r\n ")
+    assert made.name == "Ops team"
+    services.update_team(actor=alice, team=team, name="A\r\nB", description="one\ntwo")
+    team.refresh_from_db()
+    assert (team.name, team.description) == ("A B", "one\ntwo")
+
+
+def test_an_invitation_mail_for_a_team_named_on_two_lines_is_sent(alice, team):
+    Team.objects.filter(pk=team.pk).update(name="Ops\nteam")  # named so before names were one line
+    team.refresh_from_db()
+    invitation = services.create_invitation(actor=alice, team=team, email="x@example.com")
+    mail.outbox.clear()
+    services.send_invitation_email(invitation=invitation, accept_url="https://example.com/i/")
+    assert mail.outbox[0].subject.endswith("Ops team")
+
+
+def test_used_up_invitations_do_not_push_a_usable_one_off_the_list(alice, team):
+    from accounts.selectors import INVITATIONS_SHOWN, open_invitations
+
+    usable = services.create_invitation(actor=alice, team=team, max_uses=5)
+    for _ in range(INVITATIONS_SHOWN):
+        services.create_invitation(actor=alice, team=team, email="x@example.com")
+    Invitation.objects.exclude(pk=usable.pk).update(uses=1)
+    shown = list(open_invitations(team=team))
+    assert len(shown) == INVITATIONS_SHOWN and shown[0] == usable

@@ -175,6 +175,19 @@ def test_owner_creates_an_invitation_and_can_email_it(alice_client, team):
     assert reverse("accounts:invite-accept", args=[invitation.token]) in mail.outbox[0].body
 
 
+def test_invitation_mails_are_limited_per_hour_and_the_link_still_made(alice_client, team):
+    from accounts.views_teams import INVITATION_MAILS_PER_HOUR
+
+    url = reverse("accounts:team-invitation-create", args=[team.pk])
+    mail.outbox.clear()
+    for n in range(INVITATION_MAILS_PER_HOUR + 1):
+        response = alice_client.post(url, {"role": "member", "days": 3, "max_uses": 1,
+                                           "email": f"person{n}@example.com"}, follow=True)
+    assert len(mail.outbox) == INVITATION_MAILS_PER_HOUR
+    assert Invitation.objects.count() == INVITATION_MAILS_PER_HOUR + 1
+    assert "so it was not mailed" in response.content.decode()
+
+
 def test_invite_page_needs_login_and_comes_back_after_it(client, alice, team):
     invitation = create_invitation(actor=alice, team=team)
     url = reverse("accounts:invite-accept", args=[invitation.token])
@@ -223,20 +236,23 @@ def test_unusable_invitations_say_why_with_410(client, alice, bob, team, changes
 
 def test_the_dashboard_shows_progress_and_weak_spots(client, alice, bob, team):
     carol = UserFactory(display_name="Carol")
+    dave = UserFactory(display_name="Dave")
     Membership.objects.create(user=bob, team=team)
     Membership.objects.create(user=carol, team=team)
+    Membership.objects.create(user=dave, team=team)
     questions = bulk_questions(SectionFactory(), 4)
     study_set = create_set(user=alice, title="Basics", team=team)
     add_questions(study_set=study_set, questions=questions)
     now = timezone.now()
-    for user, studied in ((bob, questions[:3]), (carol, questions[:1])):
+    for user, studied in ((bob, questions[:3]), (carol, questions[:1]), (dave, questions[:1])):
         for q in studied:
             StudyState.objects.create(user=user, question=q, due=now, stability=2.0,
                                       difficulty=5.0, last_review=now - timedelta(days=3),
                                       state=StudyState.State.REVIEW)
-    # questions[0]: both failed it; questions[1]: bob passed.
+    # questions[0]: all three failed it; questions[1]: bob passed.
     for i, (user, q, rating) in enumerate([(bob, questions[0], 1), (carol, questions[0], 1),
-                                           (bob, questions[1], 3), (bob, questions[0], 3)]):
+                                           (dave, questions[0], 1), (bob, questions[1], 3),
+                                           (bob, questions[0], 3)]):
         Review.objects.create(user=user, question=q, rating=rating, answer_version=1,
                               token=f"t{i}")
     url = reverse("accounts:team-dashboard", args=[team.pk])
@@ -249,7 +265,7 @@ def test_the_dashboard_shows_progress_and_weak_spots(client, alice, bob, team):
     weak = page[page.index('id="weak-spots"'):]
     assert questions[0].prompt in weak
     assert weak.index(questions[0].prompt) < weak.index("Lowest recall")
-    assert "67%" in weak  # 2 of 3 grades "Again"
+    assert "75%" in weak  # 3 of 4 grades "Again"
     recall = weak[weak.index("Lowest recall"):]
     assert "mean chance of recalling it now" in recall and questions[0].prompt in recall
     assert questions[3].prompt not in recall  # nobody studied it: not a recall weak spot
@@ -259,6 +275,32 @@ def test_the_dashboard_shows_progress_and_weak_spots(client, alice, bob, team):
     page = client.get(url).content.decode()
     assert f'data-member="{carol.pk}"' in page and f'data-member="{bob.pk}"' in page
     assert "Carol" in page
+
+
+def test_a_plain_member_sees_no_figure_that_is_one_other_person_s_record(client, alice, bob,
+                                                                         team):
+    Membership.objects.create(user=bob, team=team)
+    question = bulk_questions(SectionFactory(), 1)[0]
+    study_set = create_set(user=alice, title="Basics", team=team)
+    add_questions(study_set=study_set, questions=[question])
+    now = timezone.now()
+    StudyState.objects.create(user=alice, question=question, due=now, stability=2.0,
+                              difficulty=5.0, last_review=now - timedelta(days=3),
+                              state=StudyState.State.REVIEW)
+    Review.objects.create(user=alice, question=question, rating=1, answer_version=1,
+                          token="t-alice")
+    url = reverse("accounts:team-dashboard", args=[team.pk])
+
+    client.force_login(bob)
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Basics" in page and "0 / 1" in page  # bob's own progress
+    assert "Started" not in page and "1 / 2" not in page  # that would be alice's
+    assert question.prompt not in page[page.index('id="weak-spots"'):]
+
+    client.force_login(alice)  # the owner sees it all
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Started" in page and "1 / 2" in page
+    assert "1 person" in page[page.index('id="weak-spots"'):]
 
 
 def test_the_database_averages_recall_as_fsrs_computes_it_card_by_card(alice, bob, team):
