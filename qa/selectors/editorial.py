@@ -248,12 +248,23 @@ def question_editorial_context(*, user, question: Question) -> dict[str, Any]:
 
 
 def public_revision(*, question: Question, history_id: int):
-    """A revision learners may look at: one of a published question, made while published.
-    Returns (revision, the revision before it or None); DoesNotExist otherwise."""
+    """A revision learners may look at: made while the question was published, and either a
+    correction in the public log (it changed the answer version) or the revision an accepted
+    report links to. Returns (revision, the revision before it or None, whether it is a
+    correction); DoesNotExist otherwise. A draft revision before it is not shown (learners
+    never saw that text): the revision then reads as new, as a creation does."""
     record = Question.history.filter(
         id=question.pk, status=Question.Status.PUBLISHED
     ).get(history_id=history_id)
-    return record, previous_revision(record)
+    previous = previous_revision(record)
+    correction = previous is not None and previous.answer_version != record.answer_version
+    if not correction and not ErrorReport.objects.filter(
+        question=question, status=ErrorReport.Status.ACCEPTED, correcting_revision_id=history_id
+    ).exists():
+        raise Question.history.model.DoesNotExist
+    if previous is not None and previous.status != Question.Status.PUBLISHED:
+        previous = None
+    return record, previous, correction
 
 
 def reports_for_user(*, user) -> QuerySet:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.db.models.functions import Least
 from django.utils import timezone
@@ -134,20 +135,21 @@ def _save_revision(
 
 def requeue_learners(*, question: Question, answer_version: int) -> int:
     """Make every learner whose last review saw an older version due now, in one UPDATE;
-    except those who saw the very text the answer has again (a revert of a correction made
-    after they studied it): for them the answer has not changed any more.
+    except those who saw the very text (question and answer) it has again (a revert of a
+    correction made after they studied it): for them nothing has changed any more.
 
     Cards already overdue keep their earlier due date (Least), so their place in the queue
     does not move back. Learners who never reviewed the question have no row and are
     untouched. Either way, the card's last grade can no longer be taken back.
     """
     now = timezone.now()
-    text_of_version: dict[int, str] = {}  # each version's text as it last read
-    for version, answer in (Question.history.filter(id=question.pk).order_by("history_id")
-                            .values_list("answer_version", "answer")):
-        text_of_version[version] = answer
-    same_text = [version for version, answer in text_of_version.items()
-                 if version < answer_version and answer == question.answer]
+    text_of_version: dict[int, tuple[str, str]] = {}  # each version's text as it last read
+    for version, prompt, answer in (Question.history.filter(id=question.pk)
+                                    .order_by("history_id")
+                                    .values_list("answer_version", "prompt", "answer")):
+        text_of_version[version] = (prompt, answer)
+    same_text = [version for version, text in text_of_version.items()
+                 if version < answer_version and text == (question.prompt, question.answer)]
     if same_text:
         StudyState.objects.filter(question=question, last_answer_version__in=same_text).update(
             changed_since_review=False, previous=None,
@@ -289,20 +291,23 @@ def create_question(
 # --- Error reports --------------------------------------------------------------------------
 
 
+@transaction.atomic
 def report_error(
     *, reporter, question: Question, kind: str, message: str, answer_version: int
 ) -> tuple[ErrorReport, bool]:
     """File an error report; returns (report, created).
 
     The same open report sent twice (double click, retry) is returned, not duplicated, and
-    does not count against the rate limit. `answer_version` is the version the reporter saw;
-    it is clamped to the versions that exist.
+    does not count against the rate limit: the reporter's row is locked first, so two at once
+    take turns. `answer_version` is the version the reporter saw; it is clamped to the
+    versions that exist.
     """
     message = (message or "").strip()
     if not message:
         raise ValueError("A message is required.")
     if kind not in ErrorReport.Kind.values:
         raise ValueError(f"unknown kind {kind!r}")
+    get_user_model().objects.select_for_update().filter(pk=reporter.pk).first()
     existing = ErrorReport.objects.filter(
         reporter=reporter, question=question, kind=kind, message=message,
         status=ErrorReport.Status.OPEN,

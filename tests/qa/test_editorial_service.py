@@ -175,6 +175,17 @@ def test_a_substantive_correction_requeues_learners_who_saw_an_older_version(que
     assert learned.due <= timezone.now()
 
 
+def test_a_correction_of_the_question_alone_requeues_learners_too(question, editor):
+    later = timezone.now() + timedelta(days=20)
+    learned = StudyStateFactory(question=question, last_answer_version=1, due=later)
+
+    result = edit(question, editor, prompt=question.prompt + "（在训练时）")
+
+    assert result.answer_version_bumped and result.requeued == 1
+    learned.refresh_from_db()
+    assert learned.changed_since_review and learned.due <= timezone.now()
+
+
 def test_overdue_cards_keep_their_earlier_due_date(question, editor):
     overdue = timezone.now() - timedelta(days=3)
     state = StudyStateFactory(question=question, last_answer_version=1, due=overdue)

@@ -139,3 +139,31 @@ def test_the_default_correction_of_a_report_may_be_a_revert_that_corrects(questi
     candidates = selectors.correction_candidates(report=report)
     assert selectors.default_correction(candidates).history_id == (
         latest_revision(question).history_id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_report_sent_twice_at_once_is_filed_once():
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL")
+    reporter, question = UserFactory(), QuestionFactory()
+    barrier = threading.Barrier(2)
+
+    def send():
+        try:
+            barrier.wait(timeout=5)
+            services.report_error(reporter=reporter, question=question, kind="wrong",
+                                  message="答案过时了", answer_version=1)
+        finally:
+            connection.close()
+
+    for _ in range(5):
+        threads = [threading.Thread(target=send) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=10)
+    assert ErrorReport.objects.filter(reporter=reporter).count() == 1

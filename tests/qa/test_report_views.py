@@ -12,6 +12,7 @@ from qa.models import ErrorReport, Question, RevisionInfo
 from qa.selectors.editorial import card_editorial_context, question_editorial_context
 from qa.services import editorial as services
 from tests.factories import ErrorReportFactory, QuestionFactory, StudyStateFactory
+from tests.qa.editing import latest_revision
 
 Kind = RevisionInfo.Kind
 pytestmark = pytest.mark.django_db
@@ -348,6 +349,35 @@ def test_the_change_page_hides_drafts_and_other_questions_revisions(client, edit
     assert client.get(url).status_code == 404
     Question.objects.filter(pk=draft.pk).update(status=Question.Status.PUBLISHED)
     assert client.get(url).status_code == 404  # made while a draft: still not shown
+
+
+def test_a_typo_fix_is_public_only_through_the_report_it_answered_and_without_its_reason(
+        client, editor, question):
+    correct(question, editor, "复杂度是 O(n)。", reason="内部备注：张三说的", kind=Kind.TYPO)
+    fix = latest_revision(question)
+    url = reverse("qa:question-change", kwargs={"key": question.key,
+                                                "history_id": fix.history_id})
+    assert client.get(url).status_code == 404  # not in the correction log, no report
+    ErrorReportFactory(question=question, status="accepted",
+                       correcting_revision_id=fix.history_id)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "内部备注" not in response.content.decode()
+
+
+def test_the_draft_text_before_a_publishing_revision_is_not_shown(client, editor):
+    draft = QuestionFactory(status=Question.Status.DRAFT, answer="内部草稿：待核实")
+    services.save_question_edit(  # publishing it, with a correction
+        question=draft, editor=editor, data={"status": Question.Status.PUBLISHED,
+                                             "answer": "正式答案，已核实。"},
+        kind=Kind.SUBSTANTIVE, reason="核实后发布",
+        expected_revision=Question.objects.get(pk=draft.pk).revision,
+    )
+    record = latest_revision(draft)
+    response = client.get(reverse("qa:question-change", kwargs={
+        "key": draft.key, "history_id": record.history_id}))
+    assert response.status_code == 200
+    assert "内部草稿" not in response.content.decode()
 
 
 def test_the_quiz_card_shows_the_notice_and_the_report_link_after_reveal(
