@@ -19,8 +19,9 @@ from qa.selectors import editorial as selectors
 from qa.services import editorial as services
 
 Kind = RevisionInfo.Kind
-# What an edit may change besides the text, kept from a concurrent edit when left untouched.
-SETTINGS_FIELDS = ("status", "section", "number", "tags")
+# What an edit may change: after a conflict, a field the editor left as they found it shows
+# the other editor's value, so saving again does not silently undo their change.
+KEPT_FIELDS = ("status", "bank", "section", "number", "tags", "prompt", "answer")
 
 
 @dataclass
@@ -81,6 +82,9 @@ class QuestionForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        bank, section = cleaned.get("bank"), cleaned.get("section")
+        if bank is not None and section is not None and section.bank_id != bank.pk:
+            self.add_error("section", gettext("This section belongs to another bank."))
         base = cleaned.get("base_revision")
         if self.editing and base is not None and base != self.instance.revision:
             self.conflict = self._conflict(base, cleaned)
@@ -88,7 +92,7 @@ class QuestionForm(forms.ModelForm):
             # their text on top of it (and is again refused if someone saves in between).
             self.data = self.data.copy()
             self.data[self.add_prefix("base_revision")] = str(self.instance.revision)
-            self._keep_their_settings(cleaned)
+            self._keep_theirs(cleaned)
             last = self.conflict.last_record
             raise ValidationError(
                 gettext(
@@ -116,9 +120,14 @@ class QuestionForm(forms.ModelForm):
         # A copy of the current version: the form's instance gets the editor's text written
         # into it (construct_instance) after clean(), before the page shows the conflict.
         stored = Question.objects.get(pk=current.pk)
-        mine = SimpleNamespace(
-            prompt=cleaned.get("prompt", stored.prompt), answer=cleaned.get("answer", stored.answer)
-        )
+
+        def edited(name: str) -> str:  # the editor's text, or theirs where the editor kept it
+            value = cleaned.get(name, getattr(stored, name))
+            if started is not None and value == getattr(started, name):
+                return getattr(stored, name)
+            return value
+
+        mine = SimpleNamespace(prompt=edited("prompt"), answer=edited("answer"))
         theirs = []
         if started:
             theirs = selectors.revision_diff(started, stored) + selectors.settings_diff(
@@ -132,22 +141,22 @@ class QuestionForm(forms.ModelForm):
             yours=selectors.revision_diff(stored, mine),
         )
 
-    def _keep_their_settings(self, cleaned: dict[str, Any]) -> None:
-        """The status, section, number and tags the editor left as they found them show the
-        other editor's values, so saving again does not silently undo those; what the editor
-        changed themselves stays as they set it."""
+    def _keep_theirs(self, cleaned: dict[str, Any]) -> None:
+        """The fields the editor left as they found them (KEPT_FIELDS) show the other
+        editor's values, so saving again does not silently undo those; what the editor changed
+        themselves stays as they set it."""
         started, stored = self.conflict.started, self.conflict.current
         if started is None:
             return
         started_tags = selectors.revision_tag_ids(started)
-        for name in SETTINGS_FIELDS:
+        for name in KEPT_FIELDS:
             if name == "tags":
                 mine = {tag.pk for tag in cleaned.get("tags") or []}
                 if mine == started_tags:
                     self.data.setlist(self.add_prefix("tags"),
                                       [str(pk) for pk in stored.tags.values_list("pk", flat=True)])
                 continue
-            attname = f"{name}_id" if name == "section" else name
+            attname = f"{name}_id" if name in ("bank", "section") else name
             value = cleaned.get(name)
             value = getattr(value, "pk", value)
             if value == getattr(started, attname):

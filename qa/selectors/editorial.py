@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from qa.diff import diff_text
-from qa.models import ErrorReport, Question, RevisionInfo, Section, StudyState, Tag
+from qa.models import Bank, ErrorReport, Question, RevisionInfo, Section, StudyState, Tag
 
 HistoricalQuestion = Question.history.model
 HistoricalQuestionTag = HistoricalQuestion.tags.model
@@ -116,18 +116,19 @@ def revision_tag_ids(record) -> set[int]:
 
 def settings_diff(old, new: Question) -> list[FieldDiff]:
     """What changed besides the text between a revision and the current question: status,
-    section, number and tags, as diffs of their displayed values."""
+    bank, section, number and tags, as diffs of their displayed values."""
     def shown(record, tag_ids: set[int]) -> SimpleNamespace:
+        bank = Bank.objects.filter(pk=record.bank_id).first()
         section = Section.objects.filter(pk=record.section_id).first()
         names = sorted(Tag.objects.filter(pk__in=tag_ids).values_list("name", flat=True))
         return SimpleNamespace(
-            status=str(Question.Status(record.status).label), section=str(section or ""),
-            number=str(record.number), tags=", ".join(names),
+            status=str(Question.Status(record.status).label), bank=str(bank or ""),
+            section=str(section or ""), number=str(record.number), tags=", ".join(names),
         )
 
     before = shown(old, revision_tag_ids(old))
     after = shown(new, set(new.tags.values_list("pk", flat=True)))
-    return revision_diff(before, after, fields=("status", "section", "number", "tags"))
+    return revision_diff(before, after, fields=("status", "bank", "section", "number", "tags"))
 
 
 def compare_revisions(*, question: Question, old, new) -> dict[str, Any]:

@@ -102,6 +102,39 @@ def test_after_a_conflict_what_the_editor_changed_stays_theirs(two_editors):
     assert (shown["status"], shown["number"]) == (Question.Status.DRAFT, "4")
 
 
+def test_after_a_conflict_saving_again_keeps_the_other_editors_correction_and_bank(
+        two_editors):
+    from tests.factories import SectionFactory
+
+    first, second = two_editors
+    question = QuestionFactory(prompt="问题", answer="旧答案")
+    elsewhere = SectionFactory()
+    first.post(url(question), form_data(question, answer="新答案", bank=elsewhere.bank_id,
+                                        section=elsewhere.pk))
+    response = second.post(url(question), form_data(question, status=Question.Status.RETIRED,
+                                                    change_kind=Kind.TYPO))
+    form = response.context["adminform"].form
+    assert not any(d.changed for d in form.conflict.yours)  # the second left the text alone
+    shown = form.data
+    response = second.post(url(question), dict(shown.lists()))
+    assert response.status_code == 302
+    question.refresh_from_db()
+    assert (question.answer, question.status) == ("新答案", Question.Status.RETIRED)
+    assert (question.bank_id, question.section_id) == (elsewhere.bank_id, elsewhere.pk)
+
+
+def test_a_section_of_another_bank_is_refused(editor_client):
+    from tests.factories import SectionFactory
+
+    question = QuestionFactory()
+    other = SectionFactory()
+    response = editor_client.post(url(question), form_data(question, section=other.pk))
+    assert response.status_code == 200
+    assert "This section belongs to another bank." in response.content.decode()
+    question.refresh_from_db()
+    assert question.section_id != other.pk
+
+
 def test_a_revision_url_that_is_not_a_number_is_not_found(editor_client):
     question = QuestionFactory()
     response = editor_client.get(f"/admin/qa/question/{question.pk}/history/abc/")
