@@ -54,3 +54,26 @@ def test_long_texts_with_common_characters_diff_precisely():
     diff = diff_text(base, changed)
 
     assert (diff.deleted, diff.inserted) == (2, 2)
+
+
+def test_lines_edited_in_place_are_compared_line_against_line():
+    old = "\n".join(f"第{i}段：注意力机制的计算复杂度。" for i in range(200))
+    new = old.replace("第7段：注意力", "第7段：自注意力").replace("第150段：注意力", "第150段：多头注意力")
+    result = diff_text(old, new)
+    assert (result.inserted, result.deleted) == (3, 0)
+    assert result.html.count('<ins class="diff">') == 2
+
+
+def test_a_changed_block_too_long_to_compare_token_by_token_is_shown_whole(monkeypatch):
+    import qa.diff
+
+    monkeypatch.setattr(qa.diff, "MAX_TOKEN_PRODUCT", 100)
+    result = diff_text("一二三四五六七八九十一二", "一二三四五六七八九十一三")
+    assert result.html == ('<del class="diff">一二三四五六七八九十一二</del>'
+                           '<ins class="diff">一二三四五六七八九十一三</ins>')
+    assert (result.inserted, result.deleted) == (12, 12)
+
+
+def test_a_paragraph_split_in_two_is_one_inserted_line_break():
+    result = diff_text("第一段。\n第二段。", "第一段。\n\n第二段。")
+    assert result.html == '第一段。\n<ins class="diff">\n</ins>第二段。'
