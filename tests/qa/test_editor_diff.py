@@ -58,7 +58,8 @@ def test_long_texts_with_common_characters_diff_precisely():
 
 def test_lines_edited_in_place_are_compared_line_against_line():
     old = "\n".join(f"第{i}段：注意力机制的计算复杂度。" for i in range(200))
-    new = old.replace("第7段：注意力", "第7段：自注意力").replace("第150段：注意力", "第150段：多头注意力")
+    new = (old.replace("第7段：注意力", "第7段：自注意力")
+           .replace("第150段：注意力", "第150段：多头注意力"))
     result = diff_text(old, new)
     assert (result.inserted, result.deleted) == (3, 0)
     assert result.html.count('<ins class="diff">') == 2
