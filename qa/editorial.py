@@ -63,9 +63,10 @@ def make_editor(user) -> None:
 
 @transaction.atomic
 def remove_editor(user) -> None:
-    """Take the editor role away. A superuser keeps admin access; anyone else loses it."""
+    """Take the editor role away. Admin access goes with it, unless the account has it for
+    another reason: a superuser, or staff with another group or permissions of its own."""
     user.groups.remove(*Group.objects.filter(name=EDITORS_GROUP))
-    if not user.is_superuser:
+    if not (user.is_superuser or user.groups.exists() or user.user_permissions.exists()):
         user.is_staff = False
         user.save(update_fields=["is_staff"])
 

@@ -131,6 +131,22 @@ def test_removing_the_role_from_a_superuser_keeps_their_admin_access(superuser):
     assert superuser.is_staff and superuser.is_superuser
 
 
+def test_removing_the_role_keeps_admin_access_given_for_another_duty():
+    from django.contrib.auth.models import Group
+
+    support = UserFactory()
+    make_editor(support)
+    support.groups.add(Group.objects.create(name="Support"))
+    plain = UserFactory()
+    make_editor(plain)
+    remove_editor(support)
+    remove_editor(plain)
+    support.refresh_from_db()
+    plain.refresh_from_db()
+    assert support.is_staff and not support.groups.filter(name="Editors").exists()
+    assert not plain.is_staff
+
+
 # --- What an editor can reach ---------------------------------------------------------------
 
 
