@@ -75,7 +75,15 @@ class ReportResolutionForm(forms.ModelForm):
         report = self.instance
         current = _resolution_state(report)
         seen = cleaned.get("seen")
-        if seen and seen != current:  # (a form rendered by the admin always says)
+        decision = cleaned.get("decision")
+        # The very decision already stored (a double submit, or two editors agreeing) is no
+        # conflict: saving it changes nothing.
+        same = (report.status, report.reply, report.correcting_revision_id) == (
+            decision, (cleaned.get("reply") or "").strip(),
+            cleaned.get("correcting_revision") if decision == ErrorReport.Status.ACCEPTED
+            else None,
+        )
+        if seen and seen != current and not same:  # (a form rendered by the admin always says)
             # The editor has now seen the other decision: submitting again replaces it.
             self.data = self.data.copy()
             self.data[self.add_prefix("seen")] = current
@@ -88,7 +96,6 @@ class ReportResolutionForm(forms.ModelForm):
                    "when": f"{timezone.localtime(report.resolved_at):%Y-%m-%d %H:%M}"
                    if report.resolved_at else "—"}
             )
-        decision = cleaned.get("decision")
         if decision == ErrorReport.Status.ACCEPTED and not cleaned.get("correcting_revision"):
             self.add_error(
                 "correcting_revision",

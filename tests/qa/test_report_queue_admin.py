@@ -166,6 +166,21 @@ def test_a_decision_made_meanwhile_by_another_editor_is_shown_not_replaced(
     assert (report.reply, report.resolved_by) == ("我的回复", editor)
 
 
+def test_a_decision_sent_twice_is_saved_once_without_a_conflict(editor_client, editor,
+                                                                question):
+    report = ErrorReportFactory(question=question)
+    form = editor_client.get(f"/admin/qa/errorreport/{report.pk}/change/")
+    data = {"decision": "rejected", "reply": "原答案没有错。",
+            "seen": form.context["adminform"].form.initial["seen"]}
+    first = editor_client.post(f"/admin/qa/errorreport/{report.pk}/change/", data)
+    report.refresh_from_db()
+    resolved_at = report.resolved_at
+    second = editor_client.post(f"/admin/qa/errorreport/{report.pk}/change/", data)
+    assert (first.status_code, second.status_code) == (302, 302)
+    report.refresh_from_db()
+    assert (report.status, report.resolved_at) == ("rejected", resolved_at)
+
+
 def test_revision_choices_show_local_time(editor_client, editor, question, settings):
     report = ErrorReportFactory(question=question)
     services.save_question_edit(question=question, editor=editor, data={"answer": "修正"},
