@@ -112,3 +112,26 @@ def test_owner_builds_a_set_invites_a_member_who_studies_it(
     weak = page.locator("#weak-spots").inner_text()
     assert "第3题" in weak
     assert "第1题" not in weak.split("Lowest recall")[0]
+
+
+def test_leaving_a_team_asks_first_and_cannot_be_sent_twice(page, login):
+    from playwright.sync_api import expect
+
+    from tests.factories import MembershipFactory, TeamFactory
+
+    member = UserFactory(email="leaver@example.com")
+    team = TeamFactory(name="Reading group")
+    MembershipFactory(user=UserFactory(), team=team, role=Membership.Role.OWNER)
+    MembershipFactory(user=member, team=team, role=Membership.Role.MEMBER)
+    login(page, member, PASSWORD)
+    page.goto(f"/me/teams/{team.pk}/")
+    page.once("dialog", lambda dialog: dialog.dismiss())  # "Leave this team?" — no
+    leave = page.locator("form[action$='/leave/'] button")
+    leave.click()
+    expect(leave).to_be_enabled()
+    assert Membership.objects.filter(user=member, team=team).exists()
+    page.once("dialog", lambda dialog: dialog.accept())
+    # Keep the page here after the submission starts, as a slow server would.
+    page.evaluate("window.addEventListener('submit', e => e.preventDefault())")
+    leave.click()
+    expect(leave).to_be_disabled()
