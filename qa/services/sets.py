@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership, Team, User
 from qa.importer.files import normal_text
 from qa.models import Question, Quiz, SetItem, StudySet
+from qa.selectors.cards import MAX_ID
 
 Visibility = StudySet.Visibility
 
@@ -70,15 +71,19 @@ def create_set(
     if visibility is None:
         visibility = Visibility.TEAM if team is not None else Visibility.PRIVATE
     _check_visibility(visibility=visibility, team=team)
-    return StudySet.objects.create(
+    study_set = StudySet(
         title=title[:TITLE_MAX],
         description=description,
         owner=None if team is not None else user,
         team=team,
-        visibility=visibility,
-        share_token=new_share_token() if visibility == Visibility.LINK else None,
+        # What "Stop sharing" returns a set created as shared to: a team's set stays its
+        # members', as sharing it afterwards would have left it.
+        visibility=Visibility.TEAM if team is not None else Visibility.PRIVATE,
         created_by=user,
     )
+    _apply_visibility(study_set, visibility)
+    study_set.save()
+    return study_set
 
 
 @transaction.atomic
@@ -98,7 +103,7 @@ def update_set(
 
 
 def _checked_description(description: str) -> str:
-    description = description.strip()
+    description = normal_text(description)
     if len(description) > DESCRIPTION_MAX:
         raise SetError(_("A description can be at most %(max)d characters.")
                        % {"max": DESCRIPTION_MAX})
@@ -202,7 +207,8 @@ def add_questions(
 
 def add_question_ids(*, study_set: StudySet, question_ids: Sequence[int]) -> int:
     """Like add_questions, for ids from a form; unknown or unpublished ids are ignored."""
-    by_id = Question.objects.published().in_bulk(list(question_ids))
+    question_ids = [i for i in question_ids if 0 < i <= MAX_ID]  # SQLite stores 64 bits
+    by_id = Question.objects.published().in_bulk(question_ids)
     return add_questions(
         study_set=study_set, questions=[by_id[i] for i in question_ids if i in by_id]
     )
@@ -313,7 +319,10 @@ def copy_set(
         share_token=None,
         created_by=user,
     )
-    items = SetItem.objects.filter(study_set=source).order_by("position", "pk")
+    # Only the questions the copier sees in it: a hidden one (a draft, retired) and the
+    # curator's note on it stay the source's.
+    items = SetItem.objects.filter(study_set=source, question__status=Question.Status.PUBLISHED
+                                   ).order_by("position", "pk")
     SetItem.objects.bulk_create(
         SetItem(study_set=copy, question_id=item.question_id, position=i, note=item.note)
         for i, item in enumerate(items, start=1)

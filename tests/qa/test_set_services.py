@@ -200,6 +200,29 @@ def test_stopping_a_team_sets_link_restores_who_saw_it_before(alice, before):
         before, None, "")
 
 
+def test_a_team_set_created_shared_stays_the_members_when_sharing_stops(alice):
+    team = create_team(user=alice, name="Readers")
+    shared = services.create_set(user=alice, title="Open", team=team,
+                                 visibility=StudySet.Visibility.LINK)
+    assert shared.share_token
+    services.revoke_link(study_set=shared)
+    shared.refresh_from_db()
+    assert shared.visibility == StudySet.Visibility.TEAM
+
+
+def test_a_copy_leaves_out_hidden_questions_and_their_notes(alice, bob):
+    from tests.factories import QuestionFactory
+
+    source = services.create_set(user=alice, title="Src")
+    kept, hidden = QuestionFactory(), QuestionFactory(status=Question.Status.DRAFT)
+    services.add_questions(study_set=source, questions=[kept])
+    SetItem.objects.create(study_set=source, question=hidden, position=2,
+                           note="secret note on draft")
+    copy = services.copy_set(source=source, user=bob)
+    assert list(copy.items.values_list("question_id", "position", "note")) == [
+        (kept.pk, 1, "")]
+
+
 def test_leaving_link_visibility_by_editing_drops_the_token(filled):
     services.update_set(study_set=filled, title="t", description="",
                         visibility=StudySet.Visibility.LINK)

@@ -93,6 +93,37 @@ def test_adding_from_search_results_to_an_existing_and_a_new_set(alice_client, a
     assert new.owner == alice and order(new) == [target.pk]
 
 
+def test_adding_one_from_search_says_one_question_and_a_huge_id_is_ignored(alice_client,
+                                                                         my_set):
+    target = QuestionFactory(prompt="什么是 RoPE？")
+    response = alice_client.post(reverse("qa:set-add-from-search"), {
+        "q": "RoPE", "target": f"set:{my_set.pk}",
+        "question": [target.pk, "99999999999999999999"]}, follow=True)
+    assert response.status_code == 200
+    assert "Added 1 question." in response.content.decode()
+    assert order(my_set)[-1] == target.pk
+
+
+def test_a_description_as_long_as_the_browser_allows_is_kept(alice_client):
+    line = "注意力" * 33  # 99 characters
+    # 40 lines: 3,999 characters as a browser counts them, 4,038 as it sends them (CRLF).
+    description = "\r\n".join([line] * 40)
+    response = alice_client.post(reverse("qa:set-create"), {
+        "title": "Long", "description": description, "visibility": "private"})
+    assert response.status_code == 302
+    kept = StudySet.objects.get(title="Long").description
+    assert "\r" not in kept and len(kept) == 3999
+
+
+def test_a_note_form_without_its_note_changes_nothing(alice_client, my_set):
+    item = my_set.items.first()
+    SetItem.objects.filter(pk=item.pk).update(note="keep me")
+    response = alice_client.post(reverse("qa:set-item-note", args=[my_set.pk, item.pk]), {})
+    assert response.status_code == 400
+    item.refresh_from_db()
+    assert item.note == "keep me"
+
+
 def test_adding_from_search_without_ticks_or_title_is_refused(alice_client, my_set):
     url = reverse("qa:set-add-from-search")
     assert alice_client.post(url, {"target": f"set:{my_set.pk}"}).status_code == 400

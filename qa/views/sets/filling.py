@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.submissions import once_per_form
@@ -41,7 +42,8 @@ def set_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _added_message(request: HttpRequest, added: int, offered: int) -> None:
     if added:
-        messages.success(request, _("Added %(n)d questions.") % {"n": added})
+        messages.success(request, ngettext("Added %(n)d question.", "Added %(n)d questions.",
+                                           added) % {"n": added})
     if offered > added:
         messages.info(request, _("%(n)d were already in the set.") % {"n": offered - added})
     if not offered:

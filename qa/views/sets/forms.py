@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Team
 from accounts.selectors import curated_teams
+from qa.importer.files import normal_text
 from qa.models import StudySet
 from qa.services import sets as services
 
@@ -34,8 +36,8 @@ def _team_from_choice(user, value: str) -> Team | None:
 class SetForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=services.TITLE_MAX)
     description = forms.CharField(
-        label=gettext_lazy("Description"), required=False, max_length=services.DESCRIPTION_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        label=gettext_lazy("Description"), required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": services.DESCRIPTION_MAX}),
     )
     visibility = forms.ChoiceField(
         label=gettext_lazy("Who can see it"), choices=Visibility.choices,
@@ -45,6 +47,14 @@ class SetForm(forms.Form):
             "have the set's secret link."
         ),
     )
+
+
+    def clean_description(self) -> str:
+        # Counted as kept, with LF line breaks: a browser counts a line break as one
+        # character for maxlength, and sends it as two.
+        description = normal_text(self.cleaned_data["description"])
+        MaxLengthValidator(services.DESCRIPTION_MAX)(description)
+        return description
 
 
 class NewSetForm(SetForm):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -177,7 +177,9 @@ def set_item_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse
 def set_item_note(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     access = _get_set_for_user(request, pk, edit=True)
     item = _get_item(access, item_pk)
-    note = request.POST.get("note", "")
+    if "note" not in request.POST:
+        return HttpResponseBadRequest(_("The form is incomplete; reload the page."))
+    note = request.POST["note"]
     try:
         services.set_item_note(item=item, note=note)
     except services.SetError as exc:
