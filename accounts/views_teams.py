@@ -358,10 +358,13 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     # figures only where they blend at least BLENDED people: in a team of two, "1 / 2
     # started", or a weak spot one person graded, is the other person's record.
     team_figures = mine.can_curate or member_count >= BLENDED
+    spots_held_back = False
     if not mine.can_curate:
-        board.by_again = [s for s in board.by_again if s.people >= BLENDED]
-        board.by_retrievability = [s for s in board.by_retrievability
-                                   if s.studied_by >= BLENDED]
+        shown_again = [s for s in board.by_again if s.people >= BLENDED]
+        shown_recall = [s for s in board.by_retrievability if s.studied_by >= BLENDED]
+        spots_held_back = (len(shown_again) < len(board.by_again)
+                           or len(shown_recall) < len(board.by_retrievability))
+        board.by_again, board.by_retrievability = shown_again, shown_recall
     staff = request.user.is_staff
     admin_queue = _admin_queue_url() if staff else None
     spots = {id(s): s for s in [*board.by_again, *board.by_retrievability]}
@@ -396,4 +399,6 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "member_rows": member_rows,
         "member_count": member_count,
         "team_figures": team_figures,
+        "spots_held_back": spots_held_back,
+        "blended": BLENDED,
     })

@@ -295,7 +295,10 @@ def test_a_plain_member_sees_no_figure_that_is_one_other_person_s_record(client,
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Basics" in page and "0 / 1" in page  # bob's own progress
     assert "Started" not in page and "1 / 2" not in page  # that would be alice's
-    assert question.prompt not in page[page.index('id="weak-spots"'):]
+    weak = page[page.index('id="weak-spots"'):]
+    assert question.prompt not in weak
+    assert "once at least 3 members have studied it" in weak
+    assert "No one has graded" not in weak
 
     client.force_login(alice)  # the owner sees it all
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
