@@ -82,3 +82,17 @@ def test_the_header_keeps_the_page_margins_on_a_phone(browser, live_server, lear
         assert brand["x"] <= main["x"]
     finally:
         context.close()
+
+
+def test_removing_a_set_s_questions_updates_the_count_and_study_button(page, login, learner,
+                                                                       questions):
+    study_set = create_set(user=learner, title="Shrinking")
+    add_questions(study_set=study_set, questions=questions[:2])
+    login(page, learner, PASSWORD)
+    page.goto(f"/sets/{study_set.pk}/")
+    expect(page.locator("#set-count")).to_have_text("2 questions")
+    for left in (1, 0):
+        page.locator("#set-items form[action$='/remove/'] button").first.click()
+        expect(page.locator("#set-count")).to_have_text(f"{left} question" + ("s" if left != 1
+                                                                               else ""))
+    expect(page.locator("#set-study")).to_be_disabled()

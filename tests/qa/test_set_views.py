@@ -170,6 +170,18 @@ def test_notes_and_removal(alice_client, my_set, questions):
     assert questions[1].pk not in order(my_set)
 
 
+def test_removing_with_htmx_updates_the_count_and_study_button_above_the_list(alice_client,
+                                                                             my_set):
+    page = alice_client.get(reverse("qa:set", args=[my_set.pk])).content.decode()
+    assert page.count('id="set-count"') == 1 and "hx-swap-oob" not in page
+    for item in list(my_set.items.order_by("position")):
+        response = alice_client.post(reverse("qa:set-item-remove", args=[my_set.pk, item.pk]),
+                                     HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert '<span id="set-count" hx-swap-oob="true">0 questions</span>' in html
+    assert 'id="set-study" disabled hx-swap-oob="true"' in html
+
+
 def test_question_page_adds_to_a_set_with_and_without_htmx(alice_client, alice, my_set):
     other = create_set(user=alice, title="Second set")
     question = QuestionFactory()
