@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import re
 from datetime import timedelta
 
@@ -13,19 +12,12 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Team, User
 from accounts.services import create_invitation, create_team
-from qa import scheduling
 from qa.models import Review, StudyState
-from qa.selectors.sets import team_dashboard
 from qa.services.sets import add_questions, create_set
-from tests.factories import SectionFactory, UserFactory, bulk_questions
+from tests.factories import SectionFactory, bulk_questions
 
 Role = Membership.Role
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def team(alice):
-    return create_team(user=alice, name="Attention seekers")
 
 
 def add_members(team, count: int, *, role=Role.MEMBER) -> list[User]:
@@ -232,154 +224,6 @@ def test_unusable_invitations_say_why_with_410(client, alice, bob, team, changes
         assert response.status_code == 410
         assert text in response.content.decode()
     assert not Membership.objects.filter(user=bob).exists()
-
-
-def test_the_dashboard_shows_progress_and_weak_spots(client, alice, bob, team):
-    carol = UserFactory(display_name="Carol")
-    dave = UserFactory(display_name="Dave")
-    Membership.objects.create(user=bob, team=team)
-    Membership.objects.create(user=carol, team=team)
-    Membership.objects.create(user=dave, team=team)
-    questions = bulk_questions(SectionFactory(), 4)
-    study_set = create_set(user=alice, title="Basics", team=team)
-    add_questions(study_set=study_set, questions=questions)
-    now = timezone.now()
-    for user, studied in ((bob, questions[:3]), (carol, questions[:1]), (dave, questions[:1])):
-        for q in studied:
-            StudyState.objects.create(user=user, question=q, due=now, stability=2.0,
-                                      difficulty=5.0, last_review=now - timedelta(days=3),
-                                      state=StudyState.State.REVIEW)
-    # questions[0]: all three failed it; questions[1]: bob passed.
-    for i, (user, q, rating) in enumerate([(bob, questions[0], 1), (carol, questions[0], 1),
-                                           (dave, questions[0], 1), (bob, questions[1], 3),
-                                           (bob, questions[0], 3)]):
-        Review.objects.create(user=user, question=q, rating=rating, answer_version=1,
-                              token=f"t{i}")
-    url = reverse("accounts:team-dashboard", args=[team.pk])
-
-    client.force_login(bob)
-    page = client.get(url).content.decode()
-    assert "Basics" in page
-    assert "3 / 4" in page  # bob's own progress
-    assert 'data-member="' not in page  # no per-member rows for members
-    weak = page[page.index('id="weak-spots"'):]
-    assert questions[0].prompt in weak
-    assert weak.index(questions[0].prompt) < weak.index("Lowest recall")
-    assert "75%" in weak  # 3 of 4 grades "Again"
-    recall = weak[weak.index("Lowest recall"):]
-    assert "mean chance of recalling it now" in recall and questions[0].prompt in recall
-    assert questions[3].prompt not in recall  # nobody studied it: not a recall weak spot
-    assert "/admin/qa/errorreport/" not in page
-
-    client.force_login(alice)
-    page = client.get(url).content.decode()
-    assert f'data-member="{carol.pk}"' in page and f'data-member="{bob.pk}"' in page
-    assert "Carol" in page
-
-
-def test_a_plain_member_sees_no_figure_that_is_one_other_person_s_record(client, alice, bob,
-                                                                         team):
-    Membership.objects.create(user=bob, team=team)
-    question = bulk_questions(SectionFactory(), 1)[0]
-    study_set = create_set(user=alice, title="Basics", team=team)
-    add_questions(study_set=study_set, questions=[question])
-    now = timezone.now()
-    StudyState.objects.create(user=alice, question=question, due=now, stability=2.0,
-                              difficulty=5.0, last_review=now - timedelta(days=3),
-                              state=StudyState.State.REVIEW)
-    Review.objects.create(user=alice, question=question, rating=1, answer_version=1,
-                          token="t-alice")
-    url = reverse("accounts:team-dashboard", args=[team.pk])
-
-    client.force_login(bob)
-    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Basics" in page and "0 / 1" in page  # bob's own progress
-    assert "Started" not in page and "1 / 2" not in page  # that would be alice's
-    weak = page[page.index('id="weak-spots"'):]
-    assert question.prompt not in weak
-    assert "once at least 3 members have studied it" in weak
-    assert "No one has graded" not in weak
-
-    client.force_login(alice)  # the owner sees it all
-    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Started" in page and "1 / 2" in page
-    assert "1 person" in page[page.index('id="weak-spots"'):]
-
-
-def test_the_database_averages_recall_as_fsrs_computes_it_card_by_card(alice, bob, team):
-    """The team's mean chance of recall per question, averaged by the database, is the mean
-    of scheduling.recall_probability() over the members' cards."""
-    rng = random.Random(11)
-    carol = UserFactory()
-    Membership.objects.create(user=bob, team=team)
-    Membership.objects.create(user=carol, team=team)
-    questions = bulk_questions(SectionFactory(), 8)
-    add_questions(study_set=create_set(user=alice, title="S", team=team), questions=questions)
-    now = timezone.now()
-    expected = {}
-    for question in questions:
-        values = []
-        for user in (alice, bob, carol):
-            stability = rng.uniform(0.2, 3.0)
-            # Long ago (low recall, so each question is a weak spot), or not yet (a clock
-            # ahead of the database's), or never reviewed.
-            last_review = rng.choice([
-                now - timedelta(days=rng.randint(5, 200), seconds=rng.uniform(0, 86399)),
-                now + timedelta(hours=2),
-                None,
-            ])
-            StudyState.objects.create(user=user, question=question, due=now, stability=stability,
-                                      difficulty=5.0, last_review=last_review,
-                                      state=StudyState.State.REVIEW)
-            values.append(scheduling.recall_probability(stability, last_review, now))
-        expected[question.pk] = sum(values) / len(values)
-    dashboard = team_dashboard(team=team, membership=Membership.objects.get(user=alice, team=team),
-                               now=now)
-    got = {spot.question.pk: spot.mean_retrievability for spot in dashboard.by_retrievability}
-    weak = {pk: mean for pk, mean in expected.items() if mean < scheduling.default_retention()}
-    assert len(weak) >= 5
-    assert got == pytest.approx(weak, abs=1e-12)
-    assert {spot.studied_by for spot in dashboard.by_retrievability} == {3}
-
-
-def test_well_remembered_questions_are_not_weak_spots(client, alice, bob, team):
-    Membership.objects.create(user=bob, team=team)
-    fresh, faded = bulk_questions(SectionFactory(), 2)
-    add_questions(study_set=create_set(user=alice, title="S", team=team),
-                  questions=[fresh, faded])
-    now = timezone.now()
-    for question, stability, days in ((fresh, 50.0, 1), (faded, 1.0, 20)):
-        StudyState.objects.create(user=bob, question=question, due=now, stability=stability,
-                                  difficulty=5.0, last_review=now - timedelta(days=days),
-                                  state=StudyState.State.REVIEW)
-    client.force_login(alice)
-    page = client.get(reverse("accounts:team-dashboard", args=[team.pk])).content.decode()
-    recall = page[page.index("Lowest recall"):]
-    assert faded.prompt in recall
-    assert fresh.prompt not in recall
-
-
-def test_staff_get_the_error_report_queue_link(client, alice, team):
-    from qa.editorial import make_editor
-
-    questions = bulk_questions(SectionFactory(), 1)
-    add_questions(study_set=create_set(user=alice, title="S", team=team), questions=questions)
-    Review.objects.create(user=alice, question=questions[0], rating=1, answer_version=1,
-                          token="t")
-    make_editor(alice)
-    client.force_login(alice)
-    page = client.get(reverse("accounts:team-dashboard", args=[team.pk])).content.decode()
-    assert f"/admin/qa/errorreport/?question__id__exact={questions[0].pk}" in page
-
-
-def test_ex_members_do_not_count_on_the_dashboard(client, alice, bob, team):
-    questions = bulk_questions(SectionFactory(), 2)
-    add_questions(study_set=create_set(user=alice, title="S", team=team), questions=questions)
-    Review.objects.create(user=bob, question=questions[0], rating=1, answer_version=1,
-                          token="t")  # bob is not (or no longer) a member
-    client.force_login(alice)
-    page = client.get(reverse("accounts:team-dashboard", args=[team.pk])).content.decode()
-    assert "No one has graded" in page
 
 
 # --- Query counts ----------------------------------------------------------------------------
