@@ -18,10 +18,11 @@ from typing import IO, TYPE_CHECKING, Any
 
 from allauth.account.models import EmailAddress
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Case, Count, F, Q, QuerySet, TextField, Value, When
+from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
 from django.utils import timezone
 
-from accounts.models import Membership, Team
+from accounts.models import Membership
+from accounts.selectors import teams_of_one
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -99,9 +100,8 @@ def _study_sets(user: User) -> Iterator[dict[str, Any]]:
     account), each with its questions in order."""
     from qa.models import SetItem, StudySet
 
-    alone = (Team.objects.filter(pk__in=Membership.objects.filter(user=user).values("team"))
-             .annotate(member_count=Count("memberships")).filter(member_count=1))
-    sets = StudySet.objects.filter(Q(owner=user) | Q(team__in=alone.values("pk")))
+    alone = teams_of_one(user=user).values("pk")
+    sets = StudySet.objects.filter(Q(owner=user) | Q(team__in=alone))
     items = itertools.groupby(
         SetItem.objects.filter(study_set__in=sets.values("pk"))
         .order_by("study_set_id", "position")

@@ -128,12 +128,8 @@ def account_closing(*, user: User) -> AccountClosing:
                   other_owner=Exists(other_owners))
         .order_by("team__name", "team__pk")
     )
-    blocking, solo = [], []
-    for membership in memberships:
-        if membership.members == 1:
-            solo.append(membership.team)
-        elif membership.role == Membership.Role.OWNER and not membership.other_owner:
-            blocking.append(membership.team)
+    blocking = [m.team for m in memberships if m.members > 1
+                and m.role == Membership.Role.OWNER and not m.other_owner]
     names = {"reviews": (Review, "user"), "notes": (Note, "user"),
              "bookmarks": (Bookmark, "user"), "reports": (ErrorReport, "reporter"),
              "sets": (StudySet, "owner")}
@@ -149,9 +145,15 @@ def account_closing(*, user: User) -> AccountClosing:
     return AccountClosing(
         by_administrator=user.is_staff or user.is_superuser or editorial,
         blocking_teams=blocking,
-        solo_teams=solo,
+        solo_teams=list(teams_of_one(user=user).order_by("name", "pk")),
         counts={name: totals[f"n_{name}"] or 0 for name in names},
     )
+
+
+def teams_of_one(*, user: User) -> QuerySet[Team]:
+    """The teams `user` alone belongs to: theirs, and gone with their account."""
+    return (Team.objects.filter(pk__in=Membership.objects.filter(user=user).values("team"))
+            .annotate(member_count=Count("memberships")).filter(member_count=1))
 
 
 def _count(model, field: str, outer: OuterRef | None = None) -> Subquery:
