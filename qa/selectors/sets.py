@@ -136,6 +136,20 @@ def set_items(*, study_set: StudySet) -> QuerySet[SetItem]:
     )
 
 
+def hidden_set_items(*, study_set: StudySet) -> QuerySet[SetItem]:
+    """The set's items that learners do not see: questions an editor retired or took back into
+    draft. They keep their place (a draft comes back when it is published again) and count
+    toward the set's size; its editors may remove them."""
+    return (
+        SetItem.objects.filter(study_set=study_set)
+        .exclude(question__status=Question.Status.PUBLISHED)
+        .select_related("question__section")
+        .only("pk", "study_set_id", "position", "question__number", "question__status",
+              "question__section__title")
+        .order_by("position", "pk")
+    )
+
+
 def set_items_with_tags(*, study_set: StudySet) -> QuerySet[SetItem]:
     return set_items(study_set=study_set).prefetch_related(
         Prefetch("question__tags")

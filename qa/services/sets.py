@@ -236,6 +236,7 @@ def move_item(*, item: SetItem, direction: str) -> bool:
 
     Order is (position, pk), so the swap is stable even if positions ever had gaps or ties;
     moving the first item up or the last one down changes nothing. Returns whether it moved.
+    Moving writes the two items' rows, or every row of the set to undo a tie.
     """
     if direction not in ("up", "down"):
         raise SetError(_("Unknown direction."))
@@ -243,10 +244,11 @@ def move_item(*, item: SetItem, direction: str) -> bool:
     ordered = list(
         SetItem.objects.filter(study_set_id=item.study_set_id)
         .order_by("position", "pk")
-        .values_list("pk", "question__status")
+        .values_list("pk", "question__status", "position")
     )
-    ids = [pk for pk, _status in ordered]
-    shown = [n for n, (_pk, status) in enumerate(ordered) if status == Question.Status.PUBLISHED]
+    ids = [pk for pk, _status, _position in ordered]
+    shown = [n for n, (_pk, status, _position) in enumerate(ordered)
+             if status == Question.Status.PUBLISHED]
     try:
         index = ids.index(item.pk)
         place = shown.index(index)
@@ -256,8 +258,17 @@ def move_item(*, item: SetItem, direction: str) -> bool:
     if not 0 <= neighbour < len(shown):
         return False
     other = shown[neighbour]
+    mine, theirs = ordered[index][2], ordered[other][2]
+    if mine != theirs and sum(1 for *_rest, p in ordered if p in (mine, theirs)) == 2:
+        # Their positions are their own: the two trade them, and no other row is written.
+        SetItem.objects.bulk_update(
+            [SetItem(pk=ids[index], position=theirs), SetItem(pk=ids[other], position=mine)],
+            ["position"],
+        )
+        return True
+    # A tie (positions are not unique): renumber the set 1..n in its order with the two
+    # swapped, which also repairs the ties.
     ids[index], ids[other] = ids[other], ids[index]
-    # Renumber the whole set 1..n: cheap at set sizes and it repairs any gaps or ties.
     items = [SetItem(pk=pk, position=i) for i, pk in enumerate(ids, start=1)]
     SetItem.objects.bulk_update(items, ["position"])
     return True

@@ -44,6 +44,17 @@ def test_moving_an_item_with_the_keyboard_keeps_focus_on_its_button(
     order = list(SetItem.objects.filter(study_set=study_set).order_by("position")
                  .values_list("question_id", flat=True))
     assert order == [questions[1].pk, questions[2].pk, questions[0].pk]
+    # Only the items that traded places were redrawn: the list holds each item once, in the
+    # saved order, with ↑ disabled on the first and ↓ on the last alone.
+    items = page.locator("#set-items > li")
+    ids = [SetItem.objects.get(study_set=study_set, question=q).pk for q in
+           (questions[1], questions[2], questions[0])]
+    assert [items.nth(i).get_attribute("id") for i in range(items.count())] == [
+        f"item-{pk}" for pk in ids]
+    assert page.eval_on_selector_all(
+        "#set-items button[aria-label^='Move']:disabled",
+        "els => els.map(b => b.closest('li').id + ' ' + b.getAttribute('aria-label'))",
+    ) == [f"item-{ids[0]} Move up", f"item-{ids[2]} Move down"]
 
 
 def test_the_report_form_takes_focus_and_the_answer_too(page, login, learner, questions):

@@ -99,19 +99,52 @@ def test_moving_past_either_end_changes_nothing(filled, questions):
     assert order(filled) == ids
 
 
-def test_moving_repairs_ties_and_gaps_without_reordering_the_rest(filled, questions):
-    ids = [q.pk for q in questions]
-    # Positions with gaps and a tie (as after removals or a concurrent add).
-    for item, position in zip(SetItem.objects.filter(study_set=filled).order_by("pk"),
-                              [10, 10, 30, 31, 90], strict=True):
+def _positions(study_set, positions):
+    """Give the set's items (in pk order) these positions, as after removals or a concurrent
+    add: gaps and ties."""
+    for item, position in zip(SetItem.objects.filter(study_set=study_set).order_by("pk"),
+                              positions, strict=True):
         item.position = position
         item.save()
+
+
+def test_moving_writes_only_the_two_items_that_trade_places(filled, questions):
+    ids = [q.pk for q in questions]
+    _positions(filled, [10, 10, 30, 31, 90])
     last = SetItem.objects.get(study_set=filled, question=questions[-1])
-    services.move_item(item=last, direction="up")
+    assert services.move_item(item=last, direction="up")
     assert order(filled) == [ids[0], ids[1], ids[2], ids[4], ids[3]]
-    positions = list(SetItem.objects.filter(study_set=filled).order_by("position")
+    positions = list(SetItem.objects.filter(study_set=filled).order_by("pk")
                      .values_list("position", flat=True))
-    assert positions == [1, 2, 3, 4, 5]
+    assert positions == [10, 10, 30, 90, 31]  # the gaps and the others' tie left as they were
+
+
+@pytest.mark.parametrize("moved, direction", [(1, "up"), (0, "down"), (2, "up")])
+def test_moving_a_tied_item_renumbers_the_set_without_reordering_the_rest(
+    filled, questions, moved, direction
+):
+    ids = [q.pk for q in questions]
+    # Items 0 and 1 share a position; item 2's is shared by a neighbour's after a swap would be.
+    _positions(filled, [10, 10, 30, 31, 90])
+    expected = list(ids)
+    other = moved - 1 if direction == "up" else moved + 1
+    expected[moved], expected[other] = expected[other], expected[moved]
+    item = SetItem.objects.get(study_set=filled, question=questions[moved])
+    assert services.move_item(item=item, direction=direction)
+    assert order(filled) == expected
+    if moved != 2:  # item 2 and its neighbour hold positions of their own: a plain swap
+        positions = list(SetItem.objects.filter(study_set=filled).order_by("position")
+                         .values_list("position", flat=True))
+        assert positions == [1, 2, 3, 4, 5]
+
+
+def test_a_swap_never_jumps_an_item_past_a_third_one_tied_with_it(filled, questions):
+    ids = [q.pk for q in questions]
+    # Items 2 and 3 tie at 30; moving item 1 (20) down past item 2 must not land it after 3.
+    _positions(filled, [10, 20, 30, 30, 90])
+    item = SetItem.objects.get(study_set=filled, question=questions[1])
+    assert services.move_item(item=item, direction="down")
+    assert order(filled) == [ids[0], ids[2], ids[1], ids[3], ids[4]]
 
 
 def test_removing_keeps_the_order_of_the_others(filled, questions):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -141,15 +143,84 @@ def test_reordering_without_javascript_redirects_back(alice_client, my_set, ques
     assert order(my_set) == [questions[0].pk, questions[2].pk, questions[1].pk]
 
 
-def test_reordering_with_htmx_returns_the_list(alice_client, my_set, questions):
-    item = SetItem.objects.get(study_set=my_set, question=questions[0])
-    response = alice_client.post(reverse("qa:set-item-move", args=[my_set.pk, item.pk]),
+def _items_in(html: str) -> list[str]:
+    """The set items an HTMX answer draws (not those it removes), by their element id."""
+    return re.findall(r'<li id="(item-\d+)" class="set-item"', html)
+
+
+def test_reordering_with_htmx_redraws_only_the_two_items_that_trade_places(
+    alice_client, my_set, questions
+):
+    first, second, third = (SetItem.objects.get(study_set=my_set, question=q) for q in questions)
+    response = alice_client.post(reverse("qa:set-item-move", args=[my_set.pk, first.pk]),
                                  {"direction": "down"}, **HTMX)
     body = response.content.decode()
     assert response.status_code == 200
-    assert body.lstrip().startswith('<ol class="set-items" id="set-items" data-swap-errors>')
-    assert "<html" not in body
-    assert body.index(questions[1].prompt) < body.index(questions[0].prompt)
+    assert "<html" not in body and 'id="set-items"' not in body
+    # In place of the item moved: the two in their new order; the other's old <li> goes.
+    assert _items_in(body) == [f"item-{second.pk}", f"item-{first.pk}"]
+    assert f'<li id="item-{second.pk}" hx-swap-oob="delete"></li>' in body
+    assert f"item-{third.pk}" not in body
+    # The item now first cannot go up; the one moved keeps focus on the button used.
+    assert re.findall(r" disabled>([↑↓])", body) == ["↑"]
+    assert body.index(" disabled>") < body.index(f'<li id="item-{first.pk}"')
+    assert "autofocus" in body.split(f'<li id="item-{first.pk}"')[1]
+    assert order(my_set) == [questions[1].pk, questions[0].pk, questions[2].pk]
+
+
+def test_an_htmx_move_answers_with_the_same_size_and_queries_at_3_and_300_items(
+    alice_client, alice, count_queries
+):
+    sizes, counts = [], []
+    for size in (3, 300):
+        study_set = create_set(user=alice, title=f"S{size}")
+        add_questions(study_set=study_set, questions=bulk_questions(SectionFactory(), size))
+        item = SetItem.objects.filter(study_set=study_set).order_by("position")[1]
+        url = reverse("qa:set-item-move", args=[study_set.pk, item.pk])
+        with count_queries() as q:
+            response = alice_client.post(url, {"direction": "up"}, **HTMX)
+        assert response.status_code == 200
+        sizes.append(len(_items_in(response.content.decode())))
+        counts.append(len(q))
+    assert sizes == [2, 2]
+    assert counts[0] == counts[1]
+
+
+def test_removing_with_htmx_drops_the_item_and_redraws_the_new_ends(alice_client, my_set,
+                                                                    questions):
+    first, second, third = (SetItem.objects.get(study_set=my_set, question=q) for q in questions)
+    url = reverse("qa:set-item-remove", args=[my_set.pk, first.pk])
+    body = alice_client.post(url, **HTMX).content.decode()
+    # The item removed is not drawn (its <li> is swapped for nothing); the new first item
+    # comes out-of-band with its ↑ disabled, as does the last.
+    assert f"item-{first.pk}" not in body
+    assert f'<li id="item-{second.pk}" class="set-item" hx-swap-oob="true">' in body
+    assert f'<li id="item-{third.pk}" class="set-item" hx-swap-oob="true">' in body
+    assert re.findall(r" disabled>([↑↓])", body) == ["↑", "↓"]
+    assert '<span id="set-count" hx-swap-oob="true">2 questions</span>' in body
+    # A second click finds nothing to remove and answers the same way.
+    again = alice_client.post(url, **HTMX)
+    assert again.status_code == 200 and f"item-{first.pk}" not in again.content.decode()
+
+
+def test_an_emptied_list_is_drawn_whole_with_its_empty_state(alice_client, my_set):
+    for item in list(my_set.items.order_by("position")):
+        response = alice_client.post(reverse("qa:set-item-remove", args=[my_set.pk, item.pk]),
+                                     **HTMX)
+    body = response.content.decode()
+    assert response["HX-Retarget"] == "#set-items" and response["HX-Reswap"] == "outerHTML"
+    assert body.lstrip().startswith('<ol class="set-items" id="set-items" data-swap-errors')
+    assert "No questions yet." in body
+
+
+def test_a_note_saved_with_htmx_redraws_its_item_only(alice_client, my_set, questions):
+    item = SetItem.objects.get(study_set=my_set, question=questions[1])
+    response = alice_client.post(reverse("qa:set-item-note", args=[my_set.pk, item.pk]),
+                                 {"note": "**Key** idea"}, **HTMX)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert _items_in(body) == [f"item-{item.pk}"]
+    assert "<strong>Key</strong> idea" in body and "hx-swap-oob" not in body
 
 
 def test_bad_direction_is_a_400(alice_client, my_set):
@@ -390,7 +461,10 @@ def test_a_refused_note_keeps_what_was_typed(alice_client, my_set, htmx):
     html = response.content.decode()
     assert "at most 2000 characters" in html
     assert f">{typed}</textarea>" in html
-    assert ('id="set-items" data-swap-errors' in html) and (("<html" in html) != htmx)
+    if htmx:  # the item alone, inside the list marked data-swap-errors
+        assert _items_in(html) == [f"item-{item.pk}"] and "<html" not in html
+    else:
+        assert 'id="set-items" data-swap-errors' in html and "<html" in html
     item.refresh_from_db()
     assert item.note == ""
 
@@ -405,3 +479,35 @@ def test_moving_skips_items_the_page_does_not_show(alice_client, alice):
     alice_client.post(reverse("qa:set-item-move", args=[study_set.pk, item.pk]),
                       {"direction": "up"})
     assert order(study_set) == [last.pk, hidden.pk, first.pk]
+
+
+def test_editors_of_a_set_see_its_hidden_questions_and_can_remove_them(client, alice, bob):
+    shown, retired, draft = bulk_questions(SectionFactory(title="基础篇"), 3)
+    team = create_team(user=alice, name="Club")
+    Membership.objects.create(user=bob, team=team, role=Membership.Role.MEMBER)
+    study_set = create_set(user=alice, title="S", team=team, visibility="team")
+    add_questions(study_set=study_set, questions=[shown, retired, draft])
+    retired.status = "retired"
+    retired.save(update_fields=["status"])
+    draft.status, draft.prompt = "draft", "An editor's unpublished rewording"
+    draft.save(update_fields=["status", "prompt"])
+    url = reverse("qa:set", args=[study_set.pk])
+
+    client.force_login(bob)  # a plain member: the set as learners see it
+    page = client.get(url).content.decode()
+    assert "Not shown to learners" not in page and retired.prompt not in page
+
+    client.force_login(alice)
+    page = client.get(url).content.decode()
+    hidden = page.split('id="hidden-items"')[1]
+    assert "These 2 questions are in the set" in hidden
+    assert f"基础篇 · #{retired.number}" in hidden and "retired" in hidden
+    assert f"基础篇 · #{draft.number}" in hidden and "being revised" in hidden
+    assert "unpublished rewording" not in page  # a draft's text stays with the editors
+    assert '<span id="set-count">1 question</span>' in page
+
+    item = SetItem.objects.get(study_set=study_set, question=retired)
+    response = client.post(reverse("qa:set-item-remove", args=[study_set.pk, item.pk]))
+    assert response.status_code == 302
+    assert order(study_set) == [shown.pk, draft.pk]
+    assert "This question is in the set" in client.get(url).content.decode()

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
 
 from accounts.models import Team
 from accounts.submissions import once_per_form
@@ -109,19 +110,25 @@ def set_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _set_context(access: SetAccess) -> dict:
     study_set = access.study_set
+    items = list(selectors.set_items(study_set=study_set))
+    if items:
+        items[0].first, items[-1].last = True, True
     return {
         "study_set": study_set,
         "can_edit": access.can_edit,
-        "items": list(selectors.set_items(study_set=study_set)),
+        "items": items,
+        "item_count": len(items),
     }
 
 
 def _set_page_context(request: HttpRequest, access: SetAccess) -> dict:
     context = _set_context(access)
-    if access.can_edit and access.study_set.share_token:
-        context["share_url"] = request.build_absolute_uri(
-            reverse("qa:set-shared", args=[access.study_set.share_token])
-        )
+    if access.can_edit:
+        context["hidden_items"] = list(selectors.hidden_set_items(study_set=access.study_set))
+        if access.study_set.share_token:
+            context["share_url"] = request.build_absolute_uri(
+                reverse("qa:set-shared", args=[access.study_set.share_token])
+            )
     return context
 
 
@@ -132,9 +139,55 @@ def set_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "qa/set_detail.html", _set_page_context(request, access))
 
 
-def _items_response(request: HttpRequest, access: SetAccess, anchor: str = "") -> HttpResponse:
-    if request.htmx:
-        return render(request, "qa/set_detail.html#items", _set_context(access))
+# An editor's change to the list answers HTMX with only the items it changed (the list of a
+# large set runs to megabytes): each item's forms target their own <li>; what else the change
+# touches on the page comes out-of-band (the count and the Study button above the list, the
+# items whose ↑/↓ a change made the first or the last). A change the page cannot follow in
+# place (the list emptied, an item it shows is gone) answers with the whole list.
+
+
+def _list_response(request: HttpRequest, access: SetAccess, *, status: int = 200,
+                   **extra) -> HttpResponse:
+    context = {**_set_context(access), **extra}
+    response = render(request, "qa/set_detail.html#items", context, status=status)
+    return reswap(retarget(response, "#set-items"), "outerHTML")
+
+
+def _items_fragment(request: HttpRequest, access: SetAccess, shown: list[int], *,
+                    main: list[int], oob: list[int] = (), gone: list[int] = (),
+                    count: bool = False, status: int = 200,
+                    note_error: tuple[int, str, str] | None = None, **extra) -> HttpResponse:
+    """The items `main` (item pks, replacing the <li> that asked), items `oob` redrawn
+    out-of-band and `gone` removed, drawn with their place among `shown` (the pks of the
+    items the page lists, in order) and, with `count`, the count and Study button.
+    `note_error`: (item pk, message, what was typed) for a refused note."""
+    wanted = {*main, *oob}
+    by_pk = {item.pk: item for item in
+             selectors.set_items(study_set=access.study_set).filter(pk__in=wanted)}
+    for item in by_pk.values():
+        item.first, item.last = item.pk == shown[0], item.pk == shown[-1]
+        item.oob = item.pk not in main
+    if note_error and note_error[0] in by_pk:
+        by_pk[note_error[0]].note_error, by_pk[note_error[0]].note_draft = note_error[1:]
+    context = {
+        "study_set": access.study_set,
+        "can_edit": access.can_edit,
+        "main": [by_pk[pk] for pk in main if pk in by_pk],
+        "oob": [by_pk[pk] for pk in dict.fromkeys(oob) if pk in by_pk and pk not in main],
+        "gone": gone,
+        "item_count": len(shown),
+        "count": count,
+        **extra,
+    }
+    return render(request, "qa/set_detail.html#changed_items", context, status=status)
+
+
+def _shown_ids(access: SetAccess) -> list[int]:
+    return list(selectors.set_items(study_set=access.study_set).values_list("pk", flat=True))
+
+
+def _after_change(request: HttpRequest, access: SetAccess, anchor: str) -> HttpResponse:
+    """Without HTMX, back to the set's page where the change was made."""
     return redirect(reverse("qa:set", args=[access.study_set.pk]) + anchor)
 
 
@@ -153,12 +206,21 @@ def set_item_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     if direction not in ("up", "down"):
         return HttpResponse(_("Unknown direction."), status=400)
     services.move_item(item=item, direction=direction)
-    if request.htmx:
-        # The list is drawn anew: focus stays on the button just used, so it can be pressed
-        # again to move the item further.
-        context = {**_set_context(access), "focus": (item.pk, direction)}
-        return render(request, "qa/set_detail.html#items", context)
-    return _items_response(request, access, f"#item-{item.pk}")
+    if not request.htmx:
+        return _after_change(request, access, f"#item-{item.pk}")
+    shown = _shown_ids(access)
+    if item.pk not in shown:
+        return _list_response(request, access)
+    # The item and the one it passed trade places: both are drawn again, in their new order,
+    # in place of the item (the other's old <li> goes). Focus stays on the button just used,
+    # so it can be pressed again to move the item further.
+    place = shown.index(item.pk)
+    passed = place + 1 if direction == "up" else place - 1
+    pair = shown[min(place, passed):max(place, passed) + 1] if 0 <= passed < len(shown) else [
+        item.pk]
+    return _items_fragment(request, access, shown, main=pair,
+                           gone=[pk for pk in pair if pk != item.pk],
+                           focus=(item.pk, direction))
 
 
 @login_required
@@ -169,7 +231,15 @@ def set_item_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse
         pk=item_pk, study_set=access.study_set).first()
     if item is not None:  # a second click on "remove" finds nothing left to do
         services.remove_item(item=item)
-    return _items_response(request, access, "#items")
+    if not request.htmx:
+        return _after_change(request, access, "#items")
+    shown = _shown_ids(access)
+    if not shown:
+        return _list_response(request, access)
+    # The item's <li> goes; the first and the last item are redrawn, in case they are new
+    # in that place and their ↑ or ↓ now leads nowhere.
+    return _items_fragment(request, access, shown, main=[], oob=[shown[0], shown[-1]],
+                           count=True)
 
 
 @login_required
@@ -180,17 +250,25 @@ def set_item_note(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     if "note" not in request.POST:
         return HttpResponseBadRequest(_("The form is incomplete; reload the page."))
     note = request.POST["note"]
+    error = ""
     try:
         services.set_item_note(item=item, note=note)
     except services.SetError as exc:
+        error = exc.message
+    if not error and not request.htmx:
+        return _after_change(request, access, f"#item-{item.pk}")
+    if not request.htmx:
         # The set as it is, with this item's note form open on what was typed and the reason.
         context = _set_page_context(request, access)
         for shown in context["items"]:
             if shown.pk == item.pk:
-                shown.note_error, shown.note_draft = exc.message, note
-        template = "qa/set_detail.html#items" if request.htmx else "qa/set_detail.html"
-        return render(request, template, context, status=400)
-    return _items_response(request, access, f"#item-{item.pk}")
+                shown.note_error, shown.note_draft = error, note
+        return render(request, "qa/set_detail.html", context, status=400)
+    shown = _shown_ids(access)
+    if item.pk not in shown:  # gone from the list meanwhile: the list as it is now
+        return _list_response(request, access)
+    return _items_fragment(request, access, shown, main=[item.pk], status=400 if error else 200,
+                           note_error=(item.pk, error, note) if error else None)
 
 
 @login_required
