@@ -224,6 +224,8 @@ class QuizItem(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
     position = models.PositiveIntegerField()
     typed_answer = models.TextField(blank=True)
+    # When the reference answer was shown; in a mock interview (answers shown at the end),
+    # when the learner handed in their answer.
     revealed_at = models.DateTimeField(null=True, blank=True)
     shown_at = models.DateTimeField(null=True, blank=True)
 

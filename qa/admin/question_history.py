@@ -74,7 +74,7 @@ class QuestionHistoryViews:
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # simple-history's per-revision form is replaced by the comparison and revert pages.
-        if not str(version_id).isdigit():
+        if not (str(version_id).isascii() and str(version_id).isdigit()):
             raise Http404
         url = reverse("admin:qa_question_compare", args=[unquote(object_id)])
         return HttpResponseRedirect(f"{url}?new={int(version_id)}")

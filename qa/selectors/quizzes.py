@@ -222,8 +222,11 @@ def quiz_summary(*, quiz: Quiz, user: User, now: datetime) -> dict:
     counts: Counter[int] = Counter()
     spent_ms = 0
     # A question graded Again came back as a later item: when it is due again belongs to its
-    # last showing only.
+    # last graded showing only (an Again copy left ungraded by a stop has no say), or to its
+    # last showing if none was graded (a mock interview's rows before grading).
     last_showing = {item.question_id: item.pk for item in items}
+    last_showing.update({item.question_id: item.pk for item in items
+                         if getattr(item, "review", None) is not None})
     for item in items:
         review = getattr(item, "review", None)
         state = states.get(item.question_id) if last_showing[item.question_id] == item.pk else None

@@ -133,7 +133,10 @@ def save_mock_answer(
             raise Conflict(_("Time is up: this answer arrived after the time limit."))
         item.typed_answer = typed_answer
         item.shown_at = item.shown_at or now
-        item.save(update_fields=["typed_answer", "shown_at"])
+        # In a mock interview, when the answer was handed in: the time spent on the question
+        # ends there, not at the self-grading after the last one (see _Grading._write).
+        item.revealed_at = now
+        item.save(update_fields=["typed_answer", "shown_at", "revealed_at"])
         quiz.position = item.position + 1
         quiz.save(update_fields=["position"])
     return item
@@ -371,8 +374,11 @@ class _Grading:
             raise _StateMoved
 
         duration_ms = self.duration_ms
-        if duration_ms is None and item.shown_at is not None:
-            elapsed = int((self.now - item.shown_at).total_seconds() * 1000)
+        # A card's time runs from its showing to its grade; a mock interview's question's, to
+        # the answer handed in (none, for a question the time limit cut short).
+        end = item.revealed_at if item.quiz.mode == Quiz.Mode.MOCK else self.now
+        if duration_ms is None and item.shown_at is not None and end is not None:
+            elapsed = int((end - item.shown_at).total_seconds() * 1000)
             duration_ms = max(0, min(elapsed, MAX_DURATION_MS))
         review = statements.insert(Review, {
             "user_id": self.user.pk,

@@ -53,6 +53,9 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # Modes whose selection depends on the day: an unfinished quiz of one of these resumes only on
 # the day it was started; after that it is superseded by a fresh selection.
 DAILY_MODES = {Quiz.Mode.DUE, Quiz.Mode.NEW, Quiz.Mode.MISTAKES}
+# A second "Start" of the same mock interview within this time resumes the first (a double
+# click); later, a new interview begins.
+MOCK_RESUME_WITHIN = timedelta(seconds=30)
 
 
 class StudyError(Exception):
@@ -184,11 +187,12 @@ def _resumable_quiz(
         user=user, mode=mode, section=section, study_set=study_set, finished_at__isnull=True
     ).order_by("-started_at")
     if mode == Quiz.Mode.MOCK:
-        # A mock interview is a fresh random draw each time; only one not yet begun (a
-        # double-submitted start form) is taken up again.
+        # A mock interview is a fresh random draw each time; only one just started and not
+        # yet answered (a double-submitted start form) is taken up again, never one whose
+        # clock has been running for the learner.
         quiz = candidates.filter(
-            position=0, time_limit_seconds=time_limit_seconds, started_at__gte=now - timedelta(
-                minutes=10)
+            position=0, time_limit_seconds=time_limit_seconds,
+            started_at__gte=now - MOCK_RESUME_WITHIN,
         ).first()
         if quiz is not None and (
             count is None or quiz.items.count() == min(count, _published_in(section).count())
@@ -206,6 +210,26 @@ def _resumable_quiz(
         # Superseded: a new quiz of the same kind replaces it.
         Quiz.objects.filter(pk=quiz.pk, finished_at__isnull=True).update(finished_at=now)
     return None
+
+
+def brought_up_to_date(*, user: User, quiz: Quiz, now: datetime | None = None) -> Quiz:
+    """`quiz`, or the quiz that replaces it when it is a running due, new or mistakes quiz
+    that is out of date (begun on an earlier day, or some of its questions graded elsewhere
+    since), as starting the same quiz again would replace it. Raises NothingToStudy, with
+    the out-of-date quiz ended, when nothing of its kind is left to study."""
+    now = now or timezone.now()
+    if quiz.mode not in DAILY_MODES or quiz.finished_at is not None:
+        return quiz
+    day_start, _day_end = study_selectors.local_day_bounds(now)
+    if quiz.started_at >= day_start and not _graded_elsewhere(
+        user=user, quiz=quiz, items=quizzes.quiz_remaining_items(quiz=quiz)
+    ):
+        return quiz
+    try:
+        return start_quiz(user=user, mode=quiz.mode, section=quiz.section, now=now)
+    except NothingToStudy:
+        Quiz.objects.filter(pk=quiz.pk, finished_at__isnull=True).update(finished_at=now)
+        raise
 
 
 def _new_quiz_holding(*, user: User, section: Section | None, now: datetime) -> Quiz | None:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from qa import scheduling
 from qa.models import Question, Quiz, QuizItem, Review, StudyState
 from qa.selectors import quizzes
+from qa.selectors.cards import MAX_ID
 from qa.services.study import TOKEN_RE, Conflict, NotFound
 
 if TYPE_CHECKING:
@@ -62,6 +63,8 @@ def undo_grade(*, user: User, quiz_id: int, token: str, now: datetime | None = N
     grade of the card after it wait for each other instead of deadlocking.
     """
     now = now or timezone.now()
+    if quiz_id > MAX_ID:  # SQLite cannot compare past 64 bits
+        raise NotFound(_("No such quiz."))
     found = (Review.objects.filter(token=token, user=user, quiz_item__quiz_id=quiz_id)
              .values_list("quiz_item__position", flat=True).first()
              if isinstance(token, str) and TOKEN_RE.match(token) else None)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import reswap, retarget
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from qa.models import Quiz, QuizItem, Section
 from qa.selectors import quizzes as selectors
@@ -43,7 +43,7 @@ def _get_quiz_for_user(request: HttpRequest, pk: int) -> Quiz:
 def _item_id(request: HttpRequest) -> int:
     """The quiz item named by POST["item"] (whose it is, the service checks)."""
     raw = request.POST.get("item", "")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit(), but int("²") fails
         raise services.InvalidInput(_("Which question? The form is incomplete; reload the page."))
     value = int(raw)
     if value > MAX_ID:
@@ -62,7 +62,7 @@ def _get_item(request: HttpRequest, quiz: Quiz) -> QuizItem:
 def _shown_at(request: HttpRequest) -> datetime | None:
     """When the card was rendered, as the reveal form carries it (milliseconds since 1970)."""
     raw = request.POST.get("shown", "")
-    if not raw.isdigit() or len(raw) > 15:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 15:
         return None
     try:
         return datetime.fromtimestamp(int(raw) / 1000, tz=UTC)
@@ -217,7 +217,24 @@ def quiz_start(request: HttpRequest) -> HttpResponse:
 @never_cache  # a page restored from the back/forward cache would show a stale card
 @vary_on_headers("HX-Request")  # the card alone, or the page
 def quiz_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render(request, _get_quiz_for_user(request, pk))
+    quiz = _get_quiz_for_user(request, pk)
+    # A due, new or mistakes quiz left open ("Continue" on the dashboard, an old tab) would
+    # show questions studied elsewhere since: its replacement is shown instead.
+    try:
+        current = services.brought_up_to_date(user=request.user, quiz=quiz)
+    except services.NothingToStudy as exc:
+        messages.info(request, exc.message)
+        return _go(request, reverse("home"))
+    if current.pk != quiz.pk:
+        messages.info(request, _("Some questions of that quiz were studied elsewhere since it "
+                                 "began, so here it is brought up to date."))
+        return _go(request, reverse("qa:quiz", kwargs={"pk": current.pk}))
+    return _render(request, quiz)
+
+
+def _go(request: HttpRequest, url: str) -> HttpResponse:
+    """Send the browser to `url`: an HTMX request as a whole page."""
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 def _item_action(request: HttpRequest, pk: int, action) -> HttpResponse:
@@ -289,10 +306,15 @@ def quiz_undo(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def quiz_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    """Mock interview: keep the typed answer and move on."""
-    return _item_action(request, pk, lambda item: answering.save_mock_answer(
-        user=request.user, quiz_item=item, typed_answer=request.POST.get("typed_answer", "")
-    ))
+    """Mock interview: keep the typed answer and move on, or (its "End the interview now"
+    button) keep it and go to grading."""
+    def answer(item: QuizItem) -> None:
+        answering.save_mock_answer(user=request.user, quiz_item=item,
+                                   typed_answer=request.POST.get("typed_answer", ""))
+        if "finish" in request.POST:
+            services.finish_quiz(user=request.user, quiz=item.quiz)
+
+    return _item_action(request, pk, answer)
 
 
 @login_required

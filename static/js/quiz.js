@@ -1,6 +1,6 @@
 // Quiz keyboard shortcuts and the mock-interview countdown. Everything here is a shortcut for a
 // button that also works by mouse and without JavaScript.
-//   Space / Enter  show the answer (or, in a mock interview, go to the next question)
+//   Space / Enter  show the answer
 //   1 2 3 4        Again / Hard / Good / Easy
 //   B              bookmark,   N  write a note,   U  undo the last grade
 //   Ctrl+Enter     inside the answer box: submit it;  Esc leaves the box
@@ -23,11 +23,20 @@
     return el.tagName === "BUTTON" || el.tagName === "A" || el.tagName === "SUMMARY";
   }
 
+  // While one of the card's actions is on its way, its buttons still show the card it was
+  // sent from: a key pressed then (U just after a grade) would act on that card.
+  function busy(root) {
+    return root.classList.contains("htmx-request") || !!root.querySelector(".htmx-request");
+  }
+
   function clickFirst(selector) {
     var root = card();
-    if (!root) return false;
+    if (!root || busy(root)) return false;
     var el = root.querySelector(selector);
     if (!el || el.disabled) return false;
+    // htmx wires up what a swap put in when it settles (20 ms later): a key pressed sooner
+    // would send the form as a page of its own.
+    if (el.form && window.htmx) window.htmx.process(el.form);
     el.click();
     return true;
   }
@@ -65,7 +74,9 @@
       case "Enter":
         // A focused button or link answers Space/Enter itself.
         if (isActivatable(target)) return;
-        if (clickFirst("[data-key=reveal]") || clickFirst("[data-key=next]")) event.preventDefault();
+        // Not "next question" in a mock interview: a Space meant to scroll would hand in the
+        // answer for good. Ctrl+Enter in the answer box does that.
+        if (clickFirst("[data-key=reveal]")) event.preventDefault();
         break;
       case "1":
       case "2":

@@ -227,3 +227,56 @@ def test_a_mistaken_grade_is_taken_back_with_u_and_given_again(page, login, lear
     expect(page.locator("#quiz-card")).to_contain_text("第2题")
     assert list(Review.objects.filter(user=learner).values_list("question__number", "rating")) \
         == [(1, 3)]
+
+
+def test_undo_waits_for_a_grade_still_on_its_way(page, login, learner, questions):
+    """U (or a click on Undo) while a grade is on its way would take back the grade before
+    it, whose undo the card still shows: nothing is sent until the grade's answer is in."""
+    login(page, learner, PASSWORD)
+    start_section_quiz(page)
+    page.keyboard.press("Space")
+    expect(page.locator("#quiz-card")).to_contain_text("参考答案1")
+    page.keyboard.press("3")
+    expect(page.locator("#quiz-card")).to_contain_text("第2题")
+    page.keyboard.press("Space")
+    expect(page.locator("#quiz-card")).to_contain_text("参考答案2")
+
+    undos = []
+    page.on("request", lambda request: undos.append(request.url) if "/undo/" in request.url
+            else None)
+    held = []
+    page.route("**/grade/", lambda route: held.append(route))
+    page.keyboard.press("1")
+    page.wait_for_function("() => document.querySelector('#quiz-card .htmx-request')")
+    page.keyboard.press("u")
+    page.click("[data-key=undo]")
+    page.wait_for_timeout(300)
+    assert undos == []
+    held[0].continue_()
+    expect(page.locator("#quiz-card")).to_contain_text("第3题")
+    page.unroute("**/grade/")
+    assert list(Review.objects.filter(user=learner).order_by("reviewed_at")
+                .values_list("question__number", "rating")) == [(1, 3), (2, 1)]
+    # Now U takes back the grade just given, the Again.
+    page.keyboard.press("u")
+    expect(page.locator("#quiz-card")).to_contain_text("参考答案2")
+    assert list(Review.objects.filter(user=learner).values_list("question__number", "rating")) \
+        == [(1, 3)]
+
+
+def test_a_mock_answer_is_handed_in_only_on_purpose_and_ending_keeps_it(page, login, learner,
+                                                                        questions):
+    login(page, learner, PASSWORD)
+    page.fill("#mock-count", "3")
+    page.click("form.mock-start button[type=submit]")
+    page.wait_for_selector("text=Question 1 of 3")
+    page.keyboard.type("先写一半")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Space")  # to scroll, not to hand in the answer
+    page.wait_for_timeout(300)
+    expect(page.locator("#quiz-card")).to_contain_text("Question 1 of 3")
+    page.click("text=End the interview now")
+    page.wait_for_selector("text=grade yourself")
+    expect(page.locator("#quiz-card")).to_contain_text("先写一半")
+    quiz = Quiz.objects.get(user=learner)
+    assert quiz.items.order_by("position").first().typed_answer == "先写一半"

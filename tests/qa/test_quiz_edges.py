@@ -1,0 +1,157 @@
+"""The quiz at its edges: odd form values, mock interviews' clock and time, an Again card
+left ungraded by a stop, and a due quiz resumed after its questions were studied elsewhere."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from qa.models import Quiz, QuizItem, Review
+from qa.selectors import quizzes as quiz_selectors
+from qa.services import answering
+from qa.services import study as services
+from tests.factories import StudyStateFactory
+from tests.qa.studying import current_item, section_quiz, token
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_fuzz")]
+
+
+@pytest.mark.parametrize("action", ["qa:quiz-reveal", "qa:quiz-grade", "qa:quiz-answer"])
+@pytest.mark.parametrize("value", ["²", "١٢x", "³4"])
+def test_an_item_id_of_other_digits_is_refused_not_a_server_error(alice_client, alice,
+                                                                  section, questions,
+                                                                  action, value):
+    quiz = section_quiz(alice, section)
+    response = alice_client.post(reverse(action, args=[quiz.pk]),
+                                 {"item": value, "rating": "3", "token": token()})
+    assert response.status_code == 400
+    assert not Review.objects.exists()
+
+
+def test_undoing_in_a_quiz_id_past_64_bits_is_not_found(alice_client):
+    response = alice_client.post(reverse("qa:quiz-undo", args=[2**64]), {"grade": token()})
+    assert response.status_code == 404
+
+
+def test_a_stopped_quiz_s_summary_keeps_when_an_again_card_comes_back(alice, section,
+                                                                       questions):
+    quiz = section_quiz(alice, section)
+    first = current_item(quiz)
+    answering.reveal(user=alice, quiz_item=first)
+    answering.record_review(user=alice, quiz_item=first, rating=1, token=token())
+    second = current_item(quiz)
+    answering.reveal(user=alice, quiz_item=second)
+    answering.record_review(user=alice, quiz_item=second, rating=4, token=token())
+    quiz = services.finish_quiz(user=alice, quiz=quiz)  # the Again copy is never shown
+
+    summary = quiz_selectors.quiz_summary(quiz=quiz, user=alice, now=timezone.now())
+    rows = {row.item.pk: row for row in summary["rows"]}
+    again_due = rows[first.pk].state.due
+    assert again_due < rows[second.pk].state.due
+    assert summary["next_due"] == again_due  # minutes away, not the Easy card's days
+
+
+def test_a_second_start_of_a_mock_interview_minutes_later_is_a_new_one(alice, questions):
+    started = timezone.now() - timedelta(minutes=9)
+    old = services.start_quiz(user=alice, mode="mock", count=2, time_limit_seconds=600,
+                              now=started)
+    new = services.start_quiz(user=alice, mode="mock", count=2, time_limit_seconds=600)
+    assert new.pk != old.pk
+    assert quiz_selectors.mock_deadline(quiz=new) > timezone.now() + timedelta(minutes=9)
+    # A double click is still one interview.
+    assert services.start_quiz(user=alice, mode="mock", count=2,
+                               time_limit_seconds=600).pk == new.pk
+
+
+def test_a_mock_interview_counts_each_question_s_time_until_its_answer(alice, questions):
+    t0 = timezone.now() - timedelta(minutes=10)
+    quiz = services.start_quiz(user=alice, mode="mock", count=3, now=t0)
+    items = list(quiz.items.order_by("position"))
+    for n, item in enumerate(items):
+        QuizItem.objects.filter(pk=item.pk).update(shown_at=t0 + timedelta(minutes=n))
+        item.refresh_from_db()
+        answering.save_mock_answer(user=alice, quiz_item=item, typed_answer=f"answer {n}",
+                                   now=t0 + timedelta(minutes=n + 1))
+    graded_at = t0 + timedelta(minutes=8)  # grading at the end takes a while
+    for item in items:
+        answering.record_review(user=alice, quiz_item=item, rating=3, token=token(),
+                                now=graded_at)
+    assert sorted(Review.objects.values_list("duration_ms", flat=True)) == [60_000] * 3
+    summary = quiz_selectors.quiz_summary(quiz=Quiz.objects.get(pk=quiz.pk), user=alice,
+                                          now=graded_at)
+    assert summary["time_spent"] == timedelta(minutes=3)
+
+
+def test_ending_a_mock_interview_keeps_the_answer_being_typed(alice_client, alice, questions):
+    quiz = services.start_quiz(user=alice, mode="mock", count=3, time_limit_seconds=600)
+    item = current_item(quiz)
+    response = alice_client.post(reverse("qa:quiz-answer", args=[quiz.pk]), {
+        "item": item.pk, "typed_answer": "what I had so far", "finish": "1",
+    }, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    item.refresh_from_db()
+    quiz.refresh_from_db()
+    assert item.typed_answer == "what I had so far"
+    assert quiz.position == 3 and quiz.finished_at is None  # on to grading
+    assert "Interview over: grade yourself" in response.content.decode()
+    assert "what I had so far" in response.content.decode()
+
+
+def _due(user, questions):
+    for question in questions:
+        StudyStateFactory(user=user, question=question,
+                          due=timezone.now() - timedelta(hours=1))
+
+
+def test_continuing_a_due_quiz_whose_questions_were_all_studied_elsewhere_ends_it(
+    alice_client, alice, section, questions
+):
+    _due(alice, questions)
+    due = services.start_quiz(user=alice, mode="due")
+    other = section_quiz(alice, section)
+    while (item := current_item(other)) is not None:
+        answering.reveal(user=alice, quiz_item=item)
+        answering.record_review(user=alice, quiz_item=item, rating=3, token=token())
+
+    response = alice_client.get(reverse("qa:quiz", args=[due.pk]), follow=True)
+    assert response.redirect_chain[0] == (reverse("home"), 302)
+    assert "Nothing is due right now." in response.content.decode()
+    due.refresh_from_db()
+    assert due.finished_at is not None
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_continuing_a_due_quiz_partly_studied_elsewhere_shows_what_is_still_due(
+    alice_client, alice, section, questions, htmx
+):
+    _due(alice, questions)
+    due = services.start_quiz(user=alice, mode="due")
+    other = section_quiz(alice, section)
+    studied = other.items.get(question=questions[0])
+    answering.reveal(user=alice, quiz_item=studied)
+    answering.record_review(user=alice, quiz_item=studied, rating=3, token=token())
+
+    response = alice_client.get(reverse("qa:quiz", args=[due.pk]),
+                                **({"HTTP_HX_REQUEST": "true"} if htmx else {}))
+    fresh = Quiz.objects.get(user=alice, mode="due", finished_at__isnull=True)
+    assert fresh.pk != due.pk
+    url = reverse("qa:quiz", args=[fresh.pk])
+    if htmx:  # the card's request sends the browser to the new quiz as a whole page
+        assert response.status_code == 200 and response["HX-Redirect"] == url
+    else:
+        assert response.status_code == 302 and response["Location"] == url
+    assert set(fresh.items.values_list("question_id", flat=True)) == {
+        questions[1].pk, questions[2].pk}
+    page = alice_client.get(url).content.decode()
+    assert "brought up to date" in page
+
+
+def test_a_due_quiz_up_to_date_is_shown_as_it_is(alice_client, alice, questions):
+    _due(alice, questions)
+    due = services.start_quiz(user=alice, mode="due")
+    response = alice_client.get(reverse("qa:quiz", args=[due.pk]))
+    assert response.status_code == 200
+    assert Quiz.objects.filter(user=alice, finished_at__isnull=True).get().pk == due.pk
