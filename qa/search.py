@@ -5,13 +5,16 @@ sentence as one word. We store a `search_text` column of space-separated, lower-
 text order, and PostgreSQL indexes `to_tsvector('simple', ...)` of it, and of its first line,
 the prompt's tokens (migration 0005):
 
-- Latin words (`lora`, `gpt-4`, `layer`) as they are;
+- Latin words and numbers as they are (`lora`, `layer`), a word joined by `-`, `_` or `.` as its
+  parts (`gpt-3.5` → gpt 3 5): PostgreSQL's parser would read `gpt-3` as `gpt` and the number
+  `-3`, which a search for `gpt 3` never finds;
 - every run of Chinese characters as its overlapping character pairs plus its last character
   (注意力 → 注意 意力 力), as Lucene's CJK analyser does.
 
 A run of characters a learner types is then found exactly where it occurs in the text: the query
 is the phrase of its pairs (注意 <-> 意力), a single character is a prefix query ('大':*) that the
-pairs and the run-final characters answer. There is no dictionary to load or to miss a new word,
+pairs and the run-final characters answer. A Latin word of two or more characters is a prefix
+query too (`llm` finds `LLMs`, `token` finds `tokenizer`), as a substring search would. There is no dictionary to load or to miss a new word,
 and tokenising a question takes microseconds.
 """
 
@@ -21,7 +24,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-_LATIN = r"[a-z0-9]+(?:[-_.][a-z0-9]+)*"
+_LATIN = r"[a-z0-9]+"
 _HAN = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
 _TERM = re.compile(f"(?P<latin>{_LATIN})|(?P<han>{_HAN})")
 
@@ -66,7 +69,8 @@ class Term:
     def tsquery(self) -> tuple[str, str]:
         """(text, search type) for Django's SearchQuery with the 'simple' configuration."""
         if not self.chinese:
-            return self.text, "plain"
+            # The text is letters and digits only: nothing to escape.
+            return (f"{self.text}:*", "raw") if len(self.text) > 1 else (self.text, "plain")
         if len(self.text) == 1:
             return f"{self.text}:*", "raw"  # the text is one Han character: nothing to escape
         return " ".join(_han_tokens(self.text)[:-1]), "phrase"

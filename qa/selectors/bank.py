@@ -18,6 +18,7 @@ PostgreSQL) ts_rank, then bank order.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,9 +178,20 @@ def normalise_query(query: str) -> str:
     return " ".join((query or "").split())[:MAX_QUERY_LENGTH]
 
 
-# Punctuation typed around a word (`注意力？`, `SFT,`, `“幻觉”`), as NFKC leaves it. Not `+`, `#`,
-# `-`, `_` or `/`, which belong to words such as `c++` or `c#`.
-_EDGE_PUNCTUATION = ".,;:!?'\"()[]{}<>。、“”‘’《》〈〉【】「」『』…—·~"
+def _bare(word: str) -> str:
+    """`word` folded, without invisible characters (a zero-width space or soft hyphen pasted
+    from a web page) and without the punctuation and symbols around it (`注意力？`, `“幻觉”`,
+    `**SFT**`, `` `SFT` ``, `-SFT/`), except a run of `+` or `#` right after it (`c++`, `c#`)."""
+    word = "".join(c for c in fold(word) if unicodedata.category(c) != "Cf")
+    start, end = 0, len(word)
+    while start < end and unicodedata.category(word[start])[0] in "PS":
+        start += 1
+    while end > start and unicodedata.category(word[end - 1])[0] in "PS":
+        end -= 1
+    if end > start:
+        while end < len(word) and word[end] in "+#":
+            end += 1
+    return word[start:end]
 
 
 def _needles(query: str) -> list[str]:
@@ -190,10 +202,10 @@ def _needles(query: str) -> list[str]:
     needles: dict[str, None] = {}
     for word in query.split():
         terms = query_terms(word)
-        if len(terms) > 1:
+        if len({term.chinese for term in terms}) > 1:
             found = [term.text for term in terms]
         else:
-            found = [fold(word).strip(_EDGE_PUNCTUATION) or word.lower()]
+            found = [_bare(word) or word.lower()]
         for needle in found:
             needles.setdefault(needle, None)
     return list(needles)

@@ -175,14 +175,56 @@ def test_a_word_with_plus_or_hash_keeps_them(db):
     assert keys("c++") == [cpp.key]
 
 
+@pytest.mark.parametrize(("query", "text"), [
+    ("LLM", "什么是LLMs复读机问题？"),
+    ("token", "Tokenizer 是怎么工作的？"),
+    ("norm", "Layer Normalization 的作用"),
+    ("GPT 3", "GPT-3 有多少参数？"),
+    ("gpt-3", "GPT-3 有多少参数？"),
+    ("llama 2", "LLaMA-2-7B 的结构"),
+    ("v1.5", "Vicuna v1.5 的训练数据"),
+])
+def test_a_latin_word_is_found_at_the_start_of_longer_words_and_of_joined_ones(db, query,
+                                                                              text):
+    question = QuestionFactory(prompt=text, answer="略。")
+    QuestionFactory(prompt="不相关的问题", answer="无关。")
+    assert keys(query) == [question.key]
+
+
+@pytest.mark.parametrize("query", [
+    "SFT\u200b", "\ufeffSFT", "SFT\u00ad", "**SFT**", "`SFT`", "SFT-", "-SFT", "SFT/",
+    "SFT–", "SFT|", "**注意力**", "注意力/",
+])
+def test_invisible_characters_and_marks_around_a_word_change_nothing(shipped, query):
+    plain = "注意力" if "注意力" in query else "SFT"
+    assert keys(plain)
+    assert keys(query) == keys(plain)
+
+
+def test_a_renamed_or_deleted_tag_is_searched_by_what_it_is_now(db):
+    question = QuestionFactory(prompt="什么是 BPE？", answer="字节对编码。")
+    tag = Tag.objects.create(name="分词")
+    question.tags.add(tag)
+    question.save()
+    assert keys("分词") == [question.key]
+    tag.name = "tokenisation"
+    tag.save()
+    assert keys("tokenisation") == [question.key]
+    assert keys("分词") == []
+    tag.delete()
+    assert keys("tokenisation") == []
+    question.refresh_from_db()
+    assert question.search_text == build_search_text("什么是 BPE？", "字节对编码。")
+
+
 def test_tokens_fold_full_width_forms():
-    assert tokens("ＧＰＴ－４ 與 ＬｏＲＡ") == ["gpt-4", "與", "lora"]
+    assert tokens("ＧＰＴ－４ 與 ＬｏＲＡ") == ["gpt", "4", "與", "lora"]
     assert tokens("\uf900") == ["\u8c48"]  # a compatibility ideograph is its unified form
 
 
 def test_tokens_are_latin_words_and_character_pairs_in_order():
     assert tokens("LoRA 微调：注意力") == ["lora", "微调", "调", "注意", "意力", "力"]
-    assert tokens("GPT-3.5 与 大") == ["gpt-3.5", "与", "大"]
+    assert tokens("GPT-3.5 与 大") == ["gpt", "3", "5", "与", "大"]
     assert build_search_text("自注意", "", "Transformer") == "自注 注意 意\ntransformer"
 
 
@@ -373,3 +415,23 @@ def test_search_results_show_their_tags_in_order(client, db):
     assert [r.tags for r in found] == [["推理", "显存"], []]
     html = client.get(reverse("qa:search"), {"q": "kv cache"}).content.decode()
     assert '<span class="tag">推理</span><span class="tag">显存</span>' in html
+
+
+def test_the_word_parts_migration_rebuilds_search_text(db):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db.migrations.executor import MigrationExecutor
+
+    migration = importlib.import_module("qa.migrations.0013_search_text_word_parts")
+    question = QuestionFactory(prompt="GPT-3 有多少参数", answer="1750 亿。")
+    Question.objects.filter(pk=question.pk).update(search_text="gpt-3 有多 多少 少参 参数 数\n1750 亿")
+    state = MigrationExecutor(connection).loader.project_state(
+        ("qa", "0012_studystate_previous"), at_end=True
+    )
+
+    migration.rebuild_search_text(state.apps, SimpleNamespace(connection=connection))
+
+    question.refresh_from_db()
+    assert question.search_text.startswith("gpt 3 有多 ")
+    assert keys("gpt 3") == [question.key]
