@@ -14,8 +14,8 @@ the prompt's tokens (migration 0005):
 A run of characters a learner types is then found exactly where it occurs in the text: the query
 is the phrase of its pairs (注意 <-> 意力), a single character is a prefix query ('大':*) that the
 pairs and the run-final characters answer. A Latin word of two or more characters is a prefix
-query too (`llm` finds `LLMs`, `token` finds `tokenizer`), as a substring search would. There is no dictionary to load or to miss a new word,
-and tokenising a question takes microseconds.
+query too (`llm` finds `LLMs`, `token` finds `tokenizer`), as a substring search would. There
+is no dictionary to load or to miss a new word, and tokenising a question takes microseconds.
 """
 
 from __future__ import annotations

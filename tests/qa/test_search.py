@@ -425,7 +425,8 @@ def test_the_word_parts_migration_rebuilds_search_text(db):
 
     migration = importlib.import_module("qa.migrations.0013_search_text_word_parts")
     question = QuestionFactory(prompt="GPT-3 有多少参数", answer="1750 亿。")
-    Question.objects.filter(pk=question.pk).update(search_text="gpt-3 有多 多少 少参 参数 数\n1750 亿")
+    Question.objects.filter(pk=question.pk).update(
+        search_text="gpt-3 有多 多少 少参 参数 数\n1750 亿")
     state = MigrationExecutor(connection).loader.project_state(
         ("qa", "0012_studystate_previous"), at_end=True
     )
