@@ -365,7 +365,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         spots_held_back = (len(shown_again) < len(board.by_again)
                            or len(shown_recall) < len(board.by_retrievability))
         board.by_again, board.by_retrievability = shown_again, shown_recall
-    staff = request.user.is_staff
+    staff = request.user.is_staff and request.user.has_perm("qa.view_errorreport")
     admin_queue = _admin_queue_url() if staff else None
     spots = {id(s): s for s in [*board.by_again, *board.by_retrievability]}
     for spot in spots.values():

@@ -8,12 +8,21 @@ from django.utils.translation import gettext_lazy as _
 
 from qa.models import Bank, Section, Tag
 
+# A bank's slug and a section's bank and key are what its questions' keys, its pages' URLs and
+# `import_bank` know it by: set when it is created, as a question's key is.
+
 
 @admin.register(Bank)
 class BankAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "language", "created_at"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Bank | None = None):
+        return ["slug"] if obj is not None else []
+
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Bank | None = None):
+        return {} if obj is not None else self.prepopulated_fields
 
 
 @admin.register(Section)
@@ -22,6 +31,9 @@ class SectionAdmin(admin.ModelAdmin):
     list_filter = ["bank"]
     list_select_related = ["bank"]
     search_fields = ["title", "key", "subtopic"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Section | None = None):
+        return ["bank", "key"] if obj is not None else []
 
 
 @admin.register(Tag)

@@ -3,6 +3,7 @@ what changed, when someone saved it after the editor opened it), and reverting t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -85,6 +86,8 @@ class QuestionForm(forms.ModelForm):
         bank, section = cleaned.get("bank"), cleaned.get("section")
         if bank is not None and section is not None and section.bank_id != bank.pk:
             self.add_error("section", gettext("This section belongs to another bank."))
+        elif not self.editing and bank is not None and section is not None:
+            self._check_key(cleaned.get("key"), bank, section)
         base = cleaned.get("base_revision")
         if self.editing and base is not None and base != self.instance.revision:
             self.conflict = self._conflict(base, cleaned)
@@ -110,6 +113,17 @@ class QuestionForm(forms.ModelForm):
                 code="edit_conflict",
             )
         return cleaned
+
+    def _check_key(self, key: str | None, bank, section) -> None:
+        """A new question's key is its bank's slug, its section's key and a number of two or
+        more digits, as in the bank's file: `import_bank` finds it by it, and its page's URL
+        ends in it (a key ending in `/answer` would be another page's)."""
+        if key and not re.fullmatch(rf"{re.escape(bank.slug)}/{re.escape(section.key)}/\d{{2,}}",
+                                    key):
+            example = f"{bank.slug}/{section.key}/{section.questions.count() + 1:02d}"
+            self.add_error("key", gettext(
+                "The key must be the bank's slug, the section's key and a number, as in "
+                "%(example)s.") % {"example": example})
 
     def _conflict(self, base: int, cleaned: dict[str, Any]) -> EditConflictInfo:
         current = self.instance

@@ -39,8 +39,12 @@ def _open_for_reading(path: Path) -> IO[str]:
 
 
 def read_header(path: Path) -> dict[str, Any]:
-    with _open_for_reading(path) as src:
-        return _parse_header(src.readline(), path)
+    try:
+        with _open_for_reading(path) as src:
+            first_line = src.readline()
+    except (EOFError, OSError, UnicodeDecodeError):  # not gzip, not UTF-8 text...
+        raise BackupError(f"{path} is not a backup written by backup_data.") from None
+    return _parse_header(first_line, path)
 
 
 def _parse_header(first_line: str, path: Path) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from accounts.models import User
@@ -59,12 +60,20 @@ class _Restorer:
 
     def _instances(self, model, columns, rows):
         translators = self._translators(model, columns)
-        for row in rows:
+        label = model._meta.label_lower
+        for number, row in enumerate(rows, start=1):
+            if not isinstance(row, list) or len(row) != len(columns):
+                raise BackupError(f"{label}, row {number}: expected {len(columns)} values, one "
+                                  "per column.")
             values = {}
             for i, f, mapping in translators:
                 value = row[i]
                 if value is not None:
-                    value = mapping.get(value) if mapping is not None else f.to_python(value)
+                    try:
+                        value = mapping.get(value) if mapping is not None else f.to_python(value)
+                    except (ValidationError, ValueError, TypeError):
+                        raise BackupError(f"{label}, row {number}: {value!r} is not a valid "
+                                          f"{f.name}.") from None
                 values[f.attname] = value
             yield model(**values)
 

@@ -63,8 +63,10 @@ SNIPPET_LENGTH = 160
 
 
 def can_preview(user: Any) -> bool:
-    """Staff (editors) may open draft and retired questions; learners may not."""
-    return bool(user is not None and user.is_authenticated and user.is_staff)
+    """Editors (and superusers) may open draft and retired questions; learners, and staff
+    who may not see the bank in the admin, may not."""
+    return bool(user is not None and user.is_authenticated and user.is_staff
+                and user.has_perm("qa.view_question"))
 
 
 def visible_questions(user: Any) -> QuerySet[Question]:

@@ -327,3 +327,43 @@ def test_backup_does_not_overwrite_an_existing_file(tmp_path, db):
     with pytest.raises(CommandError, match="exists"):
         call_command("backup_data", str(path), verbosity=0)
     assert path.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe\x00garbage", bytes(range(256)) * 4])
+def test_a_binary_file_is_refused_with_a_message(world, tmp_path, content):
+    path = tmp_path / "backup.jsonl"
+    path.write_bytes(content)
+    with pytest.raises(CommandError, match="not a backup written by backup_data"):
+        call_command("restore_data", str(path), "--force", verbosity=0)
+    assert Review.objects.count() == 2
+
+
+def _edit_review_rows(path, edit) -> None:
+    """Apply `edit(columns, row)` to the first review row of the (gzipped) backup at `path`."""
+    lines = gzip.decompress(path.read_bytes()).decode().splitlines()
+    for n, raw in enumerate(lines):
+        line = json.loads(raw)
+        if isinstance(line, dict) and line.get("table") == "qa.review":
+            edit(line["columns"], line["rows"][0])
+            lines[n] = json.dumps(line)
+            break
+    path.write_bytes(gzip.compress("\n".join(lines).encode()))
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda columns, row: row.pop(), r"qa\.review, row 1: expected \d+ values"),
+    (lambda columns, row: row.__setitem__(columns.index("reviewed_at"), "yesterday"),
+     r"qa\.review, row 1: 'yesterday' is not a valid reviewed_at"),
+    (lambda columns, row: row.__setitem__(columns.index("rating"), "good"),
+     r"qa\.review, row 1: 'good' is not a valid rating"),
+])
+def test_a_row_that_does_not_fit_its_table_is_refused_and_changes_nothing(world, tmp_path,
+                                                                         edit, message):
+    path = tmp_path / "backup.jsonl.gz"
+    call_command("backup_data", str(path), verbosity=0)
+    _edit_review_rows(path, edit)
+    Review.objects.filter(token="token-0").update(rating=4)
+    with pytest.raises(CommandError, match=message):
+        call_command("restore_data", str(path), "--force", verbosity=0)
+    assert Review.objects.get(token="token-0").rating == 4
+    assert User.objects.count() == 3

@@ -45,7 +45,13 @@ def answer_url(key: str) -> str:
 
 @pytest.fixture
 def staff(db):
-    return UserFactory(is_staff=True)
+    """An editor: staff who may see the bank in the admin (see test_admin_structure for staff
+    who may not)."""
+    from qa.editorial import make_editor
+
+    user = UserFactory()
+    make_editor(user)
+    return user
 
 
 # --- bank list and overview -------------------------------------------------------------------

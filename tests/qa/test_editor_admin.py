@@ -180,13 +180,14 @@ def test_changing_tags_writes_one_revision_with_the_tags(editor_client, question
 
 def test_adding_a_question_needs_no_kind_and_records_the_creation(editor_client, editor):
     section = SectionFactory()
+    key = f"{section.bank.slug}/{section.key}/01"
     response = editor_client.post("/admin/qa/question/add/", {
-        "key": "test/added/1", "bank": section.bank_id, "section": section.pk, "number": 1,
+        "key": key, "bank": section.bank_id, "section": section.pk, "number": 1,
         "status": "draft", "prompt": "新问题？", "answer": "新答案。", "change_reason": "",
     })
 
     assert response.status_code == 302, response.content.decode()[:3000]
-    question = Question.objects.get(key="test/added/1")
+    question = Question.objects.get(key=key)
     rows = revisions(question)
     assert len(rows) == 1
     assert (rows[0].history_type, rows[0].history_user) == ("+", editor)

@@ -1,0 +1,74 @@
+"""The bank's structure in the editors' admin: what names a bank, a section and a question
+(slug, bank, key) is set once; drafts are previewed by editors, not by any staff account."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from qa.models import Bank, Question, Section
+from tests.factories import QuestionFactory, SectionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_editor_cannot_move_a_section_to_another_bank_or_rename_its_key(editor_client):
+    question = QuestionFactory()
+    section = question.section
+    other = SectionFactory().bank
+    url = reverse("admin:qa_section_change", args=[section.pk])
+    page = editor_client.get(url).content.decode()
+    assert 'name="bank"' not in page and 'name="key"' not in page
+    response = editor_client.post(url, {
+        "bank": other.pk, "key": "renamed", "title": "新标题", "subtopic": "",
+        "position": section.position,
+    })
+    assert response.status_code == 302
+    section.refresh_from_db()
+    assert (section.bank_id, section.key, section.title) == (question.bank_id,
+                                                             section.key, "新标题")
+    assert editor_client.get(question.get_absolute_url()).status_code == 200
+
+
+def test_a_bank_s_slug_is_set_when_it_is_created(editor_client):
+    bank = SectionFactory().bank
+    url = reverse("admin:qa_bank_change", args=[bank.pk])
+    assert 'name="slug"' not in editor_client.get(url).content.decode()
+    editor_client.post(url, {"title": "新名字", "slug": "moved", "language": bank.language,
+                             "source": ""})
+    bank.refresh_from_db()
+    assert bank.slug != "moved"
+    add = editor_client.get(reverse("admin:qa_bank_add")).content.decode()
+    assert 'name="slug"' in add
+
+
+@pytest.mark.parametrize("key", ["{bank}/{section}/answer", "{bank}/{section}/7", "new one",
+                                 "{bank}/other/01", "{bank}/{section}/01/report"])
+def test_a_new_question_s_key_must_name_its_bank_section_and_number(editor_client, key):
+    section = SectionFactory()
+    key = key.format(bank=section.bank.slug, section=section.key)
+    response = editor_client.post(reverse("admin:qa_question_add"), {
+        "key": key, "bank": section.bank_id, "section": section.pk, "number": 1,
+        "status": "draft", "prompt": "新问题？", "answer": "新答案。", "change_reason": "",
+    })
+    assert response.status_code == 200
+    assert "The key must be the bank" in response.content.decode()
+    assert f"{section.bank.slug}/{section.key}/01" in response.content.decode()
+    assert not Question.objects.filter(key=key).exists()
+
+
+def test_only_editors_preview_drafts_not_every_staff_account(client, editor):
+    draft = QuestionFactory(status=Question.Status.DRAFT, prompt="草稿中的问题")
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    section_url = reverse("qa:section", args=[draft.bank.slug, draft.section.key])
+    assert "草稿中的问题" not in client.get(section_url).content.decode()
+    # Staff allowed to see the bank in the admin may preview it.
+    staff.user_permissions.add(Permission.objects.get(codename="view_question"))
+    client.force_login(staff)
+    assert client.get(draft.get_absolute_url()).status_code == 200
+    client.force_login(editor)
+    assert client.get(draft.get_absolute_url()).status_code == 200
+    assert Bank.objects.count() == Section.objects.count() == 1
