@@ -9,18 +9,20 @@ from simple_history.models import HistoricalRecords
 
 
 class Bank(models.Model):
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(_("slug"), unique=True)
     title = models.CharField(_("title"), max_length=200)
     language = models.CharField(_("language"), max_length=16, default="zh-hans")
     description = models.TextField(_("description"), blank=True)
     source = models.TextField(_("source"), blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     # Fingerprint of the title, language, description and source as last imported (see
     # qa.importer.files.fingerprint): an editor's change since is kept by the next import.
     import_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["title"]
+        verbose_name = _("question bank")
+        verbose_name_plural = _("question banks")
 
     def __str__(self) -> str:
         return self.title
@@ -29,7 +31,8 @@ class Bank(models.Model):
 class Section(models.Model):
     # Found through section_unique_bank_key (bank, key).
     bank = models.ForeignKey(
-        Bank, on_delete=models.CASCADE, related_name="sections", db_index=False
+        Bank, on_delete=models.CASCADE, related_name="sections", db_index=False,
+        verbose_name=_("question bank"),
     )
     key = models.SlugField(_("key"))
     title = models.CharField(_("title"), max_length=200)
@@ -40,6 +43,8 @@ class Section(models.Model):
 
     class Meta:
         ordering = ["bank", "position", "pk"]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
         constraints = [
             models.UniqueConstraint(fields=["bank", "key"], name="section_unique_bank_key")
         ]
@@ -53,6 +58,8 @@ class Tag(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
 
     def __str__(self) -> str:
         return self.name
@@ -88,15 +95,18 @@ class Question(models.Model):
         RETIRED = "retired", _("Retired")
 
     key = models.CharField(_("key"), max_length=120, unique=True)
-    bank = models.ForeignKey(Bank, on_delete=models.CASCADE, related_name="questions")
+    bank = models.ForeignKey(Bank, on_delete=models.CASCADE, related_name="questions",
+                             verbose_name=_("question bank"))
     # Found through question_section_idx (section, status, number).
     section = models.ForeignKey(
-        Section, on_delete=models.PROTECT, related_name="questions", db_index=False
+        Section, on_delete=models.PROTECT, related_name="questions", db_index=False,
+        verbose_name=_("section"),
     )
     number = models.PositiveIntegerField(_("number"), default=0)
     prompt = models.TextField(_("question"))
     answer = models.TextField(_("reference answer (Markdown)"))
-    tags = models.ManyToManyField(Tag, blank=True, related_name="questions")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="questions",
+                                  verbose_name=_("tags"))
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PUBLISHED
     )
@@ -104,13 +114,13 @@ class Question(models.Model):
     answer_version = models.PositiveIntegerField(_("answer version"), default=1)
     # Bumped by every saved edit; an edit form carries the value it started from, so a save
     # on top of someone else's newer save is detected rather than silently overwriting it.
-    revision = models.PositiveIntegerField(default=1, editable=False)
+    revision = models.PositiveIntegerField(_("revision"), default=1, editable=False)
     # Hash of prompt+answer+tags as last written by the importer. If the current content no
     # longer hashes to it, an editor has changed the question and re-import must not touch it.
     import_hash = models.CharField(max_length=64, blank=True, editable=False)
     search_text = models.TextField(blank=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(
         bases=[RevisionInfo],
@@ -124,6 +134,8 @@ class Question(models.Model):
 
     class Meta:
         ordering = ["section__position", "number", "pk"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
         indexes = [
             models.Index(fields=["section", "status", "number"], name="question_section_idx"),
         ]
@@ -342,9 +354,10 @@ class ErrorReport(models.Model):
     # Found through report_reporter_idx (reporter, status).
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="error_reports",
-        db_index=False,
+        db_index=False, verbose_name=_("reporter"),
     )
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="error_reports")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="error_reports",
+                                 verbose_name=_("question"))
     answer_version = models.PositiveIntegerField(_("answer version seen"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     message = models.TextField(_("message"), max_length=4000)
@@ -358,22 +371,25 @@ class ErrorReport(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="resolved_reports",
+        verbose_name=_("resolved by"),
     )
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     # The history row (Question.history) of the revision that corrected the answer.
     correcting_revision_id = models.PositiveBigIntegerField(null=True, blank=True)
     reporter_seen_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["created_at"]
+        verbose_name = _("error report")
+        verbose_name_plural = _("error reports")
         indexes = [
             models.Index(fields=["status", "created_at"], name="report_queue_idx"),
             models.Index(fields=["reporter", "status"], name="report_reporter_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"Report {self.pk} on {self.question.key}"
+        return _("Report %(number)s on %(key)s") % {"number": self.pk, "key": self.question.key}
 
 
 class StudySet(models.Model):

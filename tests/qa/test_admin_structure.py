@@ -72,3 +72,16 @@ def test_only_editors_preview_drafts_not_every_staff_account(client, editor):
     client.force_login(editor)
     assert client.get(draft.get_absolute_url()).status_code == 200
     assert Bank.objects.count() == Section.objects.count() == 1
+
+
+def test_the_admin_names_the_bank_s_models_and_fields_in_chinese(editor_client):
+    question = QuestionFactory()
+    zh = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    index = editor_client.get(reverse("admin:index"), **zh).content.decode()
+    for name in ("题库", "章节", "标签", "纠错报告"):
+        assert name in index
+    for name in ("Banks", "Sections", "Tags", "Error reports"):
+        assert name not in index
+    form = editor_client.get(reverse("admin:qa_question_change", args=[question.pk]),
+                             **zh).content.decode()
+    assert ">题库" in form and ">章节" in form and ">标签" in form
