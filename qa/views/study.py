@@ -14,6 +14,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, retarget
 
 from qa.models import Question, Section
 from qa.selectors import study as selectors
@@ -35,7 +36,7 @@ class SectionFilterForm(forms.Form):
 
 
 def _section_filter(request: HttpRequest) -> Section | None:
-    form = SectionFilterForm(request.GET)
+    form = SectionFilterForm(request.POST if request.method == "POST" else request.GET)
     if not form.is_valid():
         raise services.InvalidInput(_("There is no such section."))
     return form.cleaned_data.get("section")
@@ -101,6 +102,8 @@ def _note_response(request: HttpRequest, question: Question, *, error: str = "",
         "note_draft": body,
         "back_to": back_to,
         "shortcut": _is_quiz_page(back_to),  # where the N key opens the note
+        # The button that sent it is gone: focus goes to the note (its form, when refused).
+        "refocus": True,
     })
     return render(request, "qa/_note.html", context, status=status)
 
@@ -148,17 +151,18 @@ def mistake_list(request: HttpRequest) -> HttpResponse:
         section = _section_filter(request)
     except services.InvalidInput as exc:
         return _bad_request(request, exc.message, resolve_url("qa:mistakes"))
-    now = timezone.now()
-    return render(
-        request,
-        "qa/mistakes.html",
-        {
-            "mistakes": selectors.mistakes(user=request.user, now=now, section=section),
-            "section": section,
-            "leech_lapses": selectors.LEECH_LAPSES,
-            "window_days": selectors.MISTAKE_WINDOW.days,
-        },
-    )
+    return render(request, "qa/mistakes.html",
+                  _mistakes_context(request, section, request.get_full_path()))
+
+
+def _mistakes_context(request: HttpRequest, section: Section | None, back_to: str) -> dict:
+    return {
+        "mistakes": selectors.mistakes(user=request.user, now=timezone.now(), section=section),
+        "section": section,
+        "back_to": back_to,
+        "leech_lapses": selectors.LEECH_LAPSES,
+        "window_days": selectors.MISTAKE_WINDOW.days,
+    }
 
 
 @login_required
@@ -170,7 +174,16 @@ def mistake_clear(request: HttpRequest, question_id: int) -> HttpResponse:
     except services.NotFound as exc:
         raise Http404(exc.message) from None
     if request.htmx:
-        # The row disappears from the list (hx-swap="outerHTML" with an empty body).
-        return HttpResponse("")
+        try:
+            section = _section_filter(request)
+        except services.InvalidInput:
+            section = None
+        context = _mistakes_context(request, section, safe_next(request, "qa:mistakes"))
+        if context["mistakes"]:
+            # The row disappears from the list (hx-swap="outerHTML" with an empty body).
+            return HttpResponse("")
+        # The last one: the page says there are none left, without its Study button.
+        response = render(request, "qa/mistakes.html#page", context)
+        return reswap(retarget(response, "#mistakes-page"), "outerHTML")
     messages.success(request, _("Cleared from your mistakes."))
     return redirect(safe_next(request, "qa:mistakes"))

@@ -107,3 +107,17 @@ def test_removing_a_set_s_questions_updates_the_count_and_study_button(page, log
         expect(page.locator("#set-count")).to_have_text(f"{left} question" + ("s" if left != 1
                                                                                else ""))
     expect(page.locator("#set-study")).to_be_disabled()
+
+
+def test_saving_a_note_keeps_focus_in_the_note(page, login, learner, questions):
+    login(page, learner, PASSWORD)
+    page.goto(questions[0].get_absolute_url())
+    page.click("text=Add a note")
+    page.fill("textarea[name=body]", "记住：缩放点积")
+    page.click("text=Save note")
+    expect(page.locator(".note-body")).to_contain_text("记住：缩放点积")
+    expect(page.locator(".note summary")).to_be_focused()
+    page.click("text=Edit your note")
+    page.click("text=Delete note")
+    expect(page.locator(".note-body")).to_have_count(0)
+    expect(page.locator(".note summary")).to_be_focused()

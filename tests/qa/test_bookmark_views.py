@@ -158,13 +158,42 @@ def test_leeches_are_marked(alice_client, alice, question):
 
 
 def test_clearing_a_mistake_with_htmx_removes_the_row(alice_client, alice, question):
-    StudyStateFactory(user=alice, question=question)
-    again(alice, question, timezone.now() - timedelta(minutes=1))
+    other = QuestionFactory(section=question.section, number=2, prompt="什么是 RoPE？")
+    for q in (question, other):
+        StudyStateFactory(user=alice, question=q)
+        again(alice, q, timezone.now() - timedelta(minutes=1))
     clear = reverse("qa:mistake-clear", kwargs={"question_id": question.pk})
     response = alice_client.post(clear, **HTMX)
     assert response.status_code == 200 and response.content == b""
-    assert StudyState.objects.get(user=alice).mistake_cleared_at is not None
+    assert StudyState.objects.get(user=alice, question=question).mistake_cleared_at is not None
     assert "KV cache" not in alice_client.get(reverse("qa:mistakes")).content.decode()
+
+
+def test_clearing_the_last_mistake_with_htmx_shows_that_none_are_left(alice_client, alice,
+                                                                      question):
+    StudyStateFactory(user=alice, question=question)
+    again(alice, question, timezone.now() - timedelta(minutes=1))
+    clear = reverse("qa:mistake-clear", kwargs={"question_id": question.pk})
+    response = alice_client.post(clear, {"next": reverse("qa:mistakes")}, **HTMX)
+    body = response.content.decode()
+    assert response["HX-Retarget"] == "#mistakes-page" and response["HX-Reswap"] == "outerHTML"
+    assert body.lstrip().startswith('<div id="mistakes-page">')
+    assert "No mistakes right now." in body and "Study my mistakes" not in body
+    assert "<html" not in body
+
+
+def test_clearing_the_last_mistake_of_a_section_keeps_to_that_section(alice_client, alice,
+                                                                      question):
+    elsewhere = QuestionFactory(prompt="另一章的问题")
+    for q in (question, elsewhere):
+        StudyStateFactory(user=alice, question=q)
+        again(alice, q, timezone.now() - timedelta(minutes=1))
+    clear = reverse("qa:mistake-clear", kwargs={"question_id": question.pk})
+    response = alice_client.post(clear, {"section": question.section_id}, **HTMX)
+    assert "No mistakes right now." in response.content.decode()
+    response = alice_client.post(reverse("qa:mistake-clear",
+                                         kwargs={"question_id": elsewhere.pk}), **HTMX)
+    assert "No mistakes right now." in response.content.decode()
 
 
 def test_clearing_a_mistake_without_js_redirects_to_the_list(alice_client, alice, question):
