@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, UserFactory
 
@@ -44,9 +45,15 @@ def test_search_in_chinese_open_a_result_and_reveal_the_answer(page, login, ship
     assert "模型幻觉是什么" in result.inner_text()
 
     # Typing a new query updates the results in place (HTMX) and the address bar.
+    page.evaluate("() => { document.getElementById('results').dataset.kept = 'yes'; }")
     page.fill("#search-q", "注意力")
     page.locator(".search-result mark", has_text="注意力").first.wait_for()
     page.wait_for_url(re.compile(r"q=%E6%B3%A8"))
+    # The title says what was searched for, and the live region is the page's own (a new one
+    # would not be read out).
+    expect(page).to_have_title(re.compile(r"^“注意力” — search"))
+    assert page.locator("#results[aria-live=polite]").count() == 1
+    assert page.evaluate("() => document.getElementById('results').dataset.kept") == "yes"
     first = page.locator(".search-result .result-prompt").first
     assert "多查询注意力与群查询注意力" in first.inner_text()
 

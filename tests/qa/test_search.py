@@ -347,8 +347,9 @@ def test_htmx_search_returns_only_the_results(client, shipped):
     response = client.get(reverse("qa:search"), {"q": "SFT"}, headers={"HX-Request": "true"})
     body = response.content.decode()
     assert response.status_code == 200
-    assert body.lstrip().startswith('<div id="results"')
-    assert "<html" not in body
+    # What goes inside the page's live region, with the page's new title.
+    assert body.lstrip().startswith("<title>“SFT” — search · ")
+    assert 'id="results"' not in body and "<html" not in body
     assert "<mark>SFT</mark>" in body
 
 
