@@ -43,7 +43,7 @@ class FileReport:
 
 
 def import_banks(files: Sequence[BankFile], *, force: bool = False, substantive: bool = False,
-                 dry_run: bool = False) -> list[FileReport]:
+                 dry_run: bool = False, partial: bool = False) -> list[FileReport]:
     """Upsert the banks of `files`. Run it inside one transaction (the command does).
 
     `force`: overwrite questions, sections and bank details edited in the database too (each
@@ -52,12 +52,14 @@ def import_banks(files: Sequence[BankFile], *, force: bool = False, substantive:
     the learners who studied the old version); by default it counts as a typo-level fix so
     nobody's schedule moves.
     `dry_run`: plan and report, write nothing.
+    `partial`: accept a file that leaves out published questions it imported before (else
+    refused, as a file cut short would).
     """
     stamp = timezone.now()
     with gc_paused():
         reports = [
             _import_bank(bank_file, force=force, substantive=substantive, dry_run=dry_run,
-                         stamp=stamp)
+                         partial=partial, stamp=stamp)
             for bank_file in files
         ]
     if any(report.changed for report in reports) and not dry_run:
@@ -66,7 +68,7 @@ def import_banks(files: Sequence[BankFile], *, force: bool = False, substantive:
 
 
 def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run: bool,
-                 stamp: datetime) -> FileReport:
+                 partial: bool, stamp: datetime) -> FileReport:
     report = FileReport(label=bank_file.label, slug=bank_file.slug)
     clashes = list(
         Question.objects.filter(key__startswith=f"{bank_file.slug}/")
@@ -131,6 +133,15 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
             report.skipped[data.key] = data.hash != question.import_hash
     file_keys = {data.key for data in bank_file.questions}
     report.missing = [key for key in existing if key not in file_keys]
+    dropped = sorted(key for key in report.missing if existing[key].import_hash
+                     and existing[key].status == Question.Status.PUBLISHED)
+    if dropped and not partial:
+        raise BankFileError([
+            f"{bank_file.label}: {len(dropped)} published questions imported from this bank "
+            f"before are not in the file (first: {', '.join(dropped[:5])}). A file cut short "
+            "would leave them out. If the file leaves them out on purpose, import it with "
+            "--partial (they stay as they are; retire them in the admin)."
+        ])
 
     if dry_run:
         return report

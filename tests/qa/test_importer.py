@@ -78,10 +78,27 @@ def test_questions_missing_from_the_file_are_reported_not_deleted(db, tmp_path):
     run(str(write(tmp_path, small_bank())))
     data = small_bank()
     del data["questions"][2]
-    output = run(str(write(tmp_path, data)))
+    output = run("--partial", str(write(tmp_path, data)))
     assert Question.objects.filter(key="demo/two/01").exists()
     assert "no longer in the file" in output
     assert "demo/two/01" in output
+
+
+def test_a_file_that_leaves_out_published_questions_is_refused_as_if_cut_short(db, tmp_path):
+    run(str(write(tmp_path, small_bank())))
+    data = small_bank()
+    cut = data["questions"][1]["answer"]
+    data["questions"][1]["answer"] = cut[: len(cut) // 2]  # a copy that stopped halfway...
+    del data["questions"][2]  # ...before the last question
+    with pytest.raises(CommandError, match=r"1 published questions imported from this bank "
+                                           r"before are not in the file \(first: demo/two/01\)"):
+        run(str(write(tmp_path, data)))
+    assert Question.objects.get(key=data["questions"][1]["key"]).answer == cut
+    # Retired in the admin (or added there): a file may leave it out.
+    Question.objects.filter(key="demo/two/01").update(status=Question.Status.RETIRED)
+    run(str(write(tmp_path, data)))
+    assert Question.objects.get(key=data["questions"][1]["key"]).answer == data["questions"][1][
+        "answer"].strip()
 
 
 def test_dry_run_reports_and_writes_nothing(db, tmp_path):

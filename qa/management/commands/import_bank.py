@@ -31,13 +31,17 @@ class Command(BaseCommand):
                             help="Also overwrite questions, sections and bank details edited "
                                  "in the database since they were imported (each question "
                                  "overwritten is recorded as a revision).")
+        parser.add_argument("--partial", action="store_true",
+                            help="Accept a file that leaves out published questions it "
+                                 "imported before (they stay as they are). Without it such a "
+                                 "file is refused, as a file cut short would be.")
         parser.add_argument("--substantive", action="store_true",
                             help="Count imported changes to an answer as substantive "
                                  "corrections: bump the answer version and re-queue learners "
                                  "who studied the old answer. Default: like a typo fix.")
 
     def handle(self, *args, paths: list[str], dry_run: bool, force: bool, substantive: bool,
-               **options) -> None:
+               partial: bool = False, **options) -> None:
         targets = paths or default_paths()
         if not targets:
             raise CommandError("No bank files given and none found in fixtures/banks/.")
@@ -45,7 +49,7 @@ class Command(BaseCommand):
             files = load_bank_files(targets)
             with transaction.atomic():
                 reports = import_banks(files, force=force, substantive=substantive,
-                                       dry_run=dry_run)
+                                       dry_run=dry_run, partial=partial)
                 if dry_run:
                     # Nothing should have been written; make sure of it.
                     raise _DryRunRollback
