@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from qa.importer.files import normal_text
-from qa.models import Question, RevisionInfo
+from qa.models import Question, RevisionInfo, Section
 from qa.selectors import editorial as selectors
 from qa.services import editorial as services
 
@@ -69,6 +69,9 @@ class QuestionForm(forms.ModelForm):
         if self.editing:
             for name in ("change_kind", "change_reason", "base_revision"):
                 self.fields[name].required = True
+            if "section" in self.fields:  # its bank is fixed: the sections of that bank
+                self.fields["section"].queryset = Section.objects.filter(
+                    bank_id=self.instance.bank_id)
             self.initial.setdefault("base_revision", self.instance.revision)
         else:
             self.fields["change_reason"].help_text = _("Optional when adding a question.")
@@ -83,7 +86,8 @@ class QuestionForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        bank, section = cleaned.get("bank"), cleaned.get("section")
+        bank, section = cleaned.get("bank", self.instance.bank if self.editing else None), \
+            cleaned.get("section")
         if bank is not None and section is not None and section.bank_id != bank.pk:
             self.add_error("section", gettext("This section belongs to another bank."))
         elif not self.editing and bank is not None and section is not None:

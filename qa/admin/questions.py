@@ -95,7 +95,9 @@ class QuestionAdmin(QuestionHistoryViews, SimpleHistoryAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Question | None = None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
-            fields.append("key")  # the stable identity of a question; see the importer
+            # The stable identity of a question, and the bank its key names; see the importer.
+            # A question moves between sections of its own bank only.
+            fields += ["key", "bank"]
         return fields
 
     @admin.display(description=_("question"))

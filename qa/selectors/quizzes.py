@@ -178,6 +178,7 @@ def revealed_context(*, user: User, item: QuizItem, now: datetime) -> dict:
         "study_state": state,
         "note": note,
         "answer_html": render_markdown(question.answer),
+        "content_lang": sections.section_name(question.section_id).bank_language,
         "grades": grade_choices(scheduling.preview_labels(state, now, user.desired_retention)),
         "editorial": card_editorial(user=user, question=question, state=state),
     }
@@ -207,7 +208,7 @@ class SummaryRow:
 def quiz_summary(*, quiz: Quiz, user: User, now: datetime) -> dict:
     """Counts per grade, time spent, and when each question comes back."""
     items = list(
-        quiz.items.select_related("question__section", "review")
+        quiz.items.select_related("question__section", "question__bank", "review")
         .defer("question__search_text", "question__import_hash")
         .filter(Q(question__status=PUBLISHED) | Q(review__isnull=False))
         .order_by("position")

@@ -23,7 +23,7 @@ from qa.models import Bank, Question, Section
 PUBLISHED = Question.Status.PUBLISHED
 CACHE_SECONDS = 300
 _TOTALS_KEY = "qa:section-totals:v1"
-_NAMES_KEY = "qa:section-names:v1"
+_NAMES_KEY = "qa:section-names:v2"
 
 
 def sections_with_totals() -> list[Section]:
@@ -43,12 +43,14 @@ def sections_with_totals() -> list[Section]:
 
 @dataclass(frozen=True)
 class SectionName:
-    """What a page needs to name a section: "Bank · Section"."""
+    """What a page needs to name a section ("Bank · Section"), and the language its questions
+    are written in (for the `lang` of what shows them)."""
 
     pk: int
     title: str
     bank_title: str
     bank_slug: str
+    bank_language: str
 
 
 def section_name(pk: int) -> SectionName:
@@ -56,15 +58,15 @@ def section_name(pk: int) -> SectionName:
     names = cache.get(_NAMES_KEY)
     if names is None:
         names = {
-            s.pk: (s.title, s.bank.title, s.bank.slug)
-            for s in Section.objects.select_related("bank").only("title", "bank__title",
-                                                                  "bank__slug")
+            s.pk: (s.title, s.bank.title, s.bank.slug, s.bank.language)
+            for s in Section.objects.select_related("bank").only(
+                "title", "bank__title", "bank__slug", "bank__language")
         }
         cache.set(_NAMES_KEY, names, CACHE_SECONDS)
     found = names.get(pk)
     if found is None:  # created by a bulk write moments ago
         s = Section.objects.select_related("bank").get(pk=pk)
-        found = (s.title, s.bank.title, s.bank.slug)
+        found = (s.title, s.bank.title, s.bank.slug, s.bank.language)
     return SectionName(pk, *found)
 
 

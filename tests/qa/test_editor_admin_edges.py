@@ -102,15 +102,14 @@ def test_after_a_conflict_what_the_editor_changed_stays_theirs(two_editors):
     assert (shown["status"], shown["number"]) == (Question.Status.DRAFT, "4")
 
 
-def test_after_a_conflict_saving_again_keeps_the_other_editors_correction_and_bank(
+def test_after_a_conflict_saving_again_keeps_the_other_editors_correction_and_section(
         two_editors):
     from tests.factories import SectionFactory
 
     first, second = two_editors
     question = QuestionFactory(prompt="问题", answer="旧答案")
-    elsewhere = SectionFactory()
-    first.post(url(question), form_data(question, answer="新答案", bank=elsewhere.bank_id,
-                                        section=elsewhere.pk))
+    elsewhere = SectionFactory(bank=question.bank)
+    first.post(url(question), form_data(question, answer="新答案", section=elsewhere.pk))
     response = second.post(url(question), form_data(question, status=Question.Status.RETIRED,
                                                     change_kind=Kind.TYPO))
     form = response.context["adminform"].form
@@ -123,16 +122,21 @@ def test_after_a_conflict_saving_again_keeps_the_other_editors_correction_and_ba
     assert (question.bank_id, question.section_id) == (elsewhere.bank_id, elsewhere.pk)
 
 
-def test_a_section_of_another_bank_is_refused(editor_client):
+def test_a_question_stays_in_its_bank(editor_client):
     from tests.factories import SectionFactory
 
     question = QuestionFactory()
     other = SectionFactory()
+    page = editor_client.get(url(question)).content.decode()
+    assert f'<option value="{other.pk}"' not in page and 'name="bank"' not in page
     response = editor_client.post(url(question), form_data(question, section=other.pk))
     assert response.status_code == 200
-    assert "This section belongs to another bank." in response.content.decode()
+    assert "Select a valid choice" in response.content.decode()
+    editor_client.post(url(question), form_data(question, bank=other.bank_id, answer="改"))
     question.refresh_from_db()
-    assert question.section_id != other.pk
+    assert (question.bank_id, question.section_id, question.answer) == (
+        question.section.bank_id, question.section_id, "改")
+    assert question.bank_id != other.bank_id
 
 
 def test_a_revision_url_that_is_not_a_number_is_not_found(editor_client):

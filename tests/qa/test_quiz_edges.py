@@ -155,3 +155,15 @@ def test_a_due_quiz_up_to_date_is_shown_as_it_is(alice_client, alice, questions)
     response = alice_client.get(reverse("qa:quiz", args=[due.pk]))
     assert response.status_code == 200
     assert Quiz.objects.filter(user=alice, finished_at__isnull=True).get().pk == due.pk
+
+
+def test_the_card_marks_the_bank_s_text_with_its_language(alice_client, alice, section,
+                                                           questions):
+    quiz = section_quiz(alice, section)
+    lang = f'lang="{section.bank.language}"'
+    page = alice_client.get(reverse("qa:quiz", args=[quiz.pk]),
+                            HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'<div class="prompt prose" {lang}>' in page and '<html lang="en"' in page
+    revealed = alice_client.post(reverse("qa:quiz-reveal", args=[quiz.pk]),
+                                 {"item": current_item(quiz).pk}, HTTP_HX_REQUEST="true")
+    assert f'<div class="prose" {lang}>' in revealed.content.decode()
