@@ -7,6 +7,7 @@ from qa.views import study as study_views
 from qa.views.sets import copy_study as set_copy_study
 from qa.views.sets import export_import as set_export_import
 from qa.views.sets import filling as set_filling
+from qa.views.sets import items as set_items
 from qa.views.sets import pages as set_pages
 
 app_name = "qa"
@@ -52,11 +53,11 @@ urlpatterns = [
     path("sets/<int:pk>/add/", set_filling.set_add, name="set-add"),
     path("sets/<int:pk>/add/section/", set_filling.set_add_section, name="set-add-section"),
     path("sets/<int:pk>/add/bookmarks/", set_filling.set_add_bookmarks, name="set-add-bookmarks"),
-    path("sets/<int:pk>/items/<int:item_pk>/move/", set_pages.set_item_move,
+    path("sets/<int:pk>/items/<int:item_pk>/move/", set_items.set_item_move,
          name="set-item-move"),
-    path("sets/<int:pk>/items/<int:item_pk>/remove/", set_pages.set_item_remove,
+    path("sets/<int:pk>/items/<int:item_pk>/remove/", set_items.set_item_remove,
          name="set-item-remove"),
-    path("sets/<int:pk>/items/<int:item_pk>/note/", set_pages.set_item_note,
+    path("sets/<int:pk>/items/<int:item_pk>/note/", set_items.set_item_note,
          name="set-item-note"),
     path("sets/<int:pk>/share/", set_pages.set_share, name="set-share"),
     path("sets/<int:pk>/copy/", set_copy_study.set_copy, name="set-copy"),

@@ -121,3 +121,49 @@ def test_saving_a_note_keeps_focus_in_the_note(page, login, learner, questions):
     page.click("text=Delete note")
     expect(page.locator(".note-body")).to_have_count(0)
     expect(page.locator(".note summary")).to_be_focused()
+
+
+def test_a_set_list_keeps_focus_and_catches_up_with_another_editor(page, login, learner,
+                                                                  questions):
+    study_set = create_set(user=learner, title="Order me")
+    extra = QuestionFactory(section=questions[0].section, number=4,
+                            prompt="Question 4 about attention")
+    add_questions(study_set=study_set, questions=[*questions, extra])
+    a, b, c, d = (SetItem.objects.get(study_set=study_set, question=q)
+                  for q in (*questions, extra))
+    login(page, learner, PASSWORD)
+    page.goto(f"/sets/{study_set.pk}/")
+
+    def shown():
+        items = page.locator("#set-items > li.set-item")
+        return [items.nth(i).get_attribute("id") for i in range(items.count())]
+
+    # Moved to the top, the item keeps the focus on its other arrow (↑ leads nowhere now).
+    page.locator(f"#item-{b.pk} button[aria-label='Move up']").click()
+    expect(page.locator("#set-items > li.set-item").first).to_have_id(f"item-{b.pk}")
+    expect(page.locator(f"#item-{b.pk} button[aria-label='Move down']")).to_be_focused()
+
+    # Another editor moves D to the top; this page still shows B A C D. Its next move is not
+    # made, and the list comes back as it is, with a message.
+    from qa.services.sets import move_item
+    for _ in range(3):
+        move_item(item=SetItem.objects.get(pk=d.pk), direction="up")
+    page.locator(f"#item-{c.pk} button[aria-label='Move up']").click()
+    expect(page.locator("#set-items [role=alert]")).to_contain_text("The list changed")
+    assert shown() == [f"item-{pk}" for pk in (d.pk, b.pk, a.pk, c.pk)]
+    page.locator(f"#item-{c.pk} button[aria-label='Move up']").click()
+    expect(page.locator("#set-items > li.set-item").nth(2)).to_have_id(f"item-{c.pk}")
+    assert shown() == [f"item-{pk}" for pk in (d.pk, b.pk, c.pk, a.pk)]
+
+    # Removing an item hands the focus to the Remove of the one taking its place.
+    page.locator(f"#item-{b.pk} form[action$='/remove/'] button").click()
+    expect(page.locator(f"#item-{b.pk}")).to_have_count(0)
+    expect(page.locator(f"#item-{c.pk} form[action$='/remove/'] button")).to_be_focused()
+    assert shown() == [f"item-{pk}" for pk in (d.pk, c.pk, a.pk)]
+
+    # A saved note keeps the focus in its item.
+    page.locator(f"#item-{a.pk} summary").click()
+    page.fill(f"#note-{a.pk}", "最后复习")
+    page.locator(f"#item-{a.pk} button:has-text('Save note')").click()
+    expect(page.locator(f"#item-{a.pk} .set-note")).to_contain_text("最后复习")
+    expect(page.locator(f"#item-{a.pk} summary")).to_be_focused()

@@ -220,7 +220,9 @@ def test_a_note_saved_with_htmx_redraws_its_item_only(alice_client, my_set, ques
     body = response.content.decode()
     assert response.status_code == 200
     assert _items_in(body) == [f"item-{item.pk}"]
-    assert "<strong>Key</strong> idea" in body and "hx-swap-oob" not in body
+    assert "<strong>Key</strong> idea" in body
+    # Out-of-band, only the list's fingerprint (unchanged): nothing else on the page changed.
+    assert body.count("hx-swap-oob") == 1 and 'id="set-version"' in body
 
 
 def test_bad_direction_is_a_400(alice_client, my_set):
@@ -511,3 +513,50 @@ def test_editors_of_a_set_see_its_hidden_questions_and_can_remove_them(client, a
     assert response.status_code == 302
     assert order(study_set) == [shown.pk, draft.pk]
     assert "This question is in the set" in client.get(url).content.decode()
+
+
+def _version_in(html: str) -> str:
+    return re.search(r'id="set-version" name="version" value="([0-9a-f]+)"', html).group(1)
+
+
+def test_a_move_from_a_page_out_of_date_is_not_made_and_shows_the_list_as_it_is(
+    alice_client, alice, my_set, questions
+):
+    page = alice_client.get(reverse("qa:set", args=[my_set.pk])).content.decode()
+    version = _version_in(page)
+    first, second, third = (SetItem.objects.get(study_set=my_set, question=q) for q in questions)
+    # Another editor (or tab) moves the last item to the top meanwhile.
+    from qa.services.sets import move_item
+    move_item(item=third, direction="up")
+    move_item(item=third, direction="up")
+    response = alice_client.post(reverse("qa:set-item-move", args=[my_set.pk, second.pk]),
+                                 {"direction": "up", "version": version}, **HTMX)
+    body = response.content.decode()
+    assert response.status_code == 409 and response["HX-Retarget"] == "#set-items"
+    assert "The list changed since this page showed it" in body
+    assert _items_in(body) == [f"item-{third.pk}", f"item-{first.pk}", f"item-{second.pk}"]
+    assert order(my_set) == [questions[2].pk, questions[0].pk, questions[1].pk]
+    # With the list as it is now, the move is made.
+    response = alice_client.post(reverse("qa:set-item-move", args=[my_set.pk, second.pk]),
+                                 {"direction": "up", "version": _version_in(body)}, **HTMX)
+    assert response.status_code == 200
+    assert order(my_set) == [questions[2].pk, questions[1].pk, questions[0].pk]
+    assert _version_in(response.content.decode()) != _version_in(body)
+
+
+def test_a_removal_or_note_from_a_page_out_of_date_is_made_and_shows_the_whole_list(
+    alice_client, alice, my_set, questions
+):
+    version = _version_in(alice_client.get(reverse("qa:set", args=[my_set.pk])).content.decode())
+    first, second, third = (SetItem.objects.get(study_set=my_set, question=q) for q in questions)
+    from qa.services.sets import move_item
+    move_item(item=third, direction="up")
+    response = alice_client.post(reverse("qa:set-item-note", args=[my_set.pk, first.pk]),
+                                 {"note": "先看这题", "version": version}, **HTMX)
+    assert response["HX-Retarget"] == "#set-items"
+    assert "先看这题" in response.content.decode()
+    response = alice_client.post(reverse("qa:set-item-remove", args=[my_set.pk, first.pk]),
+                                 {"version": version}, **HTMX)
+    assert response["HX-Retarget"] == "#set-items"
+    assert _items_in(response.content.decode()) == [f"item-{third.pk}", f"item-{second.pk}"]
+    assert order(my_set) == [questions[2].pk, questions[1].pk]
