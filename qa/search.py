@@ -13,9 +13,10 @@ the prompt's tokens (migration 0005):
 
 A run of characters a learner types is then found exactly where it occurs in the text: the query
 is the phrase of its pairs (注意 <-> 意力), a single character is a prefix query ('大':*) that the
-pairs and the run-final characters answer. A Latin word of two or more characters is a prefix
-query too (`llm` finds `LLMs`, `token` finds `tokenizer`), as a substring search would. There
-is no dictionary to load or to miss a new word, and tokenising a question takes microseconds.
+pairs and the run-final characters answer. A Latin word of two or more characters (not a number)
+is a prefix query too (`llm` finds `LLMs`, `token` finds `tokenizer`), as a substring search
+would. There is no dictionary to load or to miss a new word, and tokenising a question takes
+microseconds.
 """
 
 from __future__ import annotations
@@ -69,8 +70,11 @@ class Term:
     def tsquery(self) -> tuple[str, str]:
         """(text, search type) for Django's SearchQuery with the 'simple' configuration."""
         if not self.chinese:
-            # The text is letters and digits only: nothing to escape.
-            return (f"{self.text}:*", "raw") if len(self.text) > 1 else (self.text, "plain")
+            # The text is letters and digits only: nothing to escape. A number is a number
+            # (2024 does not find 20240101).
+            if len(self.text) > 1 and not self.text.isdigit():
+                return f"{self.text}:*", "raw"
+            return self.text, "plain"
         if len(self.text) == 1:
             return f"{self.text}:*", "raw"  # the text is one Han character: nothing to escape
         return " ".join(_han_tokens(self.text)[:-1]), "phrase"

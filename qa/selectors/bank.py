@@ -183,11 +183,14 @@ def normalise_query(query: str) -> str:
 def _bare(word: str) -> str:
     """`word` folded, without invisible characters (a zero-width space or soft hyphen pasted
     from a web page) and without the punctuation and symbols around it (`注意力？`, `“幻觉”`,
-    `**SFT**`, `` `SFT` ``, `-SFT/`), except a run of `+` or `#` right after it (`c++`, `c#`)."""
+    `**SFT**`, `` `SFT` ``, `-SFT/`), except a run of `+` or `#` right after it (`c++`, `c#`)
+    and a dot right before letters (`.net`)."""
     word = "".join(c for c in fold(word) if unicodedata.category(c) != "Cf")
     start, end = 0, len(word)
     while start < end and unicodedata.category(word[start])[0] in "PS":
         start += 1
+    if start and word[start - 1] == "." and word[start:start + 1].isalpha():
+        start -= 1  # `.net`, `.gitignore`: the dot is part of the name
     while end > start and unicodedata.category(word[end - 1])[0] in "PS":
         end -= 1
     if end > start:

@@ -212,19 +212,29 @@ def _resumable_quiz(
     return None
 
 
-def brought_up_to_date(*, user: User, quiz: Quiz, now: datetime | None = None) -> Quiz:
-    """`quiz`, or the quiz that replaces it when it is a running due, new or mistakes quiz
-    that is out of date (begun on an earlier day, or some of its questions graded elsewhere
-    since), as starting the same quiz again would replace it. Raises NothingToStudy, with
-    the out-of-date quiz ended, when nothing of its kind is left to study."""
-    now = now or timezone.now()
+EARLIER_DAY = "earlier day"
+GRADED_ELSEWHERE = "graded elsewhere"
+
+
+def out_of_date(*, user: User, quiz: Quiz, now: datetime | None = None) -> str | None:
+    """Why a running due, new or mistakes quiz is out of date, as starting the same quiz again
+    would replace it: EARLIER_DAY (begun before today) or GRADED_ELSEWHERE (some of its
+    questions graded in another quiz since); None when it is not."""
     if quiz.mode not in DAILY_MODES or quiz.finished_at is not None:
-        return quiz
-    day_start, _day_end = study_selectors.local_day_bounds(now)
-    if quiz.started_at >= day_start and not _graded_elsewhere(
-        user=user, quiz=quiz, items=quizzes.quiz_remaining_items(quiz=quiz)
-    ):
-        return quiz
+        return None
+    day_start, _day_end = study_selectors.local_day_bounds(now or timezone.now())
+    if quiz.started_at < day_start:
+        return EARLIER_DAY
+    if _graded_elsewhere(user=user, quiz=quiz, items=quizzes.quiz_remaining_items(quiz=quiz)):
+        return GRADED_ELSEWHERE
+    return None
+
+
+def replace_quiz(*, user: User, quiz: Quiz, now: datetime | None = None) -> Quiz:
+    """The quiz that replaces `quiz` (out of date: see out_of_date), as starting the same
+    quiz again makes it. Raises NothingToStudy, with `quiz` ended, when nothing of its kind is
+    left to study."""
+    now = now or timezone.now()
     try:
         return start_quiz(user=user, mode=quiz.mode, section=quiz.section, now=now)
     except NothingToStudy:

@@ -219,17 +219,22 @@ def quiz_start(request: HttpRequest) -> HttpResponse:
 def quiz_detail(request: HttpRequest, pk: int) -> HttpResponse:
     quiz = _get_quiz_for_user(request, pk)
     # A due, new or mistakes quiz left open ("Continue" on the dashboard, an old tab) would
-    # show questions studied elsewhere since: its replacement is shown instead.
+    # show what is no longer due, new or a mistake: its replacement is shown instead.
+    reason = services.out_of_date(user=request.user, quiz=quiz)
+    if reason is None:
+        return _render(request, quiz)
     try:
-        current = services.brought_up_to_date(user=request.user, quiz=quiz)
+        current = services.replace_quiz(user=request.user, quiz=quiz)
     except services.NothingToStudy as exc:
         messages.info(request, exc.message)
         return _go(request, reverse("home"))
-    if current.pk != quiz.pk:
-        messages.info(request, _("Some questions of that quiz were studied elsewhere since it "
-                                 "began, so here it is brought up to date."))
-        return _go(request, reverse("qa:quiz", kwargs={"pk": current.pk}))
-    return _render(request, quiz)
+    if current.pk == quiz.pk:  # never the case (the old one is ended); never a redirect loop
+        return _render(request, quiz)
+    messages.info(request, _("That quiz began on an earlier day; here is today's.")
+                  if reason == services.EARLIER_DAY else
+                  _("Some questions of that quiz were studied elsewhere since it began, so here "
+                    "it is brought up to date."))
+    return _go(request, reverse("qa:quiz", kwargs={"pk": current.pk}))
 
 
 def _go(request: HttpRequest, url: str) -> HttpResponse:

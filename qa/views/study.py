@@ -178,11 +178,11 @@ def mistake_clear(request: HttpRequest, question_id: int) -> HttpResponse:
             section = _section_filter(request)
         except services.InvalidInput:
             section = None
-        context = _mistakes_context(request, section, safe_next(request, "qa:mistakes"))
-        if context["mistakes"]:
+        if selectors.mistakes(user=request.user, now=timezone.now(), section=section).exists():
             # The row disappears from the list (hx-swap="outerHTML" with an empty body).
             return HttpResponse("")
         # The last one: the page says there are none left, without its Study button.
+        context = _mistakes_context(request, section, safe_next(request, "qa:mistakes"))
         response = render(request, "qa/mistakes.html#page", context)
         return reswap(retarget(response, "#mistakes-page"), "outerHTML")
     messages.success(request, _("Cleared from your mistakes."))

@@ -167,3 +167,15 @@ def test_the_card_marks_the_bank_s_text_with_its_language(alice_client, alice, s
     revealed = alice_client.post(reverse("qa:quiz-reveal", args=[quiz.pk]),
                                  {"item": current_item(quiz).pk}, HTTP_HX_REQUEST="true")
     assert f'<div class="prose" {lang}>' in revealed.content.decode()
+
+
+def test_continuing_yesterday_s_due_quiz_says_so(alice_client, alice, questions):
+    yesterday = timezone.now() - timedelta(days=1)
+    for question in questions:
+        StudyStateFactory(user=alice, question=question, due=yesterday - timedelta(hours=1))
+    old = services.start_quiz(user=alice, mode="due", now=yesterday)
+    response = alice_client.get(reverse("qa:quiz", args=[old.pk]), follow=True)
+    body = response.content.decode()
+    assert "That quiz began on an earlier day; here is today&#x27;s." in body
+    assert "studied elsewhere" not in body
+    assert response.redirect_chain[-1][0] != reverse("qa:quiz", args=[old.pk])

@@ -217,6 +217,17 @@ def test_a_renamed_or_deleted_tag_is_searched_by_what_it_is_now(db):
     assert question.search_text == build_search_text("什么是 BPE？", "字节对编码。")
 
 
+@pytest.mark.parametrize(("query", "found", "not_found"), [
+    (".net", "What is .NET used for?", "Explain a neural network"),
+    pytest.param("2024", "The 2024 release", "Build 20240101", marks=pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="SQLite's search finds any substring")),
+])
+def test_a_name_with_a_dot_and_a_number_are_found_as_typed(db, query, found, not_found):
+    match = QuestionFactory(prompt=found, answer="略。")
+    QuestionFactory(prompt=not_found, answer="略。")
+    assert keys(query) == [match.key]
+
+
 def test_tokens_fold_full_width_forms():
     assert tokens("ＧＰＴ－４ 與 ＬｏＲＡ") == ["gpt", "4", "與", "lora"]
     assert tokens("\uf900") == ["\u8c48"]  # a compatibility ideograph is its unified form
