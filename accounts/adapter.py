@@ -1,14 +1,23 @@
 """allauth, told the site's name: its mails greet and sign off with the name of the site
-(SITE_NAME, in the reader's language) rather than the host name the request came to."""
+(SITE_NAME, in the reader's language) rather than the host name the request came to. A mail
+that cannot be sent (the mail server refuses, or does not answer within EMAIL_TIMEOUT) is
+logged and the person told, rather than turning the sign-up into an error page after the
+account was made."""
 
 from __future__ import annotations
 
+import logging
+import smtplib
 from dataclasses import dataclass
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.sites.shortcuts import get_current_site
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -19,6 +28,14 @@ class _NamedSite:
 
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        domain = get_current_site(allauth_context.request).domain
+        request = allauth_context.request
+        domain = get_current_site(request).domain
         named = _NamedSite(name=str(settings.SITE_NAME), domain=domain)
-        super().send_mail(template_prefix, email, {"current_site": named, **context})
+        try:
+            super().send_mail(template_prefix, email, {"current_site": named, **context})
+        except (smtplib.SMTPException, OSError):  # refused, timed out, the server went away
+            logger.exception("could not send the mail %s", template_prefix)
+            if request is not None:
+                messages.error(request, _(
+                    "The email could not be sent just now. Please try again in a few minutes "
+                    "(to get a new verification link, log in)."))

@@ -55,6 +55,19 @@ def env_float(name: str, default: float) -> float:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
 
 
+def env_choice(name: str, default: str, choices: list[str]) -> str:
+    """One of `choices`, matched without regard to case (and returned as the choice is
+    spelled)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    by_folded = {choice.casefold(): choice for choice in choices}
+    value = by_folded.get(raw.strip().casefold())
+    if value is None:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not one of: {', '.join(choices)}.")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import psycopg
+import redis
 from django.core.exceptions import BadRequest
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
@@ -60,11 +61,18 @@ def database_away(exception: BaseException) -> bool:
     return cause is not None and "database is locked" in str(cause)
 
 
+def cache_away(exception: BaseException) -> bool:
+    """Whether `exception` says the shared cache (Redis, which also holds sessions and the
+    login rate limits) cannot be reached or did not answer in time."""
+    return isinstance(exception, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError))
+
+
 class DatabaseUnavailableMiddleware:
-    """Answer 503 (Retry-After), not 500, when a view fails because the database is away
-    (connection refused or cut, restarting) or turned the request away for now (a deadlock):
-    an outage the person can wait out, and load balancers and clients retry a 503. Every other
-    database error stays a 500, a bug. Listed last, so it sees the view's exception first."""
+    """Answer 503 (Retry-After), not 500, when a view fails because the database or the
+    shared cache is away (connection refused or cut, restarting) or the database turned the
+    request away for now (a deadlock): an outage the person can wait out, and load balancers
+    and clients retry a 503. Every other database error stays a 500, a bug. Listed last, so it
+    sees the view's exception first."""
 
     RETRY_AFTER_SECONDS = 5
 
@@ -75,10 +83,11 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception):
-        if not database_away(exception):
+        if not (database_away(exception) or cache_away(exception)):
             return None
-        logger.warning("database unavailable for %s %s", request.method, request.path,
-                       exc_info=exception)
+        logger.warning("%s unavailable for %s %s",
+                       "cache" if cache_away(exception) else "database", request.method,
+                       request.path, exc_info=exception)
         # No request context: the context processors would query the database again.
         response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)

@@ -1,20 +1,22 @@
 """Settings for the site, read from the environment.
 
 Development needs nothing set: SQLite in the project folder, console email, DEBUG on.
-Production sets DEBUG=false and must then provide a real SECRET_KEY (and usually DATABASE_URL,
-REDIS_URL, ALLOWED_HOSTS, EMAIL_URL-style SMTP settings).
+Production sets DEBUG=false and must then provide a real SECRET_KEY and EMAIL_HOST (and usually
+DATABASE_URL, REDIS_URL, ALLOWED_HOSTS and the other EMAIL_* settings); README.md lists them.
 """
 
 from __future__ import annotations
 
+import zoneinfo
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_float, env_int, env_list, env_str
+from config.env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,7 +32,6 @@ if not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY == _DEV_SECRET):
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -144,6 +145,9 @@ AUTH_USER_MODEL = "accounts.User"
 
 # --- Cache, sessions ------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL and urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
+    raise ImproperlyConfigured(
+        f"REDIS_URL={REDIS_URL!r} is not a Redis URL (redis://host:6379/0, rediss://, unix://).")
 if REDIS_URL:
     # One cache shared by every worker process and host: allauth's and the admin login's rate
     # limits count failures here, so they hold across workers. Short socket timeouts keep a
@@ -173,7 +177,8 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
+ACCOUNT_EMAIL_VERIFICATION = env_choice("ACCOUNT_EMAIL_VERIFICATION", "mandatory",
+                                        ["mandatory", "optional", "none"])
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
@@ -215,6 +220,9 @@ elif EMAIL_HOST:
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    # A mail server that takes the connection and never answers must not hold a request past
+    # gunicorn's timeout (accounts.adapter turns a failed send into a message).
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 elif DEBUG:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 else:
@@ -228,6 +236,9 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
+if TIME_ZONE not in zoneinfo.available_timezones():
+    raise ImproperlyConfigured(
+        f"TIME_ZONE={TIME_ZONE!r} is not a time zone name (such as Asia/Shanghai or UTC).")
 USE_I18N = True
 USE_TZ = True
 
@@ -281,7 +292,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Logging --------------------------------------------------------------------------------
-LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -292,7 +303,8 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": env_str("LOG_FORMAT", "plain" if DEBUG else "json"),
+            "formatter": env_choice("LOG_FORMAT", "plain" if DEBUG else "json",
+                                    ["plain", "json"]),
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

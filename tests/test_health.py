@@ -134,3 +134,24 @@ def test_psycopg_errors_by_sqlstate(sqlstate, away):
         raise DjangoOperationalError("x") from cause
     except DjangoOperationalError as exc:
         assert database_away(exc) is away
+
+
+def test_a_page_answers_503_not_500_while_the_shared_cache_is_away(client, settings, alice,
+                                                                    password):
+    """Sessions and the login limits live in Redis: with Redis away (here: nothing listens on
+    its port) signing in is an outage to wait out, as the health check says, not a bug."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{port}/0",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }}
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    response = client.post(reverse("account_login"), {"login": alice.email,
+                                                      "password": password})
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"

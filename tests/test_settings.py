@@ -44,15 +44,29 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
         ("DB_POOL_SIZE", "lots", "DB_POOL_SIZE='lots' is not a whole number"),
         ("DATABASE_URL", "nonsense://x", "DATABASE_URL is not a database URL"),
+        ("REDIS_URL", "notaurl", "REDIS_URL='notaurl' is not a Redis URL"),
+        ("LOG_LEVEL", "verbose", "LOG_LEVEL='verbose' is not one of: DEBUG, INFO, WARNING"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT='xml' is not one of: plain, json"),
+        ("TIME_ZONE", "Mars/Olympus", "TIME_ZONE='Mars/Olympus' is not a time zone name"),
+        ("EMAIL_TIMEOUT", "0", "EMAIL_TIMEOUT=0 must be at least 1"),
+        ("ACCOUNT_EMAIL_VERIFICATION", "always",
+         "ACCOUNT_EMAIL_VERIFICATION='always' is not one of: mandatory, optional, none"),
     ],
 )
 def test_bad_values_fail_at_start_with_a_clear_message(name, value, message):
     env = {name: value}
     if name == "DB_POOL_SIZE":
         env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/x"
+    if name == "EMAIL_TIMEOUT":
+        env["EMAIL_HOST"] = "smtp.example.com"
     result = run_manage("check", env=env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_level_and_format_are_read_in_any_capitals():
+    result = run_manage("check", env={"LOG_LEVEL": "warning", "LOG_FORMAT": "JSON"})
+    assert result.returncode == 0, result.stderr
 
 
 def test_production_refuses_to_start_without_a_real_secret_key():

@@ -1,0 +1,78 @@
+"""A mail server that refuses or never answers: sign-up and password reset say so and go on,
+rather than failing with an error page after the account was made."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.urls import reverse
+
+from accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def closed_port():
+    """A port on which nothing listens (the connection is refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def silent_server():
+    """A mail server that takes the connection and never says a word."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    held = []
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def _smtp(settings, port: int) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_TIMEOUT = 1
+
+
+@pytest.mark.parametrize("server", ["closed_port", "silent_server"])
+def test_sign_up_goes_on_and_says_the_mail_could_not_be_sent(client, settings, password,
+                                                             request, server):
+    _smtp(settings, request.getfixturevalue(server))
+    response = client.post(reverse("account_signup"), {
+        "email": "carol@example.com", "password1": password, "password2": password,
+    }, follow=True)
+    assert response.status_code == 200
+    assert "The email could not be sent just now." in response.content.decode()
+    assert User.objects.filter(email="carol@example.com").exists()
+    assert not EmailAddress.objects.get(email="carol@example.com").verified
+
+
+def test_a_password_reset_says_the_mail_could_not_be_sent(client, settings, alice, closed_port):
+    _smtp(settings, closed_port)
+    response = client.post(reverse("account_reset_password"), {"email": alice.email},
+                           follow=True)
+    assert response.status_code == 200
+    assert "The email could not be sent just now." in response.content.decode()
