@@ -1,0 +1,112 @@
+"""Every kind of page, checked in a real Chromium by axe-core against WCAG 2.1 A and AA: no
+violation of serious or critical impact, for a visitor and for a learner, in English and in
+Chinese."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from accounts.models import Membership
+from accounts.services import create_team
+from qa.models import Question
+from qa.services.sets import add_questions, create_set
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+SHIPPED = Path(settings.BASE_DIR) / "fixtures" / "banks" / "llm-zh.yaml"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture
+def audit(browser, live_server):
+    """A page whose checks run axe-core (the site's CSP keeps injected scripts out, so this
+    context alone bypasses it)."""
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+
+    def check(where: str) -> list[str]:
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
+        return [f"{where}: {v['id']} ({v['impact']}): {v['help']} — "
+                + "; ".join(n["target"][0] for n in v["nodes"][:3])
+                for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+    yield page, check
+    context.close()
+
+
+def _log_in(page, user) -> None:
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login" not in url)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_no_page_has_a_serious_accessibility_violation(audit, language):
+    page, check = audit
+    call_command("import_bank", str(SHIPPED), stdout=io.StringIO())
+    question = Question.objects.order_by("pk").first()
+    learner = UserFactory(email="a11y@example.com")
+    team = create_team(user=learner, name="读书会")
+    Membership.objects.create(user=UserFactory(), team=team, role=Membership.Role.MEMBER)
+    study_set = create_set(user=learner, title="注意力专题", team=team, visibility="team")
+    add_questions(study_set=study_set,
+                  questions=list(Question.objects.order_by("pk")[:3]))
+    page.set_extra_http_headers({"Accept-Language": language})
+    found: list[str] = []
+
+    visitor_pages = ["/", "/accounts/login/", "/accounts/signup/", "/bank/",
+                     "/bank/llm-zh/", "/bank/llm-zh/basics/", question.get_absolute_url(),
+                     question.get_absolute_url() + "?reveal=1", "/search/", "/search/?q=注意力",
+                     "/search/?q=nothing-like-this"]
+    for path in visitor_pages:
+        assert page.goto(path).status == 200, path
+        found += check(path)
+
+    _log_in(page, learner)
+    learner_pages = ["/", "/bookmarks/", "/mistakes/", "/sets/", f"/sets/{study_set.pk}/",
+                     "/me/settings/", "/me/teams/", f"/me/teams/{team.pk}/",
+                     f"/me/teams/{team.pk}/dashboard/", "/reports/",
+                     question.get_absolute_url(), question.get_absolute_url() + "report/",
+                     "/sets/new/", "/sets/import/", f"/sets/{study_set.pk}/edit/",
+                     f"/sets/{study_set.pk}/add/", f"/sets/{study_set.pk}/copy/",
+                     "/sets/add-from-search/?q=注意力", "/me/settings/delete/"]
+    for path in learner_pages:
+        assert page.goto(path).status == 200, path
+        found += check(path)
+
+    # A quiz: the card, the answer revealed, and the summary.
+    page.goto("/bank/llm-zh/basics/")
+    page.click("form:has(input[name=mode][value=section]) button[type=submit] >> nth=0")
+    page.wait_for_url(re.compile(r"/quiz/\d+/$"))
+    found += check("quiz card")
+    page.click("[data-key=reveal]")
+    page.wait_for_selector(".grades")
+    found += check("quiz card, revealed")
+    page.click("text=Stop here and see the summary")
+    page.wait_for_selector(".summary")
+    found += check("quiz summary")
+
+    # A mock interview: the timed question, and grading oneself at the end.
+    page.goto("/")
+    page.fill("#mock-count", "2")
+    page.fill("#mock-minutes", "10")
+    page.click("form.mock-start button[type=submit]")
+    page.wait_for_selector(".countdown")
+    found += check("mock interview")
+    page.click("text=End the interview now")
+    page.wait_for_selector(".summary")
+    found += check("mock interview, grading")
+    assert not found, "\n".join(found)
