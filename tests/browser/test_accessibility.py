@@ -1,6 +1,5 @@
 """Every kind of page, checked in a real Chromium by axe-core against WCAG 2.1 A and AA: no
-violation of serious or critical impact, for a visitor and for a learner, in English and in
-Chinese."""
+violation, of whatever impact, for a visitor and for a learner, in English and in Chinese."""
 
 from __future__ import annotations
 
@@ -39,7 +38,7 @@ def audit(browser, live_server):
             "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
         return [f"{where}: {v['id']} ({v['impact']}): {v['help']} — "
                 + "; ".join(n["target"][0] for n in v["nodes"][:3])
-                for v in result["violations"] if v["impact"] in ("serious", "critical")]
+                for v in result["violations"]]
 
     yield page, check
     context.close()
@@ -54,7 +53,7 @@ def _log_in(page, user) -> None:
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_no_page_has_a_serious_accessibility_violation(audit, language):
+def test_no_page_has_an_accessibility_violation(audit, language):
     page, check = audit
     call_command("import_bank", str(SHIPPED), stdout=io.StringIO())
     question = Question.objects.order_by("pk").first()
