@@ -282,7 +282,9 @@ def set_item_note(*, item: SetItem, note: str) -> SetItem:
     if len(note) > NOTE_MAX:
         raise SetError(_("A note can be at most %(max)d characters.") % {"max": NOTE_MAX})
     item.note = note
-    item.save(update_fields=["note"])
+    # An item removed meanwhile (another editor, another tab) has nothing left to annotate:
+    # nothing is written, and the set's page shows the list as it is now.
+    SetItem.objects.filter(pk=item.pk).update(note=note)
     return item
 
 

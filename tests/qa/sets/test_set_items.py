@@ -255,3 +255,18 @@ def test_a_removal_or_note_from_a_page_out_of_date_is_made_and_shows_the_whole_l
     assert response["HX-Retarget"] == "#set-items"
     assert _items_in(response.content.decode()) == [f"item-{third.pk}", f"item-{second.pk}"]
     assert order(my_set) == [questions[2].pk, questions[1].pk]
+
+
+def test_a_note_on_an_item_removed_meanwhile_changes_nothing_and_is_no_error(alice_client,
+                                                                              my_set):
+    from qa.services.sets import set_item_note
+
+    item = SetItem.objects.filter(study_set=my_set).first()
+    # The other editor's removal lands between the page's lookup and the note's write (it
+    # raised "did not affect any rows": a 500).
+    SetItem.objects.filter(pk=item.pk).delete()
+    set_item_note(item=item, note="晚了一步")
+    assert not SetItem.objects.filter(pk=item.pk).exists()
+    # Posted after it, the item is not found.
+    url = reverse("qa:set-item-note", args=[my_set.pk, item.pk])
+    assert alice_client.post(url, {"note": "晚了一步"}, **HTMX).status_code == 404
