@@ -199,13 +199,10 @@ def _resumable_quiz(
         ):
             return quiz
         return None
-    day_start, _day_end = study_selectors.local_day_bounds(now)
     for quiz in candidates[:5]:
-        remaining = quizzes.quiz_remaining_items(quiz=quiz)
-        stale = mode in DAILY_MODES and (
-            quiz.started_at < day_start or _graded_elsewhere(user=user, quiz=quiz, items=remaining)
-        )
-        if not stale and remaining.exists():
+        if out_of_date(user=user, quiz=quiz, now=now) is None and (
+            quizzes.quiz_remaining_items(quiz=quiz).exists()
+        ):
             return quiz
         # Superseded: a new quiz of the same kind replaces it.
         Quiz.objects.filter(pk=quiz.pk, finished_at__isnull=True).update(finished_at=now)

@@ -34,10 +34,13 @@ def _shown_ids(access: SetAccess) -> list[int]:
     return list(selectors.set_items(study_set=access.study_set).values_list("pk", flat=True))
 
 
-def _out_of_date(request: HttpRequest, shown: list[int]) -> bool:
-    """Whether the page that sent the form shows another list than `shown`."""
+def _out_of_date(request: HttpRequest, access: SetAccess, shown: list[int] | None = None) -> bool:
+    """Whether the page that sent the form shows another list than the set's (`shown`: its
+    pks, when the caller has them; read only when the page sent its fingerprint)."""
     sent = request.POST.get("version")
-    return bool(sent) and sent != list_version(shown)
+    if not sent:
+        return False
+    return sent != list_version(_shown_ids(access) if shown is None else shown)
 
 
 def _with_note_error(items, note_error: NoteError | None) -> None:
@@ -101,7 +104,7 @@ def set_item_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     direction = request.POST.get("direction", "")
     if direction not in ("up", "down"):
         return HttpResponse(_("Unknown direction."), status=400)
-    if request.htmx and _out_of_date(request, _shown_ids(access)):
+    if request.htmx and _out_of_date(request, access):
         return _list_response(request, access, status=409, list_error=_(
             "The list changed since this page showed it (another editor, or another tab). "
             "Here it is as it is now: nothing was moved."))
@@ -137,7 +140,7 @@ def set_item_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse
     if not request.htmx:
         return _after_change(access, "#items")
     shown = _shown_ids(access)
-    if not shown or _out_of_date(request, before):
+    if not shown or _out_of_date(request, access, before):
         return _list_response(request, access)
     # The item's <li> goes; the first and the last item are redrawn, in case they are new in
     # that place and their ↑ or ↓ now leads nowhere, and the one that takes its place, whose
@@ -158,7 +161,7 @@ def set_item_note(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     if "note" not in request.POST:
         return HttpResponseBadRequest(_("The form is incomplete; reload the page."))
     note = request.POST["note"]
-    stale = request.htmx and _out_of_date(request, _shown_ids(access))
+    stale = request.htmx and _out_of_date(request, access)
     error = ""
     try:
         services.set_item_note(item=item, note=note)
