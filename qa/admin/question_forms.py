@@ -75,6 +75,11 @@ class QuestionForm(forms.ModelForm):
             self.initial.setdefault("base_revision", self.instance.revision)
         else:
             self.fields["change_reason"].help_text = _("Optional when adding a question.")
+            if "section" in self.fields:  # sections of every bank: named with their bank's
+                field = self.fields["section"]
+                field.queryset = Section.objects.select_related("bank").order_by(
+                    "bank__title", "position", "pk")
+                field.label_from_instance = lambda section: f"{section.bank} · {section}"
 
     # The bank's text has LF line breaks and no surrounding whitespace, as the importer
     # writes it; a browser sends CRLF.

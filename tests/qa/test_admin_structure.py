@@ -85,3 +85,15 @@ def test_the_admin_names_the_bank_s_models_and_fields_in_chinese(editor_client):
     form = editor_client.get(reverse("admin:qa_question_change", args=[question.pk]),
                              **zh).content.decode()
     assert ">题库" in form and ">章节" in form and ">标签" in form
+
+
+def test_sections_of_two_banks_are_told_apart_where_a_question_is_added(editor_client):
+    first = SectionFactory(title="基础篇", bank__title="大模型面试")
+    second = SectionFactory(title="基础篇", bank__title="推荐系统面试")
+    page = editor_client.get(reverse("admin:qa_question_add")).content.decode()
+    assert f'<option value="{first.pk}">大模型面试 · 基础篇</option>' in page
+    assert f'<option value="{second.pk}">推荐系统面试 · 基础篇</option>' in page
+    # Where the bank is fixed, its sections go by their own titles.
+    question = QuestionFactory(section=first, bank=first.bank)
+    change = editor_client.get(reverse("admin:qa_question_change", args=[question.pk]))
+    assert f'<option value="{first.pk}" selected>基础篇</option>' in change.content.decode()
