@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 import genanki
 
-from qa.exporters import ExportRow, bank_rows, set_rows, tag_names
+from qa.exporters import ExportRow, bank_rows, set_rows
 from qa.markdown import render_markdown
 from qa.models import Bank, StudySet
 
@@ -90,7 +90,7 @@ def rows_to_apkg(rows: Iterable[ExportRow], *, deck_name: str, kind: str, pk: in
         q = row.question
         model = models.get(q.bank_id) or models.setdefault(q.bank_id, _anki_model(q.bank))
         tags = [_anki_tag(f"{q.bank.slug}::{q.section.key}")]
-        tags += [_anki_tag(name) for name in tag_names(q)]
+        tags += [_anki_tag(name) for name in row.tags]
         deck.add_note(
             genanki.Note(
                 model=model,

@@ -13,17 +13,18 @@ import codecs
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qa.importer import FORMAT_VERSION as BANK_FORMAT_VERSION
 from qa.importer.files import normal_text, storable
 from qa.importer.parsing import DuplicateField, no_duplicate_fields
-from qa.models import Bank, Question, SetItem, StudySet, Tag
+from qa.models import Bank, Question, SetItem, StudySet
+from qa.selectors.bank import tag_names
 from qa.services.sets import DESCRIPTION_MAX, MAX_SET_ITEMS, NOTE_MAX, ImportedItem
 
 SET_FORMAT = "mianshi.set"
@@ -36,36 +37,39 @@ MAX_ERRORS = 50
 @dataclass(frozen=True)
 class ExportRow:
     question: Question
+    tags: list[str]  # sorted by name
     note: str = ""
 
 
 # --- Rows ------------------------------------------------------------------------------------
 
+# A bank is read this many questions at a time, each chunk's tags in one query by question ids
+# sent as parameters (PostgreSQL takes at most 65,535 in one query).
+BANK_CHUNK = 2000
+
 
 def set_rows(study_set: StudySet) -> list[ExportRow]:
-    items = (
+    items = list(
         SetItem.objects.filter(study_set=study_set, question__status=Question.Status.PUBLISHED)
         .select_related("question__section", "question__bank")
-        .prefetch_related(Prefetch("question__tags", queryset=Tag.objects.order_by("name")))
         .order_by("position", "pk")
     )
-    return [ExportRow(question=item.question, note=item.note) for item in items]
+    tags = tag_names([item.question_id for item in items])
+    return [ExportRow(item.question, tags.get(item.question_id, []), item.note)
+            for item in items]
 
 
-def bank_rows(bank: Bank) -> list[ExportRow]:
+def bank_rows(bank: Bank) -> Iterator[ExportRow]:
     questions = (
         Question.objects.published()
         .filter(bank=bank)
         .select_related("section", "bank")
-        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
         .order_by("section__position", "number", "pk")
+        .iterator(chunk_size=BANK_CHUNK)
     )
-    return [ExportRow(question=q) for q in questions]
-
-
-def tag_names(question: Question) -> list[str]:
-    """The question's tag names, from the tags its row prefetched."""
-    return [tag.name for tag in question.tags.all()]
+    while chunk := list(islice(questions, BANK_CHUNK)):
+        tags = tag_names([question.pk for question in chunk])
+        yield from (ExportRow(question, tags.get(question.pk, [])) for question in chunk)
 
 
 def _entry(position: int, row: ExportRow) -> dict:
@@ -76,7 +80,7 @@ def _entry(position: int, row: ExportRow) -> dict:
         "section": q.section.key,
         "prompt": q.prompt,
         "answer": q.answer,
-        "tags": tag_names(q),
+        "tags": row.tags,
         "note": row.note,
     }
 
@@ -117,7 +121,7 @@ def bank_to_json(bank: Bank) -> bytes:
                 "section": row.question.section.key,
                 "prompt": row.question.prompt,
                 "answer": row.question.answer,
-                "tags": tag_names(row.question),
+                "tags": row.tags,
             }
             for row in bank_rows(bank)
         ],
@@ -125,7 +129,7 @@ def bank_to_json(bank: Bank) -> bytes:
     return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-def rows_to_csv(rows: Sequence[ExportRow]) -> bytes:
+def rows_to_csv(rows: Iterable[ExportRow]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)

@@ -256,7 +256,7 @@ def _candidates(tsquery: SearchQuery, exact: Q) -> QuerySet[Question]:
     return in_prompt.union(anywhere)
 
 
-def _tag_names(question_ids: list[int]) -> dict[int, list[str]]:
+def tag_names(question_ids: list[int]) -> dict[int, list[str]]:
     """{question id: its tag names, sorted}, in one query (a prefetch would build a manager
     and a queryset for every result)."""
     names: dict[int, list[str]] = {}
@@ -305,7 +305,7 @@ def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT)
         questions.order_by(*order, "bank__title", "section__position", "number", "pk")[: limit + 1]
     )
     rows = found[:limit]
-    tags = _tag_names([question.pk for question in rows])
+    tags = tag_names([question.pk for question in rows])
     pattern = highlight_pattern(query)
     results = [
         SearchResult(

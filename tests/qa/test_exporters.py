@@ -16,7 +16,7 @@ from qa import anki, exporters
 from qa.importer import load_bank_file
 from qa.models import Question, SetItem, StudySet, Tag
 from qa.services.sets import add_questions, create_set, set_item_note
-from tests.factories import QuestionFactory, SectionFactory
+from tests.factories import QuestionFactory, SectionFactory, bulk_questions
 
 pytestmark = pytest.mark.django_db
 
@@ -138,6 +138,34 @@ def test_bank_json_export_is_readable_by_the_bank_importer(alice_client, questio
     loaded = load_bank_file(path)
     assert loaded.slug == bank.slug
     assert [q.key for q in loaded.questions] == [questions[0].key, questions[1].key]
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "apkg"])
+def test_a_bank_is_exported_in_chunks_of_bounded_queries(alice_client, count_queries,
+                                                          monkeypatch, tmp_path, fmt):
+    """A bank is read a chunk at a time: no query sends more question ids than a chunk holds.
+    (On PostgreSQL one query takes at most 65,535 parameters: a bank past that could not be
+    exported at all.)"""
+    monkeypatch.setattr(exporters, "BANK_CHUNK", 10)
+    section = SectionFactory(key="big", title="大章节")
+    questions = bulk_questions(section, 25)
+    tag = Tag.objects.create(name="尾")
+    questions[-1].tags.add(tag, Tag.objects.create(name="首"))
+    with count_queries() as queries:
+        response = alice_client.get(reverse("qa:bank-export", args=[section.bank.slug, fmt]))
+    assert response.status_code == 200
+    assert max(len(q["sql"].split("%s")) - 1 for q in queries.context.captured_queries) <= 10
+    assert len(queries) < 2 * 25
+    if fmt == "json":
+        exported = json.loads(response.content)["questions"]
+        assert [q["key"] for q in exported] == [q.key for q in questions]
+        assert exported[-1]["tags"] == sorted(["尾", "首"]) and exported[0]["tags"] == []
+    elif fmt == "csv":
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        assert [row[1] for row in rows[1:]] == [q.key for q in questions]
+    else:
+        notes, cards, _decks = read_apkg(response.content, tmp_path)
+        assert len(notes) == cards == 25
 
 
 @pytest.mark.parametrize(
