@@ -352,19 +352,13 @@ def _admin_queue_url() -> str:
 @login_required
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     mine = _get_team_for_user(request, pk)
-    board = team_dashboard(team=mine.team, membership=mine)
-    member_count = len(board.members)
     # Each member's own record is for owners and curators. A plain member sees the team's
-    # figures only where they blend at least BLENDED people: in a team of two, "1 / 2
-    # started", or a weak spot one person graded, is the other person's record.
-    team_figures = mine.can_curate or member_count >= BLENDED
-    spots_held_back = False
-    if not mine.can_curate:
-        shown_again = [s for s in board.by_again if s.people >= BLENDED]
-        shown_recall = [s for s in board.by_retrievability if s.studied_by >= BLENDED]
-        spots_held_back = (len(shown_again) < len(board.by_again)
-                           or len(shown_recall) < len(board.by_retrievability))
-        board.by_again, board.by_retrievability = shown_again, shown_recall
+    # figures only where they blend at least BLENDED people: where one person has started a
+    # set, "1 / 3 started" and its progress are that person's record, whatever the team's
+    # size, as is a weak spot one person graded.
+    blended = 1 if mine.can_curate else BLENDED
+    board = team_dashboard(team=mine.team, membership=mine, min_people=blended)
+    member_count = len(board.members)
     staff = request.user.is_staff and request.user.has_perm("qa.view_errorreport")
     admin_queue = _admin_queue_url() if staff else None
     spots = {id(s): s for s in [*board.by_again, *board.by_retrievability]}
@@ -379,6 +373,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         possible = progress.total * member_count
         rows.append({
             "progress": progress,
+            "team_figures": progress.started >= blended,
             "team_percent": round(100 * done / possible) if possible else 0,
             "mine": progress.reviewed_by(request.user.pk),
         })
@@ -398,7 +393,8 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": rows,
         "member_rows": member_rows,
         "member_count": member_count,
-        "team_figures": team_figures,
-        "spots_held_back": spots_held_back,
+        "held_back": not mine.can_curate,
+        "sets_held_back": any(not row["team_figures"] for row in rows),
+        "any_team_figures": any(row["team_figures"] for row in rows),
         "blended": BLENDED,
     })

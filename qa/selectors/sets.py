@@ -239,11 +239,13 @@ WEAK_SPOT_LIMIT = 10
 
 
 def team_dashboard(
-    *, team: Team, membership: Membership, now: datetime | None = None
+    *, team: Team, membership: Membership, min_people: int = 1, now: datetime | None = None
 ) -> Dashboard:
     """Progress per set and member, and the team's weak spots, in a fixed number of queries.
 
-    Only current members count; only sets the viewer may see; only published questions.
+    Only current members count; only sets the viewer may see; only published questions. A
+    weak spot is a question at least `min_people` members have graded (by "Again") or
+    studied (by recall).
     """
     now = now or timezone.now()
     members = list(
@@ -284,7 +286,7 @@ def team_dashboard(
                 people=Count("user_id", distinct=True),
             )
             .annotate(rate=Cast("again", FloatField()) / Cast("total", FloatField()))
-            .filter(again__gt=0)
+            .filter(again__gt=0, people__gte=min_people)
             .order_by("-rate", "-again", "question_id")[:WEAK_SPOT_LIMIT]
         )
 
@@ -307,7 +309,7 @@ def team_dashboard(
 
     # A question is weak when the team's mean recall is below the retention FSRS aims for.
     target = default_retention()
-    low = [qid for qid, r in mean_r.items() if r < target]
+    low = [qid for qid, r in mean_r.items() if r < target and studied_by[qid] >= min_people]
     by_r_ids = sorted(low, key=lambda qid: (mean_r[qid], qid))[:WEAK_SPOT_LIMIT]
     wanted = {row["question_id"] for row in again_rows} | set(by_r_ids)
     questions = Question.objects.in_bulk(wanted) if wanted else {}

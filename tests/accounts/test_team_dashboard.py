@@ -171,3 +171,72 @@ def test_ex_members_do_not_count_on_the_dashboard(client, alice, bob, team):
     client.force_login(alice)
     page = client.get(reverse("accounts:team-dashboard", args=[team.pk])).content.decode()
     assert "No one has graded" in page
+
+
+def _studied(user, question, *ratings):
+    now = timezone.now()
+    StudyState.objects.create(user=user, question=question, due=now, stability=2.0,
+                              difficulty=5.0, last_review=now - timedelta(days=3),
+                              state=StudyState.State.REVIEW)
+    for rating in ratings:
+        Review.objects.create(user=user, question=question, rating=rating, answer_version=1,
+                              token=f"{user.pk}-{question.pk}-{Review.objects.count()}")
+
+
+def test_a_set_s_team_figures_wait_for_three_people_to_study_it_whatever_the_team_size(
+        client, alice, bob, team):
+    """In a team of three where only carol has studied, "23% · 1 / 3 started" is carol's own
+    record: a plain member sees a set's team figures once three people have started it."""
+    carol, dave = UserFactory(), UserFactory()
+    for user in (bob, carol, dave):
+        Membership.objects.create(user=user, team=team)
+    questions = bulk_questions(SectionFactory(), 11)
+    quiet = create_set(user=alice, title="Quiet set", team=team)
+    busy = create_set(user=alice, title="Busy set", team=team)
+    add_questions(study_set=quiet, questions=questions[:10])
+    add_questions(study_set=busy, questions=questions[10:])
+    for question in questions[:7]:
+        _studied(carol, question)
+    for user in (alice, carol, dave):
+        _studied(user, questions[10])
+    client.force_login(bob)
+    page = client.get(reverse("accounts:team-dashboard", args=[team.pk]),
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    quiet_row = page[page.index("Quiet set"):page.index("</tr>", page.index("Quiet set"))]
+    busy_row = page[page.index("Busy set"):page.index("</tr>", page.index("Busy set"))]
+    assert "0 / 10" in quiet_row  # bob's own
+    assert "1 / 4" not in quiet_row and "18%" not in quiet_row  # carol's record
+    assert "3 / 4" in busy_row and "75%" in busy_row  # three people: blended
+    assert "once at least 3 members have started it" in page
+
+    client.force_login(alice)  # the owner sees every figure
+    page = client.get(reverse("accounts:team-dashboard", args=[team.pk]),
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "1 / 4" in page[page.index("Quiet set"):]
+    assert "once at least 3 members have started it" not in page
+
+
+def test_a_plain_member_sees_the_weak_spots_three_people_studied_past_ten_of_one_person(
+        client, alice, bob, team):
+    carol, dave = UserFactory(), UserFactory()
+    for user in (bob, carol, dave):
+        Membership.objects.create(user=user, team=team)
+    questions = bulk_questions(SectionFactory(), 12)
+    study_set = create_set(user=alice, title="Basics", team=team)
+    add_questions(study_set=study_set, questions=questions)
+    for question in questions[:10]:  # only carol: each 100% "Again"
+        _studied(carol, question, Review.Rating.AGAIN)
+    for user in (alice, carol, dave):  # three people, 50% "Again"
+        StudyState.objects.filter(user=user, question=questions[10]).delete()
+        _studied(user, questions[10], Review.Rating.AGAIN, Review.Rating.GOOD)
+    StudyState.objects.filter(question=questions[10]).update(
+        last_review=timezone.now() - timedelta(days=400))  # and low recall
+    client.force_login(bob)
+    page = client.get(reverse("accounts:team-dashboard", args=[team.pk]),
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    weak = page[page.index('id="weak-spots"'):]
+    forgotten = weak[:weak.index("Lowest recall")]
+    recall = weak[weak.index("Lowest recall"):]
+    assert questions[10].prompt in forgotten and "50%" in forgotten
+    assert questions[10].prompt in recall
+    assert not any(q.prompt in weak for q in questions[:10])
