@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Team, User
+from qa.selectors.cards import MAX_ID
 
 
 def teams_for_user(*, user: User) -> QuerySet[Team]:
@@ -50,7 +51,7 @@ def teams_for_user(*, user: User) -> QuerySet[Team]:
 
 def membership_for(*, user: User, team_id: int) -> Membership | None:
     """`user`'s membership of team `team_id` (with the team), or None for outsiders."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or team_id > MAX_ID:
         return None
     return (
         Membership.objects.select_related("team").filter(user=user, team_id=team_id).first()

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -86,7 +87,12 @@ def update_team(*, actor: User, team: Team, name: str, description: str = "") ->
 
 
 def _lock_team(team: Team) -> Team:
-    return Team.objects.select_for_update().get(pk=team.pk)
+    """The team's row, locked: every change of the team or its members takes this lock first.
+    404 if another owner deleted the team after the requester's page read it."""
+    locked = Team.objects.select_for_update().filter(pk=team.pk).first()
+    if locked is None:
+        raise Http404
+    return locked
 
 
 def _require_owner(*, actor: User, team: Team) -> None:
@@ -106,7 +112,9 @@ def change_role(*, actor: User, membership: Membership, role: str) -> Membership
         raise TeamError(_("Unknown role."))
     _lock_team(membership.team)
     _require_owner(actor=actor, team=membership.team)
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = Membership.objects.select_for_update().filter(pk=membership.pk).first()
+    if membership is None:
+        raise TeamError(_("This person is no longer in the team."))
     if membership.role == role:
         return membership
     if (
@@ -251,6 +259,7 @@ def create_invitation(
     max_uses: int = 1,
     email: str = "",
 ) -> Invitation:
+    _lock_team(team)
     _require_owner(actor=actor, team=team)
     now = timezone.now()
     if role not in Role.values:

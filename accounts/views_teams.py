@@ -27,6 +27,8 @@ from accounts.models import Invitation, Membership, Team
 from accounts.selectors import membership_for, open_invitations, team_members, teams_for_user
 from accounts.submissions import once_per_form
 from config.allowance import take_slot
+from config.forms import TextareaField
+from qa.selectors.cards import MAX_ID
 from qa.selectors.sets import team_dashboard, team_sets
 
 logger = logging.getLogger(__name__)
@@ -54,7 +56,7 @@ def _get_team_for_user(request: HttpRequest, pk: int, *, owner: bool = False) ->
 
 class TeamForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=80)
-    description = forms.CharField(
+    description = TextareaField(
         label=gettext_lazy("Description"), required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -143,17 +145,26 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _team_page(request, _get_team_for_user(request, pk))
 
 
-def _member_of(team: Team, membership_pk: int) -> Membership:
-    return get_object_or_404(
-        Membership.objects.select_related("team", "user"), pk=membership_pk, team=team
-    )
+def _member_of(request: HttpRequest, team: Team, membership_pk: int) -> Membership | None:
+    """The team's membership `membership_pk`; None, with a message, if it is gone (removed
+    meanwhile, or a removal sent twice). Another team's membership is 404."""
+    membership = (Membership.objects.select_related("team", "user")
+                  .filter(pk=min(membership_pk, MAX_ID)).first())
+    if membership is None:
+        messages.info(request, _("This person is no longer in the team."))
+        return None
+    if membership.team_id != team.pk:
+        raise Http404
+    return membership
 
 
 @login_required
 @require_POST
 def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
     mine = _get_team_for_user(request, pk, owner=True)
-    target = _member_of(mine.team, membership_pk)
+    target = _member_of(request, mine.team, membership_pk)
+    if target is None:
+        return redirect("accounts:team", pk=pk)
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a role."))
@@ -173,7 +184,9 @@ def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpRespon
 @require_POST
 def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
     mine = _get_team_for_user(request, pk, owner=True)
-    target = _member_of(mine.team, membership_pk)
+    target = _member_of(request, mine.team, membership_pk)
+    if target is None:
+        return redirect("accounts:team", pk=pk)
     try:
         services.remove_member(actor=request.user, membership=target)
     except services.TeamError as exc:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
+from config.forms import TextareaField
 from qa.models import ErrorReport, Question
 from qa.selectors import editorial as selectors
 from qa.services import editorial as services
@@ -37,7 +38,7 @@ def _get_published_question(key: str) -> Question:
 
 class ReportForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("What is wrong?"), choices=ErrorReport.Kind.choices)
-    message = forms.CharField(
+    message = TextareaField(
         label=gettext_lazy("Details"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 5}),

@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import connection, connections
+from django.http import Http404
 from django.utils import timezone
 
 from accounts import services
@@ -93,6 +94,33 @@ def test_owner_removes_a_member_and_removing_twice_is_harmless(alice, bob, team)
     bob_m = MembershipFactory(team=team, user=bob)
     services.remove_member(actor=alice, membership=bob_m)
     services.remove_member(actor=alice, membership=bob_m)
+    assert roles(team) == {alice.email: Role.OWNER}
+
+
+@pytest.mark.parametrize("act", [
+    lambda alice, bob_m, team: services.update_team(actor=alice, team=team, name="New name"),
+    lambda alice, bob_m, team: services.change_role(actor=alice, membership=bob_m,
+                                                    role=Role.CURATOR),
+    lambda alice, bob_m, team: services.remove_member(actor=alice, membership=bob_m),
+    lambda alice, bob_m, team: services.leave_team(user=alice, team=team),
+    lambda alice, bob_m, team: services.delete_team(actor=alice, team=team),
+    lambda alice, bob_m, team: services.create_invitation(actor=alice, team=team),
+], ids=["update", "role", "remove", "leave", "delete", "invite"])
+def test_acting_on_a_team_another_owner_deleted_meanwhile_finds_no_team(alice, bob, team, act):
+    """The page was read before the team was deleted; the action then finds it gone (404)
+    rather than failing on a missing row."""
+    bob_m = MembershipFactory(team=team, user=bob)
+    Team.objects.filter(pk=team.pk).delete()
+    with pytest.raises(Http404):
+        act(alice, bob_m, team)
+    assert not Invitation.objects.exists() and not Team.objects.exists()
+
+
+def test_a_role_given_to_someone_removed_meanwhile_says_so(alice, bob, team):
+    bob_m = MembershipFactory(team=team, user=bob)
+    Membership.objects.filter(pk=bob_m.pk).delete()
+    with pytest.raises(services.TeamError, match="no longer in the team"):
+        services.change_role(actor=alice, membership=bob_m, role=Role.CURATOR)
     assert roles(team) == {alice.email: Role.OWNER}
 
 

@@ -39,6 +39,20 @@ def test_creating_a_team_makes_you_its_owner(alice_client, alice):
     assert Membership.objects.get(team=team).user == alice
 
 
+def test_a_description_as_long_as_the_browser_allows_is_taken(alice_client):
+    """A line break counts as one character against maxlength, as the browser counts it."""
+    response = alice_client.post(reverse("accounts:team-list"),
+                                 {"name": "Cohort 8", "description": "ab\r\n" * 520})
+    assert response.status_code == 302
+    team = Team.objects.get()
+    assert team.description == ("ab\n" * 520).strip()
+    edit = alice_client.post(reverse("accounts:team-edit", args=[team.pk]),
+                             {"name": "Cohort 8", "description": "cd\r\n" * 600})
+    assert edit.status_code == 302
+    team.refresh_from_db()
+    assert team.description == ("cd\n" * 600).strip()
+
+
 def test_creating_a_team_without_a_name_is_refused(alice_client):
     response = alice_client.post(reverse("accounts:team-list"), {"name": ""})
     assert response.status_code == 400
@@ -105,6 +119,20 @@ def test_membership_of_another_team_cannot_be_targeted(alice_client, bob, team):
     url = reverse("accounts:team-member-remove", args=[team.pk, bobs.pk])
     assert alice_client.post(url).status_code == 404
     assert Membership.objects.filter(pk=bobs.pk).exists()
+
+
+def test_removing_or_regrading_someone_already_removed_says_so(alice_client, bob, team):
+    """A removal sent twice (a double click, the back button) says the person is gone."""
+    bobs = Membership.objects.create(team=team, user=bob)
+    remove = reverse("accounts:team-member-remove", args=[team.pk, bobs.pk])
+    assert alice_client.post(remove).status_code == 302
+    for url, data in ((remove, {}),
+                      (reverse("accounts:team-member-role", args=[team.pk, bobs.pk]),
+                       {"role": Role.CURATOR})):
+        response = alice_client.post(url, data, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.redirect_chain == [(reverse("accounts:team", args=[team.pk]), 302)]
+        assert "This person is no longer in the team." in response.content.decode()
+    assert not Membership.objects.filter(user=bob).exists()
 
 
 def test_owner_renames_the_team_and_changes_its_description(alice_client, team):
@@ -294,3 +322,9 @@ def test_team_admin_is_for_superusers_only(client, alice, bob, team):
     page = client.get(reverse("admin:accounts_invitation_change", args=[invitation.pk]))
     assert page.status_code == 200
     assert invitation.token not in page.content.decode()
+
+
+@pytest.mark.parametrize("name", ["team", "team-dashboard", "team-edit", "team-delete"])
+def test_a_team_id_past_64_bits_is_not_found(alice_client, team, name):
+    url = reverse(f"accounts:{name}", args=[10**30])
+    assert alice_client.get(url).status_code == 404

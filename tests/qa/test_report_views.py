@@ -55,6 +55,17 @@ def test_the_report_page_carries_the_answer_version_shown(alice_client, question
     assert 'name="kind"' in html and 'name="message"' in html
 
 
+def test_a_report_as_long_as_the_browser_allows_is_taken_with_its_line_breaks(alice_client,
+                                                                               question):
+    """The browser counts a line break as one character against maxlength and sends it as
+    two (CRLF): 900 lines of 3 characters are 3,600 to it, under 4,000, and 4,500 sent."""
+    response = alice_client.post(report_url(question), {
+        "kind": "wrong", "message": "错了吧\r\n" * 900, "answer_version": 1,
+    })
+    assert response.status_code == 302
+    assert ErrorReport.objects.get().message == ("错了吧\n" * 900).strip()
+
+
 def test_a_report_without_javascript_redirects_back_to_the_question(alice_client, alice, question):
     response = alice_client.post(report_url(question), {
         "kind": "wrong", "message": "应该是 O(n²)。", "answer_version": 1,

@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Team
 from accounts.selectors import curated_teams
-from qa.importer.files import normal_text
+from config.forms import TextareaField
 from qa.models import StudySet
 from qa.services import sets as services
 
@@ -35,9 +34,9 @@ def _team_from_choice(user, value: str) -> Team | None:
 
 class SetForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=services.TITLE_MAX)
-    description = forms.CharField(
-        label=gettext_lazy("Description"), required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": services.DESCRIPTION_MAX}),
+    description = TextareaField(
+        label=gettext_lazy("Description"), required=False, max_length=services.DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     visibility = forms.ChoiceField(
         label=gettext_lazy("Who can see it"), choices=Visibility.choices,
@@ -48,13 +47,6 @@ class SetForm(forms.Form):
         ),
     )
 
-
-    def clean_description(self) -> str:
-        # Counted as kept, with LF line breaks: a browser counts a line break as one
-        # character for maxlength, and sends it as two.
-        description = normal_text(self.cleaned_data["description"])
-        MaxLengthValidator(services.DESCRIPTION_MAX)(description)
-        return description
 
 
 class NewSetForm(SetForm):

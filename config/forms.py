@@ -1,0 +1,19 @@
+"""Form fields shared by the apps' forms."""
+
+from __future__ import annotations
+
+from django import forms
+
+from qa.importer.files import normal_text
+
+
+class TextareaField(forms.CharField):
+    """A textarea's text, kept with LF line breaks and counted that way against `max_length`.
+
+    A browser counts a line break as one character against the textarea's maxlength and sends
+    it as two (CRLF): counted as sent, text the browser allowed would be refused."""
+
+    widget = forms.Textarea
+
+    def to_python(self, value):
+        return normal_text(super().to_python(value))
