@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from allauth.account.forms import ResetPasswordForm as BaseResetPasswordForm
+from allauth.account.forms import SignupForm as BaseSignupForm
+from allauth.account.models import EmailAddress
 from django import forms
 
 from accounts.models import User
@@ -14,3 +17,32 @@ class ProfileForm(forms.ModelForm):
                                                           "max": "0.99"}),
             "daily_new_limit": forms.NumberInput(attrs={"min": "0", "max": "500"}),
         }
+
+
+# An address someone added to their account, besides the one they signed up with, is theirs
+# only once they confirm it: until then it may be a typo for someone else's address. Such an
+# address neither keeps its owner from signing up with it nor receives password resets.
+
+
+def _claimed(email: str) -> bool:
+    """Whether an account signs up with `email`, or has confirmed it."""
+    return (User.objects.filter(email__iexact=email).exists()
+            or EmailAddress.objects.filter(email__iexact=email)
+            .exclude(verified=False, primary=False).exists())
+
+
+class SignupForm(BaseSignupForm):
+    def validate_unique_email(self, value: str) -> str:
+        if not _claimed(value):
+            self.account_already_exists = False
+            return value
+        return super().validate_unique_email(value)
+
+
+class ResetPasswordForm(BaseResetPasswordForm):
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        self.users = [user for user in self.users if user.email.lower() == email.lower()
+                      or EmailAddress.objects.filter(user=user, email__iexact=email,
+                                                     verified=True).exists()]
+        return email

@@ -414,3 +414,44 @@ def test_mails_greet_with_the_site_s_name_not_the_host(client, alice):
     body = mail.outbox[-1].body
     assert body.startswith("Hello from Mianshi — interview question study!")
     assert "testserver" in body  # the address of the site, where the link points
+
+
+# --- an address added to another account, never confirmed ------------------------------------
+
+
+def _add_unconfirmed_address(client, user, password, email: str) -> None:
+    confirm_password(client, user, password)
+    client.post(reverse("account_email"), {"action_add": "", "email": email})
+    assert EmailAddress.objects.filter(user=user, email=email, verified=False).exists()
+    client.logout()
+
+
+def test_an_address_another_account_added_but_never_confirmed_does_not_block_sign_up(
+        client, bob, password):
+    # Added some time ago (the confirmation mail's per-address limit has passed).
+    EmailAddress.objects.create(user=bob, email="carol@example.com", verified=False,
+                                primary=False)
+    response = client.post(reverse("account_signup"), {
+        "email": "carol@example.com", "password1": password, "password2": password})
+    assert response.status_code == 302
+    carol = User.objects.get(email="carol@example.com")
+    assert "confirm" in mail.outbox[-1].body.lower()
+    client.get(_link_from_last_mail())
+    client.post(_link_from_last_mail())
+    assert EmailAddress.objects.get(user=carol, email="carol@example.com").verified
+    # Confirmed by its owner, the address is no longer pending on the other account.
+    assert not EmailAddress.objects.filter(user=bob, email="carol@example.com").exists()
+
+
+def test_a_password_reset_goes_only_to_an_account_that_confirmed_the_address(client, bob,
+                                                                             password):
+    """An address someone added to their account by mistake and never confirmed belongs to
+    someone else: a reset link sent there would hand that person the account."""
+    _add_unconfirmed_address(client, bob, password, "carol@example.com")
+    mail.outbox.clear()
+    assert client.post(reverse("account_reset_password"),
+                       {"email": "carol@example.com"}).status_code == 302
+    assert all("password/reset/key" not in m.body for m in mail.outbox)
+    # The account's own sign-up address still gets one, confirmed or not.
+    assert client.post(reverse("account_reset_password"), {"email": bob.email}).status_code == 302
+    assert "password/reset/key" in mail.outbox[-1].body
