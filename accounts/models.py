@@ -68,7 +68,9 @@ class User(AbstractUser):
         validators=[MinValueValidator(0), MaxValueValidator(500)],
     )
     credit_in_corrections = models.BooleanField(
-        _("credit me by name in correction logs"), default=True
+        _("credit me by name in correction logs"), default=True,
+        help_text=_("By your display name. Without one, you are counted as an anonymous "
+                    "learner."),
     )
 
     USERNAME_FIELD = "email"

@@ -206,8 +206,9 @@ def correction_log(*, question: Question) -> list[Correction]:
             continue
         seen.add((report.correcting_revision_id, report.reporter_id))
         entry = corrections[report.correcting_revision_id]
-        if report.reporter.credit_in_corrections:
-            entry.credited.append(report.reporter.public_name)
+        # By display name only: without one, public_name is the start of the address.
+        if report.reporter.credit_in_corrections and report.reporter.display_name:
+            entry.credited.append(report.reporter.display_name)
         else:
             entry.uncredited += 1
     return sorted(corrections.values(), key=lambda c: c.record.history_id, reverse=True)

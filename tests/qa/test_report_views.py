@@ -11,7 +11,12 @@ from django.utils import timezone
 from qa.models import ErrorReport, Question, RevisionInfo
 from qa.selectors.editorial import card_editorial_context, question_editorial_context
 from qa.services import editorial as services
-from tests.factories import ErrorReportFactory, QuestionFactory, StudyStateFactory
+from tests.factories import (
+    ErrorReportFactory,
+    QuestionFactory,
+    StudyStateFactory,
+    UserFactory,
+)
 from tests.qa.editing import latest_revision
 
 Kind = RevisionInfo.Kind
@@ -289,6 +294,20 @@ def test_the_correction_log_credits_reporters_who_allow_it(alice, bob, client, e
     assert "Correction log: 1 correction" in html
     assert "复杂度应为平方" in html and "排版" not in html
     assert "Alice" in html and "Bob" not in html
+    assert "1 anonymous learner" in html
+
+
+def test_a_reporter_without_a_display_name_is_credited_without_their_address(client, editor,
+                                                                              question):
+    """Credit is by display name: an account without one would be named by the start of its
+    address, on a page anyone can read."""
+    reporter = UserFactory(email="zhang.wei.1990@example.com", display_name="")
+    report = ErrorReportFactory(reporter=reporter, question=question)
+    fix = correct(question, editor, "复杂度是 O(n²)。")
+    services.resolve_report(report=report, editor=editor, decision="accepted",
+                            correcting_revision_id=fix.record.history_id)
+    html = client.get(question.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "zhang.wei" not in html
     assert "1 anonymous learner" in html
 
 
