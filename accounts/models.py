@@ -178,6 +178,26 @@ class Invitation(models.Model):
         return f"Invitation to {self.team} as {self.role}"
 
 
+class InvitationUse(models.Model):
+    """Someone joined, or was raised in role, through an invitation. A link with uses left
+    takes nobody back who used it before: an owner who removes or demotes someone does not
+    have to revoke the link the others still need."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="+",
+                                   db_index=False)  # the unique constraint's index leads
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    used_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["invitation", "user"], name="invitation_use_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} used invitation {self.invitation_id}"
+
+
 class FormSubmission(models.Model):
     """A create form that went through, by the one-time token the form carried
     (accounts.submissions), and where it led. Sending the same form again (a double click, a

@@ -20,7 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Invitation, Membership, Team, User
+from accounts.models import Invitation, InvitationUse, Membership, Team, User
 from accounts.selectors import account_closing
 from qa.models import Quiz, Review, StudySet
 from qa.services.sets import end_quizzes_on
@@ -228,9 +228,14 @@ def delete_account(*, user: User) -> None:
 # --- Invitations ------------------------------------------------------------------------------
 
 
-def invitation_problem(invitation: Invitation, *, now: datetime | None = None) -> str | None:
-    """Why the invitation cannot be accepted (revoked/expired/used_up), or None if it can."""
+def invitation_problem(invitation: Invitation, *, user: User | None = None,
+                       now: datetime | None = None) -> str | None:
+    """Why the invitation cannot be accepted (by `user`, if given): used_before, revoked,
+    expired or used_up; None if it can."""
     now = now or timezone.now()
+    if user is not None and InvitationUse.objects.filter(invitation=invitation,
+                                                         user=user).exists():
+        return "used_before"
     if invitation.revoked_at is not None:
         return "revoked"
     if invitation.expires_at <= now:
@@ -242,6 +247,8 @@ def invitation_problem(invitation: Invitation, *, now: datetime | None = None) -
 
 def invitation_problem_message(reason: str) -> str:
     return {
+        "used_before": _("You have used this invitation before. To join again, ask the team "
+                         "for a new link."),
         "revoked": _("This invitation was withdrawn by the team."),
         "expired": _("This invitation has expired. Ask the team for a new link."),
         "used_up": _("This invitation has been used as many times as it allows. "
@@ -361,11 +368,12 @@ def accept_invitation(*, user: User, token: str, now: datetime | None = None) ->
     membership = Membership.objects.select_for_update().filter(user=user, team=team).first()
     if membership is not None and ROLE_RANK[membership.role] >= ROLE_RANK[invitation.role]:
         return Acceptance(membership=membership, joined=False, upgraded=False)
-    reason = invitation_problem(invitation, now=now)
+    reason = invitation_problem(invitation, user=user, now=now)
     if reason:
         raise InvitationError(invitation_problem_message(reason), reason=reason)
     invitation.uses += 1
     invitation.save(update_fields=["uses"])
+    InvitationUse.objects.create(invitation=invitation, user=user)
     if membership is None:
         membership = Membership.objects.create(user=user, team=team, role=invitation.role)
         return Acceptance(membership=membership, joined=True, upgraded=False)

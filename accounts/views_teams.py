@@ -336,7 +336,7 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
     if already:
         return render(request, "accounts/team_invite.html",
                       {"invitation": invitation, "membership": membership, "already": True})
-    reason = services.invitation_problem(invitation)
+    reason = services.invitation_problem(invitation, user=request.user)
     if reason:
         return render(request, "accounts/team_invite.html",
                       {"invitation": invitation,

@@ -7,7 +7,7 @@ from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.db import models
 
-from accounts.models import Invitation, Membership, Team, User
+from accounts.models import Invitation, InvitationUse, Membership, Team, User
 from qa.models import (
     Bookmark,
     ErrorReport,
@@ -40,6 +40,7 @@ PEOPLE_MODELS: list[type[models.Model]] = [
     Team,
     Membership,
     Invitation,
+    InvitationUse,
     StudySet,
     SetItem,
     Quiz,

@@ -194,6 +194,31 @@ def test_deleting_a_team_or_one_of_its_sets_ends_the_quizzes_on_them(alice, bob,
 # --- Invitations -----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("then", ["removed", "demoted", "left"])
+def test_a_link_with_uses_left_takes_nobody_back_who_used_it(alice, bob, team, then):
+    """Removing or demoting someone holds, though the link they came with has uses left."""
+    carol = UserFactory()
+    invitation = services.create_invitation(actor=alice, team=team, role=Role.CURATOR,
+                                            max_uses=10)
+    services.accept_invitation(user=bob, token=invitation.token)
+    bob_m = Membership.objects.get(team=team, user=bob)
+    if then == "removed":
+        services.remove_member(actor=alice, membership=bob_m)
+    elif then == "demoted":
+        services.change_role(actor=alice, membership=bob_m, role=Role.MEMBER)
+    else:
+        services.leave_team(user=bob, team=team)
+    with pytest.raises(services.InvitationError, match="used this invitation before") as error:
+        services.accept_invitation(user=bob, token=invitation.token)
+    assert error.value.reason == "used_before"
+    after = {"removed": {alice.email: Role.OWNER}, "left": {alice.email: Role.OWNER},
+             "demoted": {alice.email: Role.OWNER, bob.email: Role.MEMBER}}[then]
+    assert roles(team) == after
+    services.accept_invitation(user=carol, token=invitation.token)  # others still can
+    invitation.refresh_from_db()
+    assert invitation.uses == 2 and roles(team)[carol.email] == Role.CURATOR
+
+
 def test_invitation_tokens_are_long_and_unguessable(alice, team):
     a = services.create_invitation(actor=alice, team=team)
     b = services.create_invitation(actor=alice, team=team)

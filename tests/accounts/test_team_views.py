@@ -328,3 +328,17 @@ def test_team_admin_is_for_superusers_only(client, alice, bob, team):
 def test_a_team_id_past_64_bits_is_not_found(alice_client, team, name):
     url = reverse(f"accounts:{name}", args=[10**30])
     assert alice_client.get(url).status_code == 404
+
+
+def test_the_invitation_page_tells_someone_removed_that_their_link_is_spent(client, alice, bob,
+                                                                         team):
+    invitation = create_invitation(actor=alice, team=team, max_uses=5)
+    url = reverse("accounts:invite-accept", args=[invitation.token])
+    client.force_login(bob)
+    assert client.post(url).status_code == 302
+    Membership.objects.filter(user=bob).delete()
+    for response in (client.get(url, HTTP_ACCEPT_LANGUAGE="en"),
+                     client.post(url, HTTP_ACCEPT_LANGUAGE="en")):
+        assert response.status_code == 410
+        assert "You have used this invitation before." in response.content.decode()
+    assert not Membership.objects.filter(user=bob).exists()

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from accounts.models import Invitation, Membership, Team, User
+from accounts.models import Invitation, InvitationUse, Membership, Team, User
 from qa.backup.restore import delete_people_data
 from qa.backup.tables import PEOPLE_MODELS, HistoricalQuestion, HistoricalQuestionTag
 from qa.models import (
@@ -66,7 +66,9 @@ def world(db):
     team = Team.objects.create(name="Team 面试", created_by=alice)
     Membership.objects.create(team=team, user=alice, role=Membership.Role.OWNER)
     Membership.objects.create(team=team, user=bob, role=Membership.Role.MEMBER)
-    Invitation.objects.create(team=team, created_by=alice, expires_at=now + timedelta(days=7))
+    used = Invitation.objects.create(team=team, created_by=alice, uses=1,
+                                     expires_at=now + timedelta(days=7))
+    InvitationUse.objects.create(invitation=used, user=bob)
     team_set = StudySet.objects.create(title="Team set", team=team, visibility="team",
                                        created_by=alice)
     own_set = StudySet.objects.create(title="Mine", owner=bob, visibility="link",
