@@ -7,6 +7,7 @@ import decimal
 import gzip
 import io
 import json
+import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -42,10 +43,18 @@ class _Encoder(json.JSONEncoder):
         return super().default(o)
 
 
-def _open_for_writing(path: Path, *, compress: bool) -> IO[str]:
-    if compress:
-        return io.TextIOWrapper(gzip.open(path, "wb", compresslevel=6), encoding="utf-8")
-    return path.open("w", encoding="utf-8")
+@contextmanager
+def _open_for_writing(path: Path, *, compress: bool) -> Iterator[IO[str]]:
+    """`path`, new, readable by its owner only: a backup holds password hashes, addresses,
+    invitation and share tokens, and everyone's notes."""
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as raw:
+        if compress:
+            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6) as packed, \
+                    io.TextIOWrapper(packed, encoding="utf-8") as out:
+                yield out
+        else:
+            with io.TextIOWrapper(raw, encoding="utf-8") as out:
+                yield out
 
 
 def _columns(model: type[models.Model]) -> list[str]:
@@ -144,7 +153,18 @@ def write_backup(path: Path, *, progress: Callable[[str], None] | None = None) -
     """Write a backup of all people's data (and the bank's content) to `path`."""
     counts: dict[str, int] = {}
     tmp = path.with_name(path.name + ".partial")
-    with one_snapshot(), _open_for_writing(tmp, compress=path.suffix == ".gz") as out:
+    try:
+        _write(tmp, counts, compress=path.suffix == ".gz", progress=progress)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a part of the backup is as secret as the whole
+        raise
+    tmp.replace(path)
+    return counts
+
+
+def _write(tmp: Path, counts: dict[str, int], *, compress: bool,
+           progress: Callable[[str], None] | None) -> None:
+    with one_snapshot(), _open_for_writing(tmp, compress=compress) as out:
         header = {
             "format": FORMAT,
             "version": VERSION,
@@ -158,5 +178,3 @@ def write_backup(path: Path, *, progress: Callable[[str], None] | None = None) -
             if progress:
                 progress(line["table"])
         out.write(json.dumps({"end": True, "rows": counts}) + "\n")
-    tmp.replace(path)
-    return counts

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import stat
 from datetime import timedelta
 
 import pytest
@@ -13,6 +15,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import Invitation, InvitationUse, Membership, Team, User
+from qa.backup.dump import write_backup
 from qa.backup.restore import delete_people_data
 from qa.backup.tables import PEOPLE_MODELS, HistoricalQuestion, HistoricalQuestionTag
 from qa.models import (
@@ -321,6 +324,28 @@ def test_a_backup_from_a_newer_format_is_refused(tmp_path, db):
     path.write_text(json.dumps({"format": "mianshi-backup", "version": 99}) + "\n")
     with pytest.raises(CommandError, match="format version 99"):
         call_command("restore_data", str(path), verbosity=0)
+
+
+@pytest.mark.parametrize("name", ["backup.jsonl", "backup.jsonl.gz"])
+def test_a_backup_is_readable_by_its_owner_only_and_an_interrupted_one_leaves_nothing(
+        world, tmp_path, name):
+    path = tmp_path / name
+    old_umask = os.umask(0o022)
+    try:
+        write_backup(path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        opener = gzip.open if name.endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8") as backup:
+            assert json.loads(backup.readlines()[-1])["end"] is True
+
+        def interrupt(table: str) -> None:  # Ctrl-C while the people's tables are written
+            if table == "accounts.membership":
+                raise KeyboardInterrupt
+        with pytest.raises(KeyboardInterrupt):
+            write_backup(tmp_path / f"second-{name}", progress=interrupt)
+    finally:
+        os.umask(old_umask)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
 
 
 def test_backup_does_not_overwrite_an_existing_file(tmp_path, db):
