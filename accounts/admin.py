@@ -8,8 +8,10 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts import services
 from accounts.addresses import verified_elsewhere, vouch_for_address
 from accounts.models import Invitation, Membership, Team, User
+from accounts.selectors import account_closing
 from qa.editorial import EDITORS_GROUP, make_editor, remove_editor
 
 # --- Teams: superusers only (editors curate the bank, not people's teams) ---------------------
@@ -126,6 +128,23 @@ class UserAdmin(BaseUserAdmin):
                                                 "password2"]}),
     ]
     actions = ["make_editors", "remove_editors"]
+
+    # Deleting an account here does what closing it on the settings page does (its solo teams
+    # and sets go, others' quizzes on them end), and is refused where that would leave a team
+    # without an owner or revisions naming no one.
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for user in objs:
+            protected += services.deletion_refusals(
+                user=user, closing=account_closing(user=user), by_administrator=True)
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request, obj: User) -> None:
+        services.delete_account(user=obj, by_administrator=True)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for user in queryset:
+            services.delete_account(user=user, by_administrator=True)
 
     def get_queryset(self, request):
         editors = User.groups.through.objects.filter(

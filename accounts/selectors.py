@@ -99,6 +99,9 @@ class AccountClosing:
     # Staff, or an account with editorial history (revisions, decided reports), which names it:
     # closed by an administrator, in the admin.
     by_administrator: bool
+    # Revisions of the bank or decided reports name the account: it is deactivated, never
+    # deleted, so they go on naming it.
+    editorial: bool
     # Teams `user` is the last owner of, with other members: they would be left without one.
     blocking_teams: list[Team]
     # Teams `user` alone belongs to: they go with the account, with their sets.
@@ -145,6 +148,7 @@ def account_closing(*, user: User) -> AccountClosing:
     )
     return AccountClosing(
         by_administrator=user.is_staff or user.is_superuser or editorial,
+        editorial=editorial,
         blocking_teams=blocking,
         solo_teams=list(teams_of_one(user=user).order_by("name", "pk")),
         counts={name: totals[f"n_{name}"] or 0 for name in names},

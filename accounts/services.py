@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Invitation, InvitationUse, Membership, Team, User
-from accounts.selectors import account_closing
+from accounts.selectors import AccountClosing, account_closing
 from qa.models import Quiz, Review, StudySet
 from qa.services.sets import end_quizzes_on
 
@@ -191,13 +191,38 @@ class AccountDeletionRefused(Exception):
         self.message = message
 
 
+def deletion_refusals(*, user: User, closing: AccountClosing,
+                      by_administrator: bool = False) -> list[str]:
+    """Why `user`'s account may not be deleted now, by its owner or by an administrator (in
+    the admin); empty if it may."""
+    teams = ", ".join(t.name for t in closing.blocking_teams)
+    if by_administrator:
+        refusals = []
+        if closing.editorial:
+            refusals.append(_(
+                "%(user)s has edited the bank or decided reports, and the revisions name "
+                "them: deactivate the account instead (untick “Active”).") % {"user": user})
+        if closing.blocking_teams:
+            refusals.append(_(
+                "%(user)s is the last owner of %(teams)s: make someone else an owner, or delete "
+                "the team, first.") % {"user": user, "teams": teams})
+        return refusals
+    if closing.by_administrator:
+        return [_("Accounts of staff, and of anyone who has edited the bank or decided reports, "
+                  "are closed by an administrator, in the admin.")]
+    if closing.blocking_teams:
+        return [_("You are the last owner of %(teams)s. Make someone else an owner, or delete "
+                  "the team, first.") % {"teams": teams}]
+    return []
+
+
 @transaction.atomic
-def delete_account(*, user: User) -> None:
+def delete_account(*, user: User, by_administrator: bool = False) -> None:
     """Delete `user`'s account with everything that is theirs: study history, notes,
-    bookmarks, reports, their own sets and the teams they alone belong to. Refused for staff
-    and accounts with editorial history (an administrator closes those, in the admin, where
-    the bank's revisions keep naming who made them) and while the account is the last owner
-    of a team with other members.
+    bookmarks, reports, their own sets and the teams they alone belong to. Refused while the
+    account is the last owner of a team with other members; for staff, unless an
+    administrator deletes it (in the admin); and for accounts with editorial history, which
+    are deactivated instead, so the bank's revisions keep naming who made them.
 
     The account row is read again under lock (it may have been made an editor meanwhile), and
     the teams are locked as leaving them locks them, so a role change cannot slip in between
@@ -205,16 +230,9 @@ def delete_account(*, user: User) -> None:
     user = User.objects.select_for_update().get(pk=user.pk)
     list(Team.objects.select_for_update().filter(memberships__user=user).order_by("pk"))
     closing = account_closing(user=user)
-    if closing.by_administrator:
-        raise AccountDeletionRefused(_(
-            "Accounts of staff, and of anyone who has edited the bank or decided reports, are "
-            "closed by an administrator, in the admin."
-        ))
-    if closing.blocking_teams:
-        raise AccountDeletionRefused(
-            _("You are the last owner of %(teams)s. Make someone else an owner, or delete "
-              "the team, first.") % {"teams": ", ".join(t.name for t in closing.blocking_teams)}
-        )
+    refusals = deletion_refusals(user=user, closing=closing, by_administrator=by_administrator)
+    if refusals:
+        raise AccountDeletionRefused(refusals[0])
     solo = Team.objects.filter(pk__in=[team.pk for team in closing.solo_teams])
     # Others studying these sets (shared by link) keep their grades; their quizzes end.
     end_quizzes_on(StudySet.objects.filter(Q(owner=user) | Q(team__in=solo)))

@@ -22,6 +22,7 @@ from tests.factories import (
     SetItemFactory,
     StudySetFactory,
     TeamFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -233,3 +234,58 @@ def test_an_account_made_staff_after_the_page_loaded_is_not_deleted(alice):
     with pytest.raises(AccountDeletionRefused):
         delete_account(user=stale)
     assert User.objects.filter(pk=alice.pk).exists()
+
+
+# --- deleting an account in the admin -------------------------------------------------------
+
+
+@pytest.fixture
+def superuser_client(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def admin_delete(client, user):
+    return client.post(reverse("admin:accounts_user_delete", args=[user.pk]), {"post": "yes"},
+                       HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_the_admin_deletes_an_account_as_closing_it_does(superuser_client, alice, bob):
+    question = QuestionFactory()
+    shared = StudySetFactory(owner=alice, visibility=StudySet.Visibility.LINK,
+                             share_token="s" * 32)
+    SetItemFactory(study_set=shared, question=question, position=0)
+    quiz = services.start_quiz(user=bob, mode=Quiz.Mode.SET, study_set=shared)
+    solo = Team.objects.create(name="Solo")
+    Membership.objects.create(team=solo, user=alice, role=Membership.Role.OWNER)
+
+    assert admin_delete(superuser_client, alice).status_code == 302
+
+    assert not User.objects.filter(pk=alice.pk).exists() and not Team.objects.exists()
+    quiz.refresh_from_db()
+    assert quiz.finished_at is not None  # bob's quiz on her shared set ended
+
+
+@pytest.mark.parametrize("how", ["one", "action"])
+def test_the_admin_refuses_to_leave_a_team_without_an_owner_or_revisions_naming_no_one(
+        superuser_client, alice, bob, editor, how):
+    team = Team.objects.create(name="Reading group")
+    Membership.objects.create(team=team, user=alice, role=Membership.Role.OWNER)
+    Membership.objects.create(team=team, user=bob, role=Membership.Role.MEMBER)
+    question = QuestionFactory()
+    question.answer = "corrected"
+    question.save()
+    question.history.filter(pk=question.history.latest().pk).update(history_user=editor)
+    for user, reason in ((alice, "is the last owner of Reading group"),
+                         (editor, "deactivate the account instead")):
+        if how == "one":
+            response = admin_delete(superuser_client, user)
+        else:
+            response = superuser_client.post(reverse("admin:accounts_user_changelist"), {
+                "action": "delete_selected", "_selected_action": [user.pk], "post": "yes"},
+                HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200
+        assert reason in response.content.decode()
+        assert User.objects.filter(pk=user.pk).exists()
+    assert Membership.objects.filter(team=team).count() == 2
+    assert question.history.filter(history_user=editor).exists()
