@@ -270,10 +270,10 @@ def public_revision(*, question: Question, history_id: int):
 
 
 def reports_for_user(*, user) -> QuerySet:
-    """The user's own error reports, newest first, with their question."""
+    """The user's own error reports, newest first, with their question and its bank."""
     return (
         ErrorReport.objects.filter(reporter=user)
-        .select_related("question")
+        .select_related("question__bank")
         .defer("question__answer", "question__search_text")
         .order_by("-created_at", "-pk")
     )

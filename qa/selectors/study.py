@@ -355,7 +355,7 @@ def dashboard(*, user: User, now: datetime | None = None) -> dict:
     progress_of = progress_counts("items")
     unfinished = list(
         Quiz.objects.filter(user=user, finished_at__isnull=True)
-        .select_related("section", "study_set")
+        .select_related("section__bank", "study_set")
         .annotate(total=progress_of["total"], done=progress_of["done"])
         .filter(total__gt=F("done"))  # else opening it only finishes it
         .order_by("-started_at")[:3]

@@ -18,6 +18,7 @@ from qa.services import answering
 from qa.services import study as services
 from tests.factories import (
     BookmarkFactory,
+    ErrorReportFactory,
     NoteFactory,
     SectionFactory,
     StudyStateFactory,
@@ -256,3 +257,21 @@ def test_pick_up_where_you_left_off_counts_as_the_quiz_counts(alice_client, alic
     page = alice_client.get("/").content.decode()
     assert "Pick up where you left off" not in page
     assert reverse("qa:quiz", args=[quiz.pk]) not in page
+
+
+def test_the_bank_s_words_carry_its_language_on_the_dashboard_and_my_reports(alice_client,
+                                                                             alice):
+    """Screen readers read the bank's Chinese with a Chinese voice on an English page."""
+    section = SectionFactory(title="基础篇", bank__title="大模型面试", bank__language="zh-hans")
+    question = bulk_questions(section, 2)[0]
+    services.start_quiz(user=alice, mode="section", section=section)
+    ErrorReportFactory(reporter=alice, question=question)
+    lang = 'lang="zh-hans"'
+    page = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'<h3 {lang}>大模型面试</h3>' in page
+    assert f'{lang}>基础篇</a>' in page  # mastery
+    assert f'<span {lang}>基础篇</span>' in page  # pick up where you left off
+    assert f'{lang}>大模型面试 · 基础篇</option>' in page  # mock interview
+    reports = alice_client.get(reverse("qa:my-reports"),
+                               HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'{lang}>{question.prompt}' in reports
