@@ -189,11 +189,17 @@ def _decode(data: bytes, errors: list[str]) -> str | None:
     try:
         if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
             return data.decode("utf-16")  # Excel's "Unicode Text"
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        errors.append(_("The file is not UTF-8 text (byte %(pos)d). In Excel, save it as "
-                        "“CSV UTF-8”.") % {"pos": exc.start})
-        return None
+        bad_byte = exc.start
+    else:
+        # UTF-16 without its byte order mark decodes too, with a NUL beside each Latin letter.
+        if not (len(data) >= 2 and (data[0] == 0) != (data[1] == 0)):
+            return text
+        bad_byte = data.index(0)
+    errors.append(_("The file is not UTF-8 text (byte %(pos)d). In Excel, save it as "
+                    "“CSV UTF-8”.") % {"pos": bad_byte})
+    return None
 
 
 def _parse_json(text: str) -> ParsedSet:

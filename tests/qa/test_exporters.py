@@ -110,6 +110,16 @@ def test_set_json_export_round_trips_through_import(alice_client, alice, study_s
     assert items[1].note == "Remember the softmax."
 
 
+@pytest.mark.parametrize(("keys", "said"), [(1, "Imported 1 question."),
+                                           (2, "Imported 2 questions.")])
+def test_the_import_says_how_many_questions_it_took(alice_client, questions, keys, said):
+    rows = "".join(f"{q.key}\r\n" for q in questions[:keys])
+    response = alice_client.post(reverse("qa:set-import"), {
+        "file": SimpleUploadedFile("set.csv", f"key\r\n{rows}".encode()), "title": "Few"},
+        follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert said in response.content.decode()
+
+
 def test_set_csv_export_is_utf8_with_bom_and_defuses_formulas(alice_client, study_set,
                                                               questions):
     data = alice_client.get(reverse("qa:set-export", args=[study_set.pk, "csv"])).content
@@ -182,6 +192,7 @@ def test_a_bank_is_exported_in_chunks_of_bounded_queries(alice_client, count_que
         ("s.csv", b"key,note\nx\n", "Row 2: 1 cells, the header has 2"),
         ("s.csv", b"", "empty"),
         ("s.txt", b"key\n", "Upload a .json or .csv file"),
+        ("s.csv", "key,note\nx,y\n".encode("utf-16-le"), "not UTF-8 text (byte 1)"),
         ("s.csv", "key,note\n中文,x\n".encode("gbk"), "not UTF-8 text (byte 9). In Excel, save "
          "it as \u201cCSV UTF-8\u201d"),
         ("s.json", b'{"items": [], "items": [{"key": "k"}]}',

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.submissions import once_per_form
@@ -95,8 +96,9 @@ def set_import(request: HttpRequest) -> HttpResponse:
                 except services.SetError as exc:
                     problems = [exc.message]
                 else:
-                    messages.success(request, _("Imported %(n)d questions.") % {
-                        "n": len(result.items)})
+                    n = len(result.items)
+                    messages.success(request, ngettext("Imported %(n)d question.",
+                                                       "Imported %(n)d questions.", n) % {"n": n})
                     return redirect("qa:set", pk=study_set.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "qa/set_import.html", {"form": form, "problems": problems},
