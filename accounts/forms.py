@@ -1,17 +1,38 @@
 from __future__ import annotations
 
+from functools import cache
+from zoneinfo import available_timezones
+
 from allauth.account.forms import ResetPasswordForm as BaseResetPasswordForm
 from allauth.account.forms import SignupForm as BaseSignupForm
 from allauth.account.models import EmailAddress
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 
 
+@cache
+def _zone_names() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
+
+
+def _zone_choices() -> list[tuple[str, str]]:
+    return [("", _("The site's (%(zone)s)") % {"zone": settings.TIME_ZONE}), *_zone_names()]
+
+
 class ProfileForm(forms.ModelForm):
+    time_zone = forms.TypedChoiceField(
+        label=gettext_lazy("Time zone"), choices=_zone_choices, required=False, empty_value="",
+        help_text=User._meta.get_field("time_zone").help_text,
+    )
+
     class Meta:
         model = User
-        fields = ["display_name", "desired_retention", "daily_new_limit", "credit_in_corrections"]
+        fields = ["display_name", "time_zone", "desired_retention", "daily_new_limit",
+                  "credit_in_corrections"]
         widgets = {
             "desired_retention": forms.NumberInput(attrs={"step": "0.01", "min": "0.7",
                                                           "max": "0.99"}),

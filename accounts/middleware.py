@@ -5,6 +5,7 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
+from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
 
@@ -28,3 +29,17 @@ class HtmxLoginRedirectMiddleware:
             return response
         current = request.htmx.current_url_abs_path or "/"
         return HttpResponseClientRedirect(f"{login_path}?{urlencode({'next': current})}")
+
+
+class UserTimeZoneMiddleware:
+    """A signed-in learner's pages show times in their own time zone (User.zone)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and user.time_zone:
+            with timezone.override(user.zone):
+                return self.get_response(request)
+        return self.get_response(request)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import secrets
+from datetime import tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -67,6 +69,13 @@ class User(AbstractUser):
         default=10,
         validators=[MinValueValidator(0), MaxValueValidator(500)],
     )
+    # An IANA name (Europe/Berlin); empty: the site's TIME_ZONE (accounts.forms checks it).
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True,
+        help_text=_("Where your days begin and end: your streak, the heatmap, what is due "
+                    "today and the daily limit of new questions, and the times the site "
+                    "shows you."),
+    )
     credit_in_corrections = models.BooleanField(
         _("credit me by name in correction logs"), default=True,
         help_text=_("By your display name. Without one, you are counted as an anonymous "
@@ -102,6 +111,14 @@ class User(AbstractUser):
             self.email = UserManager.normalize_email(self.email)
         super().save(*args, **kwargs)
         self._stored_email = self.email
+
+    @property
+    def zone(self) -> tzinfo:
+        """The learner's time zone, else the site's."""
+        try:
+            return ZoneInfo(self.time_zone) if self.time_zone else timezone.get_default_timezone()
+        except (ValueError, ZoneInfoNotFoundError):  # not a zone name: set behind the forms
+            return timezone.get_default_timezone()
 
     @property
     def public_name(self) -> str:

@@ -42,6 +42,7 @@ def _account(user: User) -> dict[str, Any]:
     return {
         "email": user.email,
         "display_name": user.display_name,
+        "time_zone": user.time_zone,
         "date_joined": user.date_joined,
         "last_login": user.last_login,
         "desired_retention": user.desired_retention,

@@ -1,7 +1,8 @@
 """Reads for studying, always scoped to one learner, each a fixed number of queries: bookmarks,
 notes, mistakes, the dashboard. Quizzes are read by qa.selectors.quizzes.
 
-Days (streak, heatmap, "due today", the daily new limit) are local dates in settings.TIME_ZONE.
+Days (streak, heatmap, "due today", the daily new limit) are local dates in the learner's time
+zone (User.zone: theirs, else settings.TIME_ZONE).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from django.db.models import (
@@ -42,16 +43,15 @@ HEATMAP_WEEKS = 53
 # --- Days -----------------------------------------------------------------------------------
 
 
-def local_date(moment: datetime) -> date:
-    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+def local_date(moment: datetime, zone: tzinfo) -> date:
+    return timezone.localtime(moment, zone).date()
 
 
-def local_day_bounds(now: datetime) -> tuple[datetime, datetime]:
-    """Start of the local day containing `now` and the start of the next one."""
-    tz = timezone.get_default_timezone()
-    today = local_date(now)
-    start = datetime.combine(today, time.min, tzinfo=tz)
-    end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=tz)
+def local_day_bounds(now: datetime, zone: tzinfo) -> tuple[datetime, datetime]:
+    """Start of the day in `zone` containing `now` and the start of the next one."""
+    today = local_date(now, zone)
+    start = datetime.combine(today, time.min, tzinfo=zone)
+    end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
     return start, end
 
 
@@ -153,7 +153,7 @@ def waiting_new_items(*, user: User, now: datetime) -> QuerySet[QuizItem]:
     the learner: part of today's budget already, and not drawn again for another new-question
     quiz. Two items may hold the same question (two quizzes; a card graded Again and shown
     once more is already introduced, so it is not one of them)."""
-    day_start, _end = local_day_bounds(now)
+    day_start, _end = local_day_bounds(now, user.zone)
     return (
         QuizItem.objects.filter(
             quiz__user=user,
@@ -169,7 +169,7 @@ def waiting_new_items(*, user: User, now: datetime) -> QuerySet[QuizItem]:
 
 def new_quota(*, user: User, now: datetime) -> dict:
     """The daily new-question budget: limit, introduced today, waiting in today's quizzes."""
-    day_start, _end = local_day_bounds(now)
+    day_start, _end = local_day_bounds(now, user.zone)
     # Questions first reviewed today: reviewed today and never before (today's reviews are a
     # few, the learner's whole history may be tens of thousands).
     introduced = (
@@ -193,7 +193,7 @@ def new_quota(*, user: User, now: datetime) -> dict:
 
 def review_days(*, user: User, since: date) -> dict[date, int]:
     """Reviews per local day from `since` on, in one aggregated query."""
-    tz = timezone.get_default_timezone()
+    tz = user.zone
     start = datetime.combine(since, time.min, tzinfo=tz)
     rows = (
         Review.objects.filter(user=user, reviewed_at__gte=start)
@@ -304,8 +304,8 @@ class SectionProgress:
 def dashboard(*, user: User, now: datetime | None = None) -> dict:
     """Everything the learner's home page shows, in a fixed number of queries."""
     now = now or timezone.now()
-    today = local_date(now)
-    _day_start, day_end = local_day_bounds(now)
+    today = local_date(now, user.zone)
+    _day_start, day_end = local_day_bounds(now, user.zone)
     retention = user.desired_retention
 
     # Bank-wide totals come from the cache; everything else on the page from the learner's own

@@ -219,7 +219,7 @@ def out_of_date(*, user: User, quiz: Quiz, now: datetime | None = None) -> str |
     questions graded in another quiz since); None when it is not."""
     if quiz.mode not in DAILY_MODES or quiz.finished_at is not None:
         return None
-    day_start, _day_end = study_selectors.local_day_bounds(now or timezone.now())
+    day_start, _day_end = study_selectors.local_day_bounds(now or timezone.now(), user.zone)
     if quiz.started_at < day_start:
         return EARLIER_DAY
     if _graded_elsewhere(user=user, quiz=quiz, items=quizzes.quiz_remaining_items(quiz=quiz)):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import zoneinfo
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -342,3 +344,18 @@ def test_the_invitation_page_tells_someone_removed_that_their_link_is_spent(clie
         assert response.status_code == 410
         assert "You have used this invitation before." in response.content.decode()
     assert not Membership.objects.filter(user=bob).exists()
+
+
+def test_times_are_shown_in_the_learner_s_own_time_zone(alice_client, alice, team):
+    invitation = create_invitation(actor=alice, team=team)
+    Invitation.objects.filter(pk=invitation.pk).update(
+        expires_at=timezone.now().replace(hour=12, minute=0, second=0, microsecond=0)
+        + timedelta(days=2))
+    invitation.refresh_from_db()
+    url = reverse("accounts:team", args=[team.pk])
+    for zone in ("", "America/New_York"):
+        User.objects.filter(pk=alice.pk).update(time_zone=zone)
+        shown = timezone.localtime(invitation.expires_at,
+                                   zoneinfo.ZoneInfo(zone or settings.TIME_ZONE))
+        assert f"expires {shown:%Y-%m-%d %H:%M}" in alice_client.get(
+            url, HTTP_ACCEPT_LANGUAGE="en").content.decode()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 import re
 import uuid
-from datetime import UTC, date, datetime, timedelta
+import zoneinfo
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -87,7 +88,7 @@ def test_each_day_of_the_heatmap_says_how_many_reviews_it_had(alice_client, alic
     for _ in range(3):
         review(alice, question, when=now)
     html = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    today = selectors.local_date(now)
+    today = selectors.local_date(now, alice.zone)
     yesterday = today - timedelta(days=1)
     assert f"<title>3 reviews on {today:%b}" in html.replace(".", "")
     assert re.search(r'<rect class="hm-4"[^>]*><title>3 reviews on ', html)
@@ -115,7 +116,7 @@ def test_section_totals_follow_the_bank_when_questions_are_published_or_retired(
 
 def test_only_questions_first_reviewed_today_count_against_the_new_limit(alice):
     now = timezone.now()
-    day_start, _end = selectors.local_day_bounds(now)
+    day_start, _end = selectors.local_day_bounds(now, alice.zone)
     yesterday = day_start - timedelta(hours=3)
     again, fresh, old = bulk_questions(SectionFactory(), 3)
     for question, when in ((again, yesterday), (again, now), (fresh, now), (fresh, now),
@@ -151,6 +152,42 @@ def test_heatmap_days_are_local_dates(alice, settings):
     when = datetime(2025, 5, 1, 23, 30, tzinfo=UTC)
     review(alice, q, when=when)
     assert selectors.review_days(user=alice, since=date(2025, 4, 1)) == {date(2025, 5, 2): 1}
+
+
+def test_a_learner_s_days_are_those_of_their_own_time_zone(alice_client, alice, settings):
+    """A Berlin learner reviewing at 16:30 and, the next day, at 18:30 has a two-day streak,
+    though those are Shanghai's 12th and 14th (in summer as in winter)."""
+    settings.TIME_ZONE = "Asia/Shanghai"
+    q = bulk_questions(SectionFactory(), 1)[0]
+    now = timezone.now()
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    today = timezone.localtime(now, berlin).date()
+    if timezone.localtime(now, berlin).time() < time(18, 35):
+        today -= timedelta(days=1)  # the second review must not be in the future
+    first = datetime.combine(today - timedelta(days=1), time(16, 30), tzinfo=berlin)
+    second = datetime.combine(today, time(18, 30), tzinfo=berlin)
+    review(alice, q, when=first)
+    review(alice, q, when=second)
+    assert selectors.dashboard(user=alice, now=second)["streak"] == 1  # Shanghai's days
+    response = alice_client.post(reverse("accounts:settings"), {
+        "display_name": "Alice", "time_zone": "Europe/Berlin", "desired_retention": "0.9",
+        "daily_new_limit": "20", "credit_in_corrections": "on"})
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.time_zone == "Europe/Berlin"
+    assert selectors.dashboard(user=alice, now=second)["streak"] == 2
+    assert selectors.review_days(user=alice, since=first.date()) == {first.date(): 1,
+                                                                     second.date(): 1}
+
+
+def test_a_time_zone_that_is_not_one_is_refused_and_changes_nothing(alice_client, alice):
+    response = alice_client.post(reverse("accounts:settings"), {
+        "display_name": "Alice", "time_zone": "Mars/Olympus", "desired_retention": "0.9",
+        "daily_new_limit": "20"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "Select a valid choice." in response.content.decode()
+    alice.refresh_from_db()
+    assert alice.time_zone == ""
 
 
 def test_mastery_uses_the_learners_desired_retention(alice):
