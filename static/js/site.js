@@ -32,6 +32,27 @@
     });
   });
 
+  // Settings: offer the device's time zone where the one chosen is another (not chosen for
+  // the learner: they save it).
+  var zoneHint = document.getElementById("zone-hint");
+  if (zoneHint && window.Intl) {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    var button = zoneHint.querySelector("[data-zone-for]");
+    var select = document.getElementById(button.dataset.zoneFor);
+    var offered = zone && select && Array.prototype.some.call(select.options, function (o) {
+      return o.value === zone;
+    });
+    if (offered && select.value !== zone) {
+      zoneHint.querySelector("[data-zone-name]").textContent = zone.replace(/_/g, " ");
+      zoneHint.hidden = false;
+      button.addEventListener("click", function () {
+        select.value = zone;
+        zoneHint.hidden = true;
+        select.focus();
+      });
+    }
+  }
+
   // An HTMX action that got no usable answer (a server error, a dropped connection, a page
   // too old for the server) would otherwise leave the page as if the click did nothing: say
   // so above the content until the next action goes through.

@@ -91,3 +91,33 @@ def test_a_learner_downloads_their_data_then_deletes_the_account(page, login, pa
         "Your account and everything in it were deleted.")
     expect(page.locator("header")).to_contain_text("Log in")
     assert not User.objects.filter(email="leaving@example.com").exists()
+
+
+def test_settings_offer_the_device_s_time_zone_and_the_learner_saves_it(browser, live_server,
+                                                                       password):
+    from accounts.models import User
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="berlin@example.com")
+    context = browser.new_context(locale="en-US", base_url=live_server.url,
+                                  timezone_id="Europe/Berlin")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        page.goto("/accounts/login/")
+        page.fill("input[name=login]", user.email)
+        page.fill("input[name=password]", password)
+        page.click("main form button[type=submit]")
+        page.wait_for_url(lambda url: "/accounts/login" not in url)
+        page.goto("/me/settings/")
+        hint = page.locator("#zone-hint")
+        expect(hint).to_contain_text("Use this device's time zone: Europe/Berlin")
+        hint.locator("button").click()
+        expect(page.locator("#id_time_zone")).to_have_value("Europe/Berlin")
+        expect(page.locator("#id_time_zone")).to_be_focused()
+        page.click("main form button[type=submit] >> text=Save")
+        expect(page.locator(".message").first).to_contain_text("saved")
+        expect(hint).to_be_hidden()  # the device's zone is the one chosen now
+        assert User.objects.get(pk=user.pk).time_zone == "Europe/Berlin"
+    finally:
+        context.close()
