@@ -43,7 +43,7 @@ def stable_anki_id(*parts: object) -> int:
 def _anki_model(bank: Bank) -> genanki.Model:
     """The note type of `bank`'s questions, whichever deck holds them."""
     return genanki.Model(
-        stable_anki_id("mianshi", "bank", "model", bank.pk),
+        stable_anki_id("mianshi", "bank", "model", bank.slug),
         f"Mianshi question · {bank.title}",
         fields=[{"name": "Question"}, {"name": "Answer"}, {"name": "Note"}, {"name": "Key"}],
         templates=[
@@ -77,13 +77,16 @@ def _plain_html(text: str) -> str:
     return html.escape(text).replace("\n", "<br>")
 
 
-def rows_to_apkg(rows: Iterable[ExportRow], *, deck_name: str, kind: str, pk: int) -> bytes:
+def rows_to_apkg(rows: Iterable[ExportRow], *, deck_name: str, kind: str,
+                 identity: object) -> bytes:
     """An Anki package (.apkg): a zip holding a SQLite collection with one note per question.
 
-    The deck id derives from what is exported (`kind`, `pk`), each note's guid from the
-    question key and its note type from the question's bank, so importing a newer export into
-    Anki updates notes instead of duplicating them. `::` would nest decks in Anki."""
-    deck = genanki.Deck(stable_anki_id("mianshi", kind, "deck", pk),
+    The deck id derives from what is exported (`kind`, `identity`: a set's id, a bank's slug),
+    each note's guid from the question key and its note type from the question's bank's slug,
+    so importing a newer export into Anki updates notes instead of duplicating them, also
+    after the site was restored from a backup (which keeps keys and slugs, not the bank's
+    ids). `::` would nest decks in Anki."""
+    deck = genanki.Deck(stable_anki_id("mianshi", kind, "deck", identity),
                         _field(deck_name).replace("::", ":"))
     models: dict[int, genanki.Model] = {}
     for row in rows:
@@ -134,8 +137,8 @@ def _id_counter(timestamp: float):
 
 def set_to_apkg(study_set: StudySet) -> bytes:
     return rows_to_apkg(set_rows(study_set), deck_name=study_set.title, kind="set",
-                        pk=study_set.pk)
+                        identity=study_set.pk)
 
 
 def bank_to_apkg(bank: Bank) -> bytes:
-    return rows_to_apkg(bank_rows(bank), deck_name=bank.title, kind="bank", pk=bank.pk)
+    return rows_to_apkg(bank_rows(bank), deck_name=bank.title, kind="bank", identity=bank.slug)

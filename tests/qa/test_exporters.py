@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from qa import anki, exporters
 from qa.importer import load_bank_file
-from qa.models import Question, SetItem, StudySet, Tag
+from qa.models import Bank, Question, SetItem, StudySet, Tag
 from qa.services.sets import add_questions, create_set, set_item_note
 from tests.factories import QuestionFactory, SectionFactory, bulk_questions
 
@@ -84,6 +84,35 @@ def test_apkg_ids_are_stable_across_exports(study_set, questions, tmp_path):
     assert anki.stable_anki_id("mianshi", "set", "deck", study_set.pk) == \
         anki.stable_anki_id("mianshi", "set", "deck", study_set.pk)
     assert 1 << 30 <= anki.stable_anki_id("x") < 1 << 31
+
+
+def test_a_bank_s_deck_keeps_its_anki_ids_when_the_bank_gets_another_id(tmp_path):
+    """A restore matches banks by slug and may give one another id: the next export must
+    still update the cards Anki holds (same guids, same note type, same deck)."""
+    def export_ids() -> tuple:
+        bank = Bank.objects.get(slug="kept")
+        with zipfile.ZipFile(io.BytesIO(anki.bank_to_apkg(bank))) as archive:
+            path = tmp_path / "collection.anki2"
+            path.write_bytes(archive.read("collection.anki2"))
+        conn = sqlite3.connect(path)
+        try:
+            notes = conn.execute("select guid, mid from notes").fetchall()
+            decks = json.loads(conn.execute("select decks from col").fetchone()[0])
+        finally:
+            conn.close()
+        return notes, sorted(int(d) for d in decks if d != "1")
+
+    def make_bank():
+        section = SectionFactory(bank__slug="kept", key="basics")
+        QuestionFactory(section=section, bank=section.bank, key="kept/basics/01")
+        return section.bank
+
+    first_bank = make_bank()
+    before = export_ids()
+    Question.objects.all().delete()
+    first_bank.delete()
+    assert make_bank().pk != first_bank.pk
+    assert export_ids() == before
 
 
 def test_bank_apkg_holds_only_published_questions(alice_client, questions, tmp_path):
