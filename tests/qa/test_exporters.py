@@ -358,3 +358,14 @@ def test_uploads_over_the_size_limit_are_refused(alice_client, questions, monkey
 def test_unknown_export_format_is_404(alice_client, study_set):
     url = reverse("qa:set-export", args=[study_set.pk, "xlsx"])
     assert alice_client.get(url).status_code == 404
+
+
+def test_bank_downloads_are_limited_per_learner_and_hour(alice_client, bob, client, questions):
+    bank = questions[0].bank
+    for fmt in ("json", "csv", "apkg") * 7:
+        response = alice_client.get(reverse("qa:bank-export", args=[bank.slug, fmt]),
+                                    HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 429 and response["Retry-After"]
+    assert "You have downloaded banks 20 times in the last hour." in response.content.decode()
+    client.force_login(bob)  # someone else still may
+    assert client.get(reverse("qa:bank-export", args=[bank.slug, "csv"])).status_code == 200

@@ -15,11 +15,15 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.submissions import once_per_form
+from config.allowance import take_slot
 from qa import anki, exporters
 from qa.models import Bank
 from qa.services import sets as services
 from qa.views.sets.access import _get_set_for_user
 from qa.views.sets.forms import ImportForm
+
+# Downloads of whole banks per learner and hour: each is built on request.
+BANK_EXPORTS_PER_HOUR = 20
 
 EXPORT_TYPES = {
     "json": ("application/json; charset=utf-8", "json"),
@@ -58,6 +62,13 @@ def bank_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     bank = get_object_or_404(Bank, slug=slug)
     if fmt not in EXPORT_TYPES:
         raise Http404
+    # A whole bank is built on each download: seconds of a worker for a large one.
+    if not take_slot(action="bank-export", who=request.user.pk, limit=BANK_EXPORTS_PER_HOUR):
+        message = _("You have downloaded banks %(n)d times in the last hour. Try again in a "
+                    "while (the count starts over every hour).") % {"n": BANK_EXPORTS_PER_HOUR}
+        response = render(request, "429.html", {"message": message}, status=429)
+        response["Retry-After"] = "600"
+        return response
     if fmt == "json":
         data = exporters.bank_to_json(bank)
     elif fmt == "csv":
