@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,7 +52,12 @@ def _check_visibility(*, visibility: str, team: Team | None) -> None:
 
 
 def _lock(study_set: StudySet) -> StudySet:
-    return StudySet.objects.select_for_update().get(pk=study_set.pk)
+    """The set's row, locked: every change of a set or its items takes this lock first. 404
+    if another request deleted the set after this one read it."""
+    locked = StudySet.objects.select_for_update().filter(pk=study_set.pk).first()
+    if locked is None:
+        raise Http404
+    return locked
 
 
 @transaction.atomic
@@ -205,13 +211,16 @@ def add_questions(
     return len(fresh)
 
 
-def add_question_ids(*, study_set: StudySet, question_ids: Sequence[int]) -> int:
-    """Like add_questions, for ids from a form; unknown or unpublished ids are ignored."""
-    question_ids = [i for i in question_ids if 0 < i <= MAX_ID]  # SQLite stores 64 bits
-    by_id = Question.objects.published().in_bulk(question_ids)
-    return add_questions(
+def add_question_ids(*, study_set: StudySet, question_ids: Sequence[int]) -> tuple[int, int]:
+    """Like add_questions, for ids from a form: (how many were added, how many are not
+    published questions, which are left out)."""
+    question_ids = list(dict.fromkeys(question_ids))
+    by_id = Question.objects.published().in_bulk(
+        [i for i in question_ids if 0 < i <= MAX_ID])  # SQLite stores 64 bits
+    added = add_questions(
         study_set=study_set, questions=[by_id[i] for i in question_ids if i in by_id]
     )
+    return added, len(question_ids) - len(by_id)
 
 
 @transaction.atomic
@@ -316,6 +325,12 @@ def create_set_with_items(
 
 
 @transaction.atomic
+def copy_title(source: StudySet) -> str:
+    """"<title> (copy)", the title shortened so that the whole fits in TITLE_MAX."""
+    suffix = _("%(title)s (copy)") % {"title": ""}
+    return _("%(title)s (copy)") % {"title": source.title[:TITLE_MAX - len(suffix)].rstrip()}
+
+
 def copy_set(
     *, source: StudySet, user: User, team: Team | None = None, title: str | None = None
 ) -> StudySet:
@@ -324,7 +339,7 @@ def copy_set(
     if team is not None:
         _require_curator(user=user, team=team)
     copy = StudySet.objects.create(
-        title=(title or _("%(title)s (copy)") % {"title": source.title})[:TITLE_MAX],
+        title=(title or copy_title(source))[:TITLE_MAX],
         description=source.description,
         owner=None if team is not None else user,
         team=team,

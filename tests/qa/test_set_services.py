@@ -69,7 +69,7 @@ def test_adding_appends_in_order_and_skips_duplicates(alice, filled, questions):
 def test_unpublished_questions_are_not_added(alice):
     study_set = services.create_set(user=alice, title="x")
     draft = QuestionFactory(status=Question.Status.DRAFT)
-    assert services.add_question_ids(study_set=study_set, question_ids=[draft.pk, 99999]) == 0
+    assert services.add_question_ids(study_set=study_set, question_ids=[draft.pk, 99999]) == (0, 2)
     assert order(study_set) == []
 
 

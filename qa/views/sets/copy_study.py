@@ -21,7 +21,7 @@ from qa.views.sets.forms import CopyForm
 
 def _copy(request: HttpRequest, source: StudySet, cancel_url: str) -> HttpResponse:
     form = CopyForm(request.POST or None, user=request.user,
-                    initial={"title": _("%(title)s (copy)") % {"title": source.title}})
+                    initial={"title": services.copy_title(source)})
     if request.method == "POST" and form.is_valid():
         copy = services.copy_set(source=source, user=request.user,
                                  team=form.cleaned_data["owner"],

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -40,12 +41,18 @@ def set_add(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _added_message(request: HttpRequest, added: int, offered: int) -> None:
+def _added_message(request: HttpRequest, added: int, offered: int, unpublished: int = 0) -> None:
     if added:
         messages.success(request, ngettext("Added %(n)d question.", "Added %(n)d questions.",
                                            added) % {"n": added})
-    if offered > added:
-        messages.info(request, _("%(n)d were already in the set.") % {"n": offered - added})
+    already = offered - added - unpublished
+    if already:
+        messages.info(request, ngettext("%(n)d was already in the set.",
+                                        "%(n)d were already in the set.", already) % {"n": already})
+    if unpublished:
+        messages.info(request, ngettext("%(n)d is no longer published.",
+                                        "%(n)d are no longer published.", unpublished)
+                      % {"n": unpublished})
     if not offered:
         messages.info(request, _("There was nothing to add."))
 
@@ -136,6 +143,10 @@ def set_add_from_search(request: HttpRequest) -> HttpResponse:
             if not title:
                 errors.append(_("Give the new set a title."))
             try:
+                MaxLengthValidator(services.TITLE_MAX)(title)
+            except forms.ValidationError as exc:
+                errors.extend(exc.messages)
+            try:
                 team = _team_from_choice(request.user, target[4:])
             except forms.ValidationError as exc:
                 errors.extend(exc.messages)
@@ -149,7 +160,8 @@ def set_add_from_search(request: HttpRequest) -> HttpResponse:
                     if new:
                         study_set = services.create_set(user=request.user, title=title,
                                                         team=team)
-                    added = services.add_question_ids(study_set=study_set, question_ids=ids)
+                    added, unpublished = services.add_question_ids(study_set=study_set,
+                                                                   question_ids=ids)
                     if new and not added:
                         raise services.SetError(_(
                             "None of the ticked questions can be added: they are no longer "
@@ -157,7 +169,7 @@ def set_add_from_search(request: HttpRequest) -> HttpResponse:
             except services.SetError as exc:
                 errors.append(exc.message)
             else:
-                _added_message(request, added, len(ids))
+                _added_message(request, added, len(set(ids)), unpublished)
                 return redirect("qa:set", pk=study_set.pk)
     results = _search(query) if query else []
     selected = set(request.POST.getlist("question")) if request.method == "POST" else set()
@@ -167,6 +179,7 @@ def set_add_from_search(request: HttpRequest) -> HttpResponse:
         "choices": choices,
         "target": target,
         "selected": selected,
+        "posted": request.method == "POST",
         "errors": errors,
         "title": request.POST.get("title", ""),
     }, status=400 if errors else 200)

@@ -11,6 +11,7 @@ from accounts.models import Team
 from accounts.selectors import curated_teams
 from config.forms import TextareaField
 from qa.models import StudySet
+from qa.selectors.cards import MAX_ID
 from qa.services import sets as services
 
 Visibility = StudySet.Visibility
@@ -26,7 +27,8 @@ def _owner_choices(user) -> list[tuple[str, str]]:
 def _team_from_choice(user, value: str) -> Team | None:
     if not value:
         return None
-    team = curated_teams(user=user).filter(pk=value).first()
+    team = (curated_teams(user=user).filter(pk=int(value)).first()
+            if value.isascii() and value.isdigit() and int(value) <= MAX_ID else None)
     if team is None:
         raise forms.ValidationError(_("Choose one of the listed owners."))
     return team

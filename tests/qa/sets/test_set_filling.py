@@ -1,0 +1,99 @@
+"""Filling and copying sets: adding search results, copying a set, and a set another request
+deleted meanwhile."""
+
+from __future__ import annotations
+
+import pytest
+from django.http import Http404
+from django.urls import reverse
+
+from qa.models import Question, StudySet
+from qa.services import sets as services
+from tests.factories import QuestionFactory
+from tests.qa.sets import order
+
+URL = reverse("qa:set-add-from-search")
+
+
+@pytest.mark.parametrize("target", ["new:abc", "new:1.5", "new:-3"])
+def test_a_forged_owner_for_a_new_set_is_refused_with_a_message(alice_client, target):
+    question = QuestionFactory(prompt="什么是 RoPE？")
+    response = alice_client.post(URL, {"q": "RoPE", "target": target, "title": "T",
+                                       "question": [question.pk]}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "Choose one of the listed owners." in response.content.decode()
+    assert not StudySet.objects.exists()
+
+
+def test_a_new_set_s_title_over_the_limit_is_refused_as_the_set_form_refuses_it(alice_client):
+    question = QuestionFactory(prompt="什么是 RoPE？")
+    response = alice_client.post(URL, {"q": "RoPE", "target": "new:", "title": "长" * 121,
+                                       "question": [question.pk]}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "at most 120 characters" in response.content.decode()
+    assert not StudySet.objects.exists()
+
+
+def test_the_result_says_which_ticked_questions_were_no_longer_published(alice_client,
+                                                                         my_set):
+    live = QuestionFactory(prompt="什么是 RoPE？")
+    retired = QuestionFactory(prompt="什么是 ALiBi RoPE？")
+    already = my_set.items.first().question
+    Question.objects.filter(pk=retired.pk).update(status=Question.Status.RETIRED)
+    response = alice_client.post(URL, {
+        "q": "RoPE", "target": f"set:{my_set.pk}",
+        "question": [live.pk, retired.pk, already.pk]}, follow=True,
+        HTTP_ACCEPT_LANGUAGE="en")
+    page = response.content.decode()
+    assert "Added 1 question." in page
+    assert "1 was already in the set." in page
+    assert "1 is no longer published." in page
+    assert order(my_set)[-1] == live.pk and retired.pk not in order(my_set)
+
+
+def test_a_refused_selection_comes_back_as_it_was_ticked(alice_client, my_set):
+    QuestionFactory(prompt="什么是 RoPE？", section__bank__language="zh-hans")
+    QuestionFactory(prompt="为什么 RoPE 能外推？", section__bank__language="zh-hans")
+    page = alice_client.get(URL, {"q": "RoPE", "set": my_set.pk}).content.decode()
+    assert page.count(" checked>") == 2  # every result is ticked at first
+    assert page.count('lang="zh-hans"') >= 2
+    response = alice_client.post(URL, {"q": "RoPE", "target": f"set:{my_set.pk}"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert page.count(" checked>") == 0
+    assert 'class="errorlist" role="alert"' in page
+
+
+def test_copying_a_set_with_the_longest_title_keeps_the_copy_s_title_within_it(alice_client,
+                                                                                alice):
+    source = services.create_set(user=alice, title="题" * 120)
+    services.add_questions(study_set=source, questions=[QuestionFactory()])
+    url = reverse("qa:set-copy", args=[source.pk])
+    page = alice_client.get(url).content.decode()
+    title = page.split('name="title"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
+    assert len(title) <= 120 and title.endswith("(copy)")
+    response = alice_client.post(url, {"title": title, "owner": ""})
+    assert response.status_code == 302
+    assert StudySet.objects.filter(title=title).exists()
+
+
+@pytest.mark.parametrize("act", [
+    lambda s, alice: services.add_questions(study_set=s, questions=[QuestionFactory()]),
+    lambda s, alice: services.update_set(study_set=s, title="New", description="",
+                                         visibility="private"),
+    lambda s, alice: services.share_by_link(study_set=s),
+    lambda s, alice: services.revoke_link(study_set=s),
+], ids=["add", "edit", "share", "stop-sharing"])
+def test_a_set_deleted_by_another_request_meanwhile_is_not_found(alice, my_set, act):
+    StudySet.objects.filter(pk=my_set.pk).delete()
+    with pytest.raises(Http404):
+        act(my_set, alice)
+    assert not StudySet.objects.exists()
+
+
+def test_each_item_s_buttons_are_described_by_its_question(alice_client, my_set):
+    """"Remove", "Move up" and "Move down" repeat on every row: each names its question."""
+    page = alice_client.get(reverse("qa:set", args=[my_set.pk])).content.decode()
+    for item in my_set.items.all():
+        assert page.count(f'id="item-prompt-{item.pk}"') == 1
+        assert page.count(f'aria-describedby="item-prompt-{item.pk}"') == 3
