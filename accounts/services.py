@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Invitation, InvitationUse, Membership, Team, User
 from accounts.selectors import AccountClosing, account_closing
 from qa.models import Quiz, Review, StudySet
-from qa.services.sets import end_quizzes_on
+from qa.services.sets import end_quizzes_on, let_go_of
 
 Role = Membership.Role
 
@@ -163,11 +163,8 @@ def leave_team(*, user: User, team: Team) -> None:
 
 
 def _detach_quizzes(*, user_id: int, team: Team) -> None:
-    """Someone who is no longer a member keeps the grades they gave, not the team's sets: their
-    quizzes on its sets forget the set, and an unfinished one ends where it is."""
-    quizzes = Quiz.objects.filter(user_id=user_id, study_set__team=team)
-    quizzes.filter(finished_at__isnull=True).update(finished_at=timezone.now())
-    quizzes.update(study_set=None)
+    """Someone who is no longer a member keeps the grades they gave, not the team's sets."""
+    let_go_of(Quiz.objects.filter(user_id=user_id, study_set__team=team))
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from accounts.models import Membership, Team, User
 from qa.importer.files import normal_text
 from qa.models import Question, Quiz, SetItem, StudySet
 from qa.selectors.cards import MAX_ID
+from qa.selectors.sets import CURATOR_ROLES, MEMBER_VISIBLE
 
 Visibility = StudySet.Visibility
 
@@ -103,8 +104,10 @@ def update_set(
     _check_visibility(visibility=visibility, team=study_set.team)
     study_set.title = title[:TITLE_MAX]
     study_set.description = description
+    old_token = study_set.share_token
     _apply_visibility(study_set, visibility)
     study_set.save()
+    _let_go_of_outsiders(study_set, old_token=old_token)
     return study_set
 
 
@@ -134,10 +137,12 @@ def _apply_visibility(study_set: StudySet, visibility: str) -> None:
 @transaction.atomic
 def share_by_link(*, study_set: StudySet, regenerate: bool = False) -> StudySet:
     study_set = _lock(study_set)
+    old_token = study_set.share_token
     if regenerate:
         study_set.share_token = None
     _apply_visibility(study_set, Visibility.LINK)
     study_set.save(update_fields=[*_VISIBILITY_FIELDS, "updated_at"])
+    _let_go_of_outsiders(study_set, old_token=old_token)
     return study_set
 
 
@@ -149,9 +154,34 @@ def revoke_link(*, study_set: StudySet) -> StudySet:
         fallback = study_set.visibility_before_link or Visibility.PRIVATE
         if fallback == Visibility.TEAM and not study_set.team_id:
             fallback = Visibility.PRIVATE
+        old_token = study_set.share_token
         _apply_visibility(study_set, fallback)
         study_set.save(update_fields=[*_VISIBILITY_FIELDS, "updated_at"])
+        _let_go_of_outsiders(study_set, old_token=old_token)
     return study_set
+
+
+def _let_go_of_outsiders(study_set: StudySet, *, old_token: str | None) -> None:
+    """After a change of who may see the set (made private, its link stopped or replaced),
+    the quizzes on it of people it no longer admits let go of it, as an ex-member's do. A link
+    that stays the same goes on admitting whoever holds it."""
+    if study_set.share_token and study_set.share_token == old_token:
+        return
+    if study_set.team_id is None:
+        admitted = [study_set.owner_id]
+    else:
+        members = Membership.objects.filter(team_id=study_set.team_id)
+        if study_set.visibility not in MEMBER_VISIBLE:
+            members = members.filter(role__in=CURATOR_ROLES)
+        admitted = members.values("user_id")
+    let_go_of(Quiz.objects.filter(study_set=study_set).exclude(user_id__in=admitted))
+
+
+def let_go_of(quizzes) -> None:
+    """`quizzes` (a Quiz queryset) forget their set, whose owner no longer admits their
+    learner; the unfinished ones end where they are. The grades given stay."""
+    quizzes.filter(finished_at__isnull=True).update(finished_at=timezone.now())
+    quizzes.update(study_set=None)
 
 
 def end_quizzes_on(sets) -> None:

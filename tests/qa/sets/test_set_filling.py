@@ -1,5 +1,5 @@
-"""Filling and copying sets: adding search results, copying a set, and a set another request
-deleted meanwhile."""
+"""Filling and copying sets (adding search results, copying a set), a set another request
+deleted meanwhile, and the quizzes of people a set no longer admits."""
 
 from __future__ import annotations
 
@@ -97,3 +97,51 @@ def test_each_item_s_buttons_are_described_by_its_question(alice_client, my_set)
     for item in my_set.items.all():
         assert page.count(f'id="item-prompt-{item.pk}"') == 1
         assert page.count(f'aria-describedby="item-prompt-{item.pk}"') == 3
+
+
+def _studying(user, study_set):
+    from qa.services.study import start_quiz
+    return start_quiz(user=user, mode="set", study_set=study_set)
+
+
+@pytest.mark.parametrize("change", ["draft", "stop-link", "new-link"])
+def test_people_a_set_no_longer_admits_let_go_of_it_and_the_others_keep_it(alice, bob,
+                                                                           questions, change):
+    """A member whose team set became the curators' draft, or a link holder whose link was
+    stopped or replaced, no longer sees its title on their quiz or dashboard."""
+    from accounts.models import Membership
+    from accounts.services import create_team
+    from qa.models import Quiz
+    from tests.factories import UserFactory
+
+    team = create_team(user=alice, name="Readers")
+    Membership.objects.create(user=bob, team=team)
+    outsider = UserFactory()
+    study_set = services.create_set(user=alice, title="Plan", team=team, visibility="team")
+    services.add_questions(study_set=study_set, questions=questions)
+    services.share_by_link(study_set=study_set)
+    quizzes = {who: _studying(user, study_set)
+               for who, user in (("owner", alice), ("member", bob), ("link", outsider))}
+    if change == "draft":
+        services.update_set(study_set=study_set, title="Secret reorg plan", description="",
+                            visibility="private")
+    elif change == "stop-link":
+        services.revoke_link(study_set=study_set)
+    else:
+        services.share_by_link(study_set=study_set, regenerate=True)
+    kept = {who for who, quiz in quizzes.items()
+            if Quiz.objects.get(pk=quiz.pk).study_set_id == study_set.pk}
+    ended = {who for who, quiz in quizzes.items()
+             if Quiz.objects.get(pk=quiz.pk).finished_at is not None}
+    let_go = {"draft": {"member", "link"}, "stop-link": {"link"}, "new-link": {"link"}}[change]
+    assert kept == {"owner", "member", "link"} - let_go
+    assert ended == let_go
+
+
+def test_editing_a_shared_set_keeps_its_link_holders_studying(alice, bob, my_set):
+    services.share_by_link(study_set=my_set)
+    quiz = _studying(bob, my_set)
+    services.update_set(study_set=my_set, title="Renamed", description="",
+                        visibility="link")
+    quiz.refresh_from_db()
+    assert quiz.study_set_id == my_set.pk and quiz.finished_at is None
