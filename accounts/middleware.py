@@ -8,6 +8,8 @@ from django.shortcuts import resolve_url
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
+from config.middleware import cache_away, database_away
+
 
 class HtmxLoginRedirectMiddleware:
     """An HTMX request whose session expired must not swap a login page into a fragment.
@@ -38,8 +40,14 @@ class UserTimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        if user.is_authenticated and user.time_zone:
-            with timezone.override(user.zone):
-                return self.get_response(request)
-        return self.get_response(request)
+        try:
+            zone = request.user.zone if request.user.is_authenticated else None
+        except Exception as exc:
+            if not (database_away(exc) or cache_away(exc)):
+                raise
+            # The view meets the outage too, where it is answered with a 503 page.
+            zone = None
+        if zone is None:
+            return self.get_response(request)
+        with timezone.override(zone):
+            return self.get_response(request)
