@@ -386,7 +386,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         possible = progress.total * member_count
         rows.append({
             "progress": progress,
-            "team_figures": progress.started >= blended,
+            "team_figures": mine.can_curate or progress.started >= BLENDED,
             "team_percent": round(100 * done / possible) if possible else 0,
             "mine": progress.reviewed_by(request.user.pk),
         })

@@ -240,3 +240,15 @@ def test_a_plain_member_sees_the_weak_spots_three_people_studied_past_ten_of_one
     assert questions[10].prompt in forgotten and "50%" in forgotten
     assert questions[10].prompt in recall
     assert not any(q.prompt in weak for q in questions[:10])
+
+
+def test_owners_see_every_set_s_figures_even_before_anyone_started(client, alice, bob, team):
+    Membership.objects.create(user=bob, team=team)
+    study_set = create_set(user=alice, title="Untouched", team=team)
+    add_questions(study_set=study_set, questions=bulk_questions(SectionFactory(), 2))
+    client.force_login(alice)
+    page = client.get(reverse("accounts:team-dashboard", args=[team.pk]),
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    row = page[page.index("Untouched"):page.index("</tr>", page.index("Untouched"))]
+    assert "0 / 2" in row and "Started" in page
+    assert "members have started it" not in page
