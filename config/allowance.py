@@ -20,3 +20,8 @@ def take_slot(*, action: str, who: int, limit: int, window_seconds: int = 3600) 
         cache.set(key, 1, timeout=window_seconds + 60)
         count = 1
     return count <= limit
+
+
+def seconds_left(*, window_seconds: int = 3600) -> int:
+    """Seconds until the current window ends and every count starts over."""
+    return window_seconds - int(time.time()) % window_seconds

@@ -47,7 +47,9 @@ class _Encoder(json.JSONEncoder):
 def _open_for_writing(path: Path, *, compress: bool) -> Iterator[IO[str]]:
     """`path`, new, readable by its owner only: a backup holds password hashes, addresses,
     invitation and share tokens, and everyone's notes."""
-    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as raw:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # also when a file of that name was left there, with other rights
+    with os.fdopen(fd, "wb") as raw:
         if compress:
             with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6) as packed, \
                     io.TextIOWrapper(packed, encoding="utf-8") as out:

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.submissions import once_per_form
-from config.allowance import take_slot
+from config.allowance import seconds_left, take_slot
 from qa import anki, exporters
 from qa.models import Bank
 from qa.services import sets as services
@@ -67,7 +67,7 @@ def bank_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         message = _("You have downloaded banks %(n)d times in the last hour. Try again in a "
                     "while (the count starts over every hour).") % {"n": BANK_EXPORTS_PER_HOUR}
         response = render(request, "429.html", {"message": message}, status=429)
-        response["Retry-After"] = "600"
+        response["Retry-After"] = str(seconds_left())
         return response
     if fmt == "json":
         data = exporters.bank_to_json(bank)
