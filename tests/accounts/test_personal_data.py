@@ -9,13 +9,14 @@ import pytest
 from django.urls import reverse
 
 from accounts import personal_data
-from accounts.models import Membership
+from accounts.models import InvitationUse, Membership
 from qa.models import Question, Quiz
 from qa.services import answering
 from qa.services import study as services
 from tests.factories import (
     BookmarkFactory,
     ErrorReportFactory,
+    InvitationFactory,
     MembershipFactory,
     NoteFactory,
     QuestionFactory,
@@ -61,6 +62,9 @@ def test_it_holds_the_learner_s_study_history_and_writing(alice_client, alice, b
     SetItemFactory(study_set=own, question=question, position=1, note="first")
     team = TeamFactory(name="Group")
     MembershipFactory(user=alice, team=team, role=Membership.Role.CURATOR)
+    left = TeamFactory(name="Former group")  # joined through an invitation, then removed
+    InvitationUse.objects.create(
+        user=alice, invitation=InvitationFactory(team=left, role=Membership.Role.MEMBER))
     # Bob's data, which must not appear.
     NoteFactory(user=bob, question=question, body="Bob's secret note")
     StudySetFactory(owner=bob, title="Bob's set")
@@ -84,6 +88,8 @@ def test_it_holds_the_learner_s_study_history_and_writing(alice_client, alice, b
     assert [(s["title"], s["items"]) for s in data["study_sets"]] == [
         ("My set", [{"position": 1, "note": "first", "question_key": question.key}])]
     assert [(t["team_name"], t["role"]) for t in data["teams"]] == [("Group", "curator")]
+    assert [(i["team_name"], i["role"]) for i in data["invitations_used"]] == [
+        ("Former group", "member")]
     assert "Bob" not in json.dumps(data, ensure_ascii=False)
 
 
