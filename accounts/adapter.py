@@ -27,6 +27,19 @@ class _NamedSite:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def confirm_email(self, request, email_address) -> bool:
+        """An address another account signed up with is that account's: added here besides
+        this account's own, it cannot be confirmed (it would take it from its owner)."""
+        from accounts.models import User
+
+        if not email_address.primary and User.objects.filter(
+                email__iexact=email_address.email).exclude(pk=email_address.user_id).exists():
+            self.add_message(request, messages.ERROR,
+                             "account/messages/email_confirmation_failed.txt",
+                             {"email": email_address.email})
+            return False
+        return super().confirm_email(request, email_address)
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         request = allauth_context.request
         domain = get_current_site(request).domain

@@ -59,6 +59,13 @@ class SignupForm(BaseSignupForm):
             return value
         return super().validate_unique_email(value)
 
+    def save(self, request):
+        user = super().save(request)
+        if user is not None:  # the address is the new account's: no longer pending elsewhere
+            EmailAddress.objects.filter(email__iexact=user.email, verified=False,
+                                        primary=False).exclude(user=user).delete()
+        return user
+
 
 class ResetPasswordForm(BaseResetPasswordForm):
     def clean_email(self) -> str:

@@ -9,5 +9,7 @@ from django.dispatch import receiver
 
 @receiver(email_confirmed)
 def drop_pending_elsewhere(sender, email_address: EmailAddress, **kwargs) -> None:
-    EmailAddress.objects.filter(email__iexact=email_address.email, verified=False).exclude(
-        user_id=email_address.user_id).delete()
+    """Addresses other accounts added and never confirmed; never another account's sign-up
+    address (its primary one), which would leave that account without one."""
+    EmailAddress.objects.filter(email__iexact=email_address.email, verified=False,
+                                primary=False).exclude(user_id=email_address.user_id).delete()

@@ -439,8 +439,26 @@ def test_an_address_another_account_added_but_never_confirmed_does_not_block_sig
     client.get(_link_from_last_mail())
     client.post(_link_from_last_mail())
     assert EmailAddress.objects.get(user=carol, email="carol@example.com").verified
-    # Confirmed by its owner, the address is no longer pending on the other account.
+    # Signed up with by its owner, the address is no longer pending on the other account.
     assert not EmailAddress.objects.filter(user=bob, email="carol@example.com").exists()
+
+
+def test_an_address_another_account_signed_up_with_cannot_be_confirmed_elsewhere(client,
+                                                                                 bob):
+    """A copy pending on another account from before the sign-up (or added since) is not
+    confirmed: it would take the address, and the account, from the one who signed up."""
+    from allauth.account.models import EmailConfirmationHMAC
+
+    carol = User.objects.create_user(email="carol@example.com", password="x" * 20)
+    EmailAddress.objects.filter(user=carol).update(verified=False)  # not confirmed yet
+    pending = EmailAddress.objects.create(user=bob, email=carol.email, verified=False,
+                                          primary=False)
+    client.force_login(bob)
+    url = reverse("account_confirm_email", args=[EmailConfirmationHMAC(pending).key])
+    client.post(url)
+    assert not EmailAddress.objects.get(pk=pending.pk).verified
+    assert EmailAddress.objects.filter(user=carol, email=carol.email, primary=True).exists()
+    assert User.objects.get(pk=bob.pk).email == "bob@example.com"
 
 
 def test_a_password_reset_goes_only_to_an_account_that_confirmed_the_address(client, bob,
