@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -137,13 +138,20 @@ class UserAdmin(BaseUserAdmin):
         for user in objs:
             protected += services.deletion_refusals(
                 user=user, closing=account_closing(user=user), by_administrator=True)
+        orphaned = services.teams_left_without_owner(users=list(objs))
+        if orphaned:
+            protected.append(_(
+                "Deleting these accounts together would leave %(teams)s without an owner: "
+                "make someone else an owner first.") % {
+                    "teams": ", ".join(team.name for team in orphaned)})
         return deleted, counts, perms_needed, protected
 
     def delete_model(self, request, obj: User) -> None:
         services.delete_account(user=obj, by_administrator=True)
 
+    @transaction.atomic
     def delete_queryset(self, request, queryset) -> None:
-        for user in queryset:
+        for user in queryset:  # refused meanwhile: nothing is deleted (the whole is undone)
             services.delete_account(user=user, by_administrator=True)
 
     def get_queryset(self, request):

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -211,6 +211,21 @@ def deletion_refusals(*, user: User, closing: AccountClosing,
         return [_("You are the last owner of %(teams)s. Make someone else an owner, or delete "
                   "the team, first.") % {"teams": teams}]
     return []
+
+
+def teams_left_without_owner(*, users: list[User]) -> list[Team]:
+    """The teams that deleting `users` together would leave without an owner while others
+    stay in them (each alone may not be the last owner)."""
+    ids = [user.pk for user in users]
+    return list(
+        Team.objects.filter(pk__in=Membership.objects.filter(user_id__in=ids).values("team_id"))
+        .annotate(
+            owners_left=Count("memberships", filter=Q(memberships__role=Role.OWNER)
+                              & ~Q(memberships__user_id__in=ids)),
+            others=Count("memberships", filter=~Q(memberships__user_id__in=ids)),
+        )
+        .filter(owners_left=0, others__gt=0).order_by("name", "pk")
+    )
 
 
 @transaction.atomic

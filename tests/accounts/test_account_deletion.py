@@ -289,3 +289,21 @@ def test_the_admin_refuses_to_leave_a_team_without_an_owner_or_revisions_naming_
         assert User.objects.filter(pk=user.pk).exists()
     assert Membership.objects.filter(team=team).count() == 2
     assert question.history.filter(history_user=editor).exists()
+
+
+def test_the_admin_refuses_deleting_together_all_owners_of_a_team_with_members(
+        superuser_client, alice, bob):
+    carol = UserFactory()
+    team = Team.objects.create(name="Co-owned")
+    for user, role in ((alice, Membership.Role.OWNER), (bob, Membership.Role.OWNER),
+                       (carol, Membership.Role.MEMBER)):
+        Membership.objects.create(team=team, user=user, role=role)
+    response = superuser_client.post(reverse("admin:accounts_user_changelist"), {
+        "action": "delete_selected", "_selected_action": [alice.pk, bob.pk], "post": "yes"},
+        HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "would leave Co-owned without an owner" in response.content.decode()
+    assert User.objects.filter(pk__in=[alice.pk, bob.pk]).count() == 2
+    # One of them alone may go: the other stays its owner.
+    assert admin_delete(superuser_client, alice).status_code == 302
+    assert Membership.objects.get(team=team, user=bob).role == Membership.Role.OWNER
