@@ -32,6 +32,11 @@
     });
   });
 
+  // The year's heatmap is wider than a phone: it opens on its last weeks, today's included.
+  document.querySelectorAll(".heatmap-wrap").forEach(function (wrap) {
+    wrap.scrollLeft = wrap.scrollWidth;
+  });
+
   // Settings: offer the device's time zone where the one chosen is another (not chosen for
   // the learner: they save it).
   var zoneHint = document.getElementById("zone-hint");

@@ -167,3 +167,44 @@ def test_a_set_list_keeps_focus_and_catches_up_with_another_editor(page, login, 
     page.locator(f"#item-{a.pk} button:has-text('Save note')").click()
     expect(page.locator(f"#item-{a.pk} .set-note")).to_contain_text("最后复习")
     expect(page.locator(f"#item-{a.pk} summary")).to_be_focused()
+
+
+def test_after_a_grade_the_focus_is_on_the_next_card_s_first_action(page, login, learner,
+                                                                     questions):
+    login(page, learner, PASSWORD)
+    page.goto(f"/bank/{questions[0].bank.slug}/{questions[0].section.key}/")
+    page.click("form:has(input[name=mode][value=section]) button[type=submit] >> nth=0")
+    page.click("[data-key=reveal]")
+    page.locator("[data-rating]").first.wait_for()
+    page.keyboard.press("3")
+    page.wait_for_selector("text=1 / 3 graded")
+    # Not left on nothing, from where Tab would start again at the top of the page.
+    expect(page.locator(".quiz-card [data-key=reveal]")).to_be_focused()
+
+
+def test_a_phone_sees_its_team_s_members_whole_and_this_week_s_heatmap(browser, live_server,
+                                                                       learner):
+    from accounts.models import Membership
+    from accounts.services import create_team
+
+    team = create_team(user=learner, name="读书会")
+    Membership.objects.create(user=UserFactory(display_name="Bob"), team=team)
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        page.goto("/accounts/login/")
+        page.fill("input[name=login]", learner.email)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main form button[type=submit]")
+        page.wait_for_url(lambda url: "/accounts/login" not in url)
+        wrap = page.locator(".heatmap-wrap")
+        assert wrap.evaluate("el => el.scrollWidth > el.clientWidth")
+        assert wrap.evaluate("el => el.scrollLeft + el.clientWidth >= el.scrollWidth - 2")
+        page.goto(f"/me/teams/{team.pk}/")
+        remove = page.locator("#members button.danger")
+        expect(remove).to_be_visible()
+        box = remove.bounding_box()
+        assert box["x"] + box["width"] <= 390, box
+    finally:
+        context.close()
