@@ -3,7 +3,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django import template
-from django.utils.timesince import timeuntil
+from django.utils import timezone
+from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -32,9 +33,28 @@ def clock(seconds: int | None) -> str:
     return f"{minutes}:{seconds:02d}"
 
 
+# Under a minute, "0 minutes" reads as a mistake; minutes are rounded to the nearest, so a
+# card the grade button said comes back in 10m is not "9 minutes" a few seconds later.
+_HALF_MINUTE = timedelta(seconds=30)
+
+
 @register.filter
 def until_short(value: datetime | None) -> str:
-    """`{{ due|until_short }}` → "5 days" (only the largest unit; "0 minutes" when past)."""
+    """`{{ due|until_short }}` → "5 days" (only the largest unit), "less than a minute"."""
     if not value:
         return ""
-    return timeuntil(value, depth=1)
+    now = timezone.now()
+    if value - now < timedelta(minutes=1):
+        return _("less than a minute")
+    return timeuntil(value, now - _HALF_MINUTE, depth=1)
+
+
+@register.filter
+def ago(value: datetime | None) -> str:
+    """`{{ when|ago }}` → "3 days ago", "just now"."""
+    if not value:
+        return ""
+    now = timezone.now()
+    if now - value < timedelta(minutes=1):
+        return _("just now")
+    return _("%(when)s ago") % {"when": timesince(value, now + _HALF_MINUTE, depth=1)}
