@@ -228,8 +228,16 @@ def quiz_summary(*, quiz: Quiz, user: User, now: datetime) -> dict:
     last_showing = {item.question_id: item.pk for item in items}
     last_showing.update({item.question_id: item.pk for item in items
                          if getattr(item, "review", None) is not None})
+    graded_questions = {item.question_id for item in items
+                        if getattr(item, "review", None) is not None}
+    # A quiz stopped early lists what was graded; a mock interview lists every answer given.
+    not_graded = set()
     for item in items:
         review = getattr(item, "review", None)
+        if review is None and quiz.mode != Quiz.Mode.MOCK:
+            if item.question_id not in graded_questions:
+                not_graded.add(item.question_id)
+            continue
         state = states.get(item.question_id) if last_showing[item.question_id] == item.pk else None
         row = SummaryRow(item=item, review=review, state=state)
         if review is not None:
@@ -250,7 +258,9 @@ def quiz_summary(*, quiz: Quiz, user: User, now: datetime) -> dict:
     return {
         "rows": rows,
         "graded": graded,
-        "ungraded": len(rows) - graded,
+        "questions": len(graded_questions | not_graded),
+        "graded_questions": len(graded_questions),
+        "not_graded": len(not_graded),
         "counts": [
             {"value": v, "name": names[v], "count": counts[v],
              "percent": round(100 * counts[v] / graded) if graded else 0}
