@@ -1,26 +1,43 @@
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from functools import cache
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from allauth.account.forms import ResetPasswordForm as BaseResetPasswordForm
 from allauth.account.forms import SignupForm as BaseSignupForm
 from allauth.account.models import EmailAddress
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 
+# The zones people live in, by region (not the database's aliases: "PRC", "Etc/GMT+8", which
+# is UTC-8, "localtime").
+_REGIONS = re.compile(r"(Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian"
+                      r"|Pacific)/[A-Za-z_/-]+|UTC")
+
 
 @cache
-def _zone_names() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
+def _zone_names() -> list[str]:
+    return sorted(name for name in available_timezones() if _REGIONS.fullmatch(name))
+
+
+def _zone_label(name: str, now: datetime) -> str:
+    if name == "UTC":
+        return name
+    offset = now.astimezone(ZoneInfo(name)).strftime("%z")
+    return f"{name.replace('_', ' ')} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def _zone_choices() -> list[tuple[str, str]]:
-    return [("", _("The site's (%(zone)s)") % {"zone": settings.TIME_ZONE}), *_zone_names()]
+    now = timezone.now()
+    return [("", _("The site's (%(zone)s)") % {"zone": settings.TIME_ZONE}),
+            *((name, _zone_label(name, now)) for name in _zone_names())]
 
 
 class ProfileForm(forms.ModelForm):
