@@ -37,6 +37,19 @@
     wrap.scrollLeft = wrap.scrollWidth;
   });
 
+  // A new set's "Team" visibility only while a team owns it: a personal set cannot have it.
+  document.querySelectorAll("select[data-team-only-with]").forEach(function (visibility) {
+    var owner = document.getElementById(visibility.dataset.teamOnlyWith);
+    var team = visibility.querySelector("option[value=team]");
+    if (!owner || !team) return;
+    function follow() {
+      team.disabled = !owner.value;
+      if (team.disabled && visibility.value === "team") visibility.value = "private";
+    }
+    owner.addEventListener("change", follow);
+    follow();
+  });
+
   // Settings: offer the device's time zone where the one chosen is another (not chosen for
   // the learner: they save it).
   var zoneHint = document.getElementById("zone-hint");

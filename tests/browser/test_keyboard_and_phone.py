@@ -208,3 +208,18 @@ def test_a_phone_sees_its_team_s_members_whole_and_this_week_s_heatmap(browser, 
         assert box["x"] + box["width"] <= 390, box
     finally:
         context.close()
+
+
+def test_a_new_set_can_be_team_visible_only_while_a_team_owns_it(page, login, learner):
+    from accounts.services import create_team
+
+    team = create_team(user=learner, name="读书会")
+    login(page, learner, PASSWORD)
+    page.goto(f"/sets/new/?team={team.pk}")
+    page.select_option("#id_owner", str(team.pk))
+    page.select_option("#id_visibility", "team")
+    page.select_option("#id_owner", "")  # a personal set after all
+    expect(page.locator("#id_visibility")).to_have_value("private")
+    assert page.locator("#id_visibility option[value=team]").is_disabled()
+    page.select_option("#id_owner", str(team.pk))
+    assert not page.locator("#id_visibility option[value=team]").is_disabled()

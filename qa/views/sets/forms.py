@@ -60,6 +60,11 @@ class NewSetForm(SetForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["owner"].choices = _owner_choices(user)
+        visibility = self.fields["visibility"]
+        if len(self.fields["owner"].choices) == 1:  # no team: a personal set, never "Team"
+            visibility.choices = [c for c in Visibility.choices if c[0] != Visibility.TEAM]
+        else:  # "Team" only while a team is chosen (static/js/site.js)
+            visibility.widget.attrs["data-team-only-with"] = self["owner"].auto_id
 
     def clean(self):
         data = super().clean()

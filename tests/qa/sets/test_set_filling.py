@@ -145,3 +145,12 @@ def test_editing_a_shared_set_keeps_its_link_holders_studying(alice, bob, my_set
                         visibility="link")
     quiz.refresh_from_db()
     assert quiz.study_set_id == my_set.pk and quiz.finished_at is None
+
+
+def test_a_new_set_offers_team_visibility_only_to_someone_in_a_team(alice_client, alice):
+    page = alice_client.get(reverse("qa:set-create")).content.decode()
+    assert 'value="team"' not in page  # no team: only a personal set can be made
+    from accounts.services import create_team
+    create_team(user=alice, name="Readers")
+    page = alice_client.get(reverse("qa:set-create")).content.decode()
+    assert 'value="team"' in page and 'data-team-only-with="id_owner"' in page
