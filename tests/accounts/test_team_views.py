@@ -217,8 +217,13 @@ def test_invite_page_needs_login_and_comes_back_after_it(client, alice, team):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
     assert "next=" in response["Location"] and invitation.token in response["Location"]
-    # The team's name is not shown before login.
-    assert team.name not in client.get(url, follow=True).content.decode()
+    # The team's name is not shown before login; that there is an invitation is.
+    page = client.get(url, follow=True, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert team.name not in page
+    assert "You were sent an invitation to a team." in page
+    signup = client.get(reverse("account_signup"), {"next": url},
+                        HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "You were sent an invitation to a team." in signup
 
 
 def test_invite_page_shows_team_and_role_and_accepting_joins(client, alice, bob, team):

@@ -157,6 +157,12 @@ def test_the_shared_page_shows_questions_with_answers_behind_a_reveal(client, my
     assert questions[0].prompt in page
     assert '<details class="reveal">' in page
     assert "Log in to study this set" in page
+    shared = reverse("qa:set-shared", args=[my_set.share_token])
+    signup = f"{reverse('account_signup')}?next={shared}"
+    assert f'href="{signup}"' in page  # someone new signs up and comes back here
+    login = client.get(reverse("account_login"), {"next": shared},
+                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "to study the study set you were sent" in login
     assert response["Referrer-Policy"] == "no-referrer"
     # The id URL stays closed to the same visitor.
     assert client.get(reverse("qa:set", args=[my_set.pk])).status_code == 302
