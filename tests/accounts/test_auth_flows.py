@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
+from tests.accounts import confirm_password, link_from_last_mail
 
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "a-much-better-passphrase-77"
-
-
-def confirm_password(client, user, password) -> None:
-    """Sign in and enter the password again, as changing sign-in addresses asks."""
-    client.force_login(user)
-    response = client.post(reverse("account_reauthenticate"), {"password": password})
-    assert response.status_code == 302
-
-
-def _link_from_last_mail() -> str:
-    body = mail.outbox[-1].body
-    match = re.search(r"https?://[^\s]+", body)
-    assert match, body
-    return match.group(0).split("testserver", 1)[-1]
 
 
 def test_signup_verification_login_logout(client, password):
@@ -42,7 +27,7 @@ def test_signup_verification_login_logout(client, password):
     assert len(mail.outbox) == 1
     assert "carol@example.com" in mail.outbox[0].to
 
-    confirm_url = _link_from_last_mail()
+    confirm_url = link_from_last_mail()
     page = client.get(confirm_url)
     assert page.status_code == 200
     response = client.post(confirm_url)
@@ -166,7 +151,7 @@ def test_password_reset_by_email(client, alice):
     response = client.post(reverse("account_reset_password"), {"email": alice.email})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
-    reset_url = _link_from_last_mail()
+    reset_url = link_from_last_mail()
     # allauth redirects the key URL to a key-less URL that keeps the key in the session.
     response = client.get(reset_url, follow=True)
     assert response.status_code == 200
@@ -295,7 +280,7 @@ def test_an_account_made_by_an_administrator_keeps_its_address_to_itself(
     assert response.status_code in (200, 302)
     assert "reauthenticate" not in response.get("Location", "")
     if mail.outbox:  # allauth may send the confirmation anyway (no enumeration)
-        client.post(_link_from_last_mail())
+        client.post(link_from_last_mail())
     response = client.post(reverse("account_email"),
                            {"action_primary": "", "email": "eve@example.com"})
     assert response.status_code in (200, 302)
@@ -414,62 +399,3 @@ def test_mails_greet_with_the_site_s_name_not_the_host(client, alice):
     body = mail.outbox[-1].body
     assert body.startswith("Hello from Mianshi — interview question study!")
     assert "testserver" in body  # the address of the site, where the link points
-
-
-# --- an address added to another account, never confirmed ------------------------------------
-
-
-def _add_unconfirmed_address(client, user, password, email: str) -> None:
-    confirm_password(client, user, password)
-    client.post(reverse("account_email"), {"action_add": "", "email": email})
-    assert EmailAddress.objects.filter(user=user, email=email, verified=False).exists()
-    client.logout()
-
-
-def test_an_address_another_account_added_but_never_confirmed_does_not_block_sign_up(
-        client, bob, password):
-    # Added some time ago (the confirmation mail's per-address limit has passed).
-    EmailAddress.objects.create(user=bob, email="carol@example.com", verified=False,
-                                primary=False)
-    response = client.post(reverse("account_signup"), {
-        "email": "carol@example.com", "password1": password, "password2": password})
-    assert response.status_code == 302
-    carol = User.objects.get(email="carol@example.com")
-    assert "confirm" in mail.outbox[-1].body.lower()
-    client.get(_link_from_last_mail())
-    client.post(_link_from_last_mail())
-    assert EmailAddress.objects.get(user=carol, email="carol@example.com").verified
-    # Signed up with by its owner, the address is no longer pending on the other account.
-    assert not EmailAddress.objects.filter(user=bob, email="carol@example.com").exists()
-
-
-def test_an_address_another_account_signed_up_with_cannot_be_confirmed_elsewhere(client,
-                                                                                 bob):
-    """A copy pending on another account from before the sign-up (or added since) is not
-    confirmed: it would take the address, and the account, from the one who signed up."""
-    from allauth.account.models import EmailConfirmationHMAC
-
-    carol = User.objects.create_user(email="carol@example.com", password="x" * 20)
-    EmailAddress.objects.filter(user=carol).update(verified=False)  # not confirmed yet
-    pending = EmailAddress.objects.create(user=bob, email=carol.email, verified=False,
-                                          primary=False)
-    client.force_login(bob)
-    url = reverse("account_confirm_email", args=[EmailConfirmationHMAC(pending).key])
-    client.post(url)
-    assert not EmailAddress.objects.get(pk=pending.pk).verified
-    assert EmailAddress.objects.filter(user=carol, email=carol.email, primary=True).exists()
-    assert User.objects.get(pk=bob.pk).email == "bob@example.com"
-
-
-def test_a_password_reset_goes_only_to_an_account_that_confirmed_the_address(client, bob,
-                                                                             password):
-    """An address someone added to their account by mistake and never confirmed belongs to
-    someone else: a reset link sent there would hand that person the account."""
-    _add_unconfirmed_address(client, bob, password, "carol@example.com")
-    mail.outbox.clear()
-    assert client.post(reverse("account_reset_password"),
-                       {"email": "carol@example.com"}).status_code == 302
-    assert all("password/reset/key" not in m.body for m in mail.outbox)
-    # The account's own sign-up address still gets one, confirmed or not.
-    assert client.post(reverse("account_reset_password"), {"email": bob.email}).status_code == 302
-    assert "password/reset/key" in mail.outbox[-1].body

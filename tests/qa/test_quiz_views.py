@@ -349,31 +349,6 @@ def test_a_card_graded_again_comes_back_at_the_end_of_the_quiz(alice_client, ali
         (1, 1), (2, 3), (3, 3), (1, 1), (1, 3)]
 
 
-def test_stopping_early_shows_the_summary(alice_client, quiz):
-    response = alice_client.post(url("qa:quiz-finish", quiz))
-    assert response.status_code == 302
-    quiz.refresh_from_db()
-    assert quiz.finished_at is not None
-    page = alice_client.get(url("qa:quiz", quiz), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    total = quiz.items.count()
-    assert f"Stopped after 0 of {total} questions" in page
-    assert f"The {total} questions you did not grade are left as they were." in page
-    assert "not graded</span>" not in page  # not listed one by one
-
-
-def test_a_stopped_quiz_lists_what_was_graded_once(alice_client, alice, quiz):
-    from qa.services import answering
-
-    first = quiz.items.order_by("position").first()
-    answering.reveal(user=alice, quiz_item=first)
-    answering.record_review(user=alice, quiz_item=first, rating=1, token="t" * 32)  # Again
-    alice_client.post(url("qa:quiz-finish", quiz))
-    page = alice_client.get(url("qa:quiz", quiz), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    rows = page.split('<ol class="summary-rows list">', 1)[1].split("</ol>", 1)[0]
-    assert rows.count('class="summary-row"') == 1  # not its Again copy, nor the others
-    assert f"Stopped after 1 of {quiz.items.values('question').distinct().count()}" in page
-
-
 # --- starting -------------------------------------------------------------------------------
 
 
