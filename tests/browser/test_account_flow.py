@@ -94,7 +94,7 @@ def test_a_learner_downloads_their_data_then_deletes_the_account(page, login, pa
 
 
 def test_settings_offer_the_device_s_time_zone_and_the_learner_saves_it(browser, live_server,
-                                                                       password):
+                                                                       login, password):
     from accounts.models import User
     from tests.factories import UserFactory
 
@@ -104,11 +104,7 @@ def test_settings_offer_the_device_s_time_zone_and_the_learner_saves_it(browser,
     page = context.new_page()
     page.set_default_timeout(10_000)
     try:
-        page.goto("/accounts/login/")
-        page.fill("input[name=login]", user.email)
-        page.fill("input[name=password]", password)
-        page.click("main form button[type=submit]")
-        page.wait_for_url(lambda url: "/accounts/login" not in url)
+        login(page, user, password)
         page.goto("/me/settings/")
         hint = page.locator("#zone-hint")
         expect(hint).to_contain_text("Use this device's time zone: Europe/Berlin")

@@ -183,7 +183,7 @@ def test_after_a_grade_the_focus_is_on_the_next_card_s_first_action(page, login,
 
 
 def test_a_phone_sees_its_team_s_members_whole_and_this_week_s_heatmap(browser, live_server,
-                                                                       learner):
+                                                                       login, learner):
     from accounts.models import Membership
     from accounts.services import create_team
 
@@ -193,11 +193,7 @@ def test_a_phone_sees_its_team_s_members_whole_and_this_week_s_heatmap(browser, 
     page = context.new_page()
     page.set_default_timeout(10_000)
     try:
-        page.goto("/accounts/login/")
-        page.fill("input[name=login]", learner.email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("main form button[type=submit]")
-        page.wait_for_url(lambda url: "/accounts/login" not in url)
+        login(page, learner, PASSWORD)
         wrap = page.locator(".heatmap-wrap")
         assert wrap.evaluate("el => el.scrollWidth > el.clientWidth")
         assert wrap.evaluate("el => el.scrollLeft + el.clientWidth >= el.scrollWidth - 2")
