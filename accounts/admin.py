@@ -135,10 +135,14 @@ class UserAdmin(BaseUserAdmin):
     # without an owner or revisions naming no one.
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        told = set()  # teams a refusal of one account already names
         for user in objs:
-            protected += services.deletion_refusals(
-                user=user, closing=account_closing(user=user), by_administrator=True)
-        orphaned = services.teams_left_without_owner(users=list(objs))
+            closing = account_closing(user=user)
+            told.update(team.pk for team in closing.blocking_teams)
+            protected += services.deletion_refusals(user=user, closing=closing,
+                                                    by_administrator=True)
+        orphaned = [team for team in services.teams_left_without_owner(users=list(objs))
+                    if team.pk not in told]
         if orphaned:
             protected.append(_(
                 "Deleting these accounts together would leave %(teams)s without an owner: "

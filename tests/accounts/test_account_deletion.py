@@ -286,6 +286,7 @@ def test_the_admin_refuses_to_leave_a_team_without_an_owner_or_revisions_naming_
                 HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 200
         assert reason in response.content.decode()
+        assert "without an owner" not in response.content.decode()  # said once, not twice
         assert User.objects.filter(pk=user.pk).exists()
     assert Membership.objects.filter(team=team).count() == 2
     assert question.history.filter(history_user=editor).exists()
