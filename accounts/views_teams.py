@@ -135,6 +135,7 @@ def _team_page(request: HttpRequest, membership: Membership, *, invite_form=None
         for invitation in invitations:
             invitation.problem = services.invitation_problem(invitation, now=now)
             invitation.url = _invite_url(request, invitation)
+            invitation.link_id = f"invite-link-{invitation.pk}"
         context["invitations"] = invitations
         context["invite_form"] = invite_form or InvitationForm()
     return render(request, "accounts/team_detail.html", context, status=status)

@@ -37,6 +37,28 @@
     wrap.scrollLeft = wrap.scrollWidth;
   });
 
+  // <button data-copy="id">: copies the link in the input `id` (a share or invitation link).
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var input = document.getElementById(button.dataset.copy);
+    if (!input) return;
+    var label = button.textContent;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      function done() {
+        button.textContent = button.dataset.copied;
+        setTimeout(function () { button.textContent = label; }, 2000);
+      }
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(input.value).then(done, function () {
+          input.select();
+        });
+      } else {
+        input.select();
+        if (document.execCommand("copy")) done();
+      }
+    });
+  });
+
   // A new set's "Team" visibility only while a team owns it: a personal set cannot have it.
   document.querySelectorAll("select[data-team-only-with]").forEach(function (visibility) {
     var owner = document.getElementById(visibility.dataset.teamOnlyWith);

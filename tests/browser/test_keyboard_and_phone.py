@@ -219,3 +219,27 @@ def test_a_new_set_can_be_team_visible_only_while_a_team_owns_it(page, login, le
     assert page.locator("#id_visibility option[value=team]").is_disabled()
     page.select_option("#id_owner", str(team.pk))
     assert not page.locator("#id_visibility option[value=team]").is_disabled()
+
+
+def test_a_share_link_is_copied_with_its_button(browser, live_server, login, learner,
+                                                questions):
+    from qa.services.sets import share_by_link
+
+    study_set = create_set(user=learner, title="Shared")
+    add_questions(study_set=study_set, questions=questions)
+    study_set = share_by_link(study_set=study_set)
+    context = browser.new_context(base_url=live_server.url,
+                                  permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        login(page, learner, PASSWORD)
+        page.goto(f"/sets/{study_set.pk}/")
+        button = page.locator("#share button[data-copy]")
+        button.click()
+        expect(button).to_have_text("Copied")
+        link = page.locator("#share-link").input_value()
+        assert page.evaluate("navigator.clipboard.readText()") == link
+        assert f"/s/{study_set.share_token}/" in link
+    finally:
+        context.close()

@@ -65,7 +65,7 @@ def test_owner_builds_a_set_invites_a_member_who_studies_it(
     # The owner invites someone by link.
     page.goto(f"/me/teams/{team.pk}/")
     page.click("text=Create invitation link")
-    link = page.locator("input.invite-link").first.input_value()
+    link = page.locator("#invitations .copy-link input").first.input_value()
     assert "/me/invite/" in link
 
     # The stranger opens the link, logs in, accepts and studies the set.
