@@ -354,13 +354,13 @@ def create_set_with_items(
     return study_set
 
 
-@transaction.atomic
 def copy_title(source: StudySet) -> str:
     """"<title> (copy)", the title shortened so that the whole fits in TITLE_MAX."""
     suffix = _("%(title)s (copy)") % {"title": ""}
     return _("%(title)s (copy)") % {"title": source.title[:TITLE_MAX - len(suffix)].rstrip()}
 
 
+@transaction.atomic
 def copy_set(
     *, source: StudySet, user: User, team: Team | None = None, title: str | None = None
 ) -> StudySet:

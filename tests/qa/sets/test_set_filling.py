@@ -154,3 +154,19 @@ def test_a_new_set_offers_team_visibility_only_to_someone_in_a_team(alice_client
     create_team(user=alice, name="Readers")
     page = alice_client.get(reverse("qa:set-create")).content.decode()
     assert 'value="team"' in page and 'data-team-only-with="id_owner"' in page
+
+
+def test_a_copy_the_database_refuses_halfway_leaves_no_copy(alice, my_set):
+    """The copy's items are written after the copy itself: refused there, nothing stays."""
+    from django.db import DatabaseError, connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a trigger makes PostgreSQL refuse the items")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE FUNCTION refuse_items() RETURNS trigger AS $$ BEGIN "
+                       "RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql")
+        cursor.execute("CREATE TRIGGER refuse_items BEFORE INSERT ON qa_setitem "
+                       "FOR EACH ROW EXECUTE FUNCTION refuse_items()")
+    with pytest.raises(DatabaseError):
+        services.copy_set(source=my_set, user=alice)
+    assert list(StudySet.objects.values_list("title", flat=True)) == [my_set.title]
