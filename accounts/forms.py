@@ -56,6 +56,13 @@ class ProfileForm(forms.ModelForm):
             "daily_new_limit": forms.NumberInput(attrs={"min": "0", "max": "500"}),
         }
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        kept = self.instance.time_zone
+        field = self.fields["time_zone"]
+        if kept and kept not in _zone_names():  # chosen where the list still held its aliases
+            field.choices = [*field.choices, (kept, kept.replace("_", " "))]
+
 
 # An address someone added to their account, besides the one they signed up with, is theirs
 # only once they confirm it: until then it may be a typo for someone else's address. Such an

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Invitation, InvitationUse, Membership, Team, User
 from accounts.selectors import AccountClosing, account_closing
 from qa.models import Quiz, Review, StudySet
+from qa.selectors.sets import CURATOR_ROLES, MEMBER_VISIBLE
 from qa.services.sets import end_quizzes_on, let_go_of
 
 Role = Membership.Role
@@ -124,8 +125,12 @@ def change_role(*, actor: User, membership: Membership, role: str) -> Membership
         raise LastOwnerError(
             _("A team must keep at least one owner. Make someone else an owner first.")
         )
+    was_curator = membership.role in CURATOR_ROLES
     membership.role = role
     membership.save(update_fields=["role"])
+    if was_curator and role not in CURATOR_ROLES:  # the curators' drafts no longer admit them
+        let_go_of(Quiz.objects.filter(user_id=membership.user_id, study_set__team=membership.team)
+                  .exclude(study_set__visibility__in=MEMBER_VISIBLE))
     return membership
 
 

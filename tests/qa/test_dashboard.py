@@ -326,3 +326,18 @@ def test_a_new_learner_is_welcomed_and_one_who_studied_welcomed_back(alice_clien
     review(alice, bulk_questions(SectionFactory(), 1)[0])
     assert "Welcome back, Alice" in alice_client.get(
         "/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_a_zone_kept_from_before_the_list_was_narrowed_stays_chosen(alice_client, alice):
+    from accounts.models import User
+
+    User.objects.filter(pk=alice.pk).update(time_zone="US/Pacific")
+    page = alice_client.get(reverse("accounts:settings")).content.decode()
+    assert '<option value="US/Pacific" selected>' in page
+    assert 'max="0.99"' in page and 'max="500"' in page  # the other fields' bounds stay
+    response = alice_client.post(reverse("accounts:settings"), {
+        "display_name": "Alice B", "time_zone": "US/Pacific", "desired_retention": "0.9",
+        "daily_new_limit": "20"})
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert (alice.display_name, alice.time_zone) == ("Alice B", "US/Pacific")

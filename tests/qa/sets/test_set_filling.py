@@ -170,3 +170,21 @@ def test_a_copy_the_database_refuses_halfway_leaves_no_copy(alice, my_set):
     with pytest.raises(DatabaseError):
         services.copy_set(source=my_set, user=alice)
     assert list(StudySet.objects.values_list("title", flat=True)) == [my_set.title]
+
+
+def test_a_curator_made_a_member_lets_go_of_the_curators_drafts_only(alice, bob, questions):
+    from accounts.models import Membership
+    from accounts.services import change_role, create_team
+    from qa.models import Quiz
+
+    team = create_team(user=alice, name="Readers")
+    bob_m = Membership.objects.create(user=bob, team=team, role=Membership.Role.CURATOR)
+    draft = services.create_set(user=alice, title="Draft", team=team, visibility="private")
+    open_set = services.create_set(user=alice, title="Open", team=team, visibility="team")
+    for study_set in (draft, open_set):
+        services.add_questions(study_set=study_set, questions=questions)
+    on_draft, on_open = _studying(bob, draft), _studying(bob, open_set)
+    change_role(actor=alice, membership=bob_m, role=Membership.Role.MEMBER)
+    on_draft, on_open = Quiz.objects.get(pk=on_draft.pk), Quiz.objects.get(pk=on_open.pk)
+    assert on_draft.study_set_id is None and on_draft.finished_at is not None
+    assert on_open.study_set_id == open_set.pk and on_open.finished_at is None
