@@ -370,6 +370,8 @@ def dashboard(*, user: User, now: datetime | None = None) -> dict:
         "streak": learner_streak(user=user, counts=counts, since=since, today=today),
         "reviewed_today": counts.get(today, 0),
         "bank_progress": list(by_bank.values()),
+        # Anything studied, in the last year or before: "welcome back", not "welcome".
+        "returning": bool(counts) or any(p.studied for p in progress.values()),
         "heatmap": heatmap(counts, today),
         "unfinished": unfinished,
         "mistake_count": mistakes(user=user, now=now).count(),

@@ -323,7 +323,10 @@ def test_the_bank_s_words_carry_its_language_on_the_dashboard_and_my_reports(ali
 def test_a_new_learner_is_welcomed_and_one_who_studied_welcomed_back(alice_client, alice):
     page = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Welcome, Alice" in page and "Welcome back" not in page
-    review(alice, bulk_questions(SectionFactory(), 1)[0])
+    # Studied more than a year ago: outside the heatmap, still a returning learner.
+    question = bulk_questions(SectionFactory(), 1)[0]
+    StudyStateFactory(user=alice, question=question, due=timezone.now())
+    review(alice, question, when=timezone.now() - timedelta(days=400))
     assert "Welcome back, Alice" in alice_client.get(
         "/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
