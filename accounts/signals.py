@@ -9,7 +9,7 @@ from django.dispatch import receiver
 
 @receiver(email_confirmed)
 def drop_pending_elsewhere(sender, email_address: EmailAddress, **kwargs) -> None:
-    """Addresses other accounts added and never confirmed; never another account's sign-up
-    address (its primary one), which would leave that account without one."""
-    EmailAddress.objects.filter(email__iexact=email_address.email, verified=False,
-                                primary=False).exclude(user_id=email_address.user_id).delete()
+    """Copies other accounts added and never confirmed. (None is another account's sign-up
+    address: AccountAdapter.confirm_email refuses to confirm such an address elsewhere.)"""
+    EmailAddress.objects.filter(email__iexact=email_address.email, verified=False).exclude(
+        user_id=email_address.user_id).delete()

@@ -31,12 +31,26 @@ def test_an_address_another_account_added_but_never_confirmed_does_not_block_sig
         "email": "carol@example.com", "password1": password, "password2": password})
     assert response.status_code == 302
     carol = User.objects.get(email="carol@example.com")
+    # Signed up with by its owner, the address is no longer pending on the other account.
+    assert not EmailAddress.objects.filter(user=bob, email="carol@example.com").exists()
     assert "confirm" in mail.outbox[-1].body.lower()
     client.get(link_from_last_mail())
     client.post(link_from_last_mail())
     assert EmailAddress.objects.get(user=carol, email="carol@example.com").verified
-    # Signed up with by its owner, the address is no longer pending on the other account.
-    assert not EmailAddress.objects.filter(user=bob, email="carol@example.com").exists()
+
+
+def test_an_address_one_account_confirms_is_no_longer_pending_on_another(client, alice, bob,
+                                                                         password):
+    """Both added it; the one whose mailbox it is confirms it: the other's copy goes."""
+    _add_unconfirmed_address(client, bob, password, "shared@example.com")
+    _add_unconfirmed_address(client, alice, password, "shared@example.com")
+    mine = EmailAddress.objects.get(user=alice, email="shared@example.com")
+    from allauth.account.models import EmailConfirmationHMAC
+
+    client.force_login(alice)
+    client.post(reverse("account_confirm_email", args=[EmailConfirmationHMAC(mine).key]))
+    assert EmailAddress.objects.get(pk=mine.pk).verified
+    assert not EmailAddress.objects.filter(user=bob, email="shared@example.com").exists()
 
 
 def test_an_address_another_account_signed_up_with_cannot_be_confirmed_elsewhere(client,
