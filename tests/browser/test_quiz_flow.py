@@ -270,6 +270,8 @@ def test_a_mock_answer_is_handed_in_only_on_purpose_and_ending_keeps_it(page, lo
     page.fill("#mock-count", "3")
     page.click("form.mock-start button[type=submit]")
     page.wait_for_selector("text=Question 1 of 3")
+    # quiz.js (deferred) handles Escape: pressed while the page is still loading, nothing would.
+    page.wait_for_load_state("load")
     page.keyboard.type("先写一半")
     page.keyboard.press("Escape")
     page.keyboard.press("Space")  # to scroll, not to hand in the answer
