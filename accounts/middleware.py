@@ -41,7 +41,8 @@ class UserTimeZoneMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
-            zone = request.user.zone if request.user.is_authenticated else None
+            user = request.user
+            zone = user.zone if user.is_authenticated and user.time_zone else None
         except Exception as exc:
             if not (database_away(exc) or cache_away(exc)):
                 raise

@@ -370,7 +370,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     # figures only where they blend at least BLENDED people: where one person has started a
     # set, "1 / 3 started" and its progress are that person's record, whatever the team's
     # size, as is a weak spot one person graded.
-    blended = 1 if mine.can_curate else BLENDED
+    blended = 0 if mine.can_curate else BLENDED
     board = team_dashboard(team=mine.team, membership=mine, min_people=blended)
     member_count = len(board.members)
     staff = request.user.is_staff and request.user.has_perm("qa.view_errorreport")
@@ -387,7 +387,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         possible = progress.total * member_count
         rows.append({
             "progress": progress,
-            "team_figures": mine.can_curate or progress.started >= BLENDED,
+            "team_figures": progress.started >= blended,
             "team_percent": round(100 * done / possible) if possible else 0,
             "mine": progress.reviewed_by(request.user.pk),
         })

@@ -239,7 +239,7 @@ WEAK_SPOT_LIMIT = 10
 
 
 def team_dashboard(
-    *, team: Team, membership: Membership, min_people: int = 1, now: datetime | None = None
+    *, team: Team, membership: Membership, min_people: int = 0, now: datetime | None = None
 ) -> Dashboard:
     """Progress per set and member, and the team's weak spots, in a fixed number of queries.
 
