@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_noop
 
 from qa.importer.files import normal_text
+
+# Django's forms end a label with gettext(":"), which its own Chinese catalog leaves half-width.
+# Ours gives the full-width colon; naming the string here keeps it in our catalog.
+LABEL_SUFFIX = gettext_noop(":")
 
 
 class TextareaField(forms.CharField):

@@ -50,3 +50,13 @@ def test_compiled_catalog_matches_the_po_file():
         catalog = gettext.GNUTranslations(fh)._catalog
     compiled = {k if isinstance(k, str) else k[0] for k in catalog if k}
     assert compiled == set(entries), "run: python manage.py compilemessages"
+
+
+def test_a_chinese_form_ends_its_labels_with_a_full_width_colon(client, db):
+    """Django's own Chinese catalog keeps the half-width colon after a label; the site's does
+    not."""
+    zh = client.get("/accounts/signup/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    en = client.get("/accounts/signup/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "密码：</label>" in zh
+    assert "密码:</label>" not in zh
+    assert "Password:</label>" in en
