@@ -281,6 +281,14 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# No uploaded file is kept past the importer's limit (qa.exporters.MAX_UPLOAD_BYTES), in
+# memory or on disk; the rest of it is read and dropped.
+FILE_UPLOAD_HANDLERS = [
+    "qa.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

@@ -11,6 +11,7 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.urls import reverse
 
 from qa import anki, exporters
@@ -372,3 +373,42 @@ def test_bank_downloads_are_limited_per_learner_and_hour(alice_client, bob, clie
     assert "You have downloaded banks 20 times in the last hour." in response.content.decode()
     client.force_login(bob)  # someone else still may
     assert client.get(reverse("qa:bank-export", args=[bank.slug, "csv"])).status_code == 200
+
+
+class SpoolingHandler(TemporaryFileUploadHandler):
+    """Django's handler that writes uploads to disk, counting what it is handed."""
+
+    spooled: list[int] = []
+
+    def receive_data_chunk(self, raw_data, start):
+        SpoolingHandler.spooled.append(len(raw_data))
+        return super().receive_data_chunk(raw_data, start)
+
+
+def test_an_upload_past_the_limit_is_read_no_further_than_the_limit(alice_client, settings,
+                                                                    tmp_path):
+    """Django would spool the whole file to disk before the view saw its size: no more than the
+    limit of it is kept, and the view still names the limit."""
+    assert settings.FILE_UPLOAD_HANDLERS[-1].endswith(".TemporaryFileUploadHandler")
+    settings.FILE_UPLOAD_HANDLERS = [*settings.FILE_UPLOAD_HANDLERS[:-1],
+                                     f"{__name__}.SpoolingHandler"]
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024  # the upload goes to a temporary file
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    SpoolingHandler.spooled = []
+    big = b"key\n" + b"x" * (3 * exporters.MAX_UPLOAD_BYTES)
+    response = alice_client.post(reverse("qa:set-import"),
+                                 {"file": SimpleUploadedFile("big.csv", big)})
+    assert response.status_code == 400
+    assert "The file is larger than 2048 KB." in response.content.decode()
+    assert 0 < sum(SpoolingHandler.spooled) <= exporters.MAX_UPLOAD_BYTES
+    assert not StudySet.objects.exists()
+
+
+def test_an_upload_at_the_limit_arrives_whole(alice_client, questions, settings):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    body = f"key\n{questions[0].key}\n".encode()
+    body += b"\n" * (exporters.MAX_UPLOAD_BYTES - len(body))
+    response = alice_client.post(reverse("qa:set-import"),
+                                 {"file": SimpleUploadedFile("s.csv", body)})
+    assert response.status_code == 302
+    assert StudySet.objects.get().items.count() == 1
