@@ -196,9 +196,15 @@ def grade(
     token: str,
     typed_answer: str = "",
     duration_ms: int | None = None,
+    shown_version: int | str | None = None,
     now: datetime | None = None,
 ) -> Graded:
     """Grade one of the learner's quiz items, exactly once.
+
+    `shown_version` is the question's answer_version the card showed (the grade form carries
+    it; None: the current one). A correction saved after the card showed the answer leaves
+    the grade recorded against the answer the learner saw, and the card due now, to show the
+    correction.
 
     A replay with the same token returns the Review already written and writes nothing; a
     different token for an item that already has a grade raises AlreadyGraded. The quiz item
@@ -218,9 +224,19 @@ def grade(
     typed_answer = _clean_typed_answer(typed_answer)
     if duration_ms is not None:
         duration_ms = max(0, min(int(duration_ms), MAX_DURATION_MS))
+    if shown_version in (None, ""):
+        shown_version = None
+    else:
+        try:
+            shown_version = int(shown_version)
+        except (TypeError, ValueError):
+            shown_version = 0
+        if shown_version < 1:
+            raise InvalidInput(_("This form is out of date; reload the page."))
 
     grading = _Grading(user=user, quiz_id=quiz_id, item_id=item_id, rating=rating, token=token,
-                       typed_answer=typed_answer, duration_ms=duration_ms, now=now)
+                       typed_answer=typed_answer, duration_ms=duration_ms,
+                       shown_version=shown_version, now=now)
     for _attempt in range(GRADE_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -262,6 +278,7 @@ class _Grading:
     token: str
     typed_answer: str
     duration_ms: int | None
+    shown_version: int | None
     now: datetime
 
     def run(self) -> Graded:
@@ -353,13 +370,18 @@ class _Grading:
             state is not None and state.state == scheduling.REVIEW
             and self.rating == scheduling.AGAIN
         )
+        shown = min(self.shown_version or question.answer_version, question.answer_version)
         values.update(
             reps=(state.reps if state else 0) + 1,
             lapses=(state.lapses if state else 0) + int(lapsed),
-            last_answer_version=question.answer_version,
+            last_answer_version=shown,
             changed_since_review=False,
             previous=card_as_it_was(state),
         )
+        if shown < question.answer_version:
+            # Corrected after the card showed the answer: due now, to show what changed, as
+            # the correction made it (editorial.requeue_learners), and past taking back.
+            values.update(due=self.now, changed_since_review=True, previous=None)
         if state is None:
             # A concurrent first grade of this question (another quiz) makes this insert fail
             # on the unique (user, question): grade() then starts over and builds on it.
@@ -387,7 +409,7 @@ class _Grading:
             "rating": self.rating,
             "reviewed_at": self.now,
             "duration_ms": duration_ms,
-            "answer_version": question.answer_version,
+            "answer_version": shown,
             "typed_answer": self.typed_answer or item.typed_answer,
             "token": self.token,
         })

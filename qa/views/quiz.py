@@ -286,6 +286,7 @@ def quiz_grade(request: HttpRequest, pk: int) -> HttpResponse:
             item_id=_item_id(request),
             rating=request.POST.get("rating", ""),
             token=request.POST.get("token", ""),
+            shown_version=request.POST.get("answer_version"),
         )
     except services.StudyError as exc:
         return _refused(request, pk, exc)

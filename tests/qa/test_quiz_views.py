@@ -238,6 +238,9 @@ def test_grading_an_already_graded_card_from_another_tab_is_a_conflict(alice_cli
         ({"item": "abc"}, 400),
         ({"item": None}, 400),
         ({"item": 999999}, 404),
+        ({"answer_version": "0"}, 400),
+        ({"answer_version": "abc"}, 400),
+        ({"answer_version": "-1"}, 400),
     ],
 )
 def test_bad_grade_input_is_refused_and_nothing_is_written(alice_client, quiz, data, status):
