@@ -112,9 +112,11 @@ def reveal_item(
 
 
 def save_mock_answer(
-    *, user: User, quiz_item: QuizItem, typed_answer: str = "", now: datetime | None = None
+    *, user: User, quiz_item: QuizItem, typed_answer: str = "", end: bool = False,
+    now: datetime | None = None,
 ) -> QuizItem:
-    """Keep a mock-interview answer and move to the next question. Idempotent."""
+    """Keep a mock-interview answer and move to the next question; with `end` (the "End the
+    interview now" button), on to grading oneself, whichever question it was. Idempotent."""
     now = now or timezone.now()
     typed_answer = _clean_typed_answer(typed_answer)
     with transaction.atomic():
@@ -125,6 +127,8 @@ def save_mock_answer(
         if quiz.finished_at is not None:
             raise QuizFinished(_("This mock interview is already finished."))
         if item.position < quiz.position:
+            if end:
+                _end_answering(quiz)
             return item  # already answered: a replayed submit
         if item.position > quiz.position:
             raise Conflict(_("Answer the questions in order."))
@@ -139,7 +143,16 @@ def save_mock_answer(
         item.save(update_fields=["typed_answer", "shown_at", "revealed_at"])
         quiz.position = item.position + 1
         quiz.save(update_fields=["position"])
+        if end:
+            _end_answering(quiz)
     return item
+
+
+def _end_answering(quiz: Quiz) -> None:
+    """A locked mock interview, on to grading oneself: the questions not answered stay
+    unanswered."""
+    quiz.position = quiz.items.count()
+    quiz.save(update_fields=["position"])
 
 
 @dataclass

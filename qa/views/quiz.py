@@ -316,9 +316,8 @@ def quiz_answer(request: HttpRequest, pk: int) -> HttpResponse:
     button) keep it and go to grading."""
     def answer(item: QuizItem) -> None:
         answering.save_mock_answer(user=request.user, quiz_item=item,
-                                   typed_answer=request.POST.get("typed_answer", ""))
-        if "finish" in request.POST:
-            services.finish_quiz(user=request.user, quiz=item.quiz)
+                                   typed_answer=request.POST.get("typed_answer", ""),
+                                   end="finish" in request.POST)
 
     return _item_action(request, pk, answer)
 

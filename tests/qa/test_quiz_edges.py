@@ -100,6 +100,28 @@ def test_ending_a_mock_interview_keeps_the_answer_being_typed(alice_client, alic
     assert "what I had so far" in response.content.decode()
 
 
+@pytest.mark.parametrize("late", [False, True])
+def test_ending_a_mock_interview_on_its_last_question_goes_to_grading(alice_client, alice,
+                                                                     questions, late):
+    """Also when the answer comes in the grace after the time limit."""
+    t0 = timezone.now() - timedelta(minutes=10, seconds=10 if late else 0)
+    quiz = services.start_quiz(user=alice, mode="mock", count=2, time_limit_seconds=600,
+                               now=t0)
+    first = current_item(quiz)
+    answering.save_mock_answer(user=alice, quiz_item=first, typed_answer="one",
+                               now=t0 + timedelta(minutes=1))
+    last = current_item(quiz)
+    response = alice_client.post(reverse("qa:quiz-answer", args=[quiz.pk]), {
+        "item": last.pk, "typed_answer": "two", "finish": "1",
+    }, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    quiz.refresh_from_db()
+    assert quiz.position == 2 and quiz.finished_at is None
+    body = response.content.decode()
+    assert "Interview over: grade yourself" in body
+    assert body.count('name="rating" value="3"') == 2
+
+
 def _due(user, questions):
     for question in questions:
         StudyStateFactory(user=user, question=question,
