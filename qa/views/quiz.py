@@ -8,6 +8,7 @@ at the same card).
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import UTC, datetime
 
@@ -75,7 +76,8 @@ def _card(request: HttpRequest, quiz: Quiz, item: QuizItem, now: datetime) -> di
     context = selectors.card_context(quiz=quiz, item=item)
     if quiz.mode == Quiz.Mode.MOCK:
         if context["deadline"]:
-            context["remaining_seconds"] = max(0, int((context["deadline"] - now).total_seconds()))
+            left_ms = max(0, math.ceil((context["deadline"] - now).total_seconds() * 1000))
+            context.update(remaining_ms=left_ms, remaining_seconds=math.ceil(left_ms / 1000))
     elif item.revealed_at is not None:
         context.update(_revealed(request, quiz, item, now))
     else:

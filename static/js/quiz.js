@@ -102,27 +102,33 @@
     }
   });
 
-  // Mock interview countdown: data-remaining is seconds left when the card was rendered (the
-  // server's clock decides; the browser only counts down). At zero the answer is submitted.
+  // Mock interview countdown: data-remaining-ms is the time left when the card was rendered
+  // (the server's clock decides; the browser only counts down). When it has run out, the answer
+  // is submitted and the answering ends, whichever question it was: a card that comes back
+  // with no time left is never answered blank in its turn.
   function pad(n) {
     return n < 10 ? "0" + n : String(n);
   }
 
   function tick() {
-    var timers = document.querySelectorAll("[data-remaining]");
+    var timers = document.querySelectorAll("[data-remaining-ms]");
     for (var i = 0; i < timers.length; i++) {
       var el = timers[i];
       if (!el.dataset.endsAt) {
-        el.dataset.endsAt = String(Date.now() + 1000 * parseInt(el.dataset.remaining, 10));
+        el.dataset.endsAt = String(Date.now() + parseInt(el.dataset.remainingMs, 10));
       }
-      var left = Math.max(0, Math.round((parseInt(el.dataset.endsAt, 10) - Date.now()) / 1000));
+      var leftMs = Math.max(0, parseInt(el.dataset.endsAt, 10) - Date.now());
+      var left = Math.ceil(leftMs / 1000);
       el.textContent = Math.floor(left / 60) + ":" + pad(left % 60);
       el.classList.toggle("low", left <= 60);
-      if (left === 0 && !el.dataset.fired) {
+      if (leftMs === 0 && !el.dataset.fired) {
         el.dataset.fired = "1";
         var form = document.querySelector("[data-timeup-form]");
-        if (form && form.requestSubmit) form.requestSubmit();
-        else if (form) form.submit();
+        if (!form) continue;
+        var finish = form.querySelector("[data-timeup-finish]");
+        if (finish) finish.disabled = false;
+        if (form.requestSubmit) form.requestSubmit();
+        else form.submit();
       }
     }
   }

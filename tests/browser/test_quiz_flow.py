@@ -180,6 +180,31 @@ def test_a_mock_interview_to_its_summary(page, login, learner, questions):
         "我的第一个回答", "我的第二个回答"]
 
 
+def test_when_a_mock_interviews_time_runs_out_the_answering_ends_on_that_card(
+    page, login, learner, questions
+):
+    """The answer being typed is kept and the interview goes to grading: the questions not
+    reached are not answered blank one after another."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from qa.services import study
+
+    login(page, learner, PASSWORD)
+    started = timezone.now() - timedelta(seconds=57)  # 3 s of the minute left
+    quiz = study.start_quiz(user=learner, mode="mock", count=4, time_limit_seconds=60,
+                            now=started)
+    page.goto(f"/quiz/{quiz.pk}/")
+    page.wait_for_selector(".countdown")
+    page.keyboard.type("写到一半")
+    page.wait_for_selector("text=grade yourself", timeout=15_000)
+    answered = list(quiz.items.filter(revealed_at__isnull=False)
+                    .values_list("position", "typed_answer"))
+    assert answered == [(0, "写到一半")]
+    assert page.locator(".summary-row").count() == 4
+
+
 def test_an_action_that_gets_no_answer_says_so_and_works_when_tried_again(
     page, login, learner, questions
 ):

@@ -411,7 +411,7 @@ def test_a_mock_interview_hides_answers_until_the_end(alice_client, alice, quest
     quiz = Quiz.objects.get(user=alice, mode="mock")
     html = alice_client.get(url("qa:quiz", quiz)).content.decode()
     assert "答案" not in html and 'name="rating"' not in html
-    assert 'data-remaining="' in html and "Question 1 of 2" in html
+    assert 'data-remaining-ms="' in html and "Question 1 of 2" in html
     assert alice_client.post(url("qa:quiz-reveal", quiz),
                              {"item": current(quiz).pk}).status_code == 409
     for text in ("第一个回答", "第二个回答"):
