@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -203,10 +203,33 @@ def _resumable_quiz(
         if out_of_date(user=user, quiz=quiz, now=now) is None and (
             quizzes.quiz_remaining_items(quiz=quiz).exists()
         ):
+            if mode == Quiz.Mode.DUE:
+                _take_in_newly_due(user=user, quiz=quiz, count=count, now=now)
             return quiz
         # Superseded: a new quiz of the same kind replaces it.
         Quiz.objects.filter(pk=quiz.pk, finished_at__isnull=True).update(finished_at=now)
     return None
+
+
+def _take_in_newly_due(*, user: User, quiz: Quiz, count: int | None, now: datetime) -> None:
+    """A due-review quiz taken up again takes in, after its last card, the questions that
+    have come due since it began, so it holds what the dashboard counts as due; up to `count`
+    (MAX_QUIZ_ITEMS) questions in all."""
+    quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)  # one change of its items at a time
+    held = set(quiz.items.values_list("question_id", flat=True))
+    room = (count or MAX_QUIZ_ITEMS) - len(held)
+    if room <= 0:
+        return
+    due = _select_questions(user=user, mode=Quiz.Mode.DUE, section=quiz.section,
+                            study_set=None, count=None, now=now)
+    added = [question_id for question_id in due if question_id not in held][:room]
+    if not added:
+        return
+    last = quiz.items.aggregate(last=Max("position"))["last"]
+    QuizItem.objects.bulk_create(
+        QuizItem(quiz=quiz, question_id=question_id, position=last + 1 + i)
+        for i, question_id in enumerate(added)
+    )
 
 
 EARLIER_DAY = "earlier day"

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from qa.models import Bookmark, Note, Question, Quiz, Review, SetItem
+from qa.selectors import quizzes
 from qa.selectors import study as selectors
 from qa.services import answering
 from qa.services import study as services
@@ -230,6 +231,43 @@ def test_a_due_quiz_with_an_again_card_still_resumes(alice, section, questions):
     item = current_item(quiz)
     answering.grade(user=alice, quiz_id=quiz.pk, item_id=item.pk, rating=1, token=token())
     assert services.start_quiz(user=alice, mode="due").pk == quiz.pk
+
+
+def test_a_due_quiz_taken_up_again_takes_in_what_came_due_since(alice, section):
+    """The dashboard's "Review N due questions" opens a quiz holding those N."""
+    questions = [QuestionFactory(section=section, number=i) for i in range(1, 9)]
+    day_start, _ = selectors.local_day_bounds(timezone.now(), alice.zone)
+    morning = day_start + timedelta(hours=9)
+    for question in questions[:3]:
+        _review_state(alice, question, morning - timedelta(hours=1))
+    for question in questions[3:]:  # due at noon
+        _review_state(alice, question, morning + timedelta(hours=3))
+    quiz = services.start_quiz(user=alice, mode="due", now=morning)
+    answering.grade(user=alice, quiz_id=quiz.pk, item_id=current_item(quiz).pk, rating=3,
+                    token=token(), now=morning + timedelta(minutes=1))
+
+    afternoon = morning + timedelta(hours=4)
+    again = services.start_quiz(user=alice, mode="due", now=afternoon)
+    assert again.pk == quiz.pk
+    waiting = list(quizzes.quiz_remaining_items(quiz=quiz).values_list("question_id", flat=True))
+    assert waiting == [q.pk for q in questions[1:]]
+    assert selectors.due_now_count(user=alice, now=afternoon) == len(waiting)
+    # Taken up once more, nothing new has come due: nothing is added twice.
+    services.start_quiz(user=alice, mode="due", now=afternoon)
+    assert quiz.items.count() == len(questions)
+
+
+def test_a_due_quiz_takes_in_no_more_than_was_asked_for(alice, section):
+    questions = [QuestionFactory(section=section, number=i) for i in range(1, 6)]
+    day_start, _ = selectors.local_day_bounds(timezone.now(), alice.zone)
+    morning = day_start + timedelta(hours=9)
+    for question in questions[:2]:
+        _review_state(alice, question, morning - timedelta(hours=1))
+    for question in questions[2:]:
+        _review_state(alice, question, morning + timedelta(hours=3))
+    quiz = services.start_quiz(user=alice, mode="due", count=2, now=morning)
+    again = services.start_quiz(user=alice, mode="due", count=3, now=morning + timedelta(hours=4))
+    assert again.pk == quiz.pk and quiz.items.count() == 3
 
 
 def test_a_double_submitted_mock_start_resumes_when_the_bank_is_smaller(alice, questions):
