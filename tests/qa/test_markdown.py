@@ -30,9 +30,16 @@ def parser(request, monkeypatch):
      "<pre><code>if a &lt; b:\n    pass\n</code></pre>\n"),
     ("line  \nbreak", "<p>line<br>\nbreak</p>\n"),
     ("~~old~~ new", "<p><s>old</s> new</p>\n"),
+    # A column's alignment is a class of the stylesheet (the policy applies no style
+    # attribute).
     ("| 模型 | 参数 |\n|---|---:|\n| A | 7B |",
-     "<table>\n<thead>\n<tr>\n<th>模型</th>\n<th>参数</th>\n</tr>\n</thead>\n"
-     "<tbody>\n<tr>\n<td>A</td>\n<td>7B</td>\n</tr>\n</tbody>\n</table>\n"),
+     "<table>\n<thead>\n<tr>\n<th>模型</th>\n<th class=\"align-right\">参数</th>\n</tr>\n"
+     "</thead>\n<tbody>\n<tr>\n<td>A</td>\n<td class=\"align-right\">7B</td>\n</tr>\n"
+     "</tbody>\n</table>\n"),
+    # The Rust port panics on a "[" before a "`" never closed: the text is still shown.
+    ("[`", "<p>[`</p>\n"),
+    ("数组 [0, 1` 维度", "<p>数组 [0, 1` 维度</p>\n"),
+    ("x[`b\n\n**再**", "<p>x[`b</p>\n<p><strong>再</strong></p>\n"),
     ("[docs](https://example.com/a?b=1&c=2 \"t\")",
      '<p><a href="https://example.com/a?b=1&amp;c=2" title="t" '
      'rel="noopener noreferrer nofollow">docs</a></p>\n'),
