@@ -201,19 +201,23 @@ def _bare(word: str) -> str:
 
 def _needles(query: str) -> list[str]:
     """What must occur in a matching question's text: the query's words, folded as the index
-    folds them and without punctuation around them, except that a word mixing scripts
-    (`lora微调`) stands for its terms (`lora`, `微调`). A word of punctuation only stands for
-    itself."""
+    folds them and without punctuation around them (`c++` and `.net` keep theirs), except that
+    a word of several terms stands for its terms: `lora微调` for `lora` and `微调`, and a
+    sentence pasted with its punctuation (`下降，如何缓解`, `LLM（Large`) for its pieces, since
+    the text's punctuation may be full-width where the folded query's is not. A word of
+    punctuation only stands for itself, in a query of nothing else."""
     needles: dict[str, None] = {}
+    punctuation: dict[str, None] = {}
     for word in query.split():
         terms = query_terms(word)
-        if len({term.chinese for term in terms}) > 1:
-            found = [term.text for term in terms]
+        if len(terms) > 1:
+            for term in terms:
+                needles.setdefault(term.text, None)
+        elif terms:
+            needles.setdefault(_bare(word) or word.lower(), None)
         else:
-            found = [_bare(word) or word.lower()]
-        for needle in found:
-            needles.setdefault(needle, None)
-    return list(needles)
+            punctuation.setdefault(_bare(word) or word.lower(), None)
+    return list(needles or punctuation)
 
 
 def _contains_all(words: list[str]) -> Q:

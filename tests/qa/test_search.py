@@ -162,6 +162,23 @@ def test_punctuation_around_a_word_and_full_width_letters_change_nothing(shipped
     assert "<mark>" in search_questions(query=query).results[0].prompt_html
 
 
+def test_every_shipped_prompt_pasted_whole_finds_its_question_first(shipped):
+    """A prompt copied from the page, its full-width punctuation and all."""
+    for question in Question.objects.all():
+        assert keys(question.prompt)[:1] == [question.key], question.prompt
+
+
+@pytest.mark.parametrize(("query", "plain"), [
+    ("注意力 ?", "注意力"),  # a stray mark after a word
+    ("SFT ，", "SFT"),
+    ("LLM（Large Language Model）", "LLM Large Language Model"),
+])
+def test_a_word_of_punctuation_beside_others_changes_nothing(db, query, plain):
+    QuestionFactory(prompt="什么是注意力？LLM（Large Language Model）如何 SFT？", answer="略。")
+    assert keys(plain)
+    assert keys(query) == keys(plain)
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the index folds the stored text")
 def test_full_width_letters_in_a_question_are_found_by_plain_ones(db):
     question = QuestionFactory(prompt="什么是ＲＬＨＦ？", answer="基于人类反馈的强化学习。")
