@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.utils import timezone
@@ -79,7 +79,8 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
                              f"bank in the database" for key in clashes])
 
     bank = _upsert_bank(bank_file, report, force=force, dry_run=dry_run)
-    sections = _upsert_sections(bank, bank_file, report, force=force, dry_run=dry_run)
+    sections = _upsert_sections(bank, bank_file, report, force=force, dry_run=dry_run,
+                                partial=partial)
     section_key_by_id = {s.pk: key for key, s in sections.items()}
 
     existing: dict[str, Question] = {}
@@ -106,10 +107,13 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
             status=question.status,
         )
 
+    listed = bank_file.questions
+    if partial:
+        listed = _numbered_in_place(listed, existing, section_key_by_id)
     to_create: list[QuestionData] = []
     to_update: list[tuple[Question, QuestionData, bool]] = []  # (row, data, forced)
     adopt_hash: list[Question] = []
-    for data in bank_file.questions:
+    for data in listed:
         question = existing.get(data.key)
         if question is None:
             to_create.append(data)
@@ -164,6 +168,27 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
     return report
 
 
+def _numbered_in_place(questions: list[QuestionData], existing: dict[str, Question],
+                       section_key_by_id: dict[int, str]) -> list[QuestionData]:
+    """A partial file's questions, numbered as the bank has them: its order speaks only for
+    what it lists, so a question keeps its place in its section, and one new to a section
+    comes after the section's last."""
+    last: dict[str, int] = defaultdict(int)
+    for question in existing.values():
+        key = section_key_by_id[question.section_id]
+        last[key] = max(last[key], question.number)
+    numbered = []
+    for data in questions:
+        row = existing.get(data.key)
+        if row is not None and section_key_by_id[row.section_id] == data.section:
+            number = row.number
+        else:
+            last[data.section] += 1
+            number = last[data.section]
+        numbered.append(replace(data, number=number))
+    return numbered
+
+
 def _lock_as_read(updates: list[tuple[Question, QuestionData, bool]],
                   report: FileReport) -> list[tuple[Question, QuestionData, bool]]:
     """Lock the questions about to be updated, until the import commits. One an editor saved
@@ -202,11 +227,18 @@ def _upsert_bank(bank_file: BankFile, report: FileReport, *, force: bool,
 
 
 def _upsert_sections(bank: Bank, bank_file: BankFile, report: FileReport, *, force: bool,
-                     dry_run: bool) -> dict[str, Section]:
+                     dry_run: bool, partial: bool) -> dict[str, Section]:
+    """The file's sections, in its order; a partial file's keep their places in the bank, and
+    new ones come after the last."""
     sections = {s.key: s for s in Section.objects.filter(bank=bank)} if bank.pk else {}
+    after = max((s.position for s in sections.values()), default=-1) + 1
     for data in bank_file.sections:
         section = sections.get(data.key)
-        values = {"title": data.title, "position": data.position}
+        position = data.position
+        if partial:
+            position = section.position if section is not None else after
+            after += section is None
+        values = {"title": data.title, "position": position}
         if section is None:
             report.sections_created.append(data.key)
             section = sections[data.key] = Section(

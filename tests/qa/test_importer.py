@@ -84,6 +84,34 @@ def test_questions_missing_from_the_file_are_reported_not_deleted(db, tmp_path):
     assert "demo/two/01" in output
 
 
+def test_a_partial_file_keeps_every_question_and_section_in_its_place(db, tmp_path):
+    """Its order speaks only for what it lists: a question it changes keeps its number, and
+    what it adds comes after the last of its section (or of the bank's sections)."""
+    run(str(write(tmp_path, small_bank())))
+    data = small_bank()
+    data["sections"] = [{"key": "two", "title": "Two"}, {"key": "three", "title": "Three"}]
+    data["questions"] = [
+        {"key": "demo/two/01", "section": "two", "prompt": "What is RLHF?",
+         "answer": "- reward model\n- PPO, then DPO\n"},
+        {"key": "demo/two/02", "section": "two", "prompt": "What is DPO?", "answer": "略。"},
+        {"key": "demo/three/01", "section": "three", "prompt": "What is MoE?", "answer": "略。"},
+    ]
+    output = run("--partial", str(write(tmp_path, data)))
+    assert "updated 1" in output and "created 2" in output
+    assert list(Section.objects.order_by("position").values_list("key", "position")) == [
+        ("one", 0), ("two", 1), ("three", 2)]
+    assert list(Question.objects.order_by("section__position", "number")
+                .values_list("key", "number")) == [
+        ("demo/one/01", 1), ("demo/one/02", 2), ("demo/two/01", 1), ("demo/two/02", 2),
+        ("demo/three/01", 1)]
+    # The whole file afterwards finds the partial one's questions as it left them.
+    whole = small_bank()
+    whole["questions"][2]["answer"] = data["questions"][0]["answer"]
+    whole["sections"].append({"key": "three", "title": "Three"})
+    whole["questions"] += data["questions"][1:]
+    assert "unchanged 5" in run(str(write(tmp_path, whole)))
+
+
 def test_a_file_that_leaves_out_published_questions_is_refused_as_if_cut_short(db, tmp_path):
     run(str(write(tmp_path, small_bank())))
     data = small_bank()
