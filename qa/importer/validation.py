@@ -213,12 +213,11 @@ def _validate(data: Any, path: Path, label: str) -> BankFile:
                 first_key[key] = index
             if len(key) > _KEY_MAX_LENGTH:
                 v.error(where, f"key is longer than {_KEY_MAX_LENGTH} characters")
+            # The key names the section a question was first filed under; one moved to
+            # another section since keeps it (keys are identities).
             match = _QUESTION_KEY.fullmatch(key)
             if slug and not (match and match.group(1) == slug):
                 v.error(where, f"key {key!r} must look like '{slug}/<section key>/<number>'")
-            elif (match and section is not None and section in section_keys
-                  and match.group(2) != section):
-                v.error(where, f"key {key!r} does not match its section {section!r}")
 
         tags: list[str] = []
         raw_tags = item.get("tags", [])

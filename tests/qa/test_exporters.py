@@ -15,10 +15,11 @@ from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.urls import reverse
 
 from qa import anki, exporters
-from qa.importer import load_bank_file
+from qa.importer import import_banks, load_bank_file
 from qa.models import Bank, Question, SetItem, StudySet, Tag
 from qa.services.sets import add_questions, create_set, set_item_note
 from tests.factories import QuestionFactory, SectionFactory, bulk_questions
+from tests.qa.editing import Kind, edit
 
 pytestmark = pytest.mark.django_db
 
@@ -179,6 +180,22 @@ def test_bank_json_export_is_readable_by_the_bank_importer(alice_client, questio
     loaded = load_bank_file(path)
     assert loaded.slug == bank.slug
     assert [q.key for q in loaded.questions] == [questions[0].key, questions[1].key]
+
+
+def test_a_bank_whose_question_moved_section_exports_and_imports_again(
+        alice_client, editor, questions, tmp_path):
+    """A key names the section its question was first filed under: moved in the admin, the
+    question keeps its key, and the bank's download still imports into an empty site."""
+    bank = questions[0].bank
+    other = SectionFactory(bank=bank, key="advanced", title="进阶篇", position=1)
+    edit(questions[1], editor, kind=Kind.TYPO, section=other)
+    data = alice_client.get(reverse("qa:bank-export", args=[bank.slug, "json"])).content
+    path = tmp_path / f"{bank.slug}.json"
+    path.write_bytes(data)
+    Question.objects.all().delete()
+    import_banks([load_bank_file(path)])
+    moved = Question.objects.get(key=questions[1].key)
+    assert moved.section.key == "advanced"
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "apkg"])

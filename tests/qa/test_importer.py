@@ -215,8 +215,6 @@ MALFORMED = [
      ["question #2 'demo/one/02'", "'tags' must be a list"]),
     ("foreign-key", _with_question(key="other/one/02"), "demo.yaml",
      ["question #2 'other/one/02'", "must look like 'demo/<section key>/<number>'"]),
-    ("key-section-mismatch", _with_question(key="demo/two/02"), "demo.yaml",
-     ["question #2 'demo/two/02'", "does not match its section 'one'"]),
     ("unknown-format", small_bank(format=2), "demo.yaml", ["unknown format 2"]),
     ("unknown-field", _with_question(anwser="typo"), "demo.yaml",
      ["question #2 'demo/one/02'", "unknown field 'anwser'"]),
