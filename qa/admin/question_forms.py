@@ -65,6 +65,9 @@ class QuestionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.conflict: EditConflictInfo | None = None
+        # A second submission of a save already made (a double click, a resent form): the
+        # question already holds what it sends, so there is nothing to apply and no conflict.
+        self.already_saved = False
         self.editing = self.instance.pk is not None
         if self.editing:
             for name in ("change_kind", "change_reason", "base_revision"):
@@ -99,6 +102,10 @@ class QuestionForm(forms.ModelForm):
             self._check_key(cleaned.get("key"), bank, section)
         base = cleaned.get("base_revision")
         if self.editing and base is not None and base != self.instance.revision:
+            if self._holds_already(cleaned):
+                self.already_saved = True
+                cleaned["base_revision"] = self.instance.revision
+                return cleaned
             self.conflict = self._conflict(base, cleaned)
             # The editor has now seen the current version: saving again deliberately applies
             # their text on top of it (and is again refused if someone saves in between).
@@ -122,6 +129,14 @@ class QuestionForm(forms.ModelForm):
                 code="edit_conflict",
             )
         return cleaned
+
+    def _holds_already(self, cleaned: dict[str, Any]) -> bool:
+        """Whether the question (as locked for this save) holds what the form sends."""
+        if any(name in cleaned and cleaned[name] != getattr(self.instance, name)
+               for name in services.EDITABLE_FIELDS):
+            return False
+        sent = {tag.pk for tag in cleaned.get("tags") or ()}
+        return sent == set(self.instance.tags.values_list("pk", flat=True))
 
     def _check_key(self, key: str | None, bank, section) -> None:
         """A new question's key is its bank's slug, its section's key and a number of two or

@@ -122,6 +122,10 @@ class QuestionHistoryViews:
                         expected_revision=form.cleaned_data["base_revision"],
                     )
                 except services.EditConflict as conflict:
+                    if services.holds_revision(question=conflict.current,
+                                               history_id=target.history_id):
+                        # Sent twice (a double click): the first revert made it so.
+                        return redirect("admin:qa_question_history", question.pk)
                     # Shown again with what the revert would change now; confirming again
                     # applies it on top of the current revision.
                     data = request.POST.copy()

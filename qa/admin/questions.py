@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -68,9 +69,11 @@ class QuestionAdmin(QuestionHistoryViews, SimpleHistoryAdmin):
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
         obj = super().get_object(request, object_id, from_field)
-        if obj is not None and request.method == "POST":
-            # Lock the row for the rest of the (atomic) admin request: the revision the form
-            # checks cannot change between that check and the save.
+        if (obj is not None and request.method == "POST"
+                and transaction.get_connection().in_atomic_block):
+            # Lock the row for the rest of the (atomic) save or revert: the revision the form
+            # checks cannot change between that check and the save. (A POST to a view that
+            # writes nothing, the history or a comparison, runs outside a transaction.)
             obj = Question.objects.select_for_update().get(pk=obj.pk)
         return obj
 
@@ -163,9 +166,13 @@ class QuestionAdmin(QuestionHistoryViews, SimpleHistoryAdmin):
         )
         obj.revision = result.question.revision
         obj.answer_version = result.question.answer_version
-        if not result.changed:
+        if form.already_saved:
+            pass  # a second submission: Django's "changed successfully" holds
+        elif not result.changed:
             self.message_user(request, gettext("Nothing was changed; no revision was recorded."),
                               messages.INFO)
+            # Django's "changed successfully", which response_change adds, would contradict it.
+            request.question_unchanged = True
         elif result.answer_version_bumped:
             self.message_user(
                 request,
@@ -186,6 +193,11 @@ class QuestionAdmin(QuestionHistoryViews, SimpleHistoryAdmin):
                         "a minor change and nobody was asked to relearn."),
                 messages.WARNING,
             )
+
+    def message_user(self, request: HttpRequest, message, level=messages.INFO, *args, **kwargs):
+        if level == messages.SUCCESS and getattr(request, "question_unchanged", False):
+            return
+        super().message_user(request, message, level, *args, **kwargs)
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         # Tags were written by the service, inside the revision.

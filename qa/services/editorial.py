@@ -252,11 +252,7 @@ def revert_question(
     if current.revision != expected_revision:
         raise EditConflict(current)
     target = Question.history.filter(id=current.pk).get(history_id=history_id)
-    changes = _changes(current, {"prompt": target.prompt, "answer": target.answer})
-    # Tags deleted since that revision cannot come back.
-    old_tags = set(Tag.objects.filter(
-        pk__in=target.tags.values_list("tag_id", flat=True)).values_list("pk", flat=True))
-    tag_ids = old_tags if old_tags != set(current.tags.values_list("pk", flat=True)) else None
+    changes, tag_ids = _revert_changes(current, target)
     if not changes and tag_ids is None:
         return EditResult(question=current, record=None)
     bump = bool(changes) and target.answer_version != current.answer_version
@@ -265,6 +261,24 @@ def revert_question(
         reason=reason, bump=bump,
     )
     return _result(current, record, bump)
+
+
+def _revert_changes(current: Question, target) -> tuple[dict, set[int] | None]:
+    """What reverting `current` to the revision `target` changes: its text fields, and its
+    tag ids (None: the same tags)."""
+    changes = _changes(current, {"prompt": target.prompt, "answer": target.answer})
+    # Tags deleted since that revision cannot come back.
+    old_tags = set(Tag.objects.filter(
+        pk__in=target.tags.values_list("tag_id", flat=True)).values_list("pk", flat=True))
+    tag_ids = old_tags if old_tags != set(current.tags.values_list("pk", flat=True)) else None
+    return changes, tag_ids
+
+
+def holds_revision(*, question: Question, history_id: int) -> bool:
+    """Whether `question` holds what reverting it to that revision would restore (a revert
+    sent twice: the first made it so)."""
+    target = Question.history.filter(id=question.pk, history_id=history_id).first()
+    return target is not None and _revert_changes(question, target) == ({}, None)
 
 
 @transaction.atomic

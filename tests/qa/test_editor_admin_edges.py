@@ -183,3 +183,52 @@ def test_reverting_to_a_revision_whose_tag_was_deleted_since(editor_client, edit
         {"change_reason": "撤回", "base_revision": 3})
     assert response.status_code == 302
     assert list(question.tags.all()) == [kept]
+
+
+# --- Sent twice, or sent where nothing is written ----------------------------------------
+
+
+def test_a_save_sent_twice_is_saved_once_and_the_second_says_so_too(editor_client):
+    question = QuestionFactory(answer="旧答案")
+    data = form_data(question, answer="新答案")
+    first = editor_client.post(url(question), data)
+    second = editor_client.post(url(question), data, follow=True)
+    assert first.status_code == 302
+    assert second.redirect_chain and second.redirect_chain[-1][1] == 302
+    page = second.content.decode()
+    assert "NOT saved" not in page and "was changed successfully" in page
+    question.refresh_from_db()
+    assert (question.answer, question.revision, question.answer_version) == ("新答案", 2, 2)
+    assert Question.history.filter(id=question.pk).count() == 2
+
+
+def test_a_save_that_changes_nothing_says_only_that(editor_client):
+    question = QuestionFactory()
+    response = editor_client.post(url(question), form_data(question, change_kind=Kind.TYPO),
+                                  follow=True)
+    page = response.content.decode()
+    assert "Nothing was changed; no revision was recorded." in page
+    assert "was changed successfully" not in page
+
+
+def test_a_revert_sent_twice_reverts_once(editor_client, editor):
+    question = QuestionFactory(answer="原文")
+    original = Question.history.filter(id=question.pk).get()
+    services.save_question_edit(question=question, editor=editor, data={"answer": "改错了"},
+                                kind=Kind.TYPO, reason="改", expected_revision=1)
+    revert = f"/admin/qa/question/{question.pk}/history/{original.history_id}/revert/"
+    data = {"change_reason": "撤回", "base_revision": 2}
+    assert editor_client.post(revert, data).status_code == 302
+    again = editor_client.post(revert, data)
+    assert again.status_code == 302
+    question.refresh_from_db()
+    assert (question.answer, question.revision) == ("原文", 3)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("page", ["history/", "history/compare/"])
+def test_a_post_to_a_page_that_writes_nothing_is_no_error(editor_client, page):
+    """The change form locks the question for its save; these pages run no transaction."""
+    question = QuestionFactory()
+    response = editor_client.post(f"/admin/qa/question/{question.pk}/{page}")
+    assert response.status_code == 200
