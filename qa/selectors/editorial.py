@@ -6,7 +6,6 @@ Every function here runs a fixed number of queries whatever the number of rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import pairwise
 from types import SimpleNamespace
 from typing import Any
 
@@ -173,39 +172,63 @@ class Correction:
     uncredited: int = 0
 
 
-def correction_log(*, question: Question) -> list[Correction]:
-    """The public log: every revision made while the question was published that changed the
-    answer version, newest first, with the reporters of the accepted reports it answered (named
-    only if they allow it). Edits of a draft are the editors' own: learners never saw that
-    answer, and public_revision does not show them. Two queries."""
-    rows = list(
+def _public_history(question: Question) -> tuple[dict[int, Correction], dict[int, int]]:
+    """What learners saw of the question's history: the revisions made while it was published,
+    each a correction when its answer version differs from the published revision before it
+    (so a correction made while the question was a draft counts when it is published again),
+    with the reason of the last revision that changed the version. Also, for every revision,
+    the published revision at or after it that showed it: {history id: that one's}. One
+    query."""
+    rows = (
         Question.history.filter(id=question.pk)
         .order_by("history_id")
         .only("history_id", "history_date", "history_change_reason", "change_kind",
               "answer_version", "history_type", "status", "id")
     )
-    corrections = {
-        row.history_id: Correction(record=row, reason=row.history_change_reason or "")
-        for prev, row in pairwise(rows)
-        if row.answer_version != prev.answer_version and row.status == Question.Status.PUBLISHED
-    }
+    corrections: dict[int, Correction] = {}
+    shown_by: dict[int, int] = {}
+    waiting: list[int] = []  # revisions since the last published one
+    public_version = version = None
+    reason = ""
+    for row in rows:
+        if version is not None and row.answer_version != version:
+            reason = row.history_change_reason or ""
+        version = row.answer_version
+        waiting.append(row.history_id)
+        if row.status != Question.Status.PUBLISHED:
+            continue
+        if public_version is not None and row.answer_version != public_version:
+            corrections[row.history_id] = Correction(record=row, reason=reason)
+        shown_by.update(dict.fromkeys(waiting, row.history_id))
+        waiting = []
+        public_version = row.answer_version
+    return corrections, shown_by
+
+
+def correction_log(*, question: Question) -> list[Correction]:
+    """The public log: every correction learners saw (see _public_history), newest first, with
+    the reporters of the accepted reports it answered (named only if they allow it). Edits of
+    a draft are the editors' own until it is published again. Two queries."""
+    corrections, shown_by = _public_history(question)
     if not corrections:
         return []
+    answered = [history_id for history_id, shown in shown_by.items() if shown in corrections]
     reports = (
         ErrorReport.objects.filter(
             question=question,
             status=ErrorReport.Status.ACCEPTED,
-            correcting_revision_id__in=list(corrections),
+            correcting_revision_id__in=answered,
         )
         .select_related("reporter")
         .order_by("created_at")
     )
     seen: set[tuple[int, int]] = set()
     for report in reports:
-        if (report.correcting_revision_id, report.reporter_id) in seen:
+        shown = shown_by[report.correcting_revision_id]
+        if (shown, report.reporter_id) in seen:
             continue
-        seen.add((report.correcting_revision_id, report.reporter_id))
-        entry = corrections[report.correcting_revision_id]
+        seen.add((shown, report.reporter_id))
+        entry = corrections[shown]
         # By display name only: without one, public_name is the start of the address.
         if report.reporter.credit_in_corrections and report.reporter.display_name:
             entry.credited.append(report.reporter.display_name)
@@ -250,23 +273,25 @@ def question_editorial_context(*, user, question: Question) -> dict[str, Any]:
 
 
 def public_revision(*, question: Question, history_id: int):
-    """A revision learners may look at: made while the question was published, and either a
-    correction in the public log (it changed the answer version) or the revision an accepted
-    report links to. Returns (revision, the revision before it or None, whether it is a
-    correction); DoesNotExist otherwise. A draft revision before it is not shown (learners
-    never saw that text): the revision then reads as new, as a creation does."""
-    record = Question.history.filter(
-        id=question.pk, status=Question.Status.PUBLISHED
-    ).get(history_id=history_id)
-    previous = previous_revision(record)
-    correction = previous is not None and previous.answer_version != record.answer_version
-    if not correction and not ErrorReport.objects.filter(
+    """A revision learners may look at: a correction in the public log, or the revision an
+    accepted report links to. A revision made while the question was a draft is shown as the
+    published revision that made it public. Returns (that revision, the published revision
+    before it or None, the correction's reason, "" when it is no correction); DoesNotExist
+    otherwise. Three queries."""
+    corrections, shown_by = _public_history(question)
+    shown = shown_by.get(history_id)
+    if shown is None:
+        raise Question.history.model.DoesNotExist
+    if shown not in corrections and not ErrorReport.objects.filter(
         question=question, status=ErrorReport.Status.ACCEPTED, correcting_revision_id=history_id
     ).exists():
         raise Question.history.model.DoesNotExist
-    if previous is not None and previous.status != Question.Status.PUBLISHED:
-        previous = None
-    return record, previous, correction
+    record = Question.history.get(history_id=shown)
+    previous = (Question.history.filter(id=question.pk, history_id__lt=shown,
+                                        status=Question.Status.PUBLISHED)
+                .order_by("-history_id").first())
+    correction = corrections.get(shown)
+    return record, previous, correction.reason if correction else ""
 
 
 def reports_for_user(*, user) -> QuerySet:

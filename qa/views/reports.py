@@ -126,8 +126,8 @@ def question_change(request: HttpRequest, key: str, history_id: int) -> HttpResp
     from accepted reports)."""
     question = _get_published_question(key)
     try:
-        record, previous, correction = selectors.public_revision(question=question,
-                                                                 history_id=history_id)
+        record, previous, reason = selectors.public_revision(question=question,
+                                                             history_id=history_id)
     except Question.history.model.DoesNotExist:
         raise Http404 from None
     diffs = [d for d in selectors.revision_diff(previous, record) if d.changed]
@@ -136,5 +136,5 @@ def question_change(request: HttpRequest, key: str, history_id: int) -> HttpResp
         "qa/question_change.html",
         # An editor's reason is public for corrections; a typo fix's is the editors' own.
         {"question": question, "record": record, "previous": previous, "diffs": diffs,
-         "reason": record.history_change_reason if correction else ""},
+         "reason": reason},
     )

@@ -9,7 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qa.models import ErrorReport, Question, RevisionInfo
-from qa.selectors.editorial import card_editorial_context, question_editorial_context
+from qa.selectors.editorial import (
+    card_editorial_context,
+    correction_log,
+    question_editorial_context,
+)
 from qa.services import editorial as services
 from tests.factories import (
     ErrorReportFactory,
@@ -395,7 +399,7 @@ def test_a_typo_fix_is_public_only_through_the_report_it_answered_and_without_it
     assert "内部备注" not in response.content.decode()
 
 
-def test_the_draft_text_before_a_publishing_revision_is_not_shown(client, editor):
+def test_a_first_publication_is_no_correction_and_its_draft_is_never_shown(client, editor):
     draft = QuestionFactory(status=Question.Status.DRAFT, answer="内部草稿：待核实")
     services.save_question_edit(  # publishing it, with a correction
         question=draft, editor=editor, data={"status": Question.Status.PUBLISHED,
@@ -404,10 +408,38 @@ def test_the_draft_text_before_a_publishing_revision_is_not_shown(client, editor
         expected_revision=Question.objects.get(pk=draft.pk).revision,
     )
     record = latest_revision(draft)
+    assert correction_log(question=draft) == []
     response = client.get(reverse("qa:question-change", kwargs={
         "key": draft.key, "history_id": record.history_id}))
-    assert response.status_code == 200
-    assert "内部草稿" not in response.content.decode()
+    assert response.status_code == 404
+
+
+def test_a_correction_made_while_the_question_was_a_draft_shows_when_it_is_published(
+        client, alice, editor, question):
+    """Taken offline, corrected, published again: learners saw the answer change when it came
+    back, and the report the correction answered links to that change."""
+    report = ErrorReportFactory(reporter=alice, question=question, answer_version=1)
+
+    def save(**data):
+        return services.save_question_edit(
+            question=question, editor=editor, data=data, kind=Kind.SUBSTANTIVE,
+            reason=data.pop("reason"),
+            expected_revision=Question.objects.get(pk=question.pk).revision)
+
+    save(status=Question.Status.DRAFT, reason="下线修改")
+    save(answer="修正后的答案：O(n log n)。", reason="修正复杂度")
+    correction = latest_revision(question)
+    save(status=Question.Status.PUBLISHED, reason="重新上线")
+    services.resolve_report(report=report, editor=editor, decision="accepted",
+                            correcting_revision_id=correction.history_id)
+
+    [entry] = correction_log(question=question)
+    assert entry.reason == "修正复杂度" and entry.credited == ["Alice"]
+    page = client.get(reverse("qa:question-change", kwargs={
+        "key": question.key, "history_id": correction.history_id}))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "修正复杂度" in html and "<ins" in html and "log n" in html
 
 
 def test_the_quiz_card_shows_the_notice_and_the_report_link_after_reveal(
