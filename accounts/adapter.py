@@ -40,6 +40,15 @@ class AccountAdapter(DefaultAccountAdapter):
             return False
         return super().confirm_email(request, email_address)
 
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """One count of failed logins per account (`ACCOUNT_RATE_LIMITS["login_failed"]`,
+        for the site's login and the admin's). allauth's own key begins with the current
+        site's domain, which without the sites framework is the request's host name: each
+        spelling of it that ALLOWED_HOSTS lets through (`Example.com`, `example.com.`,
+        `example.com:443`) would count apart."""
+        login = credentials.get("email", credentials.get("username", ""))
+        return f"account:{login.lower()}"
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         request = allauth_context.request
         domain = get_current_site(request).domain

@@ -77,3 +77,23 @@ def test_admin_failures_count_towards_the_sites_login_limit(client, editor):
 def test_admin_pages_carry_the_site_icon(client):
     page = client.get(reverse("admin:login")).content.decode()
     assert 'rel="icon"' in page and "favicon.svg" in page
+
+
+@pytest.mark.parametrize("host", ["TESTSERVER", "testserver.", "testserver:8000"])
+@pytest.mark.parametrize("login_page", ["admin", "site"])
+def test_the_host_name_a_request_comes_to_does_not_escape_the_lock(client, editor, host,
+                                                                   login_page):
+    """The same site under another spelling of its host name counts the same failures."""
+    def attempt(password, **extra):
+        if login_page == "admin":
+            return client.post(reverse("admin:login"), {"username": editor.email,
+                               "password": password, "next": reverse("admin:index")}, **extra)
+        return client.post(reverse("account_login"), {"login": editor.email,
+                                                      "password": password}, **extra)
+
+    for _ in range(5):
+        attempt("wrong-password")
+    response = attempt(PASSWORD, HTTP_HOST=host)
+    assert response.status_code in (200, 429)
+    assert LIMITED in response.content.decode()
+    assert "_auth_user_id" not in client.session
