@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and teams")
 
     def ready(self) -> None:
-        from accounts import signals  # noqa: F401
+        from accounts import checks, signals  # noqa: F401

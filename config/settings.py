@@ -147,8 +147,9 @@ AUTH_USER_MODEL = "accounts.User"
 # --- Cache, sessions ------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL and urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
-    raise ImproperlyConfigured(
-        f"REDIS_URL={REDIS_URL!r} is not a Redis URL (redis://host:6379/0, rediss://, unix://).")
+    raise ImproperlyConfigured(  # the URL itself may hold a password
+        f"REDIS_URL (scheme {urlsplit(REDIS_URL).scheme!r}) is not a Redis URL "
+        "(redis://host:6379/0, rediss://, unix://).")
 if REDIS_URL:
     # One cache shared by every worker process and host: allauth's and the admin login's rate
     # limits count failures here, so they hold across workers. Short socket timeouts keep a

@@ -17,6 +17,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "mianshi.example.com",
     "EMAIL_HOST": "smtp.example.com",
     "DATABASE_URL": "sqlite:///:memory:",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
 
 
@@ -44,7 +45,7 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
         ("DB_POOL_SIZE", "lots", "DB_POOL_SIZE='lots' is not a whole number"),
         ("DATABASE_URL", "nonsense://x", "DATABASE_URL is not a database URL"),
-        ("REDIS_URL", "notaurl", "REDIS_URL='notaurl' is not a Redis URL"),
+        ("REDIS_URL", "notaurl", "REDIS_URL (scheme '') is not a Redis URL"),
         ("LOG_LEVEL", "verbose", "LOG_LEVEL='verbose' is not one of: DEBUG, INFO, WARNING"),
         ("LOG_FORMAT", "xml", "LOG_FORMAT='xml' is not one of: plain, json"),
         ("TIME_ZONE", "Mars/Olympus", "TIME_ZONE='Mars/Olympus' is not a time zone name"),
@@ -85,6 +86,19 @@ def test_check_deploy_is_clean_under_production_settings():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_of_login_limits_kept_per_process_without_redis():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "REDIS_URL"}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "accounts.W001" in result.stderr and "REDIS_URL is not set" in result.stderr
+
+
+def test_a_redis_url_of_the_wrong_kind_is_refused_without_showing_its_password():
+    result = run_manage("check", env={"REDIS_URL": "redis+sentinel://:S3cret@host:26379/0"})
+    assert result.returncode != 0
+    assert "not a Redis URL" in result.stderr and "S3cret" not in result.stderr
 
 
 def test_production_uses_hashed_compressed_static_files():

@@ -1,0 +1,21 @@
+"""System checks of how the accounts' protections are deployed."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import checks
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def login_limits_are_shared(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """The login limits (ACCOUNT_RATE_LIMITS) count in the cache: a cache of each process's own
+    lets every gunicorn worker count failures apart."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    if settings.DEBUG or not backend.endswith("LocMemCache"):
+        return []
+    return [checks.Warning(
+        "The cache is each process's own (REDIS_URL is not set): every worker counts failed "
+        "logins apart, so the limit of 5 per account is multiplied by the number of workers.",
+        hint="Set REDIS_URL, or run a single worker (WEB_CONCURRENCY=1).",
+        id="accounts.W001",
+    )]
