@@ -20,6 +20,19 @@ from django.utils.translation import gettext as _
 logger = logging.getLogger(__name__)
 
 
+def mail_failure(exc: Exception) -> str:
+    """What went wrong with a mail, for the log: the kind of failure and the mail server's
+    codes, never the addresses (a refused recipient's exception holds them)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _message in exc.recipients.values()})
+        return f"SMTPRecipientsRefused {codes}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{type(exc).__name__} {exc.smtp_code}"
+    if isinstance(exc, smtplib.SMTPException):
+        return type(exc).__name__
+    return f"{type(exc).__name__}: {exc.strerror or exc}"  # OSError: the connection
+
+
 @dataclass(frozen=True)
 class _NamedSite:
     name: str
@@ -55,8 +68,8 @@ class AccountAdapter(DefaultAccountAdapter):
         named = _NamedSite(name=str(settings.SITE_NAME), domain=domain)
         try:
             super().send_mail(template_prefix, email, {"current_site": named, **context})
-        except (smtplib.SMTPException, OSError):  # refused, timed out, the server went away
-            logger.exception("could not send the mail %s", template_prefix)
+        except (smtplib.SMTPException, OSError) as exc:  # refused, timed out, server gone
+            logger.error("could not send the mail %s: %s", template_prefix, mail_failure(exc))
             if request is not None:
                 messages.error(request, _(
                     "The email could not be sent just now. Please try again in a few minutes "

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
+from accounts.adapter import mail_failure
 from accounts.models import Invitation, Membership, Team
 from accounts.selectors import membership_for, open_invitations, team_members, teams_for_user
 from accounts.submissions import once_per_form
@@ -148,14 +149,12 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _member_of(request: HttpRequest, team: Team, membership_pk: int) -> Membership | None:
     """The team's membership `membership_pk`; None, with a message, if it is gone (removed
-    meanwhile, or a removal sent twice). Another team's membership is 404."""
+    meanwhile, or a removal sent twice). An id of another team's membership is answered as
+    one that is gone: what other teams hold is not told."""
     membership = (Membership.objects.select_related("team", "user")
-                  .filter(pk=min(membership_pk, MAX_ID)).first())
+                  .filter(pk=min(membership_pk, MAX_ID), team=team).first())
     if membership is None:
         messages.info(request, _("This person is no longer in the team."))
-        return None
-    if membership.team_id != team.pk:
-        raise Http404
     return membership
 
 
@@ -281,8 +280,9 @@ def invitation_create(request: HttpRequest, pk: int) -> HttpResponse:
             services.send_invitation_email(
                 invitation=invitation, accept_url=_invite_url(request, invitation)
             )
-        except (smtplib.SMTPException, OSError):
-            logger.exception("invitation email to team %s not sent", mine.team.pk)
+        except (smtplib.SMTPException, OSError) as exc:
+            logger.error("invitation email to team %s not sent: %s", mine.team.pk,
+                         mail_failure(exc))
             messages.warning(request, _(
                 "The invitation was created, but the email could not be sent. Copy the link "
                 "from the list below and send it yourself."))

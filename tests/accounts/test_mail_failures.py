@@ -76,3 +76,52 @@ def test_a_password_reset_says_the_mail_could_not_be_sent(client, settings, alic
                            follow=True)
     assert response.status_code == 200
     assert "The email could not be sent just now." in response.content.decode()
+
+
+@pytest.fixture
+def refusing_server():
+    """A mail server that refuses every recipient (550), as for an address it does not know."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    stop = threading.Event()
+
+    def converse(conn):
+        with conn, conn.makefile("rb") as lines:
+            conn.sendall(b"220 mail.test ready\r\n")
+            for line in lines:
+                verb = line[:4].upper()
+                reply = {b"EHLO": b"250 mail.test\r\n", b"HELO": b"250 mail.test\r\n",
+                         b"MAIL": b"250 ok\r\n", b"RCPT": b"550 no such mailbox\r\n",
+                         b"RSET": b"250 ok\r\n", b"QUIT": b"221 bye\r\n"}.get(verb, b"250 ok\r\n")
+                conn.sendall(reply)
+                if verb == b"QUIT":
+                    return
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn = server.accept()[0]
+            except TimeoutError:
+                continue
+            threading.Thread(target=converse, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def test_a_refused_address_is_not_written_to_the_log(client, settings, alice, refusing_server,
+                                                     caplog):
+    _smtp(settings, refusing_server)
+    with caplog.at_level("ERROR", logger="accounts"):
+        response = client.post(reverse("account_reset_password"), {"email": alice.email},
+                               follow=True)
+    assert "The email could not be sent just now." in response.content.decode()
+    logged = "\n".join(caplog.text.splitlines())
+    assert "SMTPRecipientsRefused [550]" in logged
+    assert alice.email not in logged and "alice" not in logged

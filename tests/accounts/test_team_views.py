@@ -116,11 +116,19 @@ def test_owner_changes_a_role(alice_client, bob, team):
 
 
 def test_membership_of_another_team_cannot_be_targeted(alice_client, bob, team):
+    """And is answered as an id that never was: what other teams hold is not told."""
     other = create_team(user=bob, name="Other")
     bobs = Membership.objects.get(team=other, user=bob)
-    url = reverse("accounts:team-member-remove", args=[team.pk, bobs.pk])
-    assert alice_client.post(url).status_code == 404
-    assert Membership.objects.filter(pk=bobs.pk).exists()
+    for action in ("accounts:team-member-remove", "accounts:team-member-role"):
+        foreign = alice_client.post(reverse(action, args=[team.pk, bobs.pk]),
+                                    {"role": "owner"}, follow=True)
+        missing = alice_client.post(reverse(action, args=[team.pk, bobs.pk + 1000]),
+                                    {"role": "owner"}, follow=True)
+        assert foreign.status_code == missing.status_code == 200
+        assert foreign.redirect_chain == missing.redirect_chain
+        assert "no longer in the team" in foreign.content.decode()
+    bobs.refresh_from_db()
+    assert bobs.role == Role.OWNER and bobs.team == other
 
 
 def test_removing_or_regrading_someone_already_removed_says_so(alice_client, bob, team):
