@@ -51,6 +51,11 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
 
+def default_desired_retention() -> float:
+    """A new learner's desired retention: the site's FSRS_DEFAULT_RETENTION."""
+    return round(settings.FSRS_DEFAULT_RETENTION, 2)
+
+
 class User(AbstractUser):
     """A person with an account. Signs in with their email address."""
 
@@ -59,7 +64,7 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     desired_retention = models.FloatField(
         _("desired retention"),
-        default=0.9,
+        default=default_desired_retention,
         validators=[MinValueValidator(0.7), MaxValueValidator(0.99)],
         help_text=_("How likely you want to be to remember a question when it comes back "
                     "(0.70–0.99). Higher means more frequent reviews."),

@@ -6,6 +6,7 @@ variable, not surface later as odd behaviour.
 
 from __future__ import annotations
 
+import math
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -45,14 +46,20 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     return value
 
 
-def env_float(name: str, default: float) -> float:
+def env_float(name: str, default: float, *, between: tuple[float, float] | None = None) -> float:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
+    if not math.isfinite(value):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.")
+    if between is not None and not between[0] <= value <= between[1]:
+        raise ImproperlyConfigured(f"{name}={value} must be between {between[0]} and "
+                                   f"{between[1]}.")
+    return value
 
 
 def env_choice(name: str, default: str, choices: list[str]) -> str:

@@ -329,6 +329,8 @@ BENCH_CEILING_VIEW = env_bool("BENCH_CEILING_VIEW", False)
 
 # --- The product ----------------------------------------------------------------------------
 SITE_NAME = _("Mianshi — interview question study")
-FSRS_DEFAULT_RETENTION = env_float("FSRS_DEFAULT_RETENTION", 0.9)
+# A new learner's desired retention (they change it in their settings, within the same range),
+# and the team dashboard's line under which a question counts as weak.
+FSRS_DEFAULT_RETENTION = env_float("FSRS_DEFAULT_RETENTION", 0.9, between=(0.7, 0.99))
 # FSRS spreads intervals slightly so cards learned together do not stay together forever.
 FSRS_ENABLE_FUZZING = env_bool("FSRS_ENABLE_FUZZING", True)

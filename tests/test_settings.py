@@ -50,6 +50,8 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         ("LOG_FORMAT", "xml", "LOG_FORMAT='xml' is not one of: plain, json"),
         ("TIME_ZONE", "Mars/Olympus", "TIME_ZONE='Mars/Olympus' is not a time zone name"),
         ("EMAIL_TIMEOUT", "0", "EMAIL_TIMEOUT=0 must be at least 1"),
+        ("FSRS_DEFAULT_RETENTION", "5", "FSRS_DEFAULT_RETENTION=5.0 must be between 0.7 and 0.99"),
+        ("FSRS_DEFAULT_RETENTION", "nan", "FSRS_DEFAULT_RETENTION='nan' is not a number"),
         ("ACCOUNT_EMAIL_VERIFICATION", "always",
          "ACCOUNT_EMAIL_VERIFICATION='always' is not one of: mandatory, optional, none"),
     ],

@@ -76,6 +76,13 @@ def test_unverified_user_cannot_log_in_until_verified(client, password):
     assert not client.get(reverse("home")).context["user"].is_authenticated
 
 
+def test_a_new_learner_starts_with_the_sites_default_retention(client, settings, password):
+    settings.FSRS_DEFAULT_RETENTION = 0.85
+    client.post(reverse("account_signup"),
+                {"email": "carol@example.com", "password1": password, "password2": password})
+    assert User.objects.get(email="carol@example.com").desired_retention == 0.85
+
+
 def test_signup_with_a_taken_email_creates_nothing_and_does_not_reveal_the_account(
     client, alice, password
 ):
