@@ -74,8 +74,6 @@ class DatabaseUnavailableMiddleware:
     and clients retry a 503. Every other database error stays a 500, a bug. Listed last, so it
     sees the view's exception first."""
 
-    RETRY_AFTER_SECONDS = 5
-
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
@@ -85,10 +83,18 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception):
         if not (database_away(exception) or cache_away(exception)):
             return None
-        logger.warning("%s unavailable for %s %s",
-                       "cache" if cache_away(exception) else "database", request.method,
-                       request.path, exc_info=exception)
-        # No request context: the context processors would query the database again.
-        response = HttpResponse(render_to_string("503.html"), status=503)
-        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
-        return response
+        return unavailable(request, exception)
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+def unavailable(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 503 page, for `exception`, an outage of the database or the shared cache."""
+    logger.warning("%s unavailable for %s %s",
+                   "cache" if cache_away(exception) else "database", request.method,
+                   request.path, exc_info=exception)
+    # No request context: the context processors would query the database again.
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

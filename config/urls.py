@@ -22,6 +22,9 @@ urlpatterns = [
     path("", include("qa.urls")),
 ]
 
+handler404 = "config.errors.page_not_found"
+handler403 = "config.errors.permission_denied"
+
 if settings.BENCH_CEILING_VIEW:
     from config.bench import ceiling
 

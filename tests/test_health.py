@@ -80,12 +80,15 @@ def test_a_page_answers_503_not_500_while_the_database_is_away_and_recovers(clie
         admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                       "WHERE datname = %s AND pid <> pg_backend_pid()", [name])
         response = client.get("/")
+        # The 404 page draws the navigation, which reads the signed-in user.
+        missing = client.get("/no-such-page/")
     finally:
         admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
         admin.close()
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
     assert "Briefly unavailable" in response.content.decode()
+    assert missing.status_code == 503
     # Between requests Django drops a connection that failed (request_finished; the test
     # client leaves that signal out), and the next request reconnects.
     close_old_connections()
