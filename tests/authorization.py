@@ -168,6 +168,17 @@ def url_names(patterns=None, namespace=None) -> set[str]:
     return names
 
 
+def unnamed_routes(patterns=None, prefix: str = "") -> list[str]:
+    """The routes of URL patterns without a name: the table could not name them."""
+    routes = []
+    for p in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(p, URLResolver):
+            routes += unnamed_routes(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern) and not p.name:
+            routes.append(prefix + str(p.pattern))
+    return routes
+
+
 ADMIN_SITE_URLS = {"admin:index", "admin:login", "admin:logout", "admin:password_change",
                    "admin:password_change_done", "admin:autocomplete", "admin:jsi18n",
                    "admin:view_on_site", "admin:app_list"}

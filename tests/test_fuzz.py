@@ -21,7 +21,8 @@ FIELDS = [
     "body", "note", "direction", "visibility", "set", "question", "action", "role", "days",
     "max_uses", "email", "title", "description", "owner", "q", "page", "next", "kind",
     "message", "answer_version", "language", "team", "confirm_name", "add", "reveal",
-    "revealed", "login", "password",
+    "revealed", "login", "password", "name", "display_name", "time_zone", "desired_retention",
+    "daily_new_limit", "confirm_email", "grade", "shown", "fmt",
 ]
 
 WEIRD = st.sampled_from([
