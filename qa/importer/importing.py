@@ -43,7 +43,8 @@ class FileReport:
 
 
 def import_banks(files: Sequence[BankFile], *, force: bool = False, substantive: bool = False,
-                 dry_run: bool = False, partial: bool = False) -> list[FileReport]:
+                 dry_run: bool = False, partial: bool = False,
+                 reason: str = "") -> list[FileReport]:
     """Upsert the banks of `files`. Run it inside one transaction (the command does).
 
     `force`: overwrite questions, sections and bank details edited in the database too (each
@@ -54,12 +55,14 @@ def import_banks(files: Sequence[BankFile], *, force: bool = False, substantive:
     `dry_run`: plan and report, write nothing.
     `partial`: accept a file that leaves out published questions it imported before (else
     refused, as a file cut short would).
+    `reason`: the revisions' reason (learners read it in the correction log when the import is
+    substantive); by default "Imported from <the file's name>".
     """
     stamp = timezone.now()
     with gc_paused():
         reports = [
             _import_bank(bank_file, force=force, substantive=substantive, dry_run=dry_run,
-                         partial=partial, stamp=stamp)
+                         partial=partial, stamp=stamp, reason=reason)
             for bank_file in files
         ]
     if any(report.changed for report in reports) and not dry_run:
@@ -68,7 +71,7 @@ def import_banks(files: Sequence[BankFile], *, force: bool = False, substantive:
 
 
 def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run: bool,
-                 partial: bool, stamp: datetime) -> FileReport:
+                 partial: bool, stamp: datetime, reason: str) -> FileReport:
     report = FileReport(label=bank_file.label, slug=bank_file.slug)
     clashes = list(
         Question.objects.filter(key__startswith=f"{bank_file.slug}/")
@@ -156,15 +159,18 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
 
     tags = writing.tag_ids({tag for data in to_create for tag in data.tags}
                            | {tag for _q, data, _f in to_update for tag in data.tags})
+    # The file's name, not its path: a correction's reason is public.
+    name = bank_file.path.name
+    reasons = (writing.change_reason(reason or f"Imported from {name}"),
+               writing.change_reason(reason or f"Forced re-import from {name}"))
     if to_create:
         writing.create_questions(
             bank_id=bank.pk, section_ids={key: s.pk for key, s in sections.items()},
-            questions=to_create, tags=tags, stamp=stamp,
-            reason=writing.change_reason(f"Imported from {bank_file.label}"),
+            questions=to_create, tags=tags, stamp=stamp, reason=reasons[0],
         )
     if to_update:
         writing.update_questions(updates=to_update, sections=sections, links=links, tags=tags,
-                                 substantive=substantive, stamp=stamp, label=bank_file.label)
+                                 substantive=substantive, stamp=stamp, reasons=reasons)
     return report
 
 

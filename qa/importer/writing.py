@@ -85,9 +85,10 @@ def create_questions(*, bank_id: int, section_ids: dict[str, int],
 
 def update_questions(*, updates: Sequence[tuple[Question, QuestionData, bool]],
                      sections: dict[str, Section], links: Links, tags: dict[str, int],
-                     substantive: bool, stamp: datetime, label: str) -> None:
+                     substantive: bool, stamp: datetime, reasons: tuple[str, str]) -> None:
     """Write the file's content over `updates` ([(row, data, forced)]) with a revision each.
-    `links`: the questions' current tag links."""
+    `links`: the questions' current tag links. `reasons`: the revisions' reason, and a forced
+    one's."""
     groups: dict[tuple[str, str], list[Question]] = defaultdict(list)
     retag: list[tuple[int, list[int]]] = []
     kept: Links = {}
@@ -107,7 +108,7 @@ def update_questions(*, updates: Sequence[tuple[Question, QuestionData, bool]],
         question.import_hash = data.hash
         question.search_text = build_search_text(data.prompt, data.answer, *data.tags)
         question.updated_at = stamp
-        reason = f"Forced re-import from {label}" if forced else f"Imported from {label}"
+        reason = reasons[1] if forced else reasons[0]
         groups[(kind, change_reason(reason))].append(question)
         wanted = [tags[name] for name in data.tags]
         current = links.get(question.pk, [])

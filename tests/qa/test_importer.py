@@ -54,7 +54,7 @@ def test_every_import_is_a_revision_with_its_tags(shipped):
     question = Question.objects.get(key="llm-zh/basics/01")
     [revision] = question.history.all()
     assert revision.change_kind == RevisionInfo.Kind.IMPORT
-    assert revision.history_change_reason == "Imported from fixtures/banks/llm-zh.yaml"
+    assert revision.history_change_reason == "Imported from llm-zh.yaml"
     assert revision.history_type == "+"
     assert sorted(t.tag.name for t in revision.tags.all()) == ["开源生态", "模型架构"]
     assert Question.history.count() == 32

@@ -58,6 +58,25 @@ def test_substantive_import_bumps_the_version_and_requeues_learners(db, tmp_path
     assert state.changed_since_review
 
 
+def test_a_substantive_import_tells_learners_its_reason_and_never_a_path(db, tmp_path):
+    """The correction log is public: it shows the import's --reason, or the file's name, never
+    where the file lay on the server."""
+    from qa.selectors.editorial import correction_log
+
+    run(str(write(tmp_path, small_bank())))
+    data = small_bank()
+    data["questions"][0]["answer"] = "A corrected answer."
+    run("--substantive", str(write(tmp_path, data)))
+    question = Question.objects.get(key="demo/one/01")
+    [entry] = correction_log(question=question)
+    assert entry.reason == "Imported from demo.yaml"
+    assert str(tmp_path) not in entry.reason
+
+    data["questions"][0]["answer"] = "Corrected again."
+    run("--substantive", "--reason", "修正：复杂度应为 O(n²)", str(write(tmp_path, data)))
+    assert correction_log(question=question)[0].reason == "修正：复杂度应为 O(n²)"
+
+
 def test_tags_and_status_changes_are_applied(db, tmp_path):
     run(str(write(tmp_path, small_bank())))
     data = small_bank()
@@ -123,7 +142,7 @@ def test_force_overwrites_an_edited_question_and_records_a_revision(shipped):
     question.refresh_from_db()
     assert question.answer == original
     latest = question.history.first()
-    assert latest.history_change_reason == "Forced re-import from fixtures/banks/llm-zh.yaml"
+    assert latest.history_change_reason == "Forced re-import from llm-zh.yaml"
     assert latest.change_kind == RevisionInfo.Kind.IMPORT
     assert latest.answer == original
     assert "overwritten (--force) 1" in output

@@ -39,9 +39,13 @@ class Command(BaseCommand):
                             help="Count imported changes to an answer as substantive "
                                  "corrections: bump the answer version and re-queue learners "
                                  "who studied the old answer. Default: like a typo fix.")
+        parser.add_argument("--reason", default="",
+                            help="Why, for the revisions the import writes. Learners read it in "
+                                 "a question's correction log when the import is substantive, "
+                                 "so write it for them. Default: 'Imported from <file name>'.")
 
     def handle(self, *args, paths: list[str], dry_run: bool, force: bool, substantive: bool,
-               partial: bool = False, **options) -> None:
+               partial: bool = False, reason: str = "", **options) -> None:
         targets = paths or default_paths()
         if not targets:
             raise CommandError("No bank files given and none found in fixtures/banks/.")
@@ -49,7 +53,7 @@ class Command(BaseCommand):
             files = load_bank_files(targets)
             with transaction.atomic():
                 reports = import_banks(files, force=force, substantive=substantive,
-                                       dry_run=dry_run, partial=partial)
+                                       dry_run=dry_run, partial=partial, reason=reason.strip())
                 if dry_run:
                     # Nothing should have been written; make sure of it.
                     raise _DryRunRollback
