@@ -352,12 +352,19 @@ def correction_candidates(*, report: ErrorReport) -> list:
 def default_correction(candidates: list):
     """The latest correction among `candidates`, else the latest revision. A correction is a
     substantive edit, or a revert that changed the answer version (undid a substantive edit):
-    reverting a typo fix corrects nothing."""
+    reverting a typo fix corrects nothing. At most one query, whatever the number of
+    reverts."""
+    versions_before: dict[int, int | None] | None = None  # history id -> version before it
     for record in candidates:
         if record.change_kind == Kind.SUBSTANTIVE:
             return record
         if record.change_kind == Kind.REVERT:
-            previous = record.prev_record
-            if previous is None or previous.answer_version != record.answer_version:
+            if versions_before is None:
+                versions_before, last = {}, None
+                for history_id, version in (Question.history.filter(id=record.id)
+                                            .order_by("history_id")
+                                            .values_list("history_id", "answer_version")):
+                    versions_before[history_id], last = last, version
+            if versions_before.get(record.history_id) != record.answer_version:
                 return record
     return candidates[0] if candidates else None

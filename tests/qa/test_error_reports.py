@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from qa.models import ErrorReport, RevisionInfo
+from qa.models import ErrorReport, Question, RevisionInfo
 from qa.selectors import editorial as selectors
 from qa.services import editorial as services
 from tests.factories import ErrorReportFactory, QuestionFactory, UserFactory
@@ -139,6 +139,21 @@ def test_the_default_correction_of_a_report_may_be_a_revert_that_corrects(questi
     candidates = selectors.correction_candidates(report=report)
     assert selectors.default_correction(candidates).history_id == (
         latest_revision(question).history_id)
+
+
+def test_the_default_correction_is_found_in_one_query_however_many_reverts(question, editor,
+                                                                          count_queries):
+    correction = edit(question, editor, answer="自注意力的复杂度是 O(n²)。").record
+    for n in range(12):  # a typo fix and its revert, over and over
+        edit(question, editor, kind=Kind.TYPO, reason="空格", answer=f"O(n²){' ' * (n + 1)}。")
+        services.revert_question(question=question, editor=editor,
+                                 history_id=correction.history_id, reason="撤回",
+                                 expected_revision=Question.objects.get(pk=question.pk).revision)
+    report = ErrorReportFactory(question=question, answer_version=1)
+    candidates = selectors.correction_candidates(report=report)
+    with count_queries() as queries:
+        assert selectors.default_correction(candidates).history_id == correction.history_id
+    assert len(queries) <= 1, queries
 
 
 @pytest.mark.django_db(transaction=True)
