@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import gettext
+import re
 from pathlib import Path
 
 LOCALE = Path(__file__).resolve().parents[1] / "locale" / "zh_Hans" / "LC_MESSAGES"
@@ -60,3 +61,46 @@ def test_a_chinese_form_ends_its_labels_with_a_full_width_colon(client, db):
     assert "密码：</label>" in zh
     assert "密码:</label>" not in zh
     assert "Password:</label>" in en
+
+
+ALLAUTH_VOICE = re.compile(r"您|电子邮件|Email地址|帐号|帐户")
+
+
+def test_the_account_pages_and_mails_speak_in_the_sites_voice(client, db, mailoutbox):
+    """allauth's own Chinese says 您 and "Email地址"; the site says 你 and 邮箱
+    (accounts/allauth_wording.py names the strings the site's catalog translates again)."""
+    from tests.factories import PASSWORD, UserFactory
+
+    zh = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    pages = [client.get(url, **zh) for url in (
+        "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/")]
+    client.post("/accounts/signup/", {"email": "new@example.com", "password1": PASSWORD,
+                                      "password2": PASSWORD}, **zh)
+    pages.append(client.get("/accounts/confirm-email/", **zh))
+    client.post("/accounts/password/reset/", {"email": "nobody@example.com"}, **zh)
+    client.force_login(UserFactory())
+    pages += [client.get(url, **zh) for url in (
+        "/accounts/email/", "/accounts/logout/", "/accounts/reauthenticate/",
+        "/accounts/password/change/")]
+    texts = [page.content.decode() for page in pages]
+    texts += [f"{message.subject}\n{message.body}" for message in mailoutbox]
+    assert len(mailoutbox) == 2
+    assert [ALLAUTH_VOICE.findall(text) for text in texts] == [[]] * len(texts)
+    assert "邮箱" in texts[0]
+
+
+def test_every_allauth_string_the_site_words_again_is_still_allauths():
+    """When allauth rewords a string, the site's translation of the old words would stop
+    applying without a sound."""
+    import allauth
+
+    from accounts import allauth_wording
+
+    mo = Path(allauth.__file__).parent / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.mo"
+    with mo.open("rb") as fh:
+        theirs = {k if isinstance(k, str) else k[0] for k in gettext.GNUTranslations(fh)._catalog}
+    ours = [s for group in (allauth_wording.FORMS, allauth_wording.PAGES,
+                            allauth_wording.MESSAGES, allauth_wording.EMAILS,
+                            allauth_wording.ADMIN) for s in group]
+    assert len(ours) > 90
+    assert [s for s in ours if s not in theirs] == []

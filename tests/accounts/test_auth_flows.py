@@ -181,7 +181,7 @@ def test_the_password_prompt_wears_the_site_layout_in_the_visitors_language(clie
     html = client.get(reverse("account_reauthenticate"), HTTP_ACCEPT_LANGUAGE="zh-hans"
                       ).content.decode()
     assert 'class="site-header"' in html and 'name="password"' in html
-    assert "确认访问" in html  # "Confirm access", from allauth's catalog
+    assert "确认身份" in html  # allauth's "Confirm Access", in the site's words
 
 
 # --- addresses with capitals -------------------------------------------------------------------
