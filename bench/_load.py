@@ -100,6 +100,7 @@ class Client:
 
 _ITEM = re.compile(r'name="item" value="(\d+)"')
 _TOKEN = re.compile(r'name="token" value="([0-9a-f]+)"')
+_VERSION = re.compile(r'name="answer_version" value="(\d+)"')
 _QUIZ_URL = re.compile(r"/quiz/(\d+)/$")
 
 
@@ -109,15 +110,22 @@ class Card:
     token: str | None
     revealed: bool
     finished: bool
+    answer_version: str = ""  # of the answer the revealed card shows
+
+    def grade_form(self, rating: str) -> dict[str, str | int | None]:
+        """The grade form as the revealed card sends it."""
+        return {"item": self.item, "token": self.token, "answer_version": self.answer_version,
+                "rating": rating}
 
 
 def parse_card(html: str) -> Card:
     item = _ITEM.search(html)
     token = _TOKEN.search(html)
+    version = _VERSION.search(html)
     revealed = "data-rating=" in html
     finished = "card summary" in html
     return Card(int(item.group(1)) if item else None, token.group(1) if token else None,
-                revealed, finished)
+                revealed, finished, version.group(1) if version else "")
 
 
 def start_quiz(client: Client, *, section_id: int, count: int = 200) -> tuple[int, Card]:

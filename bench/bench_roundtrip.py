@@ -126,7 +126,7 @@ def make_quiz_step(acks: Acks):
             stats.record("reveal", r.seconds, r.status, ok)
         else:
             r = client.post(f"/quiz/{client.quiz}/grade/",
-                            {"item": card.item, "token": card.token, "rating": "3"}, htmx=True)
+                            card.grade_form("3"), htmx=True)
             new = parse_card(r.body) if r.status == 200 else None
             ok = new is not None and (new.finished or new.item != card.item)
             if ok:

@@ -146,8 +146,8 @@ class Learner(Client):
         else:
             token = card.token or uuid.uuid4().hex
             response = self._with_retries(lambda: self.post(
-                f"/quiz/{self.quiz}/grade/",
-                {"item": card.item, "token": token, "rating": "3"}, htmx=True))
+                f"/quiz/{self.quiz}/grade/", {**card.grade_form("3"), "token": token},
+                htmx=True))
             kind = "grade"
             if response is None:
                 self.ledger.gave_up.append(token)
