@@ -20,11 +20,21 @@ from simple_history.admin import SimpleHistoryAdmin
 from qa.admin.question_forms import QuestionForm
 from qa.admin.question_history import QuestionHistoryViews
 from qa.markdown import render_markdown
-from qa.models import ErrorReport, Question, RevisionInfo
+from qa.models import ErrorReport, Question, RevisionInfo, Section
 from qa.services import editorial as services
 
 Kind = RevisionInfo.Kind
 PREVIEW_MAX_CHARS = 100_000
+
+
+class SectionFilter(admin.RelatedFieldListFilter):
+    """Sections named with their bank's title, bank by bank: two banks may each have a
+    基础篇."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(section.pk, f"{section.bank} · {section}")
+                for section in Section.objects.select_related("bank")
+                .order_by("bank__title", "position", "pk")]
 
 
 @admin.register(Question)
@@ -35,7 +45,7 @@ class QuestionAdmin(QuestionHistoryViews, SimpleHistoryAdmin):
         "open_reports",
     ]
     list_display_links = ["key", "short_prompt"]
-    list_filter = ["status", "section", "tags", "bank"]
+    list_filter = ["status", ("section", SectionFilter), "tags", "bank"]
     list_select_related = ["section"]
     search_fields = ["key", "prompt", "answer"]
     ordering = ["section__position", "number", "pk"]

@@ -13,6 +13,7 @@ from qa.editorial import make_editor
 from qa.models import ErrorReport, Question, RevisionInfo
 from qa.services import editorial as services
 from tests.factories import (
+    BankFactory,
     ErrorReportFactory,
     QuestionFactory,
     SectionFactory,
@@ -70,6 +71,15 @@ def test_the_list_shows_section_status_and_open_report_counts(editor_client, que
     assert question.section.title in html
     assert f"question__id__exact={question.pk}&amp;status__exact=open" in html
     assert "<strong>2</strong>" in html
+
+
+def test_the_section_filter_names_each_section_with_its_bank(editor_client, question):
+    other = SectionFactory(title=question.section.title, bank=BankFactory(title="Another bank"))
+    html = editor_client.get("/admin/qa/question/").content.decode()
+    assert f"{question.bank.title} · {question.section.title}" in html
+    assert f"Another bank · {other.title}" in html
+    filtered = editor_client.get(f"/admin/qa/question/?section__id__exact={other.pk}")
+    assert question.key not in filtered.content.decode()
 
 
 def test_the_list_runs_the_same_number_of_queries_for_more_questions(
