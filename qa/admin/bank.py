@@ -1,6 +1,7 @@
 """Admin for the bank's structure: banks, sections, tags."""
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.http import HttpRequest
@@ -36,8 +37,26 @@ class SectionAdmin(admin.ModelAdmin):
         return ["bank", "key"] if obj is not None else []
 
 
+class TagForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ["name"]
+
+    def clean_name(self) -> str:
+        """A tag is searched and filtered by its name whatever its capitals: `sft` beside
+        `SFT` would split the questions of one topic in two."""
+        name = self.cleaned_data["name"].strip()
+        same = Tag.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).first()
+        if same is not None:
+            raise forms.ValidationError(
+                _("There is already the tag “%(name)s”: use it, or rename it."),
+                params={"name": same.name}, code="duplicate")
+        return name
+
+
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
+    form = TagForm
     list_display = ["name", "question_count"]
     search_fields = ["name"]
 

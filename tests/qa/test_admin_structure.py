@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from qa.models import Bank, Question, Section
+from qa.models import Bank, Question, Section, Tag
 from tests.factories import QuestionFactory, SectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +97,17 @@ def test_sections_of_two_banks_are_told_apart_where_a_question_is_added(editor_c
     question = QuestionFactory(section=first, bank=first.bank)
     change = editor_client.get(reverse("admin:qa_question_change", args=[question.pk]))
     assert f'<option value="{first.pk}" selected>基础篇</option>' in change.content.decode()
+
+
+def test_a_tag_differing_only_in_capitals_from_another_is_refused(admin_client):
+    Tag.objects.create(name="SFT")
+    response = admin_client.post(reverse("admin:qa_tag_add"), {"name": " sft "})
+    assert response.status_code == 200
+    assert "There is already the tag “SFT”" in response.content.decode()
+    assert list(Tag.objects.values_list("name", flat=True)) == ["SFT"]
+    assert admin_client.post(reverse("admin:qa_tag_add"), {"name": "RLHF"}).status_code == 302
+    # Renaming a tag to a spelling of itself is no clash.
+    sft = Tag.objects.get(name="SFT")
+    admin_client.post(reverse("admin:qa_tag_change", args=[sft.pk]), {"name": "Sft"})
+    sft.refresh_from_db()
+    assert sft.name == "Sft"
