@@ -51,6 +51,18 @@
     return true;
   }
 
+  // When a mock interview's time runs out, the grading comes in while the learner may still
+  // be typing, and would take the keys still typed for shortcuts ("2 layers" grades Hard). For
+  // QUIET_MS after that swap, shortcut keys do nothing.
+  var QUIET_MS = 1500;
+  var quietUntil = 0;
+  var timeUpSent = false;
+
+  document.addEventListener("htmx:afterSettle", function () {
+    if (timeUpSent) quietUntil = Date.now() + QUIET_MS;
+    timeUpSent = false;
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.isComposing || !card()) return;
     var target = event.target;
@@ -68,6 +80,10 @@
       return;
     }
     if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (Date.now() < quietUntil) {
+      if (event.key.length === 1) event.preventDefault();
+      return;
+    }
 
     switch (event.key) {
       case " ":
@@ -127,6 +143,7 @@
         if (!form) continue;
         var finish = form.querySelector("[data-timeup-finish]");
         if (finish) finish.disabled = false;
+        timeUpSent = true;
         if (form.requestSubmit) form.requestSubmit();
         else form.submit();
       }

@@ -203,6 +203,14 @@ def test_when_a_mock_interviews_time_runs_out_the_answering_ends_on_that_card(
                     .values_list("position", "typed_answer"))
     assert answered == [(0, "写到一半")]
     assert page.locator(".summary-row").count() == 4
+    # Still typing when the grading came in: the keys are not taken for grades.
+    page.keyboard.type(" 12 layers")
+    page.wait_for_timeout(300)
+    assert not Review.objects.filter(user=learner).exists()
+    page.wait_for_timeout(1500)
+    page.keyboard.press("3")
+    page.wait_for_selector(".summary-row .grade-pill")
+    assert list(Review.objects.filter(user=learner).values_list("rating", flat=True)) == [3]
 
 
 def test_an_action_that_gets_no_answer_says_so_and_works_when_tried_again(
