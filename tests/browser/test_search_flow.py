@@ -81,3 +81,18 @@ def test_reveal_works_without_javascript(browser, live_server, shipped_bank):
         assert "模型幻觉是指" in page.inner_text("#answer")
     finally:
         context.close()
+
+
+def test_code_in_a_chinese_answer_is_set_in_the_monospace_font(page, db):
+    from tests.factories import QuestionFactory
+
+    question = QuestionFactory(prompt="什么是 RMSNorm？",
+                               answer="用 `RMSNorm` 代替 LayerNorm：\n\n```\nx / rms(x)\n```")
+    page.goto(question.get_absolute_url() + "?reveal=1")
+    fonts = page.evaluate("""() => ({
+        text: getComputedStyle(document.querySelector('.prose p')).fontFamily,
+        code: getComputedStyle(document.querySelector('.prose p code')).fontFamily,
+        block: getComputedStyle(document.querySelector('.prose pre code')).fontFamily,
+    })""")
+    assert fonts["text"].startswith('-apple-system, BlinkMacSystemFont, "PingFang SC"')
+    assert fonts["code"].startswith("ui-monospace") and fonts["block"].startswith("ui-monospace")
