@@ -104,3 +104,14 @@ def test_every_allauth_string_the_site_words_again_is_still_allauths():
                             allauth_wording.ADMIN) for s in group]
     assert len(ours) > 90
     assert [s for s in ours if s not in theirs] == []
+
+
+def test_the_question_model_and_a_count_of_questions_are_named_apart_in_chinese():
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from qa.models import Question
+
+    with translation.override("zh-hans"):
+        assert str(Question._meta.verbose_name_plural) == "题目"  # the admin's name for them
+        assert gettext("questions") == "题数"  # "5 questions" in a mock interview

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -136,7 +137,8 @@ class Question(models.Model):
     class Meta:
         ordering = ["section__position", "number", "pk"]
         verbose_name = _("question")
-        verbose_name_plural = _("questions")
+        # Not the "questions" that counts them (题数): the admin names the model by it.
+        verbose_name_plural = pgettext_lazy("the model", "questions")
         indexes = [
             models.Index(fields=["section", "status", "number"], name="question_section_idx"),
         ]
