@@ -160,14 +160,16 @@ class QuestionHistoryViews:
                 messages.INFO,
             )
             return
-        text = gettext("Reverted to revision %(revision)s.") % {"revision": target.revision}
         if result.answer_version_bumped:
-            text += " " + ngettext(
-                "This undid a substantive correction: answer version %(version)d, "
-                "%(count)d learner will relearn it.",
-                "This undid a substantive correction: answer version %(version)d, "
-                "%(count)d learners will relearn it.",
+            text = ngettext(
+                "Reverted to revision %(revision)s. This undid a substantive correction: answer "
+                "version %(version)d, %(count)d learner will relearn it.",
+                "Reverted to revision %(revision)s. This undid a substantive correction: answer "
+                "version %(version)d, %(count)d learners will relearn it.",
                 result.requeued,
-            ) % {"version": result.question.answer_version, "count": result.requeued}
+            ) % {"revision": target.revision, "version": result.question.answer_version,
+                 "count": result.requeued}
+        else:
+            text = gettext("Reverted to revision %(revision)s.") % {"revision": target.revision}
         self.message_user(request, text, messages.SUCCESS)
 

@@ -10,6 +10,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.text import Truncator
@@ -142,7 +143,7 @@ class QuestionAdmin(QuestionHistoryViews, SimpleHistoryAdmin):
                     (
                         reverse("admin:qa_errorreport_change", args=[r.pk]),
                         r.get_kind_display(),
-                        r.created_at.strftime("%Y-%m-%d"),
+                        timezone.localtime(r.created_at).strftime("%Y-%m-%d"),
                         Truncator(r.message).chars(120),
                         r.reporter.public_name,
                         r.answer_version,

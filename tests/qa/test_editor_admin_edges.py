@@ -232,3 +232,15 @@ def test_a_post_to_a_page_that_writes_nothing_is_no_error(editor_client, page):
     question = QuestionFactory()
     response = editor_client.post(f"/admin/qa/question/{question.pk}/{page}")
     assert response.status_code == 200
+
+
+def test_a_questions_open_reports_are_dated_in_the_sites_time_zone(editor_client, settings):
+    from datetime import UTC, datetime
+
+    settings.TIME_ZONE = "Asia/Shanghai"
+    question = QuestionFactory()
+    report = ErrorReportFactory(question=question)
+    ErrorReport.objects.filter(pk=report.pk).update(
+        created_at=datetime(2026, 11, 30, 17, 0, tzinfo=UTC))  # 01:00 on 1 December there
+    page = editor_client.get(url(question)).content.decode()
+    assert "2026-12-01" in page and "2026-11-30" not in page
