@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
@@ -257,6 +259,16 @@ def test_the_email_page_asks_before_removing_an_address(client, alice):
     client.force_login(alice)
     page = client.get(reverse("account_email")).content.decode()
     assert "account/js/account.js" in page and "data-allauth-onload" in page
+
+
+def test_the_email_page_shows_each_addresss_status_as_a_pill(client, alice):
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=alice, email="work@example.com", verified=False)
+    client.force_login(alice)
+    page = client.get(reverse("account_email")).content.decode()
+    assert '<span class="pill ok">' in page and '<span class="pill warn">' in page
+    assert re.search(r'<span class="pill">\s*Primary\s*</span>', page)
 
 
 def test_a_refused_settings_form_does_not_show_its_values_as_saved(client, alice):
