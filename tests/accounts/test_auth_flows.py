@@ -262,8 +262,6 @@ def test_the_email_page_asks_before_removing_an_address(client, alice):
 
 
 def test_the_email_page_shows_each_addresss_status_as_a_pill(client, alice):
-    from allauth.account.models import EmailAddress
-
     EmailAddress.objects.create(user=alice, email="work@example.com", verified=False)
     client.force_login(alice)
     page = client.get(reverse("account_email")).content.decode()
