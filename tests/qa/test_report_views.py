@@ -244,6 +244,10 @@ def test_a_learner_whose_card_was_requeued_sees_what_changed(alice, alice_client
 
     assert "This answer changed since you last studied it." in html
     assert '<ins class="diff">²</ins>' in html
+    # Folded until the answer is shown: it would give the answer away.
+    assert '<details class="diff-block">' in html and "diff-block\" open" not in html
+    shown = alice_client.get(question.get_absolute_url() + "?reveal=1").content.decode()
+    assert '<details class="diff-block" open>' in shown
 
 
 def test_a_learner_who_was_not_requeued_sees_no_notice(alice, bob, client, editor, question):
