@@ -17,6 +17,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -328,14 +329,18 @@ def dashboard(*, user: User, now: datetime | None = None) -> dict:
             studied=Count("pk"),
             due_now=Count("pk", filter=Q(due__lte=now)),
             due_today=Count("pk", filter=Q(due__lt=day_end)),
+            next_due=Min("due", filter=Q(due__gt=now, due__lt=day_end)),
             mastered=Count("pk", filter=mastered),
         )
         .order_by()
     )
     due_now = due_today = 0
+    next_due = None  # the next card to come due later today
     for count in counts:
         due_now += count["due_now"]
         due_today += count["due_today"]
+        if count["next_due"] is not None and (next_due is None or count["next_due"] < next_due):
+            next_due = count["next_due"]
         row = progress.get(count["question__section_id"])
         if row is not None:
             row.studied, row.due, row.mastered = (
@@ -364,6 +369,8 @@ def dashboard(*, user: User, now: datetime | None = None) -> dict:
     return {
         "due_now": due_now,
         "due_today": due_today,
+        "later_today": due_today - due_now,
+        "next_due": next_due,
         "new_total": total_new,
         "new_today": min(quota["remaining"], total_new),
         "quota": quota,

@@ -81,6 +81,22 @@ def test_dashboard_shows_due_new_streak_and_mastery(alice_client, alice):
     assert "3 reviews in the last year" in html
 
 
+def test_the_due_tile_says_when_the_cards_due_later_today_come(alice_client, alice):
+    """"3 due today" beside "0 questions due now" would read as a contradiction."""
+    now = timezone.now()
+    # A zone where the day has hours left after the cards come due.
+    alice.time_zone = next(zone for zone in ("Asia/Shanghai", "Europe/London",
+                                             "America/New_York", "Pacific/Honolulu")
+                           if 6 <= now.astimezone(zoneinfo.ZoneInfo(zone)).hour < 18)
+    alice.save(update_fields=["time_zone"])
+    first, second, third = bulk_questions(SectionFactory(), 3)
+    StudyStateFactory(user=alice, question=first, due=now + timedelta(minutes=10))
+    StudyStateFactory(user=alice, question=second, due=now + timedelta(minutes=50))
+    StudyStateFactory(user=alice, question=third, due=now + timedelta(days=3))
+    html = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "0 questions due now · 2 more later today, the next in 10\xa0minutes" in html
+
+
 def test_each_day_of_the_heatmap_says_how_many_reviews_it_had(alice_client, alice, settings):
     settings.LANGUAGE_CODE = "en"
     question = bulk_questions(SectionFactory(), 1)[0]
