@@ -267,6 +267,8 @@ def test_the_email_page_shows_each_addresss_status_as_a_pill(client, alice):
     page = client.get(reverse("account_email")).content.decode()
     assert '<span class="pill ok">' in page and '<span class="pill warn">' in page
     assert re.search(r'<span class="pill">\s*Primary\s*</span>', page)
+    # The way back to the rest of the settings.
+    assert re.search(r'<nav class="breadcrumbs"[^>]*><a href="/me/settings/">Settings</a>', page)
 
 
 def test_a_refused_settings_form_does_not_show_its_values_as_saved(client, alice):
