@@ -195,6 +195,8 @@ ACCOUNT_SESSION_REMEMBER = None
 # ACCOUNT_REAUTHENTICATION_TIMEOUT (300 s) ago, and the account's addresses are told of a
 # changed password or address.
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
+# By the password only: every account has one (a forgotten one is reset by mail).
+ACCOUNT_REAUTHENTICATION_METHODS = ("password",)
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 # Behind a reverse proxy, the number of proxies whose X-Forwarded-For entries to trust, so
 # per-address rate limits see the client and not the proxy (0: use REMOTE_ADDR).

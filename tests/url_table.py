@@ -22,6 +22,7 @@ TEAM_READ = {**everyone(NOT_FOUND), "anonymous": LOGIN, "owner": ALLOW, "curator
              "member": ALLOW}
 TEAM_CURATE = {**TEAM_READ, "member": FORBIDDEN}
 TEAM_OWNER = {**TEAM_READ, "curator": FORBIDDEN, "member": FORBIDDEN}
+SWITCHED_OFF = {**everyone(FORBIDDEN), "anonymous": LOGIN}
 STAFF_PREVIEW = {**everyone(NOT_FOUND), "editor": ALLOW, "superuser": ALLOW}
 
 
@@ -58,8 +59,9 @@ CASES = [
     Case("account_inactive", "GET", _k(), PUBLIC),
     Case("account_signup", "GET", _k(), PUBLIC),
     Case("account_reauthenticate", "GET", _k(), SIGNED_IN),
-    Case("account_request_reauthentication_code", "GET", _k(), SIGNED_IN),
-    Case("account_confirm_reauthentication_code", "GET", _k(), SIGNED_IN),
+    # Reauthentication is by password only (ACCOUNT_REAUTHENTICATION_METHODS): no code by mail.
+    Case("account_request_reauthentication_code", "GET", _k(), SWITCHED_OFF),
+    Case("account_confirm_reauthentication_code", "GET", _k(), SWITCHED_OFF),
     Case("account_email", "GET", _k(), SIGNED_IN),
     Case("account_email_verification_sent", "GET", _k(), PUBLIC),
     Case("account_change_password", "GET", _k(), SIGNED_IN),

@@ -184,6 +184,8 @@ def test_the_password_prompt_wears_the_site_layout_in_the_visitors_language(clie
                       ).content.decode()
     assert 'class="site-header"' in html and 'name="password"' in html
     assert "确认身份" in html  # allauth's "Confirm Access", in the site's words
+    # By the password only: no sign-in code by mail instead.
+    assert reverse("account_request_reauthentication_code") not in html
 
 
 # --- addresses with capitals -------------------------------------------------------------------
