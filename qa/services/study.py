@@ -133,7 +133,8 @@ def start_quiz(
     with transaction.atomic():
         # Serialises starts per learner, so a double-clicked "Start" resumes rather than
         # creating two quizzes.
-        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        # NO KEY UPDATE: a grade's inserts (their foreign keys to the learner) go on meanwhile.
+        get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).first()
         resumed = _resumable_quiz(
             user=user,
             mode=mode,
@@ -200,36 +201,41 @@ def _resumable_quiz(
             return quiz
         return None
     for quiz in candidates[:5]:
-        if out_of_date(user=user, quiz=quiz, now=now) is None and (
-            quizzes.quiz_remaining_items(quiz=quiz).exists()
-        ):
-            if mode == Quiz.Mode.DUE:
-                _take_in_newly_due(user=user, quiz=quiz, count=count, now=now)
+        current = out_of_date(user=user, quiz=quiz, now=now) is None and (
+            quizzes.quiz_remaining_items(quiz=quiz).exists())
+        if current and (mode != Quiz.Mode.DUE or _take_in_newly_due(
+                user=user, quiz=quiz, count=count, now=now)):
             return quiz
         # Superseded: a new quiz of the same kind replaces it.
         Quiz.objects.filter(pk=quiz.pk, finished_at__isnull=True).update(finished_at=now)
     return None
 
 
-def _take_in_newly_due(*, user: User, quiz: Quiz, count: int | None, now: datetime) -> None:
+def _take_in_newly_due(*, user: User, quiz: Quiz, count: int | None, now: datetime) -> bool:
     """A due-review quiz taken up again takes in, after its last card, the questions that
     have come due since it began, so it holds what the dashboard counts as due; up to `count`
-    (MAX_QUIZ_ITEMS) questions in all."""
+    (MAX_QUIZ_ITEMS) questions in all. False, taking in nothing, when one of them was studied
+    in another quiz since this one began: then it is out of date (out_of_date), and a new
+    quiz replaces it."""
     quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)  # one change of its items at a time
     held = set(quiz.items.values_list("question_id", flat=True))
     room = (count or MAX_QUIZ_ITEMS) - len(held)
     if room <= 0:
-        return
+        return True
     due = _select_questions(user=user, mode=Quiz.Mode.DUE, section=quiz.section,
                             study_set=None, count=None, now=now)
     added = [question_id for question_id in due if question_id not in held][:room]
     if not added:
-        return
+        return True
+    if Review.objects.filter(user=user, question_id__in=added,
+                             reviewed_at__gte=quiz.started_at).exists():
+        return False
     last = quiz.items.aggregate(last=Max("position"))["last"]
     QuizItem.objects.bulk_create(
         QuizItem(quiz=quiz, question_id=question_id, position=last + 1 + i)
         for i, question_id in enumerate(added)
     )
+    return True
 
 
 EARLIER_DAY = "earlier day"

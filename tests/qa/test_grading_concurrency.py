@@ -138,3 +138,52 @@ def test_a_grade_never_overwrites_a_study_state_changed_after_it_was_read(alice,
                              changed_since_review=state.changed_since_review) == 1
     state.refresh_from_db()
     assert state.reps == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_taking_up_a_due_quiz_while_it_is_being_graded_waits_without_a_deadlock():
+    """The start locks the learner, then (taking in what came due) the quiz; a grade holds the
+    quiz and then needs the learner's row for its inserts' foreign keys (FOR KEY SHARE). The
+    start's lock on the learner must not block that."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL")
+    import time
+    from datetime import timedelta
+
+    import psycopg
+    from django.db import connections
+
+    alice = UserFactory()
+    section = SectionFactory()
+    now = timezone.now()
+    for number in (1, 2):
+        StudyStateFactory(user=alice, question=QuestionFactory(section=section, number=number),
+                          due=now - timedelta(minutes=5))
+    quiz = services.start_quiz(user=alice, mode="due", now=now - timedelta(minutes=2))
+    db = connection.settings_dict
+    grade = psycopg.connect(dbname=db["NAME"], host=db["HOST"] or None,
+                            port=db["PORT"] or None, user=db["USER"] or None,
+                            password=db["PASSWORD"] or None)
+    outcome: list = []
+
+    def start():
+        try:
+            outcome.append(services.start_quiz(user=alice, mode="due"))
+        except Exception as exc:  # returned to the test
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    try:
+        # What a grade holds while it writes: its quiz, locked.
+        grade.execute("SELECT 1 FROM qa_quiz WHERE id = %s FOR UPDATE", [quiz.pk])
+        starting = threading.Thread(target=start)
+        starting.start()
+        time.sleep(0.5)  # the start has the learner's row and waits for the quiz
+        # The grade's inserts check their foreign key to the learner.
+        grade.execute("SELECT 1 FROM accounts_user WHERE id = %s FOR KEY SHARE", [alice.pk])
+        grade.commit()
+        starting.join(10)
+    finally:
+        grade.close()
+    assert [getattr(o, "pk", o) for o in outcome] == [quiz.pk]

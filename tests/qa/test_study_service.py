@@ -257,6 +257,29 @@ def test_a_due_quiz_taken_up_again_takes_in_what_came_due_since(alice, section):
     assert quiz.items.count() == len(questions)
 
 
+def test_a_due_quiz_whose_newly_due_question_was_studied_elsewhere_is_replaced(alice, section):
+    """Taking that question in would make the quiz out of date at once (graded elsewhere):
+    a new quiz of what is due now replaces it instead."""
+    q1, q2, q3 = (QuestionFactory(section=section, number=i) for i in range(1, 4))
+    day_start, _ = selectors.local_day_bounds(timezone.now(), alice.zone)
+    morning = day_start + timedelta(hours=9)
+    _review_state(alice, q1, morning - timedelta(hours=1))
+    _review_state(alice, q2, morning - timedelta(hours=1))
+    due_quiz = services.start_quiz(user=alice, mode="due", now=morning)
+    new_quiz = services.start_quiz(user=alice, mode="new", now=morning + timedelta(minutes=5))
+    item = current_item(new_quiz)
+    assert item.question_id == q3.pk
+    answering.grade(user=alice, quiz_id=new_quiz.pk, item_id=item.pk, rating=1, token=token(),
+                    now=morning + timedelta(minutes=6))  # comes due again minutes later
+
+    later = morning + timedelta(hours=1)
+    resumed = services.start_quiz(user=alice, mode="due", now=later)
+    due_quiz.refresh_from_db()
+    assert resumed.pk != due_quiz.pk and due_quiz.finished_at is not None
+    assert set(resumed.items.values_list("question_id", flat=True)) == {q1.pk, q2.pk, q3.pk}
+    assert services.out_of_date(user=alice, quiz=resumed, now=later) is None
+
+
 def test_a_due_quiz_takes_in_no_more_than_was_asked_for(alice, section):
     questions = [QuestionFactory(section=section, number=i) for i in range(1, 6)]
     day_start, _ = selectors.local_day_bounds(timezone.now(), alice.zone)
