@@ -199,24 +199,45 @@ def _bare(word: str) -> str:
     return word[start:end]
 
 
+# Punctuation a name keeps inside it: `node.js`, `gpt-4`, `c++11`, `c#`, `TCP/IP`, `don't`.
+_JOINERS = frozenset("-._+#/'")
+
+
+def _pieces(word: str) -> list[str]:
+    """`word` cut at the punctuation and symbols inside it that no name keeps: a sentence
+    pasted with its punctuation (`下降，如何缓解`, `LLM（Large`) stands for its pieces, whose
+    punctuation in the text may be full-width where the folded query's is not."""
+    pieces, piece = [], []
+    for char in fold(word):  # `Ｃ＋＋` is `c++`
+        if unicodedata.category(char)[0] in "PS" and char not in _JOINERS:
+            pieces.append("".join(piece))
+            piece = []
+        else:
+            piece.append(char)
+    pieces.append("".join(piece))
+    return [piece for piece in pieces if piece]
+
+
 def _needles(query: str) -> list[str]:
-    """What must occur in a matching question's text: the query's words, folded as the index
-    folds them and without punctuation around them (`c++` and `.net` keep theirs), except that
-    a word of several terms stands for its terms: `lora微调` for `lora` and `微调`, and a
-    sentence pasted with its punctuation (`下降，如何缓解`, `LLM（Large`) for its pieces, since
-    the text's punctuation may be full-width where the folded query's is not. A word of
-    punctuation only stands for itself, in a query of nothing else."""
+    """What must occur in a matching question's text: the pieces of the query's words
+    (_pieces), folded as the index folds them and without punctuation around them (`c++` and
+    `.net` keep theirs), except that a piece mixing scripts (`lora微调`) stands for its terms
+    (`lora`, `微调`). A word of punctuation only stands for itself, in a query of nothing
+    else."""
     needles: dict[str, None] = {}
     punctuation: dict[str, None] = {}
     for word in query.split():
-        terms = query_terms(word)
-        if len(terms) > 1:
-            for term in terms:
-                needles.setdefault(term.text, None)
-        elif terms:
-            needles.setdefault(_bare(word) or word.lower(), None)
-        else:
+        pieces = _pieces(word)
+        if not pieces:
             punctuation.setdefault(_bare(word) or word.lower(), None)
+        for piece in pieces:
+            terms = query_terms(piece)
+            if len({term.chinese for term in terms}) > 1:
+                found = [term.text for term in terms]
+            else:
+                found = [_bare(piece) or piece.lower()]
+            for needle in found:
+                needles.setdefault(needle, None)
     return list(needles or punctuation)
 
 

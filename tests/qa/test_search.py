@@ -168,6 +168,18 @@ def test_every_shipped_prompt_pasted_whole_finds_its_question_first(shipped):
         assert keys(question.prompt)[:1] == [question.key], question.prompt
 
 
+@pytest.mark.parametrize(("query", "wanted", "unwanted"), [
+    ("gpt-4", "GPT-4 的上下文长度是多少？", "GPT-3 用了 2048 个 token，24 层"),
+    ("3.5", "GPT-3.5 与 GPT-4 的区别", "BERT 有 3 种变体，dropout 是 0.5"),
+    ("node.js", "Node.js 的事件循环", "Node 和 JSON 的关系"),
+    ("c++11", "C++11 的移动语义", "C++ 与 C 的 11 个区别"),
+])
+def test_a_word_joined_by_a_dot_dash_or_plus_finds_only_itself(db, query, wanted, unwanted):
+    match = QuestionFactory(prompt=wanted, answer="略。")
+    QuestionFactory(prompt=unwanted, answer="略。")
+    assert keys(query) == [match.key]
+
+
 @pytest.mark.parametrize(("query", "plain"), [
     ("注意力 ?", "注意力"),  # a stray mark after a word
     ("SFT ，", "SFT"),
