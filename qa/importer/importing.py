@@ -12,6 +12,7 @@ from django.utils import timezone
 from qa.importer import writing
 from qa.importer.files import BankFile, BankFileError, QuestionData, content_hash, fingerprint
 from qa.importer.parsing import gc_paused
+from qa.importer.validation import QUESTION_KEY
 from qa.models import Bank, Question, Section
 from qa.selectors.sections import forget_sections
 
@@ -125,9 +126,10 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
         current = db_hash(question)
         if current == data.hash:
             report.unchanged.append(data.key)
-            if question.import_hash != data.hash:
-                # The file caught up with an editor's change: from now on this is the
-                # imported content again.
+            # The file caught up with an editor's change: from now on this is the imported
+            # content again. Not from a partial file, whose numbers are the bank's own (an
+            # editor's renumbering would pass for the file's).
+            if question.import_hash != data.hash and not partial:
                 question.import_hash = data.hash
                 adopt_hash.append(question)
         elif current == question.import_hash:
@@ -138,6 +140,15 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
             report.forced.append(data.key)
         else:
             report.skipped[data.key] = data.hash != question.import_hash
+    # A key names the section its question was first filed under, which the question keeps
+    # when an editor moves it (so a bank's download may file it elsewhere): a new question's
+    # key must name one of the bank's sections.
+    misnamed = [data for data in to_create
+                if QUESTION_KEY.fullmatch(data.key).group(2) not in sections]
+    if misnamed:
+        raise BankFileError([
+            f"{bank_file.label}: key {data.key!r} of a new question names no section of the "
+            f"bank (sections: {', '.join(sorted(sections))})" for data in misnamed[:20]])
     file_keys = {data.key for data in bank_file.questions}
     report.missing = [key for key in existing if key not in file_keys]
     dropped = sorted(key for key in report.missing if existing[key].import_hash
@@ -252,7 +263,7 @@ def _upsert_sections(bank: Bank, bank_file: BankFile, report: FileReport, *, for
             )
             save = True
         else:
-            outcome, save = _merge(section, values, force=force)
+            outcome, save = _merge(section, values, force=force, adopt=not partial)
             if outcome == _UPDATED:
                 report.sections_updated.append(data.key)
             elif outcome == _KEPT:
@@ -265,17 +276,21 @@ def _upsert_sections(bank: Bank, bank_file: BankFile, report: FileReport, *, for
 _UNCHANGED, _UPDATED, _KEPT = "unchanged", "updated", "kept"
 
 
-def _merge(row: Bank | Section, values: dict[str, str | int], *, force: bool) -> tuple[str, bool]:
+def _merge(row: Bank | Section, values: dict[str, str | int], *, force: bool,
+           adopt: bool = True) -> tuple[str, bool]:
     """Bring the file's `values` to an existing bank or section, as questions are brought:
     unless an editor changed them since they were imported (then the editor's are kept, or
-    overwritten with `force`). Returns (what happened, whether `row` needs saving)."""
+    overwritten with `force`). Returns (what happened, whether `row` needs saving). `adopt`:
+    whether values equal to the row's may be taken as the file catching up with an editor's
+    change (not when some of them came from the row)."""
     wanted = fingerprint(*values.values())
     current = fingerprint(*(getattr(row, name) for name in values))
     if current == wanted:
         # Nothing to write, or the file caught up with an editor's change.
-        adopt = row.import_hash != wanted
+        if not adopt or row.import_hash == wanted:
+            return _UNCHANGED, False
         row.import_hash = wanted
-        return _UNCHANGED, adopt
+        return _UNCHANGED, True
     if current != row.import_hash and not force:
         return _KEPT, False
     for name, value in values.items():

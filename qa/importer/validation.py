@@ -23,7 +23,7 @@ from qa.importer.parsing import gc_paused, parse
 from qa.models import Bank, Question, Section, Tag
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
-_QUESTION_KEY = re.compile(r"([^/]+)/([^/]+)/(\d{2,})")
+QUESTION_KEY = re.compile(r"([^/]+)/([^/]+)/(\d{2,})")
 _STATUSES = tuple(Question.Status.values)
 _TOP_FIELDS = {"format": True, "bank": True, "sections": True, "questions": True}
 _BANK_FIELDS = {"slug": True, "title": True, "language": True, "description": False,
@@ -215,7 +215,7 @@ def _validate(data: Any, path: Path, label: str) -> BankFile:
                 v.error(where, f"key is longer than {_KEY_MAX_LENGTH} characters")
             # The key names the section a question was first filed under; one moved to
             # another section since keeps it (keys are identities).
-            match = _QUESTION_KEY.fullmatch(key)
+            match = QUESTION_KEY.fullmatch(key)
             if slug and not (match and match.group(1) == slug):
                 v.error(where, f"key {key!r} must look like '{slug}/<section key>/<number>'")
 

@@ -12,6 +12,7 @@ from django.core.management import CommandError
 from qa.importer import content_hash, default_paths, load_bank_file
 from qa.models import Bank, Question, RevisionInfo, Section
 from qa.search import build_search_text
+from tests.qa.editing import Kind, edit
 from tests.qa.importing import SHIPPED, run, small_bank, snapshot, write
 
 
@@ -110,6 +111,33 @@ def test_a_partial_file_keeps_every_question_and_section_in_its_place(db, tmp_pa
     whole["sections"].append({"key": "three", "title": "Three"})
     whole["questions"] += data["questions"][1:]
     assert "unchanged 5" in run(str(write(tmp_path, whole)))
+
+
+def test_a_partial_file_never_passes_an_editors_order_off_as_its_own(db, tmp_path, editor):
+    """It takes numbers and places from the bank: an editor's renumbering then equals what
+    it "says", and must still be the editor's for the whole file that comes after."""
+    run(str(write(tmp_path, small_bank())))
+    moved = Question.objects.get(key="demo/one/02")
+    edit(moved, editor, kind=Kind.TYPO, number=7)
+    Section.objects.filter(key="one").update(position=5)
+    partial = small_bank()
+    partial["sections"] = partial["sections"][:1]
+    partial["questions"] = [partial["questions"][1]]
+    assert "unchanged 1" in run("--partial", str(write(tmp_path, partial, "part.yaml")))
+    whole = run(str(write(tmp_path, small_bank())))
+    moved.refresh_from_db()
+    assert moved.number == 7 and "skipped (edited by editors) 1" in whole
+    assert Section.objects.get(key="one").position == 5
+
+
+def test_a_new_questions_key_must_name_a_section_of_the_bank(db, tmp_path):
+    data = small_bank()
+    data["questions"].append({"key": "demo/nosuch/01", "section": "one", "prompt": "P?",
+                              "answer": "A."})
+    with pytest.raises(CommandError, match=r"key 'demo/nosuch/01' of a new question names no "
+                                           r"section of the bank \(sections: one, two\)"):
+        run(str(write(tmp_path, data)))
+    assert not Question.objects.exists()
 
 
 def test_a_file_that_leaves_out_published_questions_is_refused_as_if_cut_short(db, tmp_path):
