@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from qa import scheduling
 from qa.models import Quiz, QuizItem, Review, StudyState
-from qa.selectors import cards, quizzes
+from qa.selectors import cards, editorial, quizzes
 from qa.services import statements
 from qa.services.study import (
     MAX_DURATION_MS,
@@ -369,6 +369,22 @@ class _Grading:
             quiz.items.filter(position__gt=last).update(position=F("position") - shift + 1)
         QuizItem.objects.create(quiz=quiz, question_id=item.question_id, position=position)
 
+    def _version_shown(self, question, state: StudyState | None) -> int:
+        """The answer version this grade counts against: the one its card showed (never past
+        the current one, nor behind what the learner has studied since, in another tab),
+        unless its text is the current text again (a correction reverted): then the current
+        one, as editorial.requeue_learners counts it."""
+        current = question.answer_version
+        shown = min(self.shown_version or current, current)
+        if state is not None:
+            shown = max(shown, min(state.last_answer_version, current))
+        if shown < current:
+            seen = editorial.latest_revision_of_version(question=question, answer_version=shown)
+            if seen is not None and (seen.prompt, seen.answer) == (question.prompt,
+                                                                   question.answer):
+                return current
+        return shown
+
     def _write(self, item: QuizItem) -> Review:
         """The StudyState (FSRS) and the Review of this grade. `item` comes from
         cards.quiz_item, with the learner's StudyState as read (unlocked): the update is
@@ -383,7 +399,7 @@ class _Grading:
             state is not None and state.state == scheduling.REVIEW
             and self.rating == scheduling.AGAIN
         )
-        shown = min(self.shown_version or question.answer_version, question.answer_version)
+        shown = self._version_shown(question, state)
         values.update(
             reps=(state.reps if state else 0) + 1,
             lapses=(state.lapses if state else 0) + int(lapsed),

@@ -112,3 +112,34 @@ def test_a_mock_interviews_answers_graded_after_a_correction_count_against_what_
     assert grade(alice_client, quiz, {**form, "rating": "3"}).status_code == 200
     state = StudyState.objects.get(user=alice, question=question)
     assert (state.last_answer_version, state.changed_since_review) == (1, True)
+
+
+def test_a_correction_reverted_before_the_grade_changes_nothing_for_it(alice, alice_client,
+                                                                       editor, question):
+    """The card showed version 1's text; version 3 is that text again: nothing to relearn,
+    as the revert itself decided (editorial.requeue_learners)."""
+    from qa.services import editorial
+
+    original = question.history.get()
+    quiz = services.start_quiz(user=alice, mode="section", section=question.section)
+    form = reveal(alice_client, quiz)
+    edit(question, editor, answer="新答案：O(log n)。")
+    editorial.revert_question(question=question, editor=editor,
+                              history_id=original.history_id, reason="撤回", expected_revision=2)
+
+    assert grade(alice_client, quiz, form).status_code == 200
+    state = StudyState.objects.get(user=alice, question=question)
+    assert (state.last_answer_version, state.changed_since_review) == (3, False)
+    assert state.due > timezone.now()
+
+
+def test_a_stale_tab_never_takes_back_the_version_studied_since(alice, alice_client, editor,
+                                                                question):
+    quiz = services.start_quiz(user=alice, mode="section", section=question.section)
+    stale = reveal(alice_client, quiz)  # version 1, left open in a tab
+    edit(question, editor, answer="新答案：O(log n)。")
+    StudyState.objects.create(user=alice, question=question, last_answer_version=2,
+                              due=timezone.now(), reps=1)  # studied version 2 elsewhere
+    assert grade(alice_client, quiz, stale).status_code == 200
+    state = StudyState.objects.get(user=alice, question=question)
+    assert (state.last_answer_version, state.changed_since_review) == (2, False)
