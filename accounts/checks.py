@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.core import checks
 
@@ -9,9 +11,11 @@ from django.core import checks
 @checks.register(checks.Tags.security, deploy=True)
 def login_limits_are_shared(app_configs, **kwargs) -> list[checks.CheckMessage]:
     """The login limits (ACCOUNT_RATE_LIMITS) count in the cache: a cache of each process's own
-    lets every gunicorn worker count failures apart."""
+    lets every gunicorn worker count failures apart. One worker (WEB_CONCURRENCY=1, as
+    scripts/serve reads it) needs no shared cache."""
     backend = settings.CACHES["default"]["BACKEND"]
-    if settings.DEBUG or not backend.endswith("LocMemCache"):
+    single_worker = os.environ.get("WEB_CONCURRENCY", "").strip() == "1"
+    if settings.DEBUG or single_worker or not backend.endswith("LocMemCache"):
         return []
     return [checks.Warning(
         "The cache is each process's own (REDIS_URL is not set): every worker counts failed "

@@ -31,6 +31,8 @@ ANKI_CSS = """
         text-align: left; color: #1d2330; background: #fff; line-height: 1.6; }
 .note { color: #5b6475; font-size: .9em; border-left: 3px solid #d0d5dd; padding-left: .6em; }
 pre, code { font-family: ui-monospace, monospace; font-size: .9em; }
+.align-center { text-align: center; }
+.align-right { text-align: right; }
 """
 
 

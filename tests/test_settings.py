@@ -23,6 +23,7 @@ PRODUCTION_ENV = {
 
 _CONTROLLED = {
     "DEBUG", "SECRET_KEY", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE",
+    "WEB_CONCURRENCY",
 }
 
 
@@ -95,6 +96,9 @@ def test_check_deploy_warns_of_login_limits_kept_per_process_without_redis():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode != 0
     assert "accounts.W001" in result.stderr and "REDIS_URL is not set" in result.stderr
+    single = run_manage("check", "--deploy", "--fail-level", "WARNING",
+                        env={**env, "WEB_CONCURRENCY": "1"})
+    assert single.returncode == 0, single.stderr
 
 
 def test_a_redis_url_of_the_wrong_kind_is_refused_without_showing_its_password():

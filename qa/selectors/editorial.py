@@ -277,7 +277,7 @@ def public_revision(*, question: Question, history_id: int):
     accepted report links to. A revision made while the question was a draft is shown as the
     published revision that made it public. Returns (that revision, the published revision
     before it or None, the correction's reason, "" when it is no correction); DoesNotExist
-    otherwise. Three queries."""
+    otherwise. At most four queries."""
     corrections, shown_by = _public_history(question)
     shown = shown_by.get(history_id)
     if shown is None:

@@ -229,6 +229,10 @@ def test_a_revert_sent_twice_reverts_once(editor_client, editor):
 @pytest.mark.parametrize("page", ["history/", "history/compare/"])
 def test_a_post_to_a_page_that_writes_nothing_is_no_error(editor_client, page):
     """The change form locks the question for its save; these pages run no transaction."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite takes no row locks")
     question = QuestionFactory()
     response = editor_client.post(f"/admin/qa/question/{question.pk}/{page}")
     assert response.status_code == 200
