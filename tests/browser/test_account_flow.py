@@ -35,7 +35,8 @@ def test_visit_sign_up_log_in_and_switch_language(page, password):
     page.fill("input[name=password]", password)
     page.click("main form button[type=submit]")
     page.wait_for_selector("header .nav-user")
-    assert page.inner_text("header .nav-user") == "erin"
+    # The settings mark, then the name.
+    assert page.inner_text("header .nav-user").split() == ["⚙\ufe0e", "erin"]
 
     page.click("header button:has-text('中文')")
     page.wait_for_selector("html[lang=zh-hans]")

@@ -99,6 +99,9 @@ def test_a_reported_error_is_corrected_and_the_learner_relearns_it(browser, live
     page.goto(question.get_absolute_url())
     notice = page.locator(".answer-changed")
     assert "This answer changed since you last studied it." in notice.inner_text()
+    # What changed in the answer is folded until the learner opens it (or the answer).
+    assert notice.locator("ins.diff").first.inner_text() == ""
+    notice.locator("summary", has_text="What changed in the answer").click()
     assert "²" in notice.locator("ins.diff").first.inner_text()
     assert "Lin" in page.locator(".correction-log").text_content()
 
