@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import Invitation, Membership, Team
 from qa.editorial import make_editor
 from qa.models import ErrorReport, Question, Quiz, SetItem, StudySet, Tag
-from qa.services import answering, study
+from qa.services import answering, marks, study
 from tests.factories import QuestionFactory, SectionFactory, UserFactory
 
 ALLOW, LOGIN, NOT_FOUND, FORBIDDEN, GONE = "allow", "login", "404", "403", "405"
@@ -70,8 +70,8 @@ def build_world() -> World:
     alice = w.users["learner"]
 
     # The learner's own things.
-    study.set_bookmark(user=alice, question=q1, on=True)
-    study.save_note(user=alice, question=q1, body=SECRETS["note"])
+    marks.set_bookmark(user=alice, question=q1, on=True)
+    marks.save_note(user=alice, question=q1, body=SECRETS["note"])
     quiz = study.start_quiz(user=alice, mode=Quiz.Mode.SECTION, section=section)
     first, second = quiz.items.order_by("position")[:2]
     answering.reveal(user=alice, quiz_item=first, typed_answer=SECRETS["typed"])

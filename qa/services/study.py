@@ -1,5 +1,6 @@
-"""Writes for studying: starting and finishing quizzes, bookmarks, notes, mistakes. What
-happens within a running quiz (revealing, mock answers, grading) is in qa.services.answering.
+"""Writes for studying: starting and finishing quizzes. What happens within a running quiz
+(revealing, mock answers, grading) is in qa.services.answering; bookmarks, notes and mistakes
+in qa.services.marks.
 
 Every function takes keyword arguments and raises a `StudyError` subclass with a message the
 learner can read when the request cannot be honoured; nothing is written in that case.
@@ -14,13 +15,12 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qa.models import (
     Bookmark,
-    Note,
     Question,
     Quiz,
     QuizItem,
@@ -412,43 +412,3 @@ def finish_if_done(*, quiz: Quiz, now: datetime | None = None) -> Quiz:
         Quiz.objects.filter(pk=quiz.pk, finished_at__isnull=True).update(finished_at=now)
         quiz.finished_at = now
     return quiz
-
-
-# --- Bookmarks, notes, mistakes -------------------------------------------------------------
-
-
-def set_bookmark(*, user: User, question: Question, on: bool) -> bool:
-    """Bookmark or un-bookmark. Setting the state (not toggling) makes a double submit harmless."""
-    if on:
-        Bookmark.objects.get_or_create(user=user, question=question)
-    else:
-        Bookmark.objects.filter(user=user, question=question).delete()
-    return on
-
-
-def save_note(*, user: User, question: Question, body: str) -> Note | None:
-    """Write the learner's note on a question; an empty note deletes it."""
-    body = (body or "").replace("\r\n", "\n").strip()
-    if len(body) > MAX_NOTE:
-        raise InvalidInput(_("Your note is too long (at most %(n)d characters).") % {"n": MAX_NOTE})
-    if not body:
-        delete_note(user=user, question=question)
-        return None
-    note, _created = Note.objects.update_or_create(
-        user=user, question=question, defaults={"body": body}
-    )
-    return note
-
-
-def delete_note(*, user: User, question: Question) -> None:
-    Note.objects.filter(user=user, question=question).delete()
-
-
-def clear_mistake(*, user: User, question: Question, now: datetime | None = None) -> None:
-    """Take a question off the mistakes list until it is graded Again again."""
-    now = now or timezone.now()
-    updated = StudyState.objects.filter(user=user, question=question).filter(
-        Q(mistake_cleared_at__isnull=True) | Q(mistake_cleared_at__lt=now)
-    ).update(mistake_cleared_at=now)
-    if not updated and not StudyState.objects.filter(user=user, question=question).exists():
-        raise NotFound(_("You have not studied this question yet."))

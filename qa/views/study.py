@@ -18,6 +18,7 @@ from django_htmx.http import reswap, retarget
 
 from qa.models import Question, Section
 from qa.selectors import study as selectors
+from qa.services import marks
 from qa.services import study as services
 from qa.views.navigation import safe_next
 
@@ -71,7 +72,7 @@ def bookmark_toggle(request: HttpRequest, question_id: int) -> HttpResponse:
     if wanted not in ("0", "1"):
         message = _("Bookmark or remove the bookmark?")
         return _bad_request(request, message, question.get_absolute_url())
-    bookmarked = services.set_bookmark(user=request.user, question=question, on=wanted == "1")
+    bookmarked = marks.set_bookmark(user=request.user, question=question, on=wanted == "1")
     next_url = safe_next(request, question.get_absolute_url())
     if request.htmx:
         return render(
@@ -119,7 +120,7 @@ def note_save(request: HttpRequest, question_id: int) -> HttpResponse:
             return _note_response(request, question, error=message, status=400)
         return _bad_request(request, message, question.get_absolute_url())
     try:
-        note = services.save_note(user=request.user, question=question, body=body)
+        note = marks.save_note(user=request.user, question=question, body=body)
     except services.InvalidInput as exc:
         if request.htmx:
             return _note_response(request, question, error=exc.message, status=400, body=body)
@@ -134,7 +135,7 @@ def note_save(request: HttpRequest, question_id: int) -> HttpResponse:
 @require_POST
 def note_delete(request: HttpRequest, question_id: int) -> HttpResponse:
     question = _get_question(question_id)
-    services.delete_note(user=request.user, question=question)
+    marks.delete_note(user=request.user, question=question)
     if request.htmx:
         return _note_response(request, question)
     messages.success(request, _("Note deleted."))
@@ -170,7 +171,7 @@ def _mistakes_context(request: HttpRequest, section: Section | None, back_to: st
 def mistake_clear(request: HttpRequest, question_id: int) -> HttpResponse:
     question = _get_question(question_id)
     try:
-        services.clear_mistake(user=request.user, question=question)
+        marks.clear_mistake(user=request.user, question=question)
     except services.NotFound as exc:
         raise Http404(exc.message) from None
     if request.htmx:

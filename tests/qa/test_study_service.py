@@ -10,7 +10,7 @@ from django.utils import timezone
 from qa.models import Bookmark, Note, Question, Quiz, Review, SetItem
 from qa.selectors import quizzes
 from qa.selectors import study as selectors
-from qa.services import answering
+from qa.services import answering, marks
 from qa.services import study as services
 from tests.factories import (
     BookmarkFactory,
@@ -134,24 +134,24 @@ def test_set_quiz_follows_the_set_order_and_skips_retired(alice):
 
 
 def test_setting_a_bookmark_twice_keeps_one(alice, questions):
-    services.set_bookmark(user=alice, question=questions[0], on=True)
-    services.set_bookmark(user=alice, question=questions[0], on=True)
+    marks.set_bookmark(user=alice, question=questions[0], on=True)
+    marks.set_bookmark(user=alice, question=questions[0], on=True)
     assert Bookmark.objects.filter(user=alice).count() == 1
-    services.set_bookmark(user=alice, question=questions[0], on=False)
-    services.set_bookmark(user=alice, question=questions[0], on=False)
+    marks.set_bookmark(user=alice, question=questions[0], on=False)
+    marks.set_bookmark(user=alice, question=questions[0], on=False)
     assert not Bookmark.objects.exists()
 
 
 def test_an_empty_note_deletes_it(alice, questions):
-    services.save_note(user=alice, question=questions[0], body="  先记下来 ")
+    marks.save_note(user=alice, question=questions[0], body="  先记下来 ")
     assert Note.objects.get(user=alice).body == "先记下来"
-    services.save_note(user=alice, question=questions[0], body="   ")
+    marks.save_note(user=alice, question=questions[0], body="   ")
     assert not Note.objects.exists()
 
 
 def test_a_note_that_is_too_long_is_refused(alice, questions):
     with pytest.raises(services.InvalidInput):
-        services.save_note(user=alice, question=questions[0], body="x" * 20001)
+        marks.save_note(user=alice, question=questions[0], body="x" * 20001)
     assert not Note.objects.exists()
 
 
@@ -171,7 +171,7 @@ def test_mistakes_are_recent_agains_and_leeches_until_cleared(alice, section, qu
     found = {s.question_id for s in selectors.mistakes(user=alice, now=now)}
     assert found == {recent.pk, leech.pk}
 
-    services.clear_mistake(user=alice, question=leech, now=now)
+    marks.clear_mistake(user=alice, question=leech, now=now)
     assert {s.question_id for s in selectors.mistakes(user=alice, now=now)} == {recent.pk}
     # Graded Again again: back on the list.
     Review.objects.create(user=alice, question=leech, rating=1, answer_version=1,
@@ -191,7 +191,7 @@ def test_mistakes_quiz_studies_the_mistakes(alice, questions):
 
 def test_clearing_a_question_never_studied_is_not_found(alice, questions):
     with pytest.raises(services.NotFound):
-        services.clear_mistake(user=alice, question=questions[0])
+        marks.clear_mistake(user=alice, question=questions[0])
 
 
 # --- Resuming, finishing and counting: the edges ---------------------------------------------
