@@ -85,13 +85,19 @@ def test_a_mock_interview_counts_each_question_s_time_until_its_answer(alice, qu
     assert summary["time_spent"] == timedelta(minutes=3)
 
 
+def end_interview(client, quiz, item, typed_answer):
+    """ "End the interview now", with what is typed in the answer box."""
+    response = client.post(reverse("qa:quiz-answer", args=[quiz.pk]), {
+        "item": item.pk, "typed_answer": typed_answer, "finish": "1",
+    }, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    return response
+
+
 def test_ending_a_mock_interview_keeps_the_answer_being_typed(alice_client, alice, questions):
     quiz = services.start_quiz(user=alice, mode="mock", count=3, time_limit_seconds=600)
     item = current_item(quiz)
-    response = alice_client.post(reverse("qa:quiz-answer", args=[quiz.pk]), {
-        "item": item.pk, "typed_answer": "what I had so far", "finish": "1",
-    }, HTTP_HX_REQUEST="true")
-    assert response.status_code == 200
+    response = end_interview(alice_client, quiz, item, "what I had so far")
     item.refresh_from_db()
     quiz.refresh_from_db()
     assert item.typed_answer == "what I had so far"
@@ -110,11 +116,7 @@ def test_ending_a_mock_interview_on_its_last_question_goes_to_grading(alice_clie
     first = current_item(quiz)
     answering.save_mock_answer(user=alice, quiz_item=first, typed_answer="one",
                                now=t0 + timedelta(minutes=1))
-    last = current_item(quiz)
-    response = alice_client.post(reverse("qa:quiz-answer", args=[quiz.pk]), {
-        "item": last.pk, "typed_answer": "two", "finish": "1",
-    }, HTTP_HX_REQUEST="true")
-    assert response.status_code == 200
+    response = end_interview(alice_client, quiz, current_item(quiz), "two")
     quiz.refresh_from_db()
     assert quiz.position == 2 and quiz.finished_at is None
     body = response.content.decode()

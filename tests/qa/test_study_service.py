@@ -233,15 +233,22 @@ def test_a_due_quiz_with_an_again_card_still_resumes(alice, section, questions):
     assert services.start_quiz(user=alice, mode="due").pk == quiz.pk
 
 
+def _due_this_morning(user, early, late=()):
+    """Nine o'clock today in the learner's zone, with `early` due an hour before it and `late`
+    at noon."""
+    day_start, _ = selectors.local_day_bounds(timezone.now(), user.zone)
+    morning = day_start + timedelta(hours=9)
+    for question in early:
+        _review_state(user, question, morning - timedelta(hours=1))
+    for question in late:
+        _review_state(user, question, morning + timedelta(hours=3))
+    return morning
+
+
 def test_a_due_quiz_taken_up_again_takes_in_what_came_due_since(alice, section):
     """The dashboard's "Review N due questions" opens a quiz holding those N."""
     questions = [QuestionFactory(section=section, number=i) for i in range(1, 9)]
-    day_start, _ = selectors.local_day_bounds(timezone.now(), alice.zone)
-    morning = day_start + timedelta(hours=9)
-    for question in questions[:3]:
-        _review_state(alice, question, morning - timedelta(hours=1))
-    for question in questions[3:]:  # due at noon
-        _review_state(alice, question, morning + timedelta(hours=3))
+    morning = _due_this_morning(alice, questions[:3], questions[3:])
     quiz = services.start_quiz(user=alice, mode="due", now=morning)
     answering.grade(user=alice, quiz_id=quiz.pk, item_id=current_item(quiz).pk, rating=3,
                     token=token(), now=morning + timedelta(minutes=1))
@@ -261,10 +268,7 @@ def test_a_due_quiz_whose_newly_due_question_was_studied_elsewhere_is_replaced(a
     """Taking that question in would make the quiz out of date at once (graded elsewhere):
     a new quiz of what is due now replaces it instead."""
     q1, q2, q3 = (QuestionFactory(section=section, number=i) for i in range(1, 4))
-    day_start, _ = selectors.local_day_bounds(timezone.now(), alice.zone)
-    morning = day_start + timedelta(hours=9)
-    _review_state(alice, q1, morning - timedelta(hours=1))
-    _review_state(alice, q2, morning - timedelta(hours=1))
+    morning = _due_this_morning(alice, [q1, q2])
     due_quiz = services.start_quiz(user=alice, mode="due", now=morning)
     new_quiz = services.start_quiz(user=alice, mode="new", now=morning + timedelta(minutes=5))
     item = current_item(new_quiz)
@@ -282,12 +286,7 @@ def test_a_due_quiz_whose_newly_due_question_was_studied_elsewhere_is_replaced(a
 
 def test_a_due_quiz_takes_in_no_more_than_was_asked_for(alice, section):
     questions = [QuestionFactory(section=section, number=i) for i in range(1, 6)]
-    day_start, _ = selectors.local_day_bounds(timezone.now(), alice.zone)
-    morning = day_start + timedelta(hours=9)
-    for question in questions[:2]:
-        _review_state(alice, question, morning - timedelta(hours=1))
-    for question in questions[2:]:
-        _review_state(alice, question, morning + timedelta(hours=3))
+    morning = _due_this_morning(alice, questions[:2], questions[2:])
     quiz = services.start_quiz(user=alice, mode="due", count=2, now=morning)
     again = services.start_quiz(user=alice, mode="due", count=3, now=morning + timedelta(hours=4))
     assert again.pk == quiz.pk and quiz.items.count() == 3
