@@ -51,6 +51,15 @@
     return true;
   }
 
+  // Opening the answer box is for typing in it: the box takes the focus (else Space, the next
+  // key, would close it again).
+  document.addEventListener("toggle", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches(".typed-box") || !box.open) return;
+    var area = box.querySelector("textarea");
+    if (area) area.focus();
+  }, true);
+
   // When a mock interview's time runs out, the grading comes in while the learner may still
   // be typing, and would take the keys still typed for shortcuts ("2 layers" grades Hard). For
   // QUIET_MS after that swap, shortcut keys do nothing.

@@ -262,6 +262,20 @@ def test_a_mistaken_grade_is_taken_back_with_u_and_given_again(page, login, lear
         == [(1, 3)]
 
 
+def test_opening_the_answer_box_puts_the_cursor_in_it(page, login, learner, questions):
+    """Else the next key, a Space, would close the box again."""
+    login(page, learner, PASSWORD)
+    start_section_quiz(page)
+    page.wait_for_load_state("load")  # quiz.js is deferred
+    page.click(".typed-box summary")
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.name === 'typed_answer'",
+        timeout=3000)
+    page.keyboard.type("先 想 一 想")
+    assert page.input_value(".typed-box textarea") == "先 想 一 想"
+    assert page.locator(".typed-box").evaluate("box => box.open")
+
+
 def test_undo_waits_for_a_grade_still_on_its_way(page, login, learner, questions):
     """U (or a click on Undo) while a grade is on its way would take back the grade before
     it, whose undo the card still shows: nothing is sent until the grade's answer is in."""
