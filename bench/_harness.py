@@ -145,6 +145,18 @@ def manage(*args: str, env: dict[str, str], timeout: float = 1800) -> str:
 # --- The server ----------------------------------------------------------------------------------
 
 
+def fill_bank(url: str, questions: int) -> None:
+    """Migrate the database at `url` and fill it with a bank of `questions` questions (10
+    learners, no reviews, teams or sets), settled: what the search and export benchmarks
+    read."""
+    env = production_env(url)
+    log(f"migrate + generate_scale_data --questions {questions:,} ...")
+    manage("migrate", "--noinput", "-v0", env=env)
+    manage("generate_scale_data", "--questions", str(questions), "--users", "10",
+           "--reviews", "0", "--teams", "0", "--sets", "0", env=env)
+    settle(url)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))

@@ -22,10 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import (
     create_database,
     drop_database,
+    fill_bank,
     log,
-    manage,
-    production_env,
-    settle,
     setup_django,
     time_limit,
 )
@@ -42,12 +40,7 @@ def main() -> int:
     url = create_database(DB_NAME)
     try:
         with time_limit(1800):
-            env = production_env(url)
-            log(f"migrate + generate_scale_data --questions {questions:,} ...")
-            manage("migrate", "--noinput", "-v0", env=env)
-            manage("generate_scale_data", "--questions", str(questions), "--users", "10",
-                   "--reviews", "0", "--teams", "0", "--sets", "0", env=env)
-            settle(url)
+            fill_bank(url, questions)
             setup_django(url)
             from django.db import connection
 

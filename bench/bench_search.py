@@ -22,11 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import (
     create_database,
     drop_database,
+    fill_bank,
     log,
-    manage,
     percentile,
-    production_env,
-    settle,
     setup_django,
     time_limit,
 )
@@ -53,12 +51,7 @@ def main() -> int:
     with time_limit(900 if args.quick else 2400):
         url = create_database(DB_NAME)
         try:
-            env = production_env(url)
-            log(f"migrate + generate_scale_data --questions {questions} ...")
-            manage("migrate", "--noinput", "-v0", env=env)
-            manage("generate_scale_data", "--questions", str(questions), "--users", "10",
-                   "--reviews", "0", "--teams", "0", "--sets", "0", env=env)
-            settle(url)
+            fill_bank(url, questions)
             rows, plans = measure(url, repeats)
         finally:
             drop_database(DB_NAME)
