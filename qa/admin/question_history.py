@@ -122,8 +122,7 @@ class QuestionHistoryViews:
                         expected_revision=form.cleaned_data["base_revision"],
                     )
                 except services.EditConflict as conflict:
-                    if services.holds_revision(question=conflict.current,
-                                               history_id=target.history_id):
+                    if services.holds_revision(question=conflict.current, target=target):
                         # Sent twice (a double click): the first revert made it so.
                         return redirect("admin:qa_question_history", question.pk)
                     # Shown again with what the revert would change now; confirming again

@@ -274,11 +274,10 @@ def _revert_changes(current: Question, target) -> tuple[dict, set[int] | None]:
     return changes, tag_ids
 
 
-def holds_revision(*, question: Question, history_id: int) -> bool:
-    """Whether `question` holds what reverting it to that revision would restore (a revert
-    sent twice: the first made it so)."""
-    target = Question.history.filter(id=question.pk, history_id=history_id).first()
-    return target is not None and _revert_changes(question, target) == ({}, None)
+def holds_revision(*, question: Question, target) -> bool:
+    """Whether `question` holds what reverting it to the revision `target` would restore (a
+    revert sent twice: the first made it so)."""
+    return _revert_changes(question, target) == ({}, None)
 
 
 @transaction.atomic
