@@ -301,3 +301,4 @@ def test_the_quiz_card_shows_the_notice_and_the_report_link_after_reveal(
     assert f'href="{report_url(question)}?next={url}' in html.replace("%2F", "/")
     assert "This answer changed since you last studied it." in html
     assert '<ins class="diff">²</ins>' in html
+    assert '<details class="diff-block" open>' in html  # the answer is shown: open
