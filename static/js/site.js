@@ -32,6 +32,14 @@
     });
   });
 
+  // On a phone the sections of the site are one row that scrolls sideways: the current one
+  // is brought into view (My reports sits past the edge).
+  document.querySelectorAll(".nav-links [aria-current=page]").forEach(function (link) {
+    var row = link.closest(".nav-links");
+    var past = link.getBoundingClientRect().right - row.getBoundingClientRect().right;
+    if (past > 0) row.scrollLeft += past + 20;
+  });
+
   // The year's heatmap is wider than a phone: it opens on its last weeks, today's included.
   document.querySelectorAll(".heatmap-wrap").forEach(function (wrap) {
     wrap.scrollLeft = wrap.scrollWidth;

@@ -1,6 +1,6 @@
 """Keyboard use and a phone's width, in a real Chromium: focus stays where the learner works
 after an HTMX swap, a refused HTMX action shows its reason, and the header keeps the page's
-margins on a narrow screen."""
+margins on a narrow screen and leaves a phone most of its screen."""
 
 from __future__ import annotations
 
@@ -91,6 +91,27 @@ def test_the_header_keeps_the_page_margins_on_a_phone(browser, live_server, lear
         padding = page.eval_on_selector("nav.nav", "el => getComputedStyle(el).paddingLeft")
         assert padding != "0px", padding
         assert brand["x"] <= main["x"]
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_phone_s_header_leaves_the_page_its_screen(browser, live_server, login, learner,
+                                                     language):
+    """Signed in on a phone, the header is three short rows (the name and the account, the
+    search, the sections), and the current section is in view even past the screen's edge."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 800},
+                                  is_mobile=True, has_touch=True)
+    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        login(page, learner, PASSWORD)
+        assert page.locator(".site-header").bounding_box()["height"] <= 140
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.goto("/reports/")
+        current = page.locator(".nav-links [aria-current=page]").bounding_box()
+        assert 0 <= current["x"] and current["x"] + current["width"] <= 390, current
     finally:
         context.close()
 
