@@ -252,3 +252,26 @@ def test_owners_see_every_set_s_figures_even_before_anyone_started(client, alice
     row = page[page.index("Untouched"):page.index("</tr>", page.index("Untouched"))]
     assert "0 / 2" in row and "Started" in page
     assert "members have started it" not in page
+
+
+def test_a_question_forgotten_by_many_comes_before_one_forgotten_once(alice, bob, team):
+    """"Most often forgotten" ranks by how surely a question is hard, not by its bare rate: one
+    "Again" of one grade (100%) says less than 9 of 10 grades by five people (90%), and more
+    than 1 of 20."""
+    people = [bob, *(UserFactory() for _ in range(4))]
+    for user in people:
+        Membership.objects.create(user=user, team=team)
+    once, many, rarely = bulk_questions(SectionFactory(), 3)
+    study_set = create_set(user=alice, title="Basics", team=team)
+    add_questions(study_set=study_set, questions=[once, many, rarely])
+    _studied(bob, once, Review.Rating.AGAIN)
+    for user in people:
+        _studied(user, many, Review.Rating.AGAIN, Review.Rating.GOOD if user is bob
+                 else Review.Rating.AGAIN)
+    _studied(bob, rarely, Review.Rating.AGAIN, *[Review.Rating.GOOD] * 3)
+    for user in people[1:]:
+        _studied(user, rarely, *[Review.Rating.GOOD] * 4)
+    owner = Membership.objects.get(user=alice, team=team)
+    board = team_dashboard(team=team, membership=owner)
+    assert [s.question for s in board.by_again] == [many, once, rarely]
+    assert [s.again_percent for s in board.by_again] == [90, 100, 5]
