@@ -115,3 +115,36 @@ def test_the_question_model_and_a_count_of_questions_are_named_apart_in_chinese(
     with translation.override("zh-hans"):
         assert str(Question._meta.verbose_name_plural) == "题目"  # the admin's name for them
         assert gettext("questions") == "题数"  # "5 questions" in a mock interview
+
+
+def test_the_editors_admin_has_no_english_left_in_chinese(editor_client):
+    """Django's Chinese catalogs lag behind its English: the admin's list filter, the headings
+    a screen reader reads on its index, and the title of a page with errors said English.
+    The site translates those strings itself (qa/admin_wording.py, djangojs.po)."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from qa import admin_wording
+
+    zh = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    catalog = editor_client.get("/admin/jsi18n/", **zh).content.decode()
+    for msgid in ('Choose %s by selecting them and then select the \\"Choose\\" arrow button.',
+                  "Choose all %s", "Remove selected %s", "(click to clear)"):
+        assert f'"{msgid}": "' in catalog, msgid
+    index = editor_client.get("/admin/", **zh).content.decode()
+    assert "Model name" not in index and "Add link" not in index
+    with translation.override("zh-hans"):
+        assert [s for s in admin_wording.ADMIN if gettext(s) == s] == []
+
+
+def test_every_django_string_the_site_translates_is_still_djangos():
+    """When Django rewords one, the site's translation would stop applying without a sound."""
+    import django
+
+    from qa import admin_wording
+
+    english = Path(django.__file__).parent / "contrib" / "admin" / "locale" / "en" / "LC_MESSAGES"
+    theirs = {*_po_entries(english / "django.po"), *_po_entries(english / "djangojs.po")}
+    js = _po_entries(LOCALE / "djangojs.po")
+    assert [s for s in (*admin_wording.ADMIN, *js) if s not in theirs] == []
+    assert [msgid for msgid, values in js.items() if not all(values)] == []
