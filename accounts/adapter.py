@@ -33,6 +33,33 @@ def mail_failure(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc.strerror or exc}"  # OSError: the connection
 
 
+# allauth's mails by what their failure leaves the person to do. A mail sent in place of
+# another, so as not to tell whether an address has an account (`account_already_exists` at
+# sign-up, `unknown_account` at a password reset), fails with the same words as the other.
+_SIGN_UP_MAILS = {"email_confirmation_signup", "account_already_exists"}
+_RESET_MAILS = {"password_reset_key", "password_reset_code", "unknown_account"}
+_NOTICES = {"password_changed", "password_set", "email_changed", "email_confirm",
+            "email_deleted"}
+
+
+def _tell_unsent(request, mail: str) -> None:
+    if mail in _SIGN_UP_MAILS:
+        messages.error(request, _(
+            "The confirmation email could not be sent just now. To get a new one, log in again "
+            "in a few minutes."))
+    elif mail in _RESET_MAILS:
+        messages.error(request, _(
+            "The password reset email could not be sent just now. Please ask for it again in a "
+            "few minutes."))
+    elif mail in _NOTICES:  # the change itself is made; the mail only told of it
+        messages.warning(request, _(
+            "The change is saved, but the email that tells your addresses about it could not "
+            "be sent."))
+    else:
+        messages.error(request, _(
+            "The email could not be sent just now. Please try again in a few minutes."))
+
+
 @dataclass(frozen=True)
 class _NamedSite:
     name: str
@@ -71,6 +98,4 @@ class AccountAdapter(DefaultAccountAdapter):
         except (smtplib.SMTPException, OSError) as exc:  # refused, timed out, server gone
             logger.error("could not send the mail %s: %s", template_prefix, mail_failure(exc))
             if request is not None:
-                messages.error(request, _(
-                    "The email could not be sent just now. Please try again in a few minutes "
-                    "(to get a new verification link, log in)."))
+                _tell_unsent(request, template_prefix.rsplit("/", 1)[-1])

@@ -75,20 +75,10 @@ PAGES = (
     ),
     gettext_noop("Verify Your Email Address"),
     gettext_noop(
-        "We have sent an email to you for verification. Follow the link provided to finalize the "
-        "signup process. If you do not see the verification email in your main inbox, check your "
-        "spam folder. Please contact us if you do not receive the verification email within a few "
-        "minutes.",
-    ),
-    gettext_noop(
         "Forgotten your password? Enter your email address below, and we'll send you an email "
         "allowing you to reset it.",
     ),
     gettext_noop("Reset My Password"),
-    gettext_noop(
-        "We have sent you an email. If you have not received it please check your spam folder. "
-        "Otherwise contact us if you do not receive it in a few minutes.",
-    ),
     gettext_noop("You are already logged in as %(user_display)s."),
     gettext_noop("Bad Token"),
     gettext_noop(

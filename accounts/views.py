@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from allauth.account.decorators import reauthentication_required
+from allauth.account.views import EmailView
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -88,3 +90,19 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         status = 200
     return render(request, "accounts/account_delete.html",
                   {"closing": closing, "form": form}, status=status)
+
+
+class AddressesView(EmailView):
+    """allauth's page of the account's addresses. A confirmation mail asked for again within
+    the limit (`ACCOUNT_RATE_LIMITS["confirm_email"]`) is not sent, and allauth says nothing:
+    the learner is told that the last one is still on its way."""
+
+    def _action_send(self, request, *args, **kwargs):
+        response = super()._action_send(request, *args, **kwargs)
+        address = self._get_email_address(request)
+        if address is not None and not self._did_send_verification_email:
+            messages.info(request, _(
+                "A confirmation link was sent to %(email)s less than %(minutes)d minutes ago: "
+                "look for it in the inbox (and the spam folder), or ask again later."
+            ) % {"email": address.email, "minutes": settings.CONFIRMATION_MAIL_EVERY_MINUTES})
+        return response

@@ -191,9 +191,10 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = None
 # A session someone else got hold of cannot take the account over: adding, removing or
-# switching a sign-in address asks for the password again if it was last entered more than
-# ACCOUNT_REAUTHENTICATION_TIMEOUT (300 s) ago, and the account's addresses are told of a
-# changed password or address.
+# switching a sign-in address asks for the password again (logging in does not count: only a
+# password entered on allauth's reauthentication page holds, for
+# ACCOUNT_REAUTHENTICATION_TIMEOUT, 300 s), and the account's addresses are told of a changed
+# password or address.
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 # By the password only: every account has one (a forgotten one is reset by mail).
 ACCOUNT_REAUTHENTICATION_METHODS = ("password",)
@@ -201,13 +202,15 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 # Behind a reverse proxy, the number of proxies whose X-Forwarded-For entries to trust, so
 # per-address rate limits see the client and not the proxy (0: use REMOTE_ADDR).
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# At most one confirmation mail per address in this many minutes (the confirmation page says so).
+CONFIRMATION_MAIL_EVERY_MINUTES = 3
 ACCOUNT_RATE_LIMITS = {
     # Five failed logins for one account inside 5 minutes locks it (even with the right
     # password) until the window passes; the per-IP limit slows credential stuffing.
     "login_failed": "20/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
-    "confirm_email": "1/3m/key",
+    "confirm_email": f"1/{CONFIRMATION_MAIL_EVERY_MINUTES}m/key",
     "change_password": "5/m/user",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[面试题] "

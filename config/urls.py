@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from accounts.views import AddressesView
 from config.admin_login import RateLimitedAdminAuthenticationForm
 from config.health import healthz
 from qa.views.home import home
@@ -17,6 +18,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # allauth's page of addresses, telling why a confirmation mail asked again is not sent.
+    path("accounts/email/", AddressesView.as_view(), name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("", include("qa.urls")),

@@ -65,7 +65,8 @@ def test_sign_up_goes_on_and_says_the_mail_could_not_be_sent(client, settings, p
         "email": "carol@example.com", "password1": password, "password2": password,
     }, follow=True)
     assert response.status_code == 200
-    assert "The email could not be sent just now." in response.content.decode()
+    assert ("The confirmation email could not be sent just now. To get a new one, log in again"
+            in response.content.decode())
     assert User.objects.filter(email="carol@example.com").exists()
     assert not EmailAddress.objects.get(email="carol@example.com").verified
 
@@ -75,7 +76,40 @@ def test_a_password_reset_says_the_mail_could_not_be_sent(client, settings, alic
     response = client.post(reverse("account_reset_password"), {"email": alice.email},
                            follow=True)
     assert response.status_code == 200
-    assert "The email could not be sent just now." in response.content.decode()
+    page = response.content.decode()
+    assert "The password reset email could not be sent just now." in page
+    assert "verification link" not in page  # who forgot the password cannot log in for one
+
+
+def test_a_reset_for_an_unknown_address_fails_in_the_same_words(client, settings, closed_port):
+    """Which words say so must not tell whether an account uses the address."""
+    _smtp(settings, closed_port)
+    response = client.post(reverse("account_reset_password"), {"email": "nobody@example.com"},
+                           follow=True)
+    assert "The password reset email could not be sent just now." in response.content.decode()
+
+
+def test_a_taken_address_fails_to_sign_up_in_the_same_words(client, settings, alice, password,
+                                                            closed_port):
+    _smtp(settings, closed_port)
+    response = client.post(reverse("account_signup"), {
+        "email": alice.email, "password1": password, "password2": password}, follow=True)
+    assert ("The confirmation email could not be sent just now. To get a new one, log in again"
+            in response.content.decode())
+
+
+def test_a_changed_password_whose_notice_is_not_sent_is_still_changed(client, settings, alice,
+                                                                      password, closed_port):
+    client.force_login(alice)
+    _smtp(settings, closed_port)
+    response = client.post(reverse("account_change_password"), {
+        "oldpassword": password, "password1": "a-new-pass-phrase-9", "password2":
+        "a-new-pass-phrase-9"}, follow=True)
+    page = response.content.decode()
+    assert "The change is saved, but the email that tells your addresses about it" in page
+    assert "could not be sent just now" not in page
+    alice.refresh_from_db()
+    assert alice.check_password("a-new-pass-phrase-9")
 
 
 @pytest.fixture
@@ -121,7 +155,7 @@ def test_a_refused_address_is_not_written_to_the_log(client, settings, alice, re
     with caplog.at_level("ERROR", logger="accounts"):
         response = client.post(reverse("account_reset_password"), {"email": alice.email},
                                follow=True)
-    assert "The email could not be sent just now." in response.content.decode()
+    assert "The password reset email could not be sent just now." in response.content.decode()
     logged = "\n".join(caplog.text.splitlines())
     assert "SMTPRecipientsRefused [550]" in logged
     assert alice.email not in logged and "alice" not in logged

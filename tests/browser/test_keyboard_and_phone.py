@@ -111,7 +111,7 @@ def test_a_phone_s_header_leaves_the_page_its_screen(browser, live_server, login
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.goto("/reports/")
         current = page.locator(".nav-links [aria-current=page]").bounding_box()
-        assert 0 <= current["x"] and current["x"] + current["width"] <= 390, current
+        assert current["x"] >= 0 and current["x"] + current["width"] <= 390, current
     finally:
         context.close()
 

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django import template
+from django.conf import settings
+
+register = template.Library()
+
+
+@register.simple_tag
+def confirmation_mail_minutes() -> int:
+    """How long a new confirmation mail waits after the last one (settings.ACCOUNT_RATE_LIMITS)."""
+    return settings.CONFIRMATION_MAIL_EVERY_MINUTES
