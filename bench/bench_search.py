@@ -1,5 +1,5 @@
 """Search latency at 100k questions: Chinese 2-, 3- and 5-character queries and English ones,
-through the search selector (qa.selectors.bank.search_questions, what /search/ runs), with the
+through the search selector (qa.selectors.search.search_questions, what /search/ runs), with the
 search indexes vs without them (same queries, same connection, index scans turned off).
 
     .venv/bin/python bench/bench_search.py            # 100,000 questions
@@ -80,7 +80,7 @@ def measure(url: str, repeats: int) -> tuple[list[dict], dict[str, str]]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from qa.selectors.bank import search_questions
+    from qa.selectors.search import search_questions
 
     def run(query: str) -> tuple[float, int]:
         started = time.perf_counter()

@@ -11,6 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from qa.models import Bank, Question, Section
 from qa.selectors import bank as selectors
+from qa.selectors import search as search_selectors
 from qa.selectors import sets as set_selectors
 from qa.selectors import study as study_selectors
 from qa.selectors.editorial import question_editorial_context
@@ -98,8 +99,9 @@ def question_answer(request: HttpRequest, key: str) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")  # a fragment or the page from the same (pushed) URL
 def search(request: HttpRequest) -> HttpResponse:
-    query = selectors.normalise_query(request.GET.get("q", ""))
-    found = selectors.search_questions(query=query, user=request.user) if query else None
+    query = search_selectors.normalise_query(request.GET.get("q", ""))
+    found = (search_selectors.search_questions(query=query, user=request.user) if query
+             else None)
     context = {"query": query, "found": found, "examples": SEARCH_EXAMPLES}
     if request.htmx:
         return render(request, "qa/search.html#results", context)

@@ -15,7 +15,7 @@ from simple_history.utils import bulk_update_with_history
 
 from qa.models import Question, RevisionInfo, Section, Tag
 from qa.rows import insert_rows, insert_rows_returning_pks, update_rows
-from qa.selectors.bank import search_questions
+from qa.selectors.search import search_questions
 from tests.factories import SectionFactory
 
 pytestmark = pytest.mark.django_db

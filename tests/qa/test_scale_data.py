@@ -69,7 +69,7 @@ def test_the_same_seed_gives_the_same_data():
 
 
 def test_generated_questions_are_found_by_search():
-    from qa.selectors.bank import search_questions
+    from qa.selectors.search import search_questions
 
     call_command("generate_scale_data", *SIZES, verbosity=0)
     question = Question.objects.filter(bank__slug="scale").order_by("pk").first()

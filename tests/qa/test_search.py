@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from qa.models import Question, Section, Tag
 from qa.search import build_search_text, tokens
-from qa.selectors.bank import search_questions
+from qa.selectors.search import search_questions
 from tests.factories import BookmarkFactory, QuestionFactory, SectionFactory, bulk_questions
 
 
@@ -257,9 +257,9 @@ def test_tokens_are_latin_words_and_character_pairs_in_order():
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
 def test_past_the_candidate_cap_prompt_matches_still_come_first(db, monkeypatch):
-    from qa.selectors import bank
+    from qa.selectors import search
 
-    monkeypatch.setattr(bank, "CANDIDATES", 3)
+    monkeypatch.setattr(search, "CANDIDATES", 3)
     section = SectionFactory()
     for n in range(8):
         QuestionFactory(section=section, number=n, prompt=f"第{n}题", answer="讲一讲梯度裁剪。")
@@ -274,9 +274,9 @@ def test_past_the_candidate_cap_prompt_matches_still_come_first(db, monkeypatch)
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
 def test_a_word_with_symbols_is_found_past_the_candidate_cap(db, monkeypatch):
-    from qa.selectors import bank
+    from qa.selectors import search
 
-    monkeypatch.setattr(bank, "CANDIDATES", 3)
+    monkeypatch.setattr(search, "CANDIDATES", 3)
     section = SectionFactory()
     for n in range(8):
         QuestionFactory(section=section, number=n, prompt=f"C 语言 {n}", answer="指针。")

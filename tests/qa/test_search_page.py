@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from qa.models import Tag
-from qa.selectors.bank import highlight, highlight_pattern, search_questions, snippet
+from qa.selectors.search import highlight, highlight_pattern, search_questions, snippet
 from tests.factories import QuestionFactory
 
 # --- highlighting ----------------------------------------------------------------------------

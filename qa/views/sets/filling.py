@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.submissions import once_per_form
 from qa.models import Bookmark, Question, Section, StudySet
 from qa.selectors import sets as selectors
-from qa.selectors.bank import search_questions
+from qa.selectors.search import search_questions
 from qa.services import sets as services
 from qa.views.navigation import safe_next
 from qa.views.sets.access import _get_set_for_user
