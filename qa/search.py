@@ -87,3 +87,32 @@ def query_terms(query: str) -> list[Term]:
     for match in _TERM.finditer(fold(query)):
         seen.setdefault(Term(match.group(), chinese=match.lastgroup == "han"), None)
     return list(seen)
+
+
+# Words too common to tell questions apart, left out of a near search (`near_units`): the
+# question words of Chinese (as character pairs) and of English.
+_NEAR_STOP = frozenset((
+    "什么", "么是", "是什", "为什", "如何", "怎么", "怎样", "么样", "哪些", "有哪", "是否", "是不",
+    "不是",
+    "a", "an", "and", "are", "as", "at", "be", "between", "by", "can", "could", "do", "does",
+    "for", "from", "how", "i", "in", "is", "it", "its", "of", "on", "or", "should", "that",
+    "the", "their", "this", "to", "vs", "was", "what", "when", "where", "which", "who", "why",
+    "will", "with", "would", "you", "your",
+))
+
+
+def near_units(query: str) -> list[Term]:
+    """What a query that no question contains as typed may share with one: each pair of
+    Chinese characters of its runs (a run of one character is itself) and its Latin words,
+    without the commonest question words. A sentence typed without spaces (大模型幻觉) then
+    meets the question it means (模型幻觉是什么) in most of its pairs."""
+    units: dict[Term, None] = {}
+    for term in query_terms(query):
+        if term.chinese and len(term.text) > 1:
+            pairs = [Term(pair, chinese=True) for pair in _han_tokens(term.text)[:-1]]
+        else:
+            pairs = [term]
+        for unit in pairs:
+            if unit.text not in _NEAR_STOP:
+                units.setdefault(unit, None)
+    return list(units)

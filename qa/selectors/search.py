@@ -13,9 +13,12 @@ PostgreSQL) ts_rank, then bank order.
 
 from __future__ import annotations
 
+import math
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 
 from django.contrib.postgres.search import (
@@ -31,6 +34,7 @@ from django.db.models import (
     Exists,
     Expression,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -41,7 +45,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from qa.models import Bookmark, Question
-from qa.search import Term, fold, query_terms
+from qa.search import Term, fold, near_units, query_terms
 from qa.selectors.bank import tag_names
 
 SEARCH_LIMIT = 50
@@ -81,6 +85,7 @@ class SearchResults:
     query: str
     results: list[SearchResult]
     has_more: bool
+    near: bool = False  # no question contains the query: these share most of it (_near)
 
 
 def normalise_query(query: str) -> str:
@@ -189,10 +194,11 @@ def _candidates(tsquery: SearchQuery, exact: Q) -> QuerySet[Question]:
 
 
 def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT) -> SearchResults:
-    """Published questions matching `query`, best first, with the match highlighted.
+    """Published questions matching `query`, best first, with the match highlighted; when
+    none contains it, those that share most of it (`_near`), said so.
 
     For a signed-in user each result says whether they bookmarked it (no extra query).
-    Two queries: the search and the tags of the results.
+    Two queries: the search and the tags of the results (three when the search is near).
     """
     query = normalise_query(query)
     words = _needles(query)
@@ -218,16 +224,17 @@ def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT)
             prompt_hit &= Q(prompt__icontains=word)
         questions = questions.filter(_contains_all(words)).annotate(prompt_hit=_flag(prompt_hit))
         order = [F("prompt_hit").desc()]
-    if user is not None and user.is_authenticated:
-        questions = questions.annotate(
-            bookmarked=Exists(Bookmark.objects.filter(user=user, question=OuterRef("pk")))
-        )
-    found = list(
-        questions.order_by(*order, "bank__title", "section__position", "number", "pk")[: limit + 1]
-    )
+    found = _fetch(questions, order, user=user, limit=limit)
+    pattern = highlight_pattern(query)
+    near = False
+    if not found:
+        units = near_units(query)
+        if units:
+            found = _fetch(*_near(units), user=user, limit=limit)
+            pattern = _pattern([unit.text for unit in units])
+            near = bool(found)
     rows = found[:limit]
     tags = tag_names([question.pk for question in rows])
-    pattern = highlight_pattern(query)
     results = [
         SearchResult(
             question=question,
@@ -238,7 +245,47 @@ def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT)
         )
         for question in rows
     ]
-    return SearchResults(query=query, results=results, has_more=len(found) > limit)
+    return SearchResults(query=query, results=results, has_more=len(found) > limit, near=near)
+
+
+def _fetch(questions: QuerySet[Question], order: list[Any], *, user: Any,
+           limit: int) -> list[Question]:
+    if user is not None and user.is_authenticated:
+        questions = questions.annotate(
+            bookmarked=Exists(Bookmark.objects.filter(user=user, question=OuterRef("pk")))
+        )
+    return list(
+        questions.order_by(*order, "bank__title", "section__position", "number", "pk")[: limit + 1]
+    )
+
+
+def _near(units: list[Term]) -> tuple[QuerySet[Question], list[Any]]:
+    """The questions whose prompt shares at least half of `units` (qa.search.near_units), and
+    two of them when there are two or more, those sharing more first. Prompts only: a near
+    search looks for the question a query means, and a prompt's vector is small enough to
+    check against every unit (an answer's would be read from its out-of-line storage once per
+    unit). On PostgreSQL the index finds the prompts sharing any unit."""
+    questions = (Question.objects.published().select_related("section", "bank")
+                 .defer("search_text"))
+    if connection.vendor == "postgresql":
+        queries = [SearchQuery(text, config="simple", search_type=kind)
+                   for text, kind in (unit.tsquery() for unit in units)]
+        shares = [SearchVectorExact(_StoredVector("prompt_vector"), q) for q in queries]
+        questions = (questions.alias(vector=_StoredVector("prompt_vector"))
+                     .filter(vector=reduce(operator.or_, queries)))
+    else:
+        shares = [Q(prompt__icontains=unit.text) for unit in units]
+    need = max(math.ceil(len(units) / 2), min(len(units), 2))
+    questions = questions.annotate(shared=_count(shares)).filter(shared__gte=need)
+    return questions, [F("shared").desc()]
+
+
+def _count(conditions: list[Any]) -> Any:
+    """How many of `conditions` hold, as a column."""
+    return reduce(operator.add, [
+        Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+        for condition in conditions
+    ])
 
 
 # --- highlighting ---------------------------------------------------------------------------
@@ -247,9 +294,11 @@ def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT)
 def highlight_pattern(query: str) -> re.Pattern[str] | None:
     """A case-insensitive pattern for what the query looks for (see `_needles`), longest
     first."""
-    query = normalise_query(query)
-    terms = set(_needles(query))
-    terms = {t for t in terms if t.strip()}
+    return _pattern(_needles(normalise_query(query)))
+
+
+def _pattern(words: list[str]) -> re.Pattern[str] | None:
+    terms = {t for t in words if t.strip()}
     if not terms:
         return None
     alternatives = sorted(terms, key=lambda t: (-len(t), t))

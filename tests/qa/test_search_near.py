@@ -1,0 +1,73 @@
+"""A query no question contains as typed (a sentence without spaces, a pasted English
+question) finds the questions that share most of its words, best first, and says so."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from qa.search import near_units
+from qa.selectors.search import search_questions
+
+
+def found(query: str):
+    return search_questions(query=query)
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("大模型幻觉", "llm-zh/basics/08"),            # 模型幻觉是什么？
+    ("什么是涌现能力", "llm-zh/basics/03"),         # 涌现能力是啥原因？
+    ("全参数微调需要多少显存", "llm-zh/advanced/08"),
+    ("What is the difference between prefix LM and causal LM?", "llm-zh/basics/02"),
+    ("what is SFT", None),  # only the stop words kept it from the exact search
+])
+def test_a_natural_query_finds_the_question_it_means(shipped, query, first):
+    results = found(query)
+    assert results.near
+    assert results.results
+    if first:
+        assert results.results[0].question.key == first
+
+
+def test_near_results_need_most_of_the_query_and_rank_by_how_much(shipped):
+    results = found("复读机问题怎么解决")
+    keys = [r.question.key for r in results.results]
+    assert set(keys[:3]) == {"llm-zh/advanced/02", "llm-zh/advanced/03", "llm-zh/advanced/04"}
+    # A question sharing only 问题 is not offered for a query of seven pairs.
+    assert "llm-zh/basics/01" not in keys
+
+
+def test_an_exact_match_is_not_mixed_with_near_ones(shipped):
+    results = found("模型幻觉")
+    assert not results.near
+    assert results.results[0].question.key == "llm-zh/basics/08"
+
+
+def test_nothing_shared_is_still_nothing(shipped):
+    results = found("量子计算机的纠错码")
+    assert results.results == [] and not results.near
+    assert found("what is the").results == []  # stop words only
+
+
+def test_the_page_says_the_results_are_near_and_marks_what_they_share(client, shipped):
+    page = client.get("/search/", {"q": "大模型幻觉"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No question contains “大模型幻觉” as typed" in page
+    assert "<mark>模型</mark><mark>幻觉</mark>是什么" in page
+    zh = client.get("/search/", {"q": "大模型幻觉"},
+                    HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "没有题目完整包含“大模型幻觉”" in zh
+
+
+def test_the_units_leave_out_question_words_and_english_stop_words():
+    assert [u.text for u in near_units("什么是涌现能力")] == ["是涌", "涌现", "现能", "能力"]
+    assert [u.text for u in near_units("What is the LoRA rank?")] == ["lora", "rank"]
+    assert near_units("what is the") == []
+
+
+def test_a_near_search_is_two_queries_more_at_most(shipped):
+    with CaptureQueriesContext(connection) as exact:
+        found("模型幻觉")
+    with CaptureQueriesContext(connection) as near:
+        found("大模型幻觉")
+    assert len(near) <= len(exact) + 1
