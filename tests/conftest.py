@@ -30,6 +30,16 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _own_language():
+    # A request through the test client leaves its language active in the thread (Django
+    # activates one per request and never takes it back): the next test would speak it.
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD
