@@ -4,8 +4,8 @@ from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
-from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -33,20 +33,39 @@ def clock(seconds: int | None) -> str:
     return f"{minutes}:{seconds:02d}"
 
 
-# Under a minute, "0 minutes" reads as a mistake; minutes are rounded to the nearest, so a
-# card the grade button said comes back in 10m is not "9 minutes" a few seconds later.
-_HALF_MINUTE = timedelta(seconds=30)
+def _spoken(delta: timedelta) -> str:
+    """"10 minutes", "5 days", "3 months": the largest unit, rounded to the nearest, on the
+    grade buttons' scale (qa.scheduling.humanize_interval: days up to a month, then months,
+    then years), so a page says what the button that scheduled the card said."""
+    minutes = max(delta.total_seconds(), 0) / 60
+    if round(minutes) < 60:
+        n = max(round(minutes), 1)
+        return ngettext("%(n)d minute", "%(n)d minutes", n) % {"n": n}
+    hours = minutes / 60
+    if hours < 24:
+        n = round(hours)
+        return ngettext("%(n)d hour", "%(n)d hours", n) % {"n": n}
+    days = hours / 24
+    if days < 30:
+        n = round(days)
+        return ngettext("%(n)d day", "%(n)d days", n) % {"n": n}
+    if days < 365:
+        n = round(days / 30)
+        return ngettext("%(n)d month", "%(n)d months", n) % {"n": n}
+    n = round(days / 365)
+    return ngettext("%(n)d year", "%(n)d years", n) % {"n": n}
 
 
 @register.filter
 def until_short(value: datetime | None) -> str:
-    """`{{ due|until_short }}` → "5 days" (only the largest unit), "less than a minute"."""
+    """`{{ due|until_short }}` → "5 days", "less than a minute" (never "0 minutes", which
+    reads as a mistake)."""
     if not value:
         return ""
-    now = timezone.now()
-    if value - now < timedelta(minutes=1):
+    delta = value - timezone.now()
+    if delta < timedelta(minutes=1):
         return _("less than a minute")
-    return timeuntil(value, now - _HALF_MINUTE, depth=1)
+    return _spoken(delta)
 
 
 @register.filter
@@ -57,4 +76,4 @@ def ago(value: datetime | None) -> str:
     now = timezone.now()
     if now - value < timedelta(minutes=1):
         return _("just now")
-    return _("%(when)s ago") % {"when": timesince(value, now + _HALF_MINUTE, depth=1)}
+    return _("%(when)s ago") % {"when": _spoken(now - value)}

@@ -94,7 +94,7 @@ def test_the_due_tile_says_when_the_cards_due_later_today_come(alice_client, ali
     StudyStateFactory(user=alice, question=second, due=now + timedelta(minutes=50))
     StudyStateFactory(user=alice, question=third, due=now + timedelta(days=3))
     html = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "0 questions due now · 2 more later today, the next in 10\xa0minutes" in html
+    assert "0 questions due now · 2 more later today, the next in 10 minutes" in html
 
 
 def test_each_day_of_the_heatmap_says_how_many_reviews_it_had(alice_client, alice, settings):
