@@ -367,9 +367,10 @@ def _admin_queue_url() -> str:
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     mine = _get_team_for_user(request, pk)
     # Each member's own record is for owners and curators. A plain member sees the team's
-    # figures only where they blend at least BLENDED people: where one person has started a
-    # set, "1 / 3 started" and its progress are that person's record, whatever the team's
-    # size, as is a weak spot one person graded.
+    # figures only where they blend at least BLENDED people besides that member: where one
+    # person has started a set, "1 / 3 started" and its progress are that person's record,
+    # whatever the team's size, as is a weak spot one person graded; and the member's own
+    # part, taken out, would leave the others' bare.
     blended = 0 if mine.can_curate else BLENDED
     board = team_dashboard(team=mine.team, membership=mine, min_people=blended)
     member_count = len(board.members)
@@ -387,7 +388,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         possible = progress.total * member_count
         rows.append({
             "progress": progress,
-            "team_figures": progress.started >= blended,
+            "team_figures": progress.started_besides(request.user.pk) >= blended,
             "team_percent": round(100 * done / possible) if possible else 0,
             "mine": progress.reviewed_by(request.user.pk),
         })
@@ -408,6 +409,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "member_rows": member_rows,
         "member_count": member_count,
         "held_back": not mine.can_curate,
+        "too_small": not mine.can_curate and member_count - 1 < BLENDED,
         "sets_held_back": any(not row["team_figures"] for row in rows),
         "any_team_figures": any(row["team_figures"] for row in rows),
         "blended": BLENDED,

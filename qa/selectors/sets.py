@@ -208,6 +208,9 @@ class SetProgress:
     def started(self) -> int:
         return sum(1 for n in self.by_member.values() if n)
 
+    def started_besides(self, user_id: int) -> int:
+        return sum(1 for member, n in self.by_member.items() if n and member != user_id)
+
     @property
     def finished(self) -> int:
         return sum(1 for n in self.by_member.values() if self.total and n >= self.total)
@@ -262,10 +265,12 @@ def team_dashboard(
     """Progress per set and member, and the team's weak spots, in a fixed number of queries.
 
     Only current members count; only sets the viewer may see; only published questions. A
-    weak spot is a question at least `min_people` members have graded (by "Again") or
-    studied (by recall).
+    weak spot is a question at least `min_people` members besides the viewer have graded
+    (by "Again") or studied (by recall): the viewer's own part, taken out of a figure, would
+    leave the others' bare.
     """
     now = now or timezone.now()
+    viewer = membership.user_id
     members = list(
         Membership.objects.filter(team=team).select_related("user").order_by("joined_at", "pk")
     )
@@ -302,14 +307,16 @@ def team_dashboard(
                 total=Count("pk"),
                 again=Count("pk", filter=Q(rating=Review.Rating.AGAIN)),
                 people=Count("user_id", distinct=True),
+                others=Count("user_id", distinct=True, filter=~Q(user_id=viewer)),
             )
             .annotate(surely=_surely_again(again="again", total="total"))
-            .filter(again__gt=0, people__gte=min_people)
+            .filter(again__gt=0, others__gte=min_people)
             .order_by("-surely", "-again", "question_id")[:WEAK_SPOT_LIMIT]
         )
 
     mean_r: dict[int, float] = {}
     studied_by: dict[int, int] = {}
+    studied_by_others: dict[int, int] = {}
     if sets:
         # Every member's state of every question in the sets: the database averages them.
         recall = (
@@ -317,17 +324,20 @@ def team_dashboard(
                 user_id__in=member_ids, question_id__in=set_questions, stability__isnull=False
             )
             .values("question_id")
-            .annotate(mean=Avg(expressions.recall_probability(now)), n=Count("pk"))
-            .values_list("question_id", "mean", "n")
+            .annotate(mean=Avg(expressions.recall_probability(now)), n=Count("pk"),
+                      others=Count("pk", filter=~Q(user_id=viewer)))
+            .values_list("question_id", "mean", "n", "others")
             .order_by()
         )
-        for question_id, mean, n in recall:
+        for question_id, mean, n, others in recall:
             mean_r[question_id] = mean
             studied_by[question_id] = n
+            studied_by_others[question_id] = others
 
     # A question is weak when the team's mean recall is below the retention FSRS aims for.
     target = default_retention()
-    low = [qid for qid, r in mean_r.items() if r < target and studied_by[qid] >= min_people]
+    low = [qid for qid, r in mean_r.items()
+           if r < target and studied_by_others[qid] >= min_people]
     by_r_ids = sorted(low, key=lambda qid: (mean_r[qid], qid))[:WEAK_SPOT_LIMIT]
     wanted = {row["question_id"] for row in again_rows} | set(by_r_ids)
     questions = Question.objects.in_bulk(wanted) if wanted else {}

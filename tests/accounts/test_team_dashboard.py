@@ -23,22 +23,23 @@ pytestmark = pytest.mark.django_db
 def test_the_dashboard_shows_progress_and_weak_spots(client, alice, bob, team):
     carol = UserFactory(display_name="Carol")
     dave = UserFactory(display_name="Dave")
-    Membership.objects.create(user=bob, team=team)
-    Membership.objects.create(user=carol, team=team)
-    Membership.objects.create(user=dave, team=team)
+    erin = UserFactory(display_name="Erin")
+    for user in (bob, carol, dave, erin):
+        Membership.objects.create(user=user, team=team)
     questions = bulk_questions(SectionFactory(), 4)
     study_set = create_set(user=alice, title="Basics", team=team)
     add_questions(study_set=study_set, questions=questions)
     now = timezone.now()
-    for user, studied in ((bob, questions[:3]), (carol, questions[:1]), (dave, questions[:1])):
+    for user, studied in ((bob, questions[:3]), (carol, questions[:1]), (dave, questions[:1]),
+                          (erin, questions[:1])):
         for q in studied:
             StudyState.objects.create(user=user, question=q, due=now, stability=2.0,
                                       difficulty=5.0, last_review=now - timedelta(days=3),
                                       state=StudyState.State.REVIEW)
-    # questions[0]: all three failed it; questions[1]: bob passed.
+    # questions[0]: all four failed it; questions[1]: bob passed.
     for i, (user, q, rating) in enumerate([(bob, questions[0], 1), (carol, questions[0], 1),
-                                           (dave, questions[0], 1), (bob, questions[1], 3),
-                                           (bob, questions[0], 3)]):
+                                           (dave, questions[0], 1), (erin, questions[0], 1),
+                                           (bob, questions[1], 3), (bob, questions[0], 3)]):
         Review.objects.create(user=user, question=q, rating=rating, answer_version=1,
                               token=f"t{i}")
     url = reverse("accounts:team-dashboard", args=[team.pk])
@@ -51,7 +52,7 @@ def test_the_dashboard_shows_progress_and_weak_spots(client, alice, bob, team):
     weak = page[page.index('id="weak-spots"'):]
     assert questions[0].prompt in weak
     assert weak.index(questions[0].prompt) < weak.index("Lowest recall")
-    assert "75%" in weak  # 3 of 4 grades "Again"
+    assert "80%" in weak  # 4 of 5 grades "Again"
     recall = weak[weak.index("Lowest recall"):]
     assert "mean chance of recalling it now" in recall and questions[0].prompt in recall
     assert questions[3].prompt not in recall  # nobody studied it: not a recall weak spot
@@ -83,7 +84,7 @@ def test_a_plain_member_sees_no_figure_that_is_one_other_person_s_record(client,
     assert "Started" not in page and "1 / 2" not in page  # that would be alice's
     weak = page[page.index('id="weak-spots"'):]
     assert question.prompt not in weak
-    assert "once at least 3 members have studied it" in weak
+    assert "The team is too small for its figures" in page
     assert "No one has graded" not in weak
 
     client.force_login(alice)  # the owner sees it all
@@ -207,13 +208,13 @@ def test_a_set_s_team_figures_wait_for_three_people_to_study_it_whatever_the_tea
     assert "0 / 10" in quiet_row  # bob's own
     assert "1 / 4" not in quiet_row and "18%" not in quiet_row  # carol's record
     assert "3 / 4" in busy_row and "75%" in busy_row  # three people: blended
-    assert "once at least 3 members have started it" in page
+    assert "once at least 3 members besides you have started it" in page
 
     client.force_login(alice)  # the owner sees every figure
     page = client.get(reverse("accounts:team-dashboard", args=[team.pk]),
                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "1 / 4" in page[page.index("Quiet set"):]
-    assert "once at least 3 members have started it" not in page
+    assert "members besides you" not in page
 
 
 def test_a_plain_member_sees_the_weak_spots_three_people_studied_past_ten_of_one_person(
@@ -275,3 +276,41 @@ def test_a_question_forgotten_by_many_comes_before_one_forgotten_once(alice, bob
     board = team_dashboard(team=team, membership=owner)
     assert [s.question for s in board.by_again] == [many, once, rarely]
     assert [s.again_percent for s in board.by_again] == [90, 100, 5]
+
+
+def test_a_plain_member_s_own_record_does_not_unlock_the_others(client, alice, bob, team):
+    """In a team of three, bob's own progress made "3 started" of two others: 83% with bob at
+    4 of 8 told him both others had finished. Team figures wait for three members besides
+    the one looking, and a team too small for that says so."""
+    carol = UserFactory()
+    for user in (bob, carol):
+        Membership.objects.create(user=user, team=team)
+    questions = bulk_questions(SectionFactory(), 8)
+    study_set = create_set(user=alice, title="Basics", team=team)
+    add_questions(study_set=study_set, questions=questions)
+    for question in questions:
+        _studied(alice, question, Review.Rating.AGAIN)
+        _studied(carol, question, Review.Rating.AGAIN)
+    for question in questions[:4]:
+        _studied(bob, question, Review.Rating.AGAIN)
+    client.force_login(bob)
+    page = client.get(reverse("accounts:team-dashboard", args=[team.pk]),
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    row = page[page.index("Basics"):page.index("</tr>", page.index("Basics"))]
+    assert "4 / 8" in row  # bob's own
+    assert "83%" not in row and "3 / 3" not in row and "2 / 3" not in row
+    weak = page[page.index('id="weak-spots"'):]
+    assert not any(q.prompt in weak for q in questions)
+    assert "members besides you" in page
+    assert "too small" in page
+
+    dave, erin = UserFactory(), UserFactory()
+    for user in (dave, erin):
+        Membership.objects.create(user=user, team=team)
+        for question in questions[:2]:
+            _studied(user, question, Review.Rating.GOOD)
+    page = client.get(reverse("accounts:team-dashboard", args=[team.pk]),
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    row = page[page.index("Basics"):page.index("</tr>", page.index("Basics"))]
+    assert "5 / 5" in row  # four others started: blended
+    assert "too small" not in page
