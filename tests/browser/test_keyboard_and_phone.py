@@ -116,6 +116,38 @@ def test_a_phone_s_header_leaves_the_page_its_screen(browser, live_server, login
         context.close()
 
 
+def test_a_phone_s_small_buttons_take_a_finger_and_a_long_name_wraps(browser, live_server,
+                                                                   login, questions):
+    """On a touch screen the quiz's text buttons (stop, undo) were 19 px tall and the header's
+    log-out 21 px, 14 px from the settings link; a name without spaces widened every page;
+    the mock interview's button read "Next question +" (its hidden keys left the "+")."""
+    from qa.services import study
+
+    learner = UserFactory(email="long@example.com",
+                          display_name="xiaoming.zhang.interview.prep2026")
+    study.start_quiz(user=learner, mode="mock", count=2)
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 800},
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        login(page, learner, PASSWORD)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        for selector in (".nav-account button.link", ".lang-switch button"):
+            assert page.locator(selector).first.bounding_box()["height"] >= 24, selector
+        page.locator("a", has_text="Continue").first.click()
+        next_button = page.locator(".mock-form button[data-key=next]")
+        expect(next_button).to_be_visible()
+        assert "+" not in next_button.inner_text()
+        quiz = study.start_quiz(user=learner, mode="section", section=questions[0].section)
+        page.goto(f"/quiz/{quiz.pk}/")
+        stop = page.locator(".flashcard-foot button.link")
+        assert stop.bounding_box()["height"] >= 24
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()
+
+
 def test_removing_a_set_s_questions_updates_the_count_and_study_button(page, login, learner,
                                                                        questions):
     study_set = create_set(user=learner, title="Shrinking")

@@ -114,6 +114,9 @@ def test_the_change_page_shows_a_published_revision(client, editor, question):
     assert response.status_code == 200
     html = response.content.decode()
     assert "平方" in html and '<ins class="diff">²</ins>' in html
+    # The question by its section and number, as everywhere a learner sees: not its key.
+    assert f"{question.section.title} · #{question.number}</a>" in html
+    assert question.key not in html.replace(url, "").replace(question.get_absolute_url(), "")
 
 
 def test_the_change_page_hides_drafts_and_other_questions_revisions(client, editor, question):

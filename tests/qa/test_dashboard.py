@@ -329,6 +329,8 @@ def test_the_bank_s_words_carry_its_language_on_the_dashboard_and_my_reports(ali
     page = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f'<h3 {lang}>大模型面试</h3>' in page
     assert f'{lang}>基础篇</a>' in page  # mastery
+    section_url = reverse("qa:section", args=[section.bank.slug, section.key])
+    assert f'<a href="{section_url}" {lang}>基础篇</a>' in page  # the section, not its bank
     assert f'<span {lang}>基础篇</span>' in page  # pick up where you left off
     assert f'{lang}>大模型面试 · 基础篇</option>' in page  # mock interview
     reports = alice_client.get(reverse("qa:my-reports"),

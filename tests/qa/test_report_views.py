@@ -57,6 +57,8 @@ def test_the_report_page_carries_the_answer_version_shown(alice_client, question
     Question.objects.filter(pk=question.pk).update(answer_version=3)
     html = alice_client.get(report_url(question)).content.decode()
     assert 'name="answer_version" value="3"' in html
+    assert f"{question.section.title} · #{question.number}</p>" in html
+    assert f"· {question.key}<" not in html  # its key is the site's, not the learner's
     assert 'name="kind"' in html and 'name="message"' in html
 
 
