@@ -15,13 +15,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Invitation, InvitationUse, Membership, Team, User
-from accounts.selectors import AccountClosing, account_closing
+from accounts.selectors import INVITATIONS_SHOWN, AccountClosing, account_closing
 from qa.models import Quiz, Review, StudySet
 from qa.selectors.sets import CURATOR_ROLES, MEMBER_VISIBLE
 from qa.services.sets import end_quizzes_on, let_go_of
@@ -318,6 +318,13 @@ def create_invitation(
         raise TeamError(
             _("The number of uses must be between 1 and %(max)d.") % {"max": INVITATION_MAX_USES}
         )
+    # Every link that still works is on the team page, where it can be copied or revoked.
+    working = Invitation.objects.filter(team=team, revoked_at__isnull=True, expires_at__gt=now,
+                                        uses__lt=F("max_uses"))
+    if working.count() >= INVITATIONS_SHOWN:
+        raise TeamError(_(
+            "The team has %(n)d invitation links that still work: revoke some before making "
+            "another.") % {"n": INVITATIONS_SHOWN})
     return Invitation.objects.create(
         team=team,
         role=role,
@@ -343,7 +350,9 @@ def send_invitation_email(*, invitation: Invitation, accept_url: str) -> None:
         "team": invitation.team.name,
         "role": invitation.get_role_display(),
         "url": accept_url,
-        "expires": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M"),
+        # In the inviter's time zone, named: the invited may live in another.
+        "expires": (f"{timezone.localtime(invitation.expires_at):%Y-%m-%d %H:%M} "
+                    f"({timezone.get_current_timezone_name()})"),
     }
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
 

@@ -423,7 +423,31 @@ def test_used_up_invitations_do_not_push_a_usable_one_off_the_list(alice, team):
 
     usable = services.create_invitation(actor=alice, team=team, max_uses=5)
     for _ in range(INVITATIONS_SHOWN):
-        services.create_invitation(actor=alice, team=team, email="x@example.com")
-    Invitation.objects.exclude(pk=usable.pk).update(uses=1)
+        used = services.create_invitation(actor=alice, team=team, email="x@example.com")
+        Invitation.objects.filter(pk=used.pk).update(uses=1)
     shown = list(open_invitations(team=team))
     assert len(shown) == INVITATIONS_SHOWN and shown[0] == usable
+
+
+def test_no_working_invitation_link_is_left_off_the_team_page(alice, team):
+    """The team page lists 50 links: a 51st working one could be neither copied nor revoked
+    until it expired."""
+    from accounts.selectors import INVITATIONS_SHOWN, open_invitations
+
+    for _ in range(INVITATIONS_SHOWN):
+        services.create_invitation(actor=alice, team=team, max_uses=2)
+    with pytest.raises(services.TeamError, match="revoke some before making another"):
+        services.create_invitation(actor=alice, team=team)
+    assert Invitation.objects.filter(team=team).count() == INVITATIONS_SHOWN
+    services.revoke_invitation(actor=alice, invitation=open_invitations(team=team)[0])
+    services.create_invitation(actor=alice, team=team)  # room again
+    assert len(open_invitations(team=team)) == INVITATIONS_SHOWN
+
+
+def test_an_invitation_mail_names_the_time_zone_of_its_expiry(alice, team, settings):
+    from django.utils import timezone as tz
+
+    inv = services.create_invitation(actor=alice, team=team, email="new@example.com")
+    with tz.override("Asia/Shanghai"):
+        services.send_invitation_email(invitation=inv, accept_url="https://x.test/i/")
+    assert "(Asia/Shanghai)" in mail.outbox[0].body
