@@ -21,6 +21,22 @@ from qa.backup.tables import (
 from qa.models import Bank, Question, Section, Tag
 
 
+def _pairs(label: str, rows: list, first: type, second: type) -> list:
+    """The rows of a link table, each checked to be a pair of a `first` and a `second` (a
+    list of strings for a list): they are unpacked as they come, not read through a model."""
+    def fits(value, kind) -> bool:
+        if kind is list:
+            return isinstance(value, list) and all(isinstance(v, str) for v in value)
+        return isinstance(value, kind) and not isinstance(value, bool)
+
+    for number, row in enumerate(rows, start=1):
+        if not (isinstance(row, list) and len(row) == 2 and fits(row[0], first)
+                and fits(row[1], second)):
+            raise BackupError(f"{label}, row {number}: expected a pair of {first.__name__} "
+                              f"and {second.__name__}.")
+    return rows
+
+
 @dataclass
 class RestoreReport:
     counts: dict[str, int] = field(default_factory=dict)
@@ -58,13 +74,18 @@ class _Restorer:
             out.append((i, f, mapping))
         return out
 
-    def _instances(self, model, columns, rows):
-        translators = self._translators(model, columns)
-        label = model._meta.label_lower
+    @staticmethod
+    def _shaped(label: str, columns: list[str], rows: list) -> list:
         for number, row in enumerate(rows, start=1):
             if not isinstance(row, list) or len(row) != len(columns):
                 raise BackupError(f"{label}, row {number}: expected {len(columns)} values, one "
                                   "per column.")
+        return rows
+
+    def _instances(self, model, columns, rows):
+        translators = self._translators(model, columns)
+        label = model._meta.label_lower
+        for number, row in enumerate(self._shaped(label, columns, rows), start=1):
             values = {}
             for i, f, mapping in translators:
                 value = row[i]
@@ -145,7 +166,8 @@ class _Restorer:
 
     def question_tags(self, columns, rows):
         through = Question.tags.through
-        pairs = [(self.question_ids.get(q), self.tag_ids.get(t)) for q, t in rows]
+        pairs = [(self.question_ids.get(q), self.tag_ids.get(t))
+                 for q, t in _pairs("qa.question_tags", rows, int, int)]
         through.objects.bulk_create(
             [through(question_id=q, tag_id=t) for q, t in pairs if q and t],
             batch_size=CHUNK,
@@ -187,6 +209,7 @@ class _Restorer:
     def historical_question_tags(self, columns, rows):
         model = HistoricalQuestionTag
         history_at = columns.index(model._meta.get_field("history").attname)
+        rows = self._shaped(model._meta.label_lower, columns, rows)
         kept = [row for row in rows if row[history_at] in self.history_ids]
         objs = list(self._instances(model, columns, kept))
         for obj in objs:
@@ -195,7 +218,7 @@ class _Restorer:
         self.report.add(model._meta.label_lower, len(objs))
 
     def groups(self, columns, rows):
-        for name, perms in rows:
+        for name, perms in _pairs("auth.group", rows, str, list):
             group, _ = Group.objects.get_or_create(name=name)
             group.permissions.add(*self._permissions(perms))
         self.report.add("auth.group", len(rows))
@@ -214,7 +237,8 @@ class _Restorer:
         groups = dict(Group.objects.values_list("name", "pk"))
         through = User.groups.through
         through.objects.bulk_create(
-            [through(user_id=u, group_id=groups[g]) for u, g in rows if g in groups],
+            [through(user_id=u, group_id=groups[g])
+             for u, g in _pairs("accounts.user_groups", rows, int, str) if g in groups],
             batch_size=CHUNK,
         )
         self.report.add("accounts.user_groups", len(rows))
@@ -227,7 +251,8 @@ class _Restorer:
             perm_ids[f"{app}.{codename}"] = pk
         through = User.user_permissions.through
         through.objects.bulk_create(
-            [through(user_id=u, permission_id=perm_ids[p]) for u, p in rows if p in perm_ids],
+            [through(user_id=u, permission_id=perm_ids[p])
+             for u, p in _pairs("accounts.user_permissions", rows, int, str) if p in perm_ids],
             batch_size=CHUNK,
         )
         self.report.add("accounts.user_permissions", len(rows))
@@ -235,6 +260,7 @@ class _Restorer:
     def people(self, label: str, columns, rows):
         model = self.by_label[label]
         if "correcting_revision_id" in columns:
+            rows = self._shaped(label, columns, rows)
             at = columns.index("correcting_revision_id")
             rows = [
                 [*r[:at], self.history_ids.get(r[at]) if r[at] else None, *r[at + 1:]]

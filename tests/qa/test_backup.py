@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import os
 import stat
 from datetime import timedelta
@@ -368,15 +369,18 @@ def test_a_binary_file_is_refused_with_a_message(world, tmp_path, content):
     assert Review.objects.count() == 2
 
 
-def _edit_review_rows(path, edit) -> None:
-    """Apply `edit(columns, row)` to the first review row of the (gzipped) backup at `path`."""
+def _edit_review_rows(path, edit, table="qa.review") -> None:
+    """Apply `edit(columns, rows)` to the first `table` line of the (gzipped) backup at
+    `path` (its first row for qa.review)."""
     lines = gzip.decompress(path.read_bytes()).decode().splitlines()
     for n, raw in enumerate(lines):
         line = json.loads(raw)
-        if isinstance(line, dict) and line.get("table") == "qa.review":
-            edit(line["columns"], line["rows"][0])
+        if isinstance(line, dict) and line.get("table") == table:
+            edit(line["columns"], line["rows"][0] if table == "qa.review" else line["rows"])
             lines[n] = json.dumps(line)
             break
+    else:
+        raise AssertionError(f"no {table} rows in the backup")
     path.write_bytes(gzip.compress("\n".join(lines).encode()))
 
 
@@ -396,4 +400,22 @@ def test_a_row_that_does_not_fit_its_table_is_refused_and_changes_nothing(world,
     with pytest.raises(CommandError, match=message):
         call_command("restore_data", str(path), "--force", verbosity=0)
     assert Review.objects.get(token="token-0").rating == 4
+    assert User.objects.count() == 3
+
+
+@pytest.mark.parametrize(("table", "bad"), [
+    ("qa.question_tags", [1, 2, 3]),
+    ("auth.group", ["Editors"]),
+    ("auth.group", ["Editors", "qa.change_question"]),
+    ("accounts.user_groups", [1]),
+    ("accounts.user_permissions", "x"),
+])
+def test_a_link_row_that_does_not_fit_is_refused_with_a_message(world, tmp_path, table, bad):
+    """These tables' rows are pairs the restore unpacked as they came: a wrong one was a
+    Python traceback (nothing written, all of it one transaction) instead of a message."""
+    path = tmp_path / "backup.jsonl.gz"
+    call_command("backup_data", str(path), verbosity=0)
+    _edit_review_rows(path, lambda columns, rows: rows.__setitem__(0, bad), table=table)
+    with pytest.raises(CommandError, match=rf"{re.escape(table)}, row 1: expected"):
+        call_command("restore_data", str(path), "--force", verbosity=0)
     assert User.objects.count() == 3
