@@ -362,3 +362,16 @@ def test_a_zone_kept_from_before_the_list_was_narrowed_stays_chosen(alice_client
     assert response.status_code == 302
     alice.refresh_from_db()
     assert (alice.display_name, alice.time_zone) == ("Alice B", "US/Pacific")
+
+
+def test_new_questions_waiting_in_an_open_quiz_are_not_told_as_a_spent_limit(alice_client,
+                                                                            alice):
+    """A new quiz opened and not yet graded takes the day's new questions: "0 for today" and
+    "Daily new limit reached" read as if they were learned."""
+    section = SectionFactory()
+    bulk_questions(section, 12)
+    services.start_quiz(user=alice, mode="new", section=section)
+    page = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "0 for today · 10 waiting in a quiz you have open" in page
+    assert "Today’s new questions wait in a quiz you have open" in page
+    assert "Daily new limit reached" not in page
