@@ -63,6 +63,15 @@ class Quiz(models.Model):
         MISTAKES = "mistakes", _("Mistakes")
         MOCK = "mock", _("Mock interview")
 
+    class Ended(models.TextChoices):
+        """Why a quiz ended that its learner did not end (blank: the learner, or its end)."""
+
+        SET_CLOSED = "set_closed", _(
+            "This quiz ended: its study set is no longer open to you (you left its team, or "
+            "its owner closed it to you). The grades you gave are kept.")
+        SET_DELETED = "set_deleted", _(
+            "This quiz ended: its study set was deleted. The grades you gave are kept.")
+
     # Found through quiz_user_open_idx (user, finished_at).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quizzes",
@@ -77,6 +86,7 @@ class Quiz(models.Model):
     time_limit_seconds = models.PositiveIntegerField(null=True, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    ended = models.CharField(max_length=12, choices=Ended.choices, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

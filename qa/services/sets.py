@@ -180,7 +180,8 @@ def _let_go_of_outsiders(study_set: StudySet, *, old_token: str | None) -> None:
 def let_go_of(quizzes) -> None:
     """`quizzes` (a Quiz queryset) forget their set, whose owner no longer admits their
     learner; the unfinished ones end where they are. The grades given stay."""
-    quizzes.filter(finished_at__isnull=True).update(finished_at=timezone.now())
+    quizzes.filter(finished_at__isnull=True).update(finished_at=timezone.now(),
+                                                    ended=Quiz.Ended.SET_CLOSED)
     quizzes.update(study_set=None)
 
 
@@ -188,7 +189,7 @@ def end_quizzes_on(sets) -> None:
     """Unfinished quizzes on `sets` (a StudySet queryset) end where they are: the sets are
     going; the grades given stay."""
     Quiz.objects.filter(study_set__in=sets, finished_at__isnull=True).update(
-        finished_at=timezone.now())
+        finished_at=timezone.now(), ended=Quiz.Ended.SET_DELETED)
 
 
 @transaction.atomic

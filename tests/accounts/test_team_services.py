@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import Invitation, Membership, Team
-from qa.models import Review
+from qa.models import Quiz, Review
 from qa.services.sets import add_questions, create_set, delete_set
 from qa.services.study import start_quiz
 from tests.factories import (
@@ -159,7 +159,8 @@ def test_an_ex_member_keeps_no_quiz_on_the_teams_sets(alice, bob, team, how):
     for quiz in (on_team_set, finished, own, alices):
         quiz.refresh_from_db()
     assert on_team_set.study_set is None and on_team_set.finished_at is not None
-    assert finished.study_set is None
+    assert on_team_set.ended == Quiz.Ended.SET_CLOSED
+    assert finished.study_set is None and finished.ended == ""  # it had ended before
     assert finished.finished_at < timezone.now() - timedelta(hours=23)  # not moved
     assert own.study_set is not None and own.finished_at is None
     assert alices.study_set is not None and alices.finished_at is None
@@ -185,6 +186,7 @@ def test_deleting_a_team_or_one_of_its_sets_ends_the_quizzes_on_them(alice, bob,
     delete_set(study_set=deleted)
     on_deleted.refresh_from_db()
     assert on_deleted.finished_at is not None and on_deleted.study_set is None
+    assert on_deleted.ended == Quiz.Ended.SET_DELETED
     on_kept = start_quiz(user=bob, mode="set", study_set=kept)
     services.delete_team(actor=alice, team=team)
     on_kept.refresh_from_db()
@@ -451,3 +453,25 @@ def test_an_invitation_mail_names_the_time_zone_of_its_expiry(alice, team, setti
     with tz.override("Asia/Shanghai"):
         services.send_invitation_email(invitation=inv, accept_url="https://x.test/i/")
     assert "(Asia/Shanghai)" in mail.outbox[0].body
+
+
+def test_a_member_removed_mid_card_is_told_why_the_quiz_ended(client, alice, bob, team):
+    """Removed while a card was shown, bob's grade was refused with "This quiz is already
+    finished." and a summary that did not say why."""
+    MembershipFactory(team=team, user=bob)
+    study_set = create_set(user=alice, title="Basics", team=team)
+    add_questions(study_set=study_set, questions=bulk_questions(SectionFactory(), 3))
+    quiz = start_quiz(user=bob, mode="set", study_set=study_set)
+    client.force_login(bob)
+    item = quiz.items.order_by("position").first()
+    client.post(f"/quiz/{quiz.pk}/reveal/", {"item": item.pk}, HTTP_HX_REQUEST="true")
+    services.remove_member(actor=alice, membership=Membership.objects.get(user=bob, team=team))
+    response = client.post(f"/quiz/{quiz.pk}/grade/", {"item": item.pk, "rating": "3",
+                                                      "token": "a" * 32, "answer_version": "1"},
+                           HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "its study set is no longer open to you" in page
+    assert "already finished" not in page
+    summary = client.get(f"/quiz/{quiz.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "its study set is no longer open to you" in summary
