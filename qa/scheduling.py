@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from fsrs import Card, Rating, Scheduler, State
 
 if TYPE_CHECKING:
@@ -171,6 +172,29 @@ def humanize_interval(delta: timedelta) -> str:
     if days < 365:
         return _("%(n)smo") % {"n": _one_decimal(days / 30)}
     return _("%(n)sy") % {"n": _one_decimal(days / 365)}
+
+
+def describe_interval(delta: timedelta) -> str:
+    """"10 minutes", "5 days", "3 months": the largest unit, rounded to the nearest, on the
+    grade buttons' scale (humanize_interval: days up to a month, then months, then years), so
+    a page says what the button that scheduled the card said."""
+    minutes = max(delta.total_seconds(), 0) / 60
+    if round(minutes) < 60:
+        n = max(round(minutes), 1)
+        return ngettext("%(n)d minute", "%(n)d minutes", n) % {"n": n}
+    hours = minutes / 60
+    if hours < 24:
+        n = round(hours)
+        return ngettext("%(n)d hour", "%(n)d hours", n) % {"n": n}
+    days = hours / 24
+    if days < 30:
+        n = round(days)
+        return ngettext("%(n)d day", "%(n)d days", n) % {"n": n}
+    if days < 365:
+        n = round(days / 30)
+        return ngettext("%(n)d month", "%(n)d months", n) % {"n": n}
+    n = round(days / 365)
+    return ngettext("%(n)d year", "%(n)d years", n) % {"n": n}
 
 
 def _one_decimal(value: float) -> str:

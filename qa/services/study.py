@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, Max, Min, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qa import scheduling
 from qa.models import (
     Bookmark,
     Question,
@@ -158,6 +159,8 @@ def start_quiz(
                 mode == Quiz.Mode.NEW) else None
             if waiting is not None:
                 return waiting
+            if refusal is None and mode == Quiz.Mode.DUE:
+                refusal = NothingToStudy(_nothing_due(user=user, section=section, now=now))
             raise refusal or NothingToStudy(_empty_message(mode))
         quiz = Quiz.objects.create(
             user=user,
@@ -366,9 +369,21 @@ def _settled(*, user: User, now: datetime, question: str) -> Exists:
                                             due__gt=now))
 
 
+def _nothing_due(*, user: User, section: Section | None, now: datetime) -> str:
+    """Why a due quiz is empty: nothing studied yet (here), or when the next comes due."""
+    states = StudyState.objects.filter(user=user, question__status=PUBLISHED)
+    if section is not None:
+        states = states.filter(question__section=section)
+    next_due = states.aggregate(next_due=Min("due"))["next_due"]
+    if next_due is None:
+        return _("Nothing is due here yet: a question comes due once you have studied it. "
+                 "Start with new questions.")
+    return _("Nothing is due right now. The next question comes due in %(when)s.") % {
+        "when": scheduling.describe_interval(next_due - now)}
+
+
 def _empty_message(mode: str) -> str:
     return {
-        Quiz.Mode.DUE: _("Nothing is due right now. Well done!"),
         Quiz.Mode.NEW: _("There are no new questions left here."),
         Quiz.Mode.SECTION: _("This section has no questions yet."),
         Quiz.Mode.BOOKMARKS: _("You have no bookmarked questions here yet."),

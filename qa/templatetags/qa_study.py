@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+
+from qa.scheduling import describe_interval
 
 register = template.Library()
 
@@ -33,29 +34,6 @@ def clock(seconds: int | None) -> str:
     return f"{minutes}:{seconds:02d}"
 
 
-def _spoken(delta: timedelta) -> str:
-    """"10 minutes", "5 days", "3 months": the largest unit, rounded to the nearest, on the
-    grade buttons' scale (qa.scheduling.humanize_interval: days up to a month, then months,
-    then years), so a page says what the button that scheduled the card said."""
-    minutes = max(delta.total_seconds(), 0) / 60
-    if round(minutes) < 60:
-        n = max(round(minutes), 1)
-        return ngettext("%(n)d minute", "%(n)d minutes", n) % {"n": n}
-    hours = minutes / 60
-    if hours < 24:
-        n = round(hours)
-        return ngettext("%(n)d hour", "%(n)d hours", n) % {"n": n}
-    days = hours / 24
-    if days < 30:
-        n = round(days)
-        return ngettext("%(n)d day", "%(n)d days", n) % {"n": n}
-    if days < 365:
-        n = round(days / 30)
-        return ngettext("%(n)d month", "%(n)d months", n) % {"n": n}
-    n = round(days / 365)
-    return ngettext("%(n)d year", "%(n)d years", n) % {"n": n}
-
-
 @register.filter
 def until_short(value: datetime | None) -> str:
     """`{{ due|until_short }}` → "5 days", "less than a minute" (never "0 minutes", which
@@ -65,7 +43,7 @@ def until_short(value: datetime | None) -> str:
     delta = value - timezone.now()
     if delta < timedelta(minutes=1):
         return _("less than a minute")
-    return _spoken(delta)
+    return describe_interval(delta)
 
 
 @register.filter
@@ -76,4 +54,4 @@ def ago(value: datetime | None) -> str:
     now = timezone.now()
     if now - value < timedelta(minutes=1):
         return _("just now")
-    return _("%(when)s ago") % {"when": _spoken(now - value)}
+    return _("%(when)s ago") % {"when": describe_interval(now - value)}
