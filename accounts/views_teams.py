@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -38,6 +39,7 @@ Role = Membership.Role
 
 # The fewest people whose study a figure shown to a plain member may come from.
 BLENDED = 3
+MEMBERS_PER_PAGE = 100
 
 # Mails to addresses an owner types: enough to invite a class, not to send mail to strangers
 # in bulk through the site.
@@ -126,7 +128,9 @@ def _team_page(request: HttpRequest, membership: Membership, *, invite_form=None
         "membership": membership,
         "is_owner": is_owner,
         "can_curate": membership.can_curate,
-        "members": list(team_members(team=team)),
+        # A page of members, each with the owner's forms: a team of thousands stays a page.
+        "members": Paginator(team_members(team=team), MEMBERS_PER_PAGE).get_page(
+            request.GET.get("members")),
         "sets": list(team_sets(team=team, membership=membership)),
         "roles": Role.choices,
     }
@@ -392,13 +396,16 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "team_percent": round(100 * done / possible) if possible else 0,
             "mine": progress.reviewed_by(request.user.pk),
         })
-    member_rows = []
+    member_rows, member_page = [], None
     if mine.can_curate:
-        # Each member's own progress is for the team's owners and curators only.
+        # Each member's own progress is for the team's owners and curators only, a page of
+        # members at a time.
+        member_page = Paginator(board.members, MEMBERS_PER_PAGE).get_page(
+            request.GET.get("members"))
         member_rows = [
             {"membership": m,
              "cells": [(p.reviewed_by(m.user_id), p.total) for p in board.sets]}
-            for m in board.members
+            for m in member_page
         ]
     return render(request, "accounts/team_dashboard.html", {
         "team": mine.team,
@@ -407,6 +414,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "board": board,
         "rows": rows,
         "member_rows": member_rows,
+        "member_page": member_page,
         "member_count": member_count,
         "held_back": not mine.can_curate,
         "too_small": not mine.can_curate and member_count - 1 < BLENDED,
