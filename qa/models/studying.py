@@ -95,6 +95,12 @@ class Quiz(models.Model):
     def __str__(self) -> str:
         return f"Quiz {self.pk} ({self.mode})"
 
+    def finished_message(self) -> str:
+        """Why its cards can no longer be answered: it ended, and how."""
+        if self.ended:
+            return str(self.Ended(self.ended).label)
+        return str(_("This quiz is already finished."))
+
 
 class QuizItem(models.Model):
     """One showing of a question in a quiz, in order. The grade it received is its Review.

@@ -50,13 +50,6 @@ def _locked_item(*, user: User, quiz_item: QuizItem) -> QuizItem:
     return item
 
 
-def _finished(quiz: Quiz) -> str:
-    """Why a card of `quiz` can no longer be answered: it ended, and how."""
-    if quiz.ended:
-        return str(Quiz.Ended(quiz.ended).label)
-    return _("This quiz is already finished.")
-
-
 def _clean_typed_answer(typed_answer: str | None) -> str:
     text = (typed_answer or "").replace("\r\n", "\n")
     if len(text) > MAX_TYPED_ANSWER:
@@ -106,7 +99,7 @@ def reveal_item(
     if item.revealed_at is not None:
         return item
     if quiz.finished_at is not None:
-        raise QuizFinished(_finished(quiz))
+        raise QuizFinished(quiz.finished_message())
     if shown_at is None or not quiz.started_at <= shown_at <= now:
         shown_at = now
     shown_at = item.shown_at or shown_at
@@ -338,7 +331,7 @@ class _Grading:
         if existing is not None:
             return Graded(review=existing, quiz=quiz)
         if quiz.finished_at is not None:
-            raise QuizFinished(_finished(quiz))
+            raise QuizFinished(quiz.finished_message())
         if quiz.mode == Quiz.Mode.MOCK:
             if not quizzes.mock_answering_over(quiz=quiz, now=self.now):
                 raise Conflict(_("In a mock interview you grade yourself at the end."))

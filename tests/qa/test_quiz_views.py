@@ -363,22 +363,18 @@ def test_starting_a_section_quiz_redirects_to_it(alice_client, alice, section, q
     assert quiz.items.count() == 3
 
 
-def test_starting_with_nothing_to_study_explains_why(alice_client, questions):
+def test_starting_with_nothing_to_study_explains_why(alice_client, alice, questions):
     response = alice_client.post(reverse("qa:quiz-start"), {"mode": "due", "next": "/bookmarks/"},
                                  follow=True)
     assert response.redirect_chain[-1][0] == "/bookmarks/"
-    # Not "Well done!" to someone who has studied nothing.
-    assert ("Nothing is due here yet: a question comes due once you have studied it."
-            in response.content.decode())
+    # Not "Well done!" to someone who has studied nothing; then, when the next comes due.
+    assert "Nothing is due here yet: a question comes due once you have studied it." in (
+        response.content.decode())
     assert not Quiz.objects.exists()
-
-
-def test_with_nothing_due_yet_the_learner_is_told_when_the_next_comes(alice_client, alice,
-                                                                      questions):
     StudyStateFactory(user=alice, question=questions[0], due=timezone.now() + timedelta(days=3))
     response = alice_client.post(reverse("qa:quiz-start"), {"mode": "due"}, follow=True)
-    assert ("Nothing is due right now. The next question comes due in 3 days."
-            in response.content.decode())
+    assert "Nothing is due right now. The next question comes due in 3 days." in (
+        response.content.decode())
 
 
 @pytest.mark.parametrize(
