@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.sites.shortcuts import get_current_site
@@ -38,8 +39,11 @@ def mail_failure(exc: Exception) -> str:
 # sign-up, `unknown_account` at a password reset), fails with the same words as the other.
 _SIGN_UP_MAILS = {"email_confirmation_signup", "account_already_exists"}
 _RESET_MAILS = {"password_reset_key", "password_reset_code", "unknown_account"}
-_NOTICES = {"password_changed", "password_set", "email_changed", "email_confirm",
-            "email_deleted"}
+_NOTICES = {"password_changed", "password_set", "password_reset", "email_changed",
+            "email_confirm", "email_deleted"}
+# A confirmation mail counts against its address's limit (`confirm_email`) before it is sent:
+# one that could not be sent gives the allowance back, so asking again is not refused.
+_CONFIRMATIONS = {"email_confirmation", "email_confirmation_signup", "account_already_exists"}
 
 
 def _tell_unsent(request, mail: str) -> None:
@@ -97,5 +101,8 @@ class AccountAdapter(DefaultAccountAdapter):
             super().send_mail(template_prefix, email, {"current_site": named, **context})
         except (smtplib.SMTPException, OSError) as exc:  # refused, timed out, server gone
             logger.error("could not send the mail %s: %s", template_prefix, mail_failure(exc))
+            mail = template_prefix.rsplit("/", 1)[-1]
             if request is not None:
-                _tell_unsent(request, template_prefix.rsplit("/", 1)[-1])
+                if mail in _CONFIRMATIONS:
+                    ratelimit.clear(request, action="confirm_email", key=email.lower())
+                _tell_unsent(request, mail)

@@ -78,7 +78,7 @@ def _lists(user: User) -> dict[str, QuerySet]:
             question_key=key, quiz_id=F("quiz_item__quiz_id"),
         ),
         "quizzes": Quiz.objects.filter(user=user).order_by("pk").values(
-            "id", "mode", "started_at", "finished_at", "position", "time_limit_seconds",
+            "id", "mode", "started_at", "finished_at", "ended", "position", "time_limit_seconds",
             section_title=F("section__title"), study_set_title=F("study_set__title"),
         ),
         "quiz_items": QuizItem.objects.filter(quiz__user=user)

@@ -89,30 +89,38 @@ def query_terms(query: str) -> list[Term]:
     return list(seen)
 
 
-# Words too common to tell questions apart, left out of a near search (`near_units`): the
-# question words of Chinese (as character pairs) and of English.
-_NEAR_STOP = frozenset((
-    "什么", "么是", "是什", "为什", "如何", "怎么", "怎样", "么样", "哪些", "有哪", "是否", "是不",
-    "不是",
+# How a question is asked rather than what it asks about, left out of a near search
+# (`near_units`): Chinese question wording (cut out of a run before it is paired, so that the
+# pairs beside it, 有什 or 么区, go too) and the commonest English words.
+_QUESTION_WORDING = re.compile("|".join(sorted((
+    "有哪些", "是什么", "为什么", "有什么", "是不是", "怎么样", "什么", "怎么", "怎样", "如何",
+    "哪些", "是否", "区别", "优缺点", "优点", "缺点", "介绍", "简述", "请问", "解释", "一下",
+    "的", "和", "与", "及", "或", "是", "吗", "呢", "了", "在", "有",
+), key=len, reverse=True)))
+_ENGLISH_STOP = frozenset((
     "a", "an", "and", "are", "as", "at", "be", "between", "by", "can", "could", "do", "does",
     "for", "from", "how", "i", "in", "is", "it", "its", "of", "on", "or", "should", "that",
     "the", "their", "this", "to", "vs", "was", "what", "when", "where", "which", "who", "why",
-    "will", "with", "would", "you", "your",
+    "will", "with", "would", "you", "your", "difference", "differences", "explain", "describe",
+    "pros", "cons", "advantages", "disadvantages",
 ))
+NEAR_UNITS = 12  # a pasted paragraph is matched on its beginning
 
 
 def near_units(query: str) -> list[Term]:
-    """What a query that no question contains as typed may share with one: each pair of
-    Chinese characters of its runs (a run of one character is itself) and its Latin words,
-    without the commonest question words. A sentence typed without spaces (大模型幻觉) then
-    meets the question it means (模型幻觉是什么) in most of its pairs."""
+    """What a query that no question contains as typed may share with one: the character
+    pairs of its Chinese, without the question wording, and its Latin words, without the
+    commonest English ones; at most NEAR_UNITS of them. A sentence typed without spaces
+    (大模型幻觉) then meets the question it means (模型幻觉是什么) in most of its pairs, and
+    区块链有什么优缺点 does not meet every question that asks for 优缺点."""
     units: dict[Term, None] = {}
     for term in query_terms(query):
-        if term.chinese and len(term.text) > 1:
-            pairs = [Term(pair, chinese=True) for pair in _han_tokens(term.text)[:-1]]
-        else:
-            pairs = [term]
-        for unit in pairs:
-            if unit.text not in _NEAR_STOP:
-                units.setdefault(unit, None)
-    return list(units)
+        if not term.chinese:
+            if term.text not in _ENGLISH_STOP:
+                units.setdefault(term, None)
+            continue
+        for piece in _QUESTION_WORDING.split(term.text):
+            if len(piece) > 1:  # a character left alone says too little
+                for pair in _han_tokens(piece)[:-1]:
+                    units.setdefault(Term(pair, chinese=True), None)
+    return list(units)[:NEAR_UNITS]

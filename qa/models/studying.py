@@ -97,8 +97,9 @@ class Quiz(models.Model):
 
     def finished_message(self) -> str:
         """Why its cards can no longer be answered: it ended, and how."""
-        if self.ended:
-            return str(self.Ended(self.ended).label)
+        reasons = dict(self.Ended.choices)
+        if self.ended in reasons:
+            return str(reasons[self.ended])
         return str(_("This quiz is already finished."))
 
 

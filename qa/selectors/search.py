@@ -193,9 +193,10 @@ def _candidates(tsquery: SearchQuery, exact: Q) -> QuerySet[Question]:
     return in_prompt.union(anywhere)
 
 
-def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT) -> SearchResults:
+def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT,
+                     near: bool = True) -> SearchResults:
     """Published questions matching `query`, best first, with the match highlighted; when
-    none contains it, those that share most of it (`_near`), said so.
+    none contains it (and `near`), those that share most of it (`_near`), said so.
 
     For a signed-in user each result says whether they bookmarked it (no extra query).
     Two queries: the search and the tags of the results (three when the search is near).
@@ -226,13 +227,13 @@ def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT)
         order = [F("prompt_hit").desc()]
     found = _fetch(questions, order, user=user, limit=limit)
     pattern = highlight_pattern(query)
-    near = False
-    if not found:
+    found_near = False
+    if not found and near:
         units = near_units(query)
         if units:
             found = _fetch(*_near(units), user=user, limit=limit)
             pattern = _pattern([unit.text for unit in units])
-            near = bool(found)
+            found_near = bool(found)
     rows = found[:limit]
     tags = tag_names([question.pk for question in rows])
     results = [
@@ -245,7 +246,8 @@ def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT)
         )
         for question in rows
     ]
-    return SearchResults(query=query, results=results, has_more=len(found) > limit, near=near)
+    return SearchResults(query=query, results=results, has_more=len(found) > limit,
+                         near=found_near)
 
 
 def _fetch(questions: QuerySet[Question], order: list[Any], *, user: Any,

@@ -8,6 +8,7 @@ import threading
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
@@ -159,3 +160,39 @@ def test_a_refused_address_is_not_written_to_the_log(client, settings, alice, re
     logged = "\n".join(caplog.text.splitlines())
     assert "SMTPRecipientsRefused [550]" in logged
     assert alice.email not in logged and "alice" not in logged
+
+
+def test_a_reset_password_whose_notice_is_not_sent_says_the_change_is_saved(client, settings,
+                                                                            alice, closed_port):
+    from tests.accounts import link_from_last_mail
+
+    client.post(reverse("account_reset_password"), {"email": alice.email})
+    form = client.get(link_from_last_mail(), follow=True)
+    _smtp(settings, closed_port)
+    response = client.post(form.redirect_chain[-1][0], {
+        "password1": "a-new-pass-phrase-9", "password2": "a-new-pass-phrase-9"}, follow=True)
+    page = response.content.decode()
+    assert "The change is saved, but the email that tells your addresses about it" in page
+    assert "Please try again" not in page
+    alice.refresh_from_db()
+    assert alice.check_password("a-new-pass-phrase-9")
+
+
+def test_a_confirmation_that_could_not_be_sent_can_be_asked_for_again_at_once(
+        client, settings, alice, password, closed_port):
+    """The limit of one confirmation mail in three minutes counts a mail before it is sent:
+    one that failed left the learner refused, and told it had been sent."""
+    from allauth.account.models import EmailAddress
+
+    from tests.accounts import confirm_password
+
+    EmailAddress.objects.create(user=alice, email="work@example.com", verified=False)
+    confirm_password(client, alice, password)
+    _smtp(settings, closed_port)
+    send = {"action_send": "", "email": "work@example.com"}
+    failed = client.post(reverse("account_email"), send, follow=True).content.decode()
+    assert "could not be sent just now" in failed
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    again = client.post(reverse("account_email"), send, follow=True).content.decode()
+    assert "less than 3 minutes ago" not in again
+    assert mail.outbox and mail.outbox[-1].to == ["work@example.com"]

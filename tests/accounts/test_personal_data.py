@@ -80,6 +80,7 @@ def test_it_holds_the_learner_s_study_history_and_writing(alice_client, alice, b
         (question.key, 3, "我的回答")]
     assert [s["question_key"] for s in data["study_states"]] == [question.key]
     assert [q["mode"] for q in data["quizzes"]] == ["new"]
+    assert data["quizzes"][0]["ended"] == ""  # why a quiz ended, when the learner did not end it
     assert [i["typed_answer"] for i in data["quiz_items"]] == ["我的回答"]
     assert data["notes"] == [{"body": "记住 **QKV**", "updated_at": data["notes"][0]["updated_at"],
                               "question_key": question.key, "prompt": "什么是注意力机制？"}]

@@ -60,9 +60,31 @@ def test_the_page_says_the_results_are_near_and_marks_what_they_share(client, sh
 
 
 def test_the_units_leave_out_question_words_and_english_stop_words():
-    assert [u.text for u in near_units("什么是涌现能力")] == ["是涌", "涌现", "现能", "能力"]
+    assert [u.text for u in near_units("什么是涌现能力")] == ["涌现", "现能", "能力"]
+    assert [u.text for u in near_units("区块链有什么优缺点")] == ["区块", "块链"]
     assert [u.text for u in near_units("What is the LoRA rank?")] == ["lora", "rank"]
-    assert near_units("what is the") == []
+    assert near_units("what is the") == [] and near_units("有什么区别") == []
+    assert len(near_units("大模型" * 30)) <= 12
+
+
+@pytest.mark.parametrize("query", ["区块链有什么优缺点", "Kubernetes有哪些优缺点",
+                                   "kubernetes 和 docker 有什么区别"])
+def test_sharing_only_the_way_a_question_is_asked_is_not_near(shipped, query):
+    """"有什么优缺点" is in two of the bank's prompts; neither is about blockchains."""
+    assert found(query).results == []
+
+
+def test_adding_search_results_to_a_set_takes_exact_matches_only(alice_client, shipped):
+    """The results come ticked: near ones would be added with one click, unannounced."""
+    from django.urls import reverse
+
+    from qa.models import Question
+
+    url = reverse("qa:set-add-from-search")
+    hallucination = Question.objects.get(key="llm-zh/basics/08").pk
+    assert f'value="{hallucination}"' in alice_client.get(url, {"q": "模型幻觉"}).content.decode()
+    page = alice_client.get(url, {"q": "大模型幻觉"}).content.decode()
+    assert f'value="{hallucination}"' not in page
 
 
 def test_a_near_search_is_two_queries_more_at_most(shipped):

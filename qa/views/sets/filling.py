@@ -95,7 +95,8 @@ def set_add_bookmarks(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _search(query: str):
-    return search_questions(query=query, limit=SEARCH_LIMIT).results
+    # Exact matches only: the results come ticked, to be added with one click.
+    return search_questions(query=query, limit=SEARCH_LIMIT, near=False).results
 
 
 def _target_choices(request: HttpRequest) -> list[tuple[str, str]]:
