@@ -1,7 +1,7 @@
 """Searching the bank (see qa/search.py for the tokens), in a fixed number of queries.
 
-Search: a query is cut into terms, Latin words and runs of
-Chinese characters, and a question must contain every term, in its prompt, answer or tags.
+Search: a query is cut into terms, Latin words and runs of Chinese characters, and a question
+must contain every term, in its prompt, answer or tags.
 - PostgreSQL: full text over the stored `search_vector` column (migration 0005, GIN-indexed);
   a run of characters is the phrase of its character pairs, so it matches exactly where it
   occurs, and a single character is a prefix query. Every query length is served by the index.
@@ -9,6 +9,8 @@ Chinese characters, and a question must contain every term, in its prompt, answe
   must occur in the prompt, the answer or a tag name (`icontains`).
 Ranking: a question whose prompt contains every word of the query comes first, then (on
 PostgreSQL) ts_rank, then bank order.
+When no question contains the query, the near search offers those whose prompt shares most
+of its character pairs and words (`_near`, qa.search.near_units), and says so.
 """
 
 from __future__ import annotations
