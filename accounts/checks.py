@@ -23,3 +23,19 @@ def login_limits_are_shared(app_configs, **kwargs) -> list[checks.CheckMessage]:
         hint="Set REDIS_URL, or run a single worker (WEB_CONCURRENCY=1).",
         id="accounts.W001",
     )]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def mail_has_a_sender(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """Sign-up waits for a confirmation mail: a sender at localhost is refused or binned by
+    most mail servers on the way."""
+    address = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip()
+    if settings.DEBUG or not address.lower().endswith("@localhost"):
+        return []
+    return [checks.Warning(
+        f"Mail is sent from {address}: mail servers refuse or bin mail from localhost, and "
+        "sign-ups wait for their confirmation mail.",
+        hint="Set DEFAULT_FROM_EMAIL to an address of your domain, e.g. "
+             "\"面试题 <noreply@mianshi.example.com>\".",
+        id="accounts.W002",
+    )]

@@ -230,7 +230,15 @@ elif EMAIL_HOST:
     EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
-    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    # STARTTLS (port 587) by default; EMAIL_USE_SSL for a server that speaks TLS from the
+    # first byte (port 465). Not both.
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", not EMAIL_USE_SSL)
+    if EMAIL_USE_SSL and EMAIL_USE_TLS:
+        raise ImproperlyConfigured(
+            "EMAIL_USE_TLS and EMAIL_USE_SSL are both on: set one (TLS for STARTTLS, usually "
+            "port 587; SSL for port 465)."
+        )
     # A mail server that takes the connection and never answers must not hold a request past
     # gunicorn's timeout (accounts.adapter turns a failed send into a message).
     EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
@@ -284,8 +292,10 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Every subdomain too, and a place on the browsers' preload lists: turn these off for a
+    # site on a domain whose other names do not all speak HTTPS.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE_HSTS_INCLUDE_SUBDOMAINS)
 
 # No uploaded file is kept past the importer's limit (qa.exporters.MAX_UPLOAD_BYTES), in
 # memory or on disk; the rest of it is read and dropped.

@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": secrets.token_urlsafe(64),
     "ALLOWED_HOSTS": "mianshi.example.com",
     "EMAIL_HOST": "smtp.example.com",
+    "DEFAULT_FROM_EMAIL": "面试题 <noreply@mianshi.example.com>",
     "DATABASE_URL": "sqlite:///:memory:",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
@@ -146,3 +147,24 @@ def test_postgresql_prepares_repeated_statements_unless_turned_off():
     result = run_manage("check", env={"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/x",
                                       "DB_PREPARE_THRESHOLD": "-2"})
     assert result.returncode != 0 and "DB_PREPARE_THRESHOLD" in result.stderr
+
+
+def test_check_deploy_warns_of_mail_sent_from_localhost():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DEFAULT_FROM_EMAIL"}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "accounts.W002" in result.stderr and "noreply@localhost" in result.stderr
+
+
+def test_mail_over_tls_from_the_first_byte_and_hsts_without_subdomains_can_be_chosen():
+    code = ("from django.conf import settings as s; print(s.EMAIL_USE_SSL, s.EMAIL_USE_TLS, "
+            "s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD)")
+    result = run_manage("shell", "-v", "0", "-c", code, env={
+        **PRODUCTION_ENV, "EMAIL_PORT": "465", "EMAIL_USE_SSL": "true",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "false"})
+    assert result.stdout.split() == ["True", "False", "False", "False"], result.stderr
+    both = run_manage("check", env={**PRODUCTION_ENV, "EMAIL_USE_SSL": "true",
+                                    "EMAIL_USE_TLS": "true"})
+    assert both.returncode != 0 and "set one" in both.stderr
+    default = run_manage("shell", "-v", "0", "-c", code, env=PRODUCTION_ENV)
+    assert default.stdout.split() == ["False", "True", "True", "True"], default.stderr
