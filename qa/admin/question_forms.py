@@ -100,6 +100,10 @@ class QuestionForm(forms.ModelForm):
             self.add_error("section", gettext("This section belongs to another bank."))
         elif not self.editing and bank is not None and section is not None:
             self._check_key(cleaned.get("key"), bank, section)
+            # A new question left at number 0 takes its key's: it was "第 0 题", listed first.
+            key_number = re.search(r"/(\d+)$", cleaned.get("key") or "")
+            if key_number and not cleaned.get("number"):
+                cleaned["number"] = int(key_number.group(1))
         base = cleaned.get("base_revision")
         if self.editing and base is not None and base != self.instance.revision:
             if self._holds_already(cleaned):

@@ -117,6 +117,7 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
     to_create: list[QuestionData] = []
     to_update: list[tuple[Question, QuestionData, bool]] = []  # (row, data, forced)
     adopt_hash: list[Question] = []
+    clashes: list[str] = []
     for data in listed:
         question = existing.get(data.key)
         if question is None:
@@ -124,7 +125,11 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
             report.created.append(data.key)
             continue
         current = db_hash(question)
-        if current == data.hash:
+        if current != data.hash and not question.import_hash:
+            # Added in the admin, never imported: the file's question of that key is another
+            # one, which must not take its place (its learners' history, notes, bookmarks).
+            clashes.append(data.key)
+        elif current == data.hash:
             report.unchanged.append(data.key)
             # The file caught up with an editor's change: from now on this is the imported
             # content again. Not from a partial file, whose numbers are the bank's own (an
@@ -140,6 +145,12 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
             report.forced.append(data.key)
         else:
             report.skipped[data.key] = data.hash != question.import_hash
+    if clashes:
+        raise BankFileError([
+            f"{bank_file.label}: key {key!r} belongs to a question an editor added in the admin, "
+            "not to one imported from this file. Give the file's question another key (or "
+            "renumber the editor's in the file, if they are the same question)."
+            for key in clashes[:20]])
     # A key names the section its question was first filed under, which the question keeps
     # when an editor moves it (so a bank's download may file it elsewhere): a new question's
     # key must name one of the bank's sections.

@@ -203,6 +203,18 @@ def test_adding_a_question_needs_no_kind_and_records_the_creation(editor_client,
     assert (rows[0].history_type, rows[0].history_user) == ("+", editor)
 
 
+def test_a_new_question_left_at_number_0_takes_its_key_s_number(editor_client):
+    """It showed as "第 0 题" and was listed first in its section."""
+    section = SectionFactory()
+    key = f"{section.bank.slug}/{section.key}/15"
+    response = editor_client.post("/admin/qa/question/add/", {
+        "key": key, "bank": section.bank_id, "section": section.pk, "number": 0,
+        "status": "draft", "prompt": "新问题？", "answer": "新答案。", "change_reason": "",
+    })
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Question.objects.get(key=key).number == 15
+
+
 def test_the_key_cannot_be_changed(editor_client, question):
     editor_client.post(change_url(question), form_data(question, key="test/renamed",
                                                        answer="新答案"))

@@ -253,3 +253,30 @@ def test_an_editor_saving_while_the_import_runs_is_never_overwritten(editor, tmp
     assert (question.answer, question.revision) == ("SFT (editor's fix).", 2)
     assert "demo/one/02  (the file changed it too" in output
     assert question.history.count() == 2  # the import and the editor's save, nothing more
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_question_an_editor_added_does_not_give_its_key_to_the_file_s(db, tmp_path, force,
+                                                                       alice):
+    """An editor added demo/one/03 in the admin; the file later adds its own demo/one/03.
+    The import called it "edited by editors", and --force put the file's question in its
+    place, with the editor's question's learners, notes and bookmarks."""
+    from django.core.management import CommandError
+
+    from tests.qa.importing import snapshot
+
+    run(str(write(tmp_path, small_bank())))
+    added = Question.objects.create(
+        key="demo/one/03", bank=Bank.objects.get(slug="demo"),
+        section=Section.objects.get(key="one"), number=3, prompt="What is a KV cache?",
+        answer="Cached keys and values.")
+    StudyState.objects.create(user=alice, question=added, due=timezone.now())
+    data = small_bank()
+    data["questions"].append({"key": "demo/one/03", "section": "one",
+                              "prompt": "What is temperature?", "answer": "A softmax scale."})
+    before = snapshot()
+    with pytest.raises(CommandError, match="belongs to a question an editor added in the admin"):
+        run(*(["--force"] if force else []), str(write(tmp_path, data)))
+    assert snapshot() == before
+    added.refresh_from_db()
+    assert added.prompt == "What is a KV cache?"
