@@ -21,8 +21,9 @@ from qa.importer.files import (
 )
 from qa.importer.parsing import gc_paused, parse
 from qa.models import Bank, Question, Section, Tag
+from qa.models.bank import KEY_PATTERN
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+_SLUG = re.compile(rf"^{KEY_PATTERN}$")
 QUESTION_KEY = re.compile(r"([^/]+)/([^/]+)/(\d{2,})")
 _STATUSES = tuple(Question.Status.values)
 _TOP_FIELDS = {"format": True, "bank": True, "sections": True, "questions": True}

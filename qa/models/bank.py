@@ -3,15 +3,24 @@ revision history."""
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+# A bank's slug and a section's key, as a bank file has them (qa.importer): what the admin
+# accepts, the bank's own download must import again.
+KEY_PATTERN = r"[a-z0-9]+(?:[-_][a-z0-9]+)*"
+lower_key = RegexValidator(
+    rf"^{KEY_PATTERN}\Z",
+    _("Use lowercase ASCII letters and digits, with single - or _ between them."),
+)
+
 
 class Bank(models.Model):
-    slug = models.SlugField(_("slug"), unique=True)
+    slug = models.SlugField(_("slug"), unique=True, validators=[lower_key])
     title = models.CharField(_("title"), max_length=200)
     language = models.CharField(_("language"), max_length=16, default="zh-hans")
     description = models.TextField(_("description"), blank=True)
@@ -36,7 +45,7 @@ class Section(models.Model):
         Bank, on_delete=models.CASCADE, related_name="sections", db_index=False,
         verbose_name=_("question bank"),
     )
-    key = models.SlugField(_("key"))
+    key = models.SlugField(_("key"), validators=[lower_key])
     title = models.CharField(_("title"), max_length=200)
     subtopic = models.CharField(_("sub-topic"), max_length=200, blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)

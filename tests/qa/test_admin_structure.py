@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from qa.models import Bank, Question, Section, Tag
-from tests.factories import QuestionFactory, SectionFactory, UserFactory
+from tests.factories import BankFactory, QuestionFactory, SectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +97,24 @@ def test_sections_of_two_banks_are_told_apart_where_a_question_is_added(editor_c
     question = QuestionFactory(section=first, bank=first.bank)
     change = editor_client.get(reverse("admin:qa_question_change", args=[question.pk]))
     assert f'<option value="{first.pk}" selected>基础篇</option>' in change.content.decode()
+
+
+def test_a_bank_slug_or_section_key_with_capitals_is_refused(editor_client):
+    """The admin took `RAG`; the bank's own download then could not be imported (its file
+    format allows lowercase keys only)."""
+    bank = BankFactory()
+    response = editor_client.post(reverse("admin:qa_section_add"), {
+        "bank": bank.pk, "key": "RAG", "title": "检索增强", "subtopic": "", "position": 3})
+    assert response.status_code == 200
+    assert "Use lowercase ASCII letters and digits" in response.content.decode()
+    response = editor_client.post(reverse("admin:qa_bank_add"), {
+        "title": "Banks", "slug": "My-Bank", "language": "en", "source": ""})
+    assert response.status_code == 200
+    assert not Section.objects.filter(key="RAG").exists()
+    assert not Bank.objects.filter(slug="My-Bank").exists()
+    assert editor_client.post(reverse("admin:qa_section_add"), {
+        "bank": bank.pk, "key": "rag", "title": "检索增强", "subtopic": "",
+        "position": 3}).status_code == 302
 
 
 def test_a_tag_differing_only_in_capitals_from_another_is_refused(admin_client):
