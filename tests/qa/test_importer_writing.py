@@ -91,7 +91,7 @@ def test_update_revisions_are_exactly_what_simple_history_writes(tmp_path):
     data = bank()
     data["questions"][0]["answer"] = "对各位置的值加权求和。"
     data["questions"][2]["status"] = "published"
-    run(tmp_path, data, "--substantive")
+    run(tmp_path, data, "--substantive", "--reason", "更正")
     changed = list(Question.objects.filter(key__in=["demo/one/01", "demo/two/01"])
                    .order_by("pk"))
     latest = History.objects.filter(history_type="~")

@@ -42,10 +42,16 @@ class Command(BaseCommand):
         parser.add_argument("--reason", default="",
                             help="Why, for the revisions the import writes. Learners read it in "
                                  "a question's correction log when the import is substantive, "
-                                 "so write it for them. Default: 'Imported from <file name>'.")
+                                 "so write it for them (required with --substantive). Default: "
+                                 "'Imported from <file name>'.")
 
     def handle(self, *args, paths: list[str], dry_run: bool, force: bool, substantive: bool,
                partial: bool = False, reason: str = "", **options) -> None:
+        if substantive and not reason.strip():
+            raise CommandError(
+                "--substantive needs --reason: learners who studied the old answers are asked to "
+                "relearn them and read the reason in each question's correction log (a file's "
+                "name tells them nothing). Write it in the bank's language.")
         targets = paths or default_paths()
         if not targets:
             raise CommandError("No bank files given and none found in fixtures/banks/.")
