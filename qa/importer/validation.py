@@ -158,7 +158,8 @@ def _validate(data: Any, path: Path, label: str) -> BankFile:
     sections: list[SectionData] = []
     raw_sections = data["sections"]
     if not isinstance(raw_sections, list) or not raw_sections:
-        v.error("sections", f"must be a non-empty list, got {_type_name(raw_sections)}")
+        got = "an empty list" if raw_sections == [] else _type_name(raw_sections)
+        v.error("sections", f"must be a non-empty list, got {got}")
         raw_sections = []
     first_section: dict[str, int] = {}
     for index, item in enumerate(raw_sections):
