@@ -144,6 +144,9 @@ def test_a_phone_s_small_buttons_take_a_finger_and_a_long_name_wraps(browser, li
         stop = page.locator(".flashcard-foot button.link")
         assert stop.bounding_box()["height"] >= 24
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.set_viewport_size({"width": 360, "height": 800})
+        page.goto("/bank/")  # its cards were at least 360 px wide, past a phone's margins
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
     finally:
         context.close()
 

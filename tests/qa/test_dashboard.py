@@ -331,6 +331,13 @@ def test_the_bank_s_words_carry_its_language_on_the_dashboard_and_my_reports(ali
     assert f'{lang}>基础篇</a>' in page  # mastery
     section_url = reverse("qa:section", args=[section.bank.slug, section.key])
     assert f'<a href="{section_url}" {lang}>基础篇</a>' in page  # the section, not its bank
+    bank_list = alice_client.get(reverse("qa:bank-list"), HTTP_ACCEPT_LANGUAGE="en")
+    assert f'<h2 {lang}>大模型面试</h2>' in bank_list.content.decode()
+    bank_page = alice_client.get(reverse("qa:bank", args=[section.bank.slug]),
+                                 HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'<h1 {lang}>大模型面试</h1>' in bank_page and f'{lang}>基础篇</a>' in bank_page
+    section_page = alice_client.get(section_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'<h1 {lang}>基础篇</h1>' in section_page
     assert f'<span {lang}>基础篇</span>' in page  # pick up where you left off
     assert f'{lang}>大模型面试 · 基础篇</option>' in page  # mock interview
     reports = alice_client.get(reverse("qa:my-reports"),
