@@ -25,6 +25,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
 )
 from django.db.models.functions import Cast, Sqrt
@@ -149,13 +150,19 @@ def set_items(*, study_set: StudySet) -> QuerySet[SetItem]:
 def hidden_set_items(*, study_set: StudySet) -> QuerySet[SetItem]:
     """The set's items that learners do not see: questions an editor retired or took back into
     draft. They keep their place (a draft comes back when it is published again) and count
-    toward the set's size; its editors may remove them."""
+    toward the set's size; its editors may remove them. Each carries `published_prompt`, its
+    prompt as it was last published (a draft's current text is the editors' own)."""
+    last_published = (
+        Question.history.filter(id=OuterRef("question_id"), status=Question.Status.PUBLISHED)
+        .order_by("-history_date", "-history_id").values("prompt")[:1]
+    )
     return (
         SetItem.objects.filter(study_set=study_set)
         .exclude(question__status=Question.Status.PUBLISHED)
         .select_related("question__section")
         .only("pk", "study_set_id", "position", "question__number", "question__status",
               "question__section__title")
+        .annotate(published_prompt=Subquery(last_published))
         .order_by("position", "pk")
     )
 

@@ -13,7 +13,7 @@ from accounts.models import Membership
 from accounts.services import create_team
 from qa.models import SetItem
 from qa.services.sets import add_questions, create_set
-from tests.factories import SectionFactory, bulk_questions
+from tests.factories import QuestionFactory, SectionFactory, bulk_questions
 from tests.qa.sets import HTMX, order
 
 pytestmark = pytest.mark.django_db
@@ -270,3 +270,23 @@ def test_a_note_on_an_item_removed_meanwhile_changes_nothing_and_is_no_error(ali
     # Posted after it, the item is not found.
     url = reverse("qa:set-item-note", args=[my_set.pk, item.pk])
     assert alice_client.post(url, {"note": "晚了一步"}, **HTMX).status_code == 404
+
+
+def test_a_hidden_question_is_named_by_its_prompt_as_last_published(client, alice):
+    """"基础篇 · #2" alone did not tell a set's editor which question was retired; a draft's
+    current prompt is the editors' unpublished text, so the last published one is shown."""
+    section = SectionFactory(title="基础篇")
+    retired, draft = (QuestionFactory(section=section, bank=section.bank, number=n,
+                                      prompt=prompt) for n, prompt in
+                      ((2, "什么是 KV cache？"), (3, "什么是温度参数？")))
+    study_set = create_set(user=alice, title="S")
+    add_questions(study_set=study_set, questions=[retired, draft])
+    retired.status = "retired"
+    retired.save()
+    draft.status, draft.prompt = "draft", "An editor's unpublished rewording"
+    draft.save()
+    client.force_login(alice)
+    hidden = client.get(reverse("qa:set", args=[study_set.pk])).content.decode().split(
+        'id="hidden-items"')[1]
+    assert "什么是 KV cache？" in hidden and "什么是温度参数？" in hidden
+    assert "unpublished rewording" not in hidden
