@@ -188,15 +188,19 @@ def test_changing_tags_writes_one_revision_with_the_tags(editor_client, question
     assert list(rows[-1].tags.values_list("tag__name", flat=True)) == ["注意力"]
 
 
-def test_adding_a_question_needs_no_kind_and_records_the_creation(editor_client, editor):
-    section = SectionFactory()
-    key = f"{section.bank.slug}/{section.key}/01"
-    response = editor_client.post("/admin/qa/question/add/", {
-        "key": key, "bank": section.bank_id, "section": section.pk, "number": 1,
+def _add_question(client, section, *, key_number: int, number: int) -> str:
+    """Post the admin's add form for a draft in `section`; its key."""
+    key = f"{section.bank.slug}/{section.key}/{key_number:02d}"
+    response = client.post("/admin/qa/question/add/", {
+        "key": key, "bank": section.bank_id, "section": section.pk, "number": number,
         "status": "draft", "prompt": "新问题？", "answer": "新答案。", "change_reason": "",
     })
-
     assert response.status_code == 302, response.content.decode()[:3000]
+    return key
+
+
+def test_adding_a_question_needs_no_kind_and_records_the_creation(editor_client, editor):
+    key = _add_question(editor_client, SectionFactory(), key_number=1, number=1)
     question = Question.objects.get(key=key)
     rows = revisions(question)
     assert len(rows) == 1
@@ -205,13 +209,7 @@ def test_adding_a_question_needs_no_kind_and_records_the_creation(editor_client,
 
 def test_a_new_question_left_at_number_0_takes_its_key_s_number(editor_client):
     """It showed as "第 0 题" and was listed first in its section."""
-    section = SectionFactory()
-    key = f"{section.bank.slug}/{section.key}/15"
-    response = editor_client.post("/admin/qa/question/add/", {
-        "key": key, "bank": section.bank_id, "section": section.pk, "number": 0,
-        "status": "draft", "prompt": "新问题？", "answer": "新答案。", "change_reason": "",
-    })
-    assert response.status_code == 302, response.content.decode()[:3000]
+    key = _add_question(editor_client, SectionFactory(), key_number=15, number=0)
     assert Question.objects.get(key=key).number == 15
 
 
