@@ -227,13 +227,13 @@ if EMAIL_BACKEND:
     pass
 elif EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
-    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
-    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
     # STARTTLS (port 587) by default; EMAIL_USE_SSL for a server that speaks TLS from the
     # first byte (port 465). Not both.
     EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", not EMAIL_USE_SSL)
+    EMAIL_PORT = env_int("EMAIL_PORT", 465 if EMAIL_USE_SSL else 587, minimum=1)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
     if EMAIL_USE_SSL and EMAIL_USE_TLS:
         raise ImproperlyConfigured(
             "EMAIL_USE_TLS and EMAIL_USE_SSL are both on: set one (TLS for STARTTLS, usually "

@@ -158,13 +158,12 @@ def test_check_deploy_warns_of_mail_sent_from_localhost():
 
 def test_mail_over_tls_from_the_first_byte_and_hsts_without_subdomains_can_be_chosen():
     code = ("from django.conf import settings as s; print(s.EMAIL_USE_SSL, s.EMAIL_USE_TLS, "
-            "s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD)")
+            "s.EMAIL_PORT, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD)")
     result = run_manage("shell", "-v", "0", "-c", code, env={
-        **PRODUCTION_ENV, "EMAIL_PORT": "465", "EMAIL_USE_SSL": "true",
-        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "false"})
-    assert result.stdout.split() == ["True", "False", "False", "False"], result.stderr
+        **PRODUCTION_ENV, "EMAIL_USE_SSL": "true", "SECURE_HSTS_INCLUDE_SUBDOMAINS": "false"})
+    assert result.stdout.split() == ["True", "False", "465", "False", "False"], result.stderr
     both = run_manage("check", env={**PRODUCTION_ENV, "EMAIL_USE_SSL": "true",
                                     "EMAIL_USE_TLS": "true"})
     assert both.returncode != 0 and "set one" in both.stderr
     default = run_manage("shell", "-v", "0", "-c", code, env=PRODUCTION_ENV)
-    assert default.stdout.split() == ["False", "True", "True", "True"], default.stderr
+    assert default.stdout.split() == ["False", "True", "587", "True", "True"], default.stderr
