@@ -216,25 +216,41 @@ def test_when_a_mock_interviews_time_runs_out_the_answering_ends_on_that_card(
 def test_an_action_that_gets_no_answer_says_so_and_works_when_tried_again(
     page, login, learner, questions
 ):
+    # One route for the whole test, told what to do per action: adding and removing routes
+    # mid-test switches the browser's interception on and off, and a request sent while it
+    # switches can slip past the route.
+    failing = {}
+
+    def answer(route):
+        how = failing.get(route.request.url.rstrip("/").rsplit("/", 1)[-1])
+        if how == "unavailable":
+            route.fulfill(status=503, body="unavailable")
+        elif how == "unreachable":
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/quiz/*/*/", answer)
     login(page, learner, PASSWORD)
     start_section_quiz(page)
     errors = page.locator("#request-errors")
     expect(errors).to_be_hidden()
     # The server is briefly unavailable, as during a database outage (503).
-    page.route("**/reveal/", lambda route: route.fulfill(status=503, body="unavailable"))
+    failing["reveal"] = "unavailable"
     page.click("[data-key=reveal]")
     expect(errors).to_be_visible()
     expect(errors).to_contain_text("the server could not answer")
     assert page.locator("text=参考答案1").count() == 0
-    page.unroute("**/reveal/")
+    del failing["reveal"]
     page.click("[data-key=reveal]")
     page.wait_for_selector("text=参考答案1")
     expect(errors).to_be_hidden()
     # The network drops.
-    page.route("**/grade/", lambda route: route.abort())
+    failing["grade"] = "unreachable"
     page.keyboard.press("3")
     expect(errors).to_contain_text("the site could not be reached")
-    page.unroute("**/grade/")
+    assert not Review.objects.filter(user=learner).exists()
+    del failing["grade"]
     page.keyboard.press("3")
     graded_count_is(page, 1)
     expect(errors).to_be_hidden()
@@ -279,6 +295,8 @@ def test_opening_the_answer_box_puts_the_cursor_in_it(page, login, learner, ques
 def test_undo_waits_for_a_grade_still_on_its_way(page, login, learner, questions):
     """U (or a click on Undo) while a grade is on its way would take back the grade before
     it, whose undo the card still shows: nothing is sent until the grade's answer is in."""
+    held, holding = [], []
+    page.route("**/grade/", lambda route: held.append(route) if holding else route.continue_())
     login(page, learner, PASSWORD)
     start_section_quiz(page)
     page.keyboard.press("Space")
@@ -291,8 +309,7 @@ def test_undo_waits_for_a_grade_still_on_its_way(page, login, learner, questions
     undos = []
     page.on("request", lambda request: undos.append(request.url) if "/undo/" in request.url
             else None)
-    held = []
-    page.route("**/grade/", lambda route: held.append(route))
+    holding.append(True)
     page.keyboard.press("1")
     page.wait_for_function("() => document.querySelector('#quiz-card .htmx-request')")
     page.keyboard.press("u")
@@ -305,9 +322,9 @@ def test_undo_waits_for_a_grade_still_on_its_way(page, login, learner, questions
             break
         page.wait_for_timeout(100)
     assert undos == []
+    holding.clear()
     held[0].continue_()
     expect(page.locator("#quiz-card")).to_contain_text("第3题")
-    page.unroute("**/grade/")
     assert list(Review.objects.filter(user=learner).order_by("reviewed_at")
                 .values_list("question__number", "rating")) == [(1, 3), (2, 1)]
     # Now U takes back the grade just given, the Again.
