@@ -265,14 +265,18 @@ def invitation_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _team_page(request, mine, invite_form=form, status=400)
     data = form.cleaned_data
-    invitation = services.create_invitation(
-        actor=request.user,
-        team=mine.team,
-        role=data["role"],
-        expires_at=timezone.now() + timedelta(days=data["days"]),
-        max_uses=data["max_uses"],
-        email=data["email"],
-    )
+    try:
+        invitation = services.create_invitation(
+            actor=request.user,
+            team=mine.team,
+            role=data["role"],
+            expires_at=timezone.now() + timedelta(days=data["days"]),
+            max_uses=data["max_uses"],
+            email=data["email"],
+        )
+    except services.TeamError as exc:
+        form.add_error(None, str(exc))
+        return _team_page(request, mine, invite_form=form, status=400)
     if invitation.email and not take_slot(action="invitation-mail", who=request.user.pk,
                                           limit=INVITATION_MAILS_PER_HOUR):
         messages.warning(request, _(

@@ -205,6 +205,19 @@ def test_owner_creates_an_invitation_and_can_email_it(alice_client, team):
     assert reverse("accounts:invite-accept", args=[invitation.token]) in mail.outbox[0].body
 
 
+def test_a_link_past_the_teams_limit_is_refused_on_the_team_page(alice_client, alice, team):
+    from accounts.selectors import INVITATIONS_SHOWN
+
+    for _ in range(INVITATIONS_SHOWN):
+        create_invitation(actor=alice, team=team)
+    url = reverse("accounts:team-invitation-create", args=[team.pk])
+    response = alice_client.post(url, {"role": "member", "days": 7, "max_uses": 1},
+                                 HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "revoke some before making another" in response.content.decode()
+    assert Invitation.objects.filter(team=team).count() == INVITATIONS_SHOWN
+
+
 def test_invitation_mails_are_limited_per_hour_and_the_link_still_made(alice_client, team):
     from accounts.views_teams import INVITATION_MAILS_PER_HOUR
 
