@@ -280,7 +280,12 @@ def invitation_problem(invitation: Invitation, *, user: User | None = None,
     return None
 
 
-def invitation_problem_message(reason: str) -> str:
+def invitation_problem_message(reason: str, *, member: bool = False) -> str:
+    """What to tell someone turned away for `reason`; `member`: they are in the team now (a
+    link they used before does not raise their role again)."""
+    if reason == "used_before" and member:
+        return _("You have used this invitation before, and it does not change your role "
+                 "again. Ask an owner of the team if your role should change.")
     return {
         "used_before": _("You have used this invitation before. To join again, ask the team "
                          "for a new link."),
@@ -414,7 +419,8 @@ def accept_invitation(*, user: User, token: str, now: datetime | None = None) ->
         return Acceptance(membership=membership, joined=False, upgraded=False)
     reason = invitation_problem(invitation, user=user, now=now)
     if reason:
-        raise InvitationError(invitation_problem_message(reason), reason=reason)
+        raise InvitationError(invitation_problem_message(reason, member=membership is not None),
+                              reason=reason)
     invitation.uses += 1
     invitation.save(update_fields=["uses"])
     InvitationUse.objects.create(invitation=invitation, user=user)

@@ -349,7 +349,8 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
     if reason:
         return render(request, "accounts/team_invite.html",
                       {"invitation": invitation,
-                       "problem": services.invitation_problem_message(reason)}, status=410)
+                       "problem": services.invitation_problem_message(
+                           reason, member=membership is not None)}, status=410)
     return render(request, "accounts/team_invite.html",
                   {"invitation": invitation, "membership": membership})
 

@@ -40,6 +40,8 @@ def test_a_link_with_uses_left_takes_nobody_back_who_used_it(alice, bob, team, t
     with pytest.raises(services.InvitationError, match="used this invitation before") as error:
         services.accept_invitation(user=bob, token=invitation.token)
     assert error.value.reason == "used_before"
+    # Still in the team: not told to join it again.
+    assert ("join again" in error.value.message) == (then != "demoted")
     after = {"removed": {alice.email: Role.OWNER}, "left": {alice.email: Role.OWNER},
              "demoted": {alice.email: Role.OWNER, bob.email: Role.MEMBER}}[then]
     assert roles(team) == after

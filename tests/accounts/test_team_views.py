@@ -406,3 +406,19 @@ def test_a_large_team_s_members_come_a_page_at_a_time(client, alice):
         assert "Page 1 of 2" in first and "?members=2#members" in first
     assert "105 members" in client.get(reverse("accounts:team", args=[team.pk]),
                                        HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_a_member_reopening_a_link_they_used_is_not_told_to_join_again(client, alice, bob,
+                                                                        team):
+    from accounts.services import accept_invitation, change_role
+
+    invitation = create_invitation(actor=alice, team=team, role=Role.CURATOR, max_uses=5)
+    accept_invitation(user=bob, token=invitation.token)
+    change_role(actor=alice, membership=Membership.objects.get(team=team, user=bob),
+                role=Role.MEMBER)
+    client.force_login(bob)
+    response = client.get(reverse("accounts:invite-accept", args=[invitation.token]),
+                          HTTP_ACCEPT_LANGUAGE="en")
+    page = response.content.decode()
+    assert response.status_code == 410
+    assert "does not change your role again" in page and "join again" not in page
