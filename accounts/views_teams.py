@@ -178,9 +178,14 @@ def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpRespon
                              role=form.cleaned_data["role"])
     except services.TeamError as exc:
         messages.error(request, exc.message)
+        return redirect("accounts:team", pk=pk)
+    role = Role(form.cleaned_data["role"]).label
+    if target.user_id == request.user.pk:
+        messages.success(request, _("You are now %(role)s in %(team)s.") % {
+            "role": role, "team": mine.team.name})
     else:
         messages.success(request, _("%(name)s is now %(role)s.") % {
-            "name": target.user.public_name, "role": Role(form.cleaned_data["role"]).label})
+            "name": target.user.public_name, "role": role})
     return redirect("accounts:team", pk=pk)
 
 

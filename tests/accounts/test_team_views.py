@@ -422,3 +422,21 @@ def test_a_member_reopening_a_link_they_used_is_not_told_to_join_again(client, a
     page = response.content.decode()
     assert response.status_code == 410
     assert "does not change your role again" in page and "join again" not in page
+
+
+def test_an_owner_giving_up_the_role_is_asked_first_and_told_in_the_first_person(
+        alice_client, alice, bob, team):
+    Membership.objects.create(user=bob, team=team, role=Role.OWNER)
+    create_invitation(actor=alice, team=team)
+    page = alice_client.get(reverse("accounts:team", args=[team.pk]),
+                            HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # Asked on the owner's own row only, and before a link is revoked.
+    assert page.count("Only another owner can make you an owner again") == 1
+    assert "Whoever has it can no longer join with it" in page
+    mine = Membership.objects.get(team=team, user=alice)
+    response = alice_client.post(
+        reverse("accounts:team-member-role", args=[team.pk, mine.pk]), {"role": "curator"},
+        HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert f"You are now Curator in {team.name}." in response.content.decode()
+    mine.refresh_from_db()
+    assert mine.role == Role.CURATOR

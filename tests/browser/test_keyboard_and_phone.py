@@ -224,6 +224,18 @@ def test_a_set_list_keeps_focus_and_catches_up_with_another_editor(page, login, 
     expect(page.locator(f"#item-{a.pk} .set-note")).to_contain_text("最后复习")
     expect(page.locator(f"#item-{a.pk} summary")).to_be_focused()
 
+    # Removing an item with a note asks first: a no changes nothing.
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.locator(f"#item-{a.pk} form[action$='/remove/'] button").click()
+    page.wait_for_timeout(300)
+    assert asked and "note goes with it" in asked[0]
+    assert SetItem.objects.filter(pk=a.pk).exists()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(f"#item-{a.pk} form[action$='/remove/'] button").click()
+    expect(page.locator(f"#item-{a.pk}")).to_have_count(0)
+    assert not SetItem.objects.filter(pk=a.pk).exists()
+
 
 def test_after_a_grade_the_focus_is_on_the_next_card_s_first_action(page, login, learner,
                                                                      questions):

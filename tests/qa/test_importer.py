@@ -157,6 +157,30 @@ def test_a_file_that_leaves_out_published_questions_is_refused_as_if_cut_short(d
         "answer"].strip()
 
 
+def test_a_yaml_file_cut_off_inside_its_last_answer_is_refused(db, tmp_path):
+    """Every key is still there and the cut block still parses: only the missing line break at
+    the end tells a copy that stopped short from a whole file."""
+    before = snapshot()
+    cut = tmp_path / "cut.yaml"
+    cut.write_text(SHIPPED.read_text(encoding="utf-8")[:-60], encoding="utf-8")
+    with pytest.raises(CommandError, match="does not end with a line break"):
+        run(str(cut))
+    assert snapshot() == before
+    run(str(SHIPPED))
+    last = Question.objects.order_by("-section__position", "-number").first()
+    stored = last.answer
+    with pytest.raises(CommandError, match="looks cut off"):
+        run(str(cut))
+    assert Question.objects.get(pk=last.pk).answer == stored
+    # A whole file without the line break at its end is taken once it has one.
+    whole = tmp_path / "whole.yaml"
+    whole.write_text(SHIPPED.read_text(encoding="utf-8").rstrip("\n"), encoding="utf-8")
+    with pytest.raises(CommandError, match="end it with a line break"):
+        run(str(whole))
+    whole.write_text(whole.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    run(str(whole))
+
+
 def test_dry_run_reports_and_writes_nothing(db, tmp_path):
     path = write(tmp_path, small_bank())
     output = run("--dry-run", str(path))

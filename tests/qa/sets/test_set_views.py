@@ -309,3 +309,18 @@ def test_adding_to_a_full_set_from_the_question_page_shows_the_reason(alice_clie
     assert 'id="question-sets"' in html and "data-swap-errors" in html
     assert "at most 1000 questions" in html
     assert full.items.count() == 1000
+
+
+def test_a_team_draft_says_a_share_link_shows_it_to_the_members_too(alice_client, alice, bob):
+    team = create_team(user=alice, name="Readers")
+    Membership.objects.create(user=bob, team=team)
+    draft = create_set(user=alice, title="Curators only", team=team,
+                       visibility=StudySet.Visibility.PRIVATE)
+    url = reverse("qa:set", args=[draft.pk])
+    page = alice_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "shows it to every member of the team" in page
+    assert "Not shared outside" not in page
+    share_by_link(study_set=draft)
+    page = alice_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # Each button that stops the link working for others asks first.
+    assert page.count('data-confirm="') == 2 and "stops working for everyone" in page
