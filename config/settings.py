@@ -334,9 +334,15 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "formatter": env_choice("LOG_FORMAT", "plain" if DEBUG else "json",
                                     ["plain", "json"]),
-        }
+        },
+        "discard": {"class": "logging.NullHandler"},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # A request naming a host not in ALLOWED_HOSTS (any scanner) is answered 400, which
+        # the access log shows; Django would also log it as an ERROR with a traceback.
+        "django.security.DisallowedHost": {"handlers": ["discard"], "propagate": False},
+    },
 }
 
 # Benchmarks only (bench/): serve the bare /bench/ceiling/ view. Never on in production.

@@ -167,3 +167,15 @@ def test_mail_over_tls_from_the_first_byte_and_hsts_without_subdomains_can_be_ch
     assert both.returncode != 0 and "set one" in both.stderr
     default = run_manage("shell", "-v", "0", "-c", code, env=PRODUCTION_ENV)
     assert default.stdout.split() == ["False", "True", "587", "True", "True"], default.stderr
+
+
+def test_a_request_for_another_host_is_a_400_that_logs_no_error():
+    """Scanners send any Host: each would otherwise log an ERROR with a traceback."""
+    result = run_manage(
+        "shell", "-c",
+        "from django.test import Client; "
+        "print('status', Client().get('/', HTTP_HOST='scanner.invalid').status_code)",
+        env=PRODUCTION_ENV,
+    )
+    assert "status 400" in result.stdout, result.stderr
+    assert "scanner.invalid" not in result.stderr and "Traceback" not in result.stderr
