@@ -203,6 +203,7 @@ class SummaryRow:
     state: StudyState | None
     grades: list[dict] = field(default_factory=list)
     token: str = ""
+    due_now: bool = False  # its state is due again (overdue) by now
 
 
 def quiz_summary(*, quiz: Quiz, user: User, now: datetime) -> dict:
@@ -238,15 +239,22 @@ def quiz_summary(*, quiz: Quiz, user: User, now: datetime) -> dict:
             if item.question_id not in graded_questions:
                 not_graded.add(item.question_id)
             continue
+        if review is None and quiz.finished_at is not None:
+            not_graded.add(item.question_id)  # a mock interview finished with it ungraded
         state = states.get(item.question_id) if last_showing[item.question_id] == item.pk else None
-        row = SummaryRow(item=item, review=review, state=state)
+        row = SummaryRow(item=item, review=review, state=state,
+                         due_now=state is not None and state.due <= now)
         if review is not None:
             counts[review.rating] += 1
-            spent_ms += review.duration_ms or 0
+            if quiz.mode != Quiz.Mode.MOCK:
+                spent_ms += review.duration_ms or 0
         elif quiz.mode == Quiz.Mode.MOCK and quiz.finished_at is None:
             row.grades = grade_choices(
                 scheduling.preview_labels(state, now, user.desired_retention)
             )
+        if quiz.mode == Quiz.Mode.MOCK and item.shown_at and item.revealed_at:
+            # The answering, the same before the grading as after it.
+            spent_ms += int((item.revealed_at - item.shown_at).total_seconds() * 1000)
         rows.append(row)
     graded = sum(counts.values())
     names = dict(Review.Rating.choices)
@@ -254,7 +262,6 @@ def quiz_summary(*, quiz: Quiz, user: User, now: datetime) -> dict:
         (r.state.due for r in rows if r.review is not None and r.state is not None),
     )
     due_now = study.due_now_count(user=user, now=now)
-    end = quiz.finished_at or now
     return {
         "rows": rows,
         "graded": graded,
@@ -266,9 +273,11 @@ def quiz_summary(*, quiz: Quiz, user: User, now: datetime) -> dict:
              "percent": round(100 * counts[v] / graded) if graded else 0}
             for v in scheduling.RATINGS
         ],
-        "time_spent": timedelta(milliseconds=spent_ms) if spent_ms else end - quiz.started_at,
-        "wall_time": end - quiz.started_at,
+        # None: no time measured (nothing graded nor answered), rather than the hours a quiz
+        # left open lasted.
+        "time_spent": timedelta(milliseconds=spent_ms) if spent_ms else None,
         "next_due": upcoming[0] if upcoming else None,
+        "next_due_now": bool(upcoming) and upcoming[0] <= now,
         "due_within_day": sum(1 for d in upcoming if d <= now + timedelta(days=1)),
         "due_now": due_now,
     }

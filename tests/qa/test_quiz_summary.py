@@ -42,3 +42,44 @@ def test_a_stopped_quiz_lists_what_was_graded_once(alice_client, alice, quiz):
     rows = page.split('<ol class="summary-rows list">', 1)[1].split("</ol>", 1)[0]
     assert rows.count('class="summary-row"') == 1  # not its Again copy, nor the others
     assert f"Stopped after 1 of {quiz.items.values('question').distinct().count()}" in page
+
+
+def test_a_quiz_stopped_with_nothing_graded_shows_no_time_spent(alice_client, alice, quiz):
+    from datetime import timedelta
+
+    from qa.models import Quiz
+
+    # Left open for a day, then stopped: the day is not time spent studying.
+    Quiz.objects.filter(pk=quiz.pk).update(started_at=quiz.started_at - timedelta(days=1))
+    alice_client.post(reverse("qa:quiz-finish", args=[quiz.pk]))
+    page = summary(alice_client, quiz)
+    assert '<span class="value">—</span><span class="label">time spent</span>' in page
+
+
+def test_a_question_due_again_by_now_is_not_said_to_come_back_in_a_minute(alice_client, alice,
+                                                                            quiz):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from qa.models import StudyState
+
+    first = quiz.items.order_by("position").first()
+    answering.reveal(user=alice, quiz_item=first)
+    answering.record_review(user=alice, quiz_item=first, rating=3, token="t" * 32)
+    alice_client.post(reverse("qa:quiz-finish", args=[quiz.pk]))
+    StudyState.objects.filter(user=alice).update(due=timezone.now() - timedelta(days=2))
+    page = summary(alice_client, quiz)
+    assert "due again now" in page and "less than a minute" not in page
+    assert ('<span class="value">due now</span><span class="label">until the first of these '
+            'comes back</span>') in page
+
+
+def test_a_mock_interview_finished_without_grading_says_it_stopped(alice_client, alice,
+                                                                   questions):
+    mock = services.start_quiz(user=alice, mode="mock", count=2)
+    for item in mock.items.order_by("position"):
+        answering.save_mock_answer(user=alice, quiz_item=item, typed_answer="我的回答")
+    alice_client.post(reverse("qa:quiz-finish", args=[mock.pk]))
+    page = summary(alice_client, mock)
+    assert "Stopped after 0 of 2 questions" in page and "Done!" not in page
