@@ -68,8 +68,11 @@ def test_a_whole_quiz_by_keyboard_only(page, login, learner, questions):
     assert page.locator(".flashcard-head .pill").inner_text() == "once more"
     page.keyboard.press("Space")
     page.wait_for_selector("text=参考答案1")
+    expect(page.locator(".keys")).to_be_visible()
     page.keyboard.press("3")
     page.wait_for_selector("text=Here is how it went")
+    # No card left: its keys are not offered.
+    expect(page.locator(".keys")).to_be_hidden()
     assert list(Review.objects.filter(user=learner).order_by("reviewed_at", "pk")
                 .values_list("question__number", "rating")) == [
         (1, 1), (2, 2), (3, 3), (4, 4), (1, 3)]
