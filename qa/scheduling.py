@@ -159,17 +159,18 @@ def humanize_interval(delta: timedelta) -> str:
     minutes = seconds / 60
     # Translators: very short interval labels on the grade buttons (m = minutes, h = hours,
     # d = days, mo = months, y = years).
+    # Each unit holds what rounds to less than the next one ("1h", never "60m").
     if minutes < 1:
         return _("<1m")
-    if minutes < 60:
+    if round(minutes) < 60:
         return _("%(n)dm") % {"n": round(minutes)}
     hours = minutes / 60
-    if hours < 24:
+    if round(hours) < 24:
         return _("%(n)dh") % {"n": round(hours)}
     days = hours / 24
-    if days < 30:
-        return _("%(n)dd") % {"n": round(days)}
-    if days < 365:
+    if round(days) < 30:
+        return _("%(n)dd") % {"n": max(round(days), 1)}
+    if float(_one_decimal(days / 30)) < 12:
         return _("%(n)smo") % {"n": _one_decimal(days / 30)}
     return _("%(n)sy") % {"n": _one_decimal(days / 365)}
 
@@ -183,17 +184,17 @@ def describe_interval(delta: timedelta) -> str:
         n = max(round(minutes), 1)
         return ngettext("%(n)d minute", "%(n)d minutes", n) % {"n": n}
     hours = minutes / 60
-    if hours < 24:
+    if round(hours) < 24:
         n = round(hours)
         return ngettext("%(n)d hour", "%(n)d hours", n) % {"n": n}
     days = hours / 24
-    if days < 30:
-        n = round(days)
+    if round(days) < 30:
+        n = max(round(days), 1)
         return ngettext("%(n)d day", "%(n)d days", n) % {"n": n}
-    if days < 365:
-        n = round(days / 30)
+    if round(days / 30) < 12:
+        n = max(round(days / 30), 1)
         return ngettext("%(n)d month", "%(n)d months", n) % {"n": n}
-    n = round(days / 365)
+    n = max(round(days / 365), 1)
     return ngettext("%(n)d year", "%(n)d years", n) % {"n": n}
 
 

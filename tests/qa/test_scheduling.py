@@ -226,6 +226,11 @@ def test_preview_labels_for_a_new_card():
         (timedelta(days=96), "3.2mo"),
         (timedelta(days=90), "3mo"),
         (timedelta(days=548), "1.5y"),
+        # Rounded into the next unit, named in it: never "60m", "24h", "30d" nor "12.1mo".
+        (timedelta(minutes=59, seconds=40), "1h"),
+        (timedelta(hours=23, minutes=40), "1d"),
+        (timedelta(days=29, hours=14), "1mo"),
+        (timedelta(days=363), "1y"),
     ],
 )
 def test_humanize_interval(delta, label):
@@ -268,3 +273,21 @@ def test_recall_probability_from_two_columns_is_what_fsrs_computes_for_the_whole
         assert scheduling.retrievability(state, now) == expected
     assert scheduling.recall_probability(None, NOW, NOW) == 0.0
     assert scheduling.recall_probability(3.0, None, NOW) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("delta", "said"),
+    [
+        (timedelta(minutes=59, seconds=40), "1 hour"),
+        (timedelta(hours=23, minutes=40), "1 day"),
+        (timedelta(days=29, hours=14), "1 month"),
+        (timedelta(days=360), "1 year"),
+        (timedelta(hours=23), "23 hours"),
+        (timedelta(days=45), "2 months"),
+    ],
+)
+def test_describe_interval_names_a_rounded_value_in_its_own_unit(delta, said):
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert scheduling.describe_interval(delta) == said
