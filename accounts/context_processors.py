@@ -1,13 +1,30 @@
 from __future__ import annotations
 
 from functools import cache
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def language_next(request: HttpRequest) -> str:
+    """Where the language switch comes back to: this page; for a page answering a form (a
+    POST, at a URL that may take no GET) the page the form was sent from, or the start."""
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(referer)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return "/"
 
 
 def site(request: HttpRequest) -> dict:
-    context = {"SITE_NAME": settings.SITE_NAME}
+    context = {"SITE_NAME": settings.SITE_NAME,
+               "language_next": lambda: language_next(request)}
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
 

@@ -390,6 +390,22 @@ def test_starting_with_bad_input_is_a_400(alice_client, questions, data):
     assert not Quiz.objects.exists()
 
 
+@pytest.mark.parametrize(("referer", "back_to"), [
+    ("http://testserver/bank/llm/?page=2", "/bank/llm/?page=2"),
+    ("https://elsewhere.example/", "/"),
+    (None, "/"),
+])
+def test_the_language_switch_on_a_refused_start_goes_back_to_the_form_s_page(
+        alice_client, questions, referer, back_to):
+    """The refusal is served at /quiz/start/, which takes no GET: switching language there
+    must not lead to a 405."""
+    extra = {"HTTP_REFERER": referer} if referer else {}
+    response = alice_client.post(reverse("qa:quiz-start"), {"mode": "mock", "count": "0"},
+                                 **extra)
+    assert response.status_code == 400
+    assert f'name="next" type="hidden" value="{back_to}"' in response.content.decode()
+
+
 def test_a_start_refused_names_the_field_in_the_learners_language(alice_client, questions):
     response = alice_client.post(reverse("qa:quiz-start"), {"mode": "due", "section": "999999"},
                                  HTTP_ACCEPT_LANGUAGE="zh-hans")
