@@ -162,17 +162,17 @@ def _refused(request: HttpRequest, pk: int, exc: services.StudyError) -> HttpRes
 class QuizStartForm(forms.Form):
     mode = forms.ChoiceField(
         choices=[(m, label) for m, label in Quiz.Mode.choices if m != Quiz.Mode.SET],
-        label=gettext_lazy("kind of quiz"),
+        label=gettext_lazy("Kind of quiz"),
     )
     section = forms.ModelChoiceField(
         queryset=Section.objects.all(), required=False, label=gettext_lazy("Section")
     )
     count = forms.IntegerField(
         required=False, min_value=1, max_value=services.MAX_QUIZ_ITEMS,
-        label=gettext_lazy("questions"),
+        label=gettext_lazy("Number of questions"),
     )
     minutes = forms.IntegerField(
-        required=False, min_value=1, max_value=240, label=gettext_lazy("time limit (minutes)")
+        required=False, min_value=1, max_value=240, label=gettext_lazy("Time limit (minutes)")
     )
 
 
@@ -181,15 +181,16 @@ class QuizStartForm(forms.Form):
 def quiz_start(request: HttpRequest) -> HttpResponse:
     form = QuizStartForm(request.POST)
     if not form.is_valid():
-        errors = "; ".join(
-            f"{form.fields[name].label or name}: {' '.join(msgs)}" if name != "__all__"
-            else " ".join(msgs)
+        problems = [
+            _("%(field)s: %(problem)s") % {"field": form.fields[name].label,
+                                           "problem": " ".join(msgs)}
+            if name in form.fields else " ".join(msgs)
             for name, msgs in form.errors.items()
-        )
+        ]
         return render(
             request,
             "qa/study_error.html",
-            {"message": _("This quiz cannot be started: %(errors)s") % {"errors": errors},
+            {"message": _("This quiz cannot be started."), "problems": problems,
              "back": safe_next(request, "home")},
             status=400,
         )

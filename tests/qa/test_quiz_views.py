@@ -412,6 +412,12 @@ def test_a_start_refused_names_the_field_in_the_learners_language(alice_client, 
     assert response.status_code == 400
     html = response.content.decode()
     assert "章节" in html and "section:" not in html
+    # Each problem on its own line, its field named as on a form, with a Chinese colon.
+    assert "<li>章节：" in html and ": " not in html.split('role="alert"', 1)[1].split("</ul>")[0]
+    english = alice_client.post(reverse("qa:quiz-start"), {"mode": "mock", "count": "0"},
+                                HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<li>Number of questions: Ensure this value is greater than or equal to 1.</li>" \
+        in english
 
 
 def test_start_is_post_only(alice_client):
