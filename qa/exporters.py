@@ -170,6 +170,38 @@ class ParsedSet:
     description: str = ""
     entries: list[tuple[str, str, str]] = field(default_factory=list)  # (where, key, note)
     errors: list[str] = field(default_factory=list)
+    positions: list[int | None] = field(default_factory=list)  # each entry's, if given
+
+    def add(self, where: str, key: str, note: str, position: int | None) -> None:
+        self.entries.append((where, key, note))
+        self.positions.append(position)
+
+    def order_by_position(self) -> None:
+        """An export lists its items with their positions: a file whose positions were edited
+        (to reorder the set) is taken in their order, ties in the file's."""
+        given = [p for p in self.positions if p is not None]
+        if not given:
+            return
+        if len(given) != len(self.positions):
+            self.errors.append(_("Give every entry a position, or none (then the file's order "
+                                 "is the set's)."))
+            return
+        order = sorted(range(len(self.entries)), key=lambda i: self.positions[i])
+        self.entries = [self.entries[i] for i in order]
+        self.positions = [self.positions[i] for i in order]
+
+
+def _position(value, where: str, errors: list[str]) -> int | None:
+    """A position from a file, None if not given; a bad one is reported in `errors`."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if type(value) is int and value >= 1:
+        return value
+    errors.append(_("%(where)s: \"position\" must be a whole number from 1.")
+                  % {"where": where})
+    return None
 
 
 @dataclass
@@ -267,16 +299,18 @@ def _parse_json(text: str) -> ParsedSet:
                 % {"where": where, "fields": ", ".join(unknown)}
             )
         key, note = entry.get("key"), entry.get("note", "")
-        if not isinstance(key, str) or not key.strip():
+        if key is None or (isinstance(key, str) and not key.strip()):
             parsed.errors.append(_("%(where)s: \"key\" is missing.") % {"where": where})
             continue
-        if not storable(key):
+        if not isinstance(key, str) or not storable(key):
             parsed.errors.append(_("%(where)s: \"key\" must be text.") % {"where": where})
             continue
         if not isinstance(note, str) or not storable(note):
             parsed.errors.append(_("%(where)s: \"note\" must be text.") % {"where": where})
             continue
-        parsed.entries.append((where, key.strip(), normal_text(note)))
+        parsed.add(where, key.strip(), normal_text(note),
+                   _position(entry.get("position"), where, parsed.errors))
+    parsed.order_by_position()
     return parsed
 
 
@@ -316,6 +350,7 @@ def _parse_csv(text: str) -> ParsedSet:
         return parsed
     key_at = header.index("key")
     note_at = header.index("note") if "note" in header else None
+    position_at = header.index("position") if "position" in header else None
     try:
         for number, row in enumerate(reader, start=2):
             where = _("Row %(n)d") % {"n": number}
@@ -338,9 +373,12 @@ def _parse_csv(text: str) -> ParsedSet:
                 parsed.errors.append(_("%(where)s: holds a character that is not text (NUL).")
                                      % {"where": where})
                 continue
-            parsed.entries.append((where, key, note))
+            position = (_position(row[position_at].strip(), where, parsed.errors)
+                        if position_at is not None else None)
+            parsed.add(where, key, note, position)
     except csv.Error as exc:
         parsed.errors.append(_("Line %(n)d: %(msg)s") % {"n": reader.line_num, "msg": exc})
+    parsed.order_by_position()
     return parsed
 
 

@@ -172,6 +172,35 @@ def test_set_csv_round_trips_through_import(alice_client, study_set, questions):
         == [questions[1].pk, questions[0].pk]
 
 
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_an_export_whose_positions_were_edited_imports_in_their_order(alice_client, study_set,
+                                                                       questions, fmt):
+    data = alice_client.get(reverse("qa:set-export", args=[study_set.pk, fmt])).content
+    if fmt == "json":
+        doc = json.loads(data)
+        doc["items"][0]["position"], doc["items"][1]["position"] = 2, 1
+        data = json.dumps(doc).encode()
+    else:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+        rows[1][0], rows[2][0] = "2", "1"
+        out = io.StringIO()
+        csv.writer(out).writerows(rows)
+        data = out.getvalue().encode()
+    alice_client.post(reverse("qa:set-import"), {
+        "file": SimpleUploadedFile(f"set.{fmt}", data), "title": "Reordered"})
+    imported = StudySet.objects.get(title="Reordered")
+    assert list(imported.items.order_by("position").values_list("question_id", flat=True)) \
+        == [questions[0].pk, questions[1].pk]
+
+
+def test_a_file_named_only_by_its_extension_makes_a_set_titled_as_imported(alice_client,
+                                                                            questions):
+    alice_client.post(reverse("qa:set-import"), {
+        "file": SimpleUploadedFile(".csv", f"key\n{questions[0].key}\n".encode())},
+        HTTP_ACCEPT_LANGUAGE="en")
+    assert StudySet.objects.get().title == "Imported set"
+
+
 def test_bank_json_export_is_readable_by_the_bank_importer(alice_client, questions, tmp_path):
     bank = questions[0].bank
     data = alice_client.get(reverse("qa:bank-export", args=[bank.slug, "json"])).content
@@ -247,6 +276,12 @@ def test_a_bank_is_exported_in_chunks_of_bounded_queries(alice_client, count_que
          'The field "items" appears twice in one object.'),
         ("s.json", b'{"version": true, "items": []}', 'Unsupported "version" True'),
         ("s.json", b'{"items": [{"key": "k\\u0000"}]}', 'Entry 1: "key" must be text.'),
+        ("s.json", b'{"items": [{"key": 5}]}', 'Entry 1: "key" must be text.'),
+        ("s.json", b'{"items": [{"key": "k", "position": "first"}]}',
+         'Entry 1: "position" must be a whole number from 1.'),
+        ("s.csv", b"position,key\n0,k\n", 'Row 2: "position" must be a whole number from 1.'),
+        ("s.json", b'{"items": [{"key": "a", "position": 2}, {"key": "b"}]}',
+         "Give every entry a position, or none"),
         ("s.json", b"[" * 50000 + b"]" * 50000, "nested too deeply"),
         ("s.json", b'{"version": ' + b"1" * 5000 + b"}", "a number too long"),
         ("s.json", b'{"title": "\\ud800", "items": []}', '"title" must be text'),

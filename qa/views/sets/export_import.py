@@ -97,7 +97,9 @@ def set_import(request: HttpRequest) -> HttpResponse:
         else:
             result = exporters.parse_set_file(name=upload.name, data=upload.read())
             problems = result.errors
-            title = form.cleaned_data["title"] or result.title or Path(upload.name).stem
+            # The file's name without its extension (".csv" alone names nothing).
+            title = (form.cleaned_data["title"] or result.title
+                     or Path(upload.name).name.rsplit(".", 1)[0].strip() or _("Imported set"))
             if not problems:
                 try:
                     study_set = services.create_set_with_items(

@@ -324,3 +324,19 @@ def test_a_team_draft_says_a_share_link_shows_it_to_the_members_too(alice_client
     page = alice_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     # Each button that stops the link working for others asks first.
     assert page.count('data-confirm="') == 2 and "stops working for everyone" in page
+
+
+def test_the_shared_page_leads_its_owner_to_their_set_and_a_member_to_the_team_s(
+        alice_client, alice, my_set):
+    share_by_link(study_set=my_set)
+    my_set.refresh_from_db()
+    own = alice_client.get(reverse("qa:set-shared", args=[my_set.share_token]),
+                           HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Open your set" in own and "as a member" not in own
+    team = create_team(user=alice, name="Readers")
+    team_set = create_set(user=alice, title="Shelf", team=team)
+    share_by_link(study_set=team_set)
+    team_set.refresh_from_db()
+    page = alice_client.get(reverse("qa:set-shared", args=[team_set.share_token]),
+                            HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Open it as a member" in page
