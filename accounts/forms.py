@@ -63,6 +63,11 @@ class ProfileForm(forms.ModelForm):
         if kept and kept not in _zone_names():  # chosen where the list still held its aliases
             field.choices = [*field.choices, (kept, kept.replace("_", " "))]
 
+    def clean_desired_retention(self) -> float:
+        # Kept in the form's steps of 0.01: a finer value (sent by a script) would be shown
+        # rounded and then refused by the browser when the settings are saved again.
+        return round(self.cleaned_data["desired_retention"], 2)
+
 
 # An address someone added to their account, besides the one they signed up with, is theirs
 # only once they confirm it: until then it may be a typo for someone else's address. Such an

@@ -75,6 +75,15 @@ def test_settings_page_saves_study_preferences(alice_client, alice):
     )
 
 
+def test_a_retention_finer_than_the_form_s_steps_is_kept_in_them(alice_client, alice):
+    """The browser refuses to send 0.905 from the form (steps of 0.01); a value stored so
+    would be shown rounded, and the form refused on its next save."""
+    alice_client.post(reverse("accounts:settings"), {
+        "display_name": "Alice", "desired_retention": "0.9051", "daily_new_limit": "15"})
+    alice.refresh_from_db()
+    assert alice.desired_retention == 0.91
+
+
 @pytest.mark.parametrize("retention", ["1.5", "0.2", "abc"])
 def test_settings_page_rejects_bad_retention_and_changes_nothing(alice_client, alice, retention):
     response = alice_client.post(
