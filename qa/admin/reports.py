@@ -263,14 +263,6 @@ class ErrorReportAdmin(admin.ModelAdmin):
         # editor changes it on its own page.
         resolved = [r for r in reports if r.status != ErrorReport.Status.OPEN]
         reports = [r for r in reports if r.status == ErrorReport.Status.OPEN]
-        if resolved:
-            self.message_user(
-                request,
-                ngettext("%(count)d report was already resolved and was left as it is.",
-                         "%(count)d reports were already resolved and were left as they are.",
-                         len(resolved)) % {"count": len(resolved)},
-                messages.WARNING,
-            )
         done, skipped = 0, []
         for report in reports:
             revision_id = None
@@ -282,11 +274,21 @@ class ErrorReportAdmin(admin.ModelAdmin):
                     skipped.append(report)
                     continue
                 revision_id = default.history_id
-            services.resolve_report(
+            if services.resolve_report(
                 report=report, editor=request.user, decision=decision, reply=reply,
-                correcting_revision_id=revision_id,
-            )
+                correcting_revision_id=revision_id, only_if_open=True,
+            ) is None:
+                resolved.append(report)  # by another editor, since the list was read
+                continue
             done += 1
+        if resolved:
+            self.message_user(
+                request,
+                ngettext("%(count)d report was already resolved and was left as it is.",
+                         "%(count)d reports were already resolved and were left as they are.",
+                         len(resolved)) % {"count": len(resolved)},
+                messages.WARNING,
+            )
         if done:
             self.message_user(
                 request,

@@ -345,13 +345,18 @@ def resolve_report(
     decision: str,
     reply: str = "",
     correcting_revision_id: int | None = None,
-) -> ErrorReport:
+    only_if_open: bool = False,
+) -> ErrorReport | None:
     """Accept (linking the revision that corrected the question) or reject (with a reply).
 
     Resolving again with the same outcome changes nothing (a double submit); a different
     outcome replaces the old one and shows up as unseen for the reporter again.
+    `only_if_open`: leave a report resolved meanwhile as it is, and return None (a decision
+    made for many open reports at once must not replace one another editor just made).
     """
     report = ErrorReport.objects.select_for_update().get(pk=report.pk)
+    if only_if_open and report.status != ErrorReport.Status.OPEN:
+        return None
     reply = (reply or "").strip()
     if decision == ErrorReport.Status.ACCEPTED:
         if correcting_revision_id is None:

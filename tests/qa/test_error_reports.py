@@ -182,3 +182,16 @@ def test_the_same_report_sent_twice_at_once_is_filed_once():
         for thread in threads:
             thread.join(timeout=10)
     assert ErrorReport.objects.filter(reporter=reporter).count() == 1
+
+
+def test_a_decision_for_open_reports_leaves_one_resolved_meanwhile(question, editor):
+    """The queue's bulk action reads open reports, then resolves them one by one: one that
+    another editor resolved in between keeps that editor's decision."""
+    report = ErrorReportFactory(question=question)
+    stale = ErrorReport.objects.get(pk=report.pk)  # read as open
+    other = UserFactory()
+    services.resolve_report(report=report, editor=other, decision="rejected", reply="不是错误")
+    assert services.resolve_report(report=stale, editor=editor, decision="rejected",
+                                   reply="批量拒绝", only_if_open=True) is None
+    report.refresh_from_db()
+    assert (report.reply, report.resolved_by) == ("不是错误", other)
