@@ -39,6 +39,8 @@ PUBLISHED = Question.Status.PUBLISHED
 MISTAKE_WINDOW = timedelta(days=14)
 LEECH_LAPSES = 4
 HEATMAP_WEEKS = 53
+UNFINISHED_SHOWN = 3  # quizzes on the dashboard to pick up, the latest of each kind
+UNFINISHED_READ = 20  # the latest unfinished quizzes read to find them
 
 
 # --- Days -----------------------------------------------------------------------------------
@@ -358,13 +360,15 @@ def dashboard(*, user: User, now: datetime | None = None) -> dict:
     since = today - timedelta(days=today.weekday(), weeks=HEATMAP_WEEKS - 1)
     counts = review_days(user=user, since=since)
     progress_of = progress_counts("items")
-    unfinished = list(
-        Quiz.objects.filter(user=user, finished_at__isnull=True)
-        .select_related("section__bank", "study_set")
-        .annotate(total=progress_of["total"], done=progress_of["done"])
-        .filter(total__gt=F("done"))  # else opening it only finishes it
-        .order_by("-started_at")[:3]
-    )
+    # The latest of each kind (mode, section, set): two mock interviews left open read as the
+    # same row twice, and would push the others off the list.
+    unfinished: dict[tuple, Quiz] = {}
+    for quiz in (Quiz.objects.filter(user=user, finished_at__isnull=True)
+                 .select_related("section__bank", "study_set")
+                 .annotate(total=progress_of["total"], done=progress_of["done"])
+                 .filter(total__gt=F("done"))  # else opening it only finishes it
+                 .order_by("-started_at")[:UNFINISHED_READ]):
+        unfinished.setdefault((quiz.mode, quiz.section_id, quiz.study_set_id), quiz)
     total_new = sum(r.new for r in progress.values())
     return {
         "due_now": due_now,
@@ -380,7 +384,7 @@ def dashboard(*, user: User, now: datetime | None = None) -> dict:
         # Anything studied, in the last year or before: "welcome back", not "welcome".
         "returning": bool(counts) or any(p.studied for p in progress.values()),
         "heatmap": heatmap(counts, today),
-        "unfinished": unfinished,
+        "unfinished": list(unfinished.values())[:UNFINISHED_SHOWN],
         "mistake_count": mistakes(user=user, now=now).count(),
         "bookmark_count": Bookmark.objects.filter(user=user, question__status=PUBLISHED).count(),
         "mock_sections": section_totals,

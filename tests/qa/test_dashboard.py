@@ -382,3 +382,17 @@ def test_new_questions_waiting_in_an_open_quiz_are_not_told_as_a_spent_limit(ali
     assert "0 for today · 10 waiting in a quiz you have open" in page
     assert "Today’s new questions wait in a quiz you have open" in page
     assert "Daily new limit reached" not in page
+
+
+def test_pick_up_where_you_left_off_shows_the_latest_of_each_kind(alice):
+    section = SectionFactory()
+    bulk_questions(section, 6)
+    now = timezone.now()
+    mocks = [services.start_quiz(user=alice, mode="mock", count=n, time_limit_seconds=600,
+                                 now=now - timedelta(minutes=10 - n)) for n in (2, 3, 4)]
+    section_quiz = services.start_quiz(user=alice, mode="section", section=section,
+                                       now=now - timedelta(minutes=30))
+    shown = selectors.dashboard(user=alice, now=now)["unfinished"]
+    # Three interviews left open read as one row, the latest; the section quiz is not pushed
+    # off the list by the older two.
+    assert [q.pk for q in shown] == [mocks[-1].pk, section_quiz.pk]
