@@ -66,7 +66,8 @@ def test_bad_values_fail_at_start_with_a_clear_message(name, value, message):
         env["EMAIL_HOST"] = "smtp.example.com"
     result = run_manage("check", env=env)
     assert result.returncode != 0
-    assert message in result.stderr
+    assert f"Configuration error: {message}" in result.stderr
+    assert "Traceback" not in result.stderr  # the message alone, not buried under a stack
 
 
 def test_level_and_format_are_read_in_any_capitals():
