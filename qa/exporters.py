@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -171,6 +172,7 @@ class ParsedSet:
     entries: list[tuple[str, str, str]] = field(default_factory=list)  # (where, key, note)
     errors: list[str] = field(default_factory=list)
     positions: list[int | None] = field(default_factory=list)  # each entry's, if given
+    bad_position: bool = False  # one given was not a whole number from 1 (reported)
 
     def add(self, where: str, key: str, note: str, position: int | None) -> None:
         self.entries.append((where, key, note))
@@ -180,7 +182,7 @@ class ParsedSet:
         """An export lists its items with their positions: a file whose positions were edited
         (to reorder the set) is taken in their order, ties in the file's."""
         given = [p for p in self.positions if p is not None]
-        if not given:
+        if not given or self.bad_position:
             return
         if len(given) != len(self.positions):
             self.errors.append(_("Give every entry a position, or none (then the file's order "
@@ -191,16 +193,17 @@ class ParsedSet:
         self.positions = [self.positions[i] for i in order]
 
 
-def _position(value, where: str, errors: list[str]) -> int | None:
-    """A position from a file, None if not given; a bad one is reported in `errors`."""
+def _position(value, where: str, parsed: ParsedSet) -> int | None:
+    """A position from a file, None if not given; a bad one is reported in `parsed`."""
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value.strip()):
         value = int(value.strip())
     if type(value) is int and value >= 1:
         return value
-    errors.append(_("%(where)s: \"position\" must be a whole number from 1.")
-                  % {"where": where})
+    parsed.errors.append(_("%(where)s: \"position\" must be a whole number from 1.")
+                         % {"where": where})
+    parsed.bad_position = True
     return None
 
 
@@ -309,7 +312,7 @@ def _parse_json(text: str) -> ParsedSet:
             parsed.errors.append(_("%(where)s: \"note\" must be text.") % {"where": where})
             continue
         parsed.add(where, key.strip(), normal_text(note),
-                   _position(entry.get("position"), where, parsed.errors))
+                   _position(entry.get("position"), where, parsed))
     parsed.order_by_position()
     return parsed
 
@@ -373,7 +376,7 @@ def _parse_csv(text: str) -> ParsedSet:
                 parsed.errors.append(_("%(where)s: holds a character that is not text (NUL).")
                                      % {"where": where})
                 continue
-            position = (_position(row[position_at].strip(), where, parsed.errors)
+            position = (_position(row[position_at].strip(), where, parsed)
                         if position_at is not None else None)
             parsed.add(where, key, note, position)
     except csv.Error as exc:

@@ -153,48 +153,56 @@ def preview(
     }
 
 
-def humanize_interval(delta: timedelta) -> str:
-    """Short labels for grade buttons: "1m", "10m", "3h", "1d", "12d", "3.2mo", "1.5y"."""
-    seconds = max(delta.total_seconds(), 0)
-    minutes = seconds / 60
-    # Translators: very short interval labels on the grade buttons (m = minutes, h = hours,
-    # d = days, mo = months, y = years).
-    # Each unit holds what rounds to less than the next one ("1h", never "60m").
-    if minutes < 1:
-        return _("<1m")
+def _interval_unit(delta: timedelta) -> tuple[str, float]:
+    """The unit an interval is named in, and its value in that unit: the largest unit it
+    reaches once rounded ("1 hour", never "60 minutes"), days up to a month, then months (of
+    30 days, to a tenth), then years. The grade buttons and the pages name units alike."""
+    minutes = max(delta.total_seconds(), 0) / 60
     if round(minutes) < 60:
-        return _("%(n)dm") % {"n": round(minutes)}
+        return "minute", minutes
     hours = minutes / 60
     if round(hours) < 24:
-        return _("%(n)dh") % {"n": round(hours)}
+        return "hour", hours
     days = hours / 24
     if round(days) < 30:
-        return _("%(n)dd") % {"n": max(round(days), 1)}
-    if float(_one_decimal(days / 30)) < 12:
-        return _("%(n)smo") % {"n": _one_decimal(days / 30)}
-    return _("%(n)sy") % {"n": _one_decimal(days / 365)}
+        return "day", days
+    if round(days / 30, 1) < 12:
+        return "month", days / 30
+    return "year", days / 365
+
+
+def humanize_interval(delta: timedelta) -> str:
+    """Short labels for grade buttons: "1m", "10m", "3h", "1d", "12d", "3.2mo", "1.5y"."""
+    if delta.total_seconds() < 60:
+        return _("<1m")
+    unit, value = _interval_unit(delta)
+    # Translators: very short interval labels on the grade buttons (m = minutes, h = hours,
+    # d = days, mo = months, y = years).
+    if unit == "minute":
+        return _("%(n)dm") % {"n": round(value)}
+    if unit == "hour":
+        return _("%(n)dh") % {"n": round(value)}
+    if unit == "day":
+        return _("%(n)dd") % {"n": max(round(value), 1)}
+    if unit == "month":
+        return _("%(n)smo") % {"n": _one_decimal(value)}
+    return _("%(n)sy") % {"n": _one_decimal(value)}
 
 
 def describe_interval(delta: timedelta) -> str:
-    """"10 minutes", "5 days", "3 months": the largest unit, rounded to the nearest, on the
-    grade buttons' scale (humanize_interval: days up to a month, then months, then years), so
-    a page says what the button that scheduled the card said."""
-    minutes = max(delta.total_seconds(), 0) / 60
-    if round(minutes) < 60:
-        n = max(round(minutes), 1)
+    """"10 minutes", "5 days", "3 months": in the unit the grade buttons use
+    (_interval_unit), rounded to the nearest whole one, so a page says what the button that
+    scheduled the card said."""
+    unit, value = _interval_unit(delta)
+    n = max(round(value), 1)
+    if unit == "minute":
         return ngettext("%(n)d minute", "%(n)d minutes", n) % {"n": n}
-    hours = minutes / 60
-    if round(hours) < 24:
-        n = round(hours)
+    if unit == "hour":
         return ngettext("%(n)d hour", "%(n)d hours", n) % {"n": n}
-    days = hours / 24
-    if round(days) < 30:
-        n = max(round(days), 1)
+    if unit == "day":
         return ngettext("%(n)d day", "%(n)d days", n) % {"n": n}
-    if round(days / 30) < 12:
-        n = max(round(days / 30), 1)
+    if unit == "month":
         return ngettext("%(n)d month", "%(n)d months", n) % {"n": n}
-    n = max(round(days / 365), 1)
     return ngettext("%(n)d year", "%(n)d years", n) % {"n": n}
 
 

@@ -280,6 +280,9 @@ def test_a_bank_is_exported_in_chunks_of_bounded_queries(alice_client, count_que
         ("s.json", b'{"items": [{"key": "k", "position": "first"}]}',
          'Entry 1: "position" must be a whole number from 1.'),
         ("s.csv", b"position,key\n0,k\n", 'Row 2: "position" must be a whole number from 1.'),
+        ("s.csv", "position,key\n²,k\n".encode(), 'Row 2: "position" must be a whole number'),
+        ("s.json", '{"items": [{"key": "k", "position": "²"}]}'.encode(),
+         'Entry 1: "position" must be a whole number'),
         ("s.json", b'{"items": [{"key": "a", "position": 2}, {"key": "b"}]}',
          "Give every entry a position, or none"),
         ("s.json", b"[" * 50000 + b"]" * 50000, "nested too deeply"),
@@ -300,6 +303,16 @@ def test_bad_imports_write_nothing_and_say_what_is_wrong(alice_client, questions
     assert response.status_code == 400
     assert problem in response.content.decode().replace("&#x27;", "'").replace("&quot;", '"')
     assert not StudySet.objects.exists()
+
+
+def test_a_bad_position_is_reported_once(alice_client, questions):
+    content = f"position,key\nx,{questions[0].key}\n1,{questions[1].key}\n"
+    response = alice_client.post(reverse("qa:set-import"), {
+        "file": SimpleUploadedFile("s.csv", content.encode()), "title": "Bad"},
+        HTTP_ACCEPT_LANGUAGE="en")
+    page = response.content.decode().replace("&quot;", '"')
+    assert 'Row 2: "position" must be a whole number from 1.' in page
+    assert "Give every entry a position" not in page  # every row gave one
 
 
 def test_one_bad_row_among_good_ones_writes_nothing(alice_client, questions):

@@ -231,6 +231,7 @@ def test_preview_labels_for_a_new_card():
         (timedelta(hours=23, minutes=40), "1d"),
         (timedelta(days=29, hours=14), "1mo"),
         (timedelta(days=363), "1y"),
+        (timedelta(days=350), "11.7mo"),
     ],
 )
 def test_humanize_interval(delta, label):
@@ -291,3 +292,15 @@ def test_describe_interval_names_a_rounded_value_in_its_own_unit(delta, said):
 
     with translation.override("en"):
         assert scheduling.describe_interval(delta) == said
+
+
+@pytest.mark.parametrize("days", [1, 29.6, 30, 200, 345, 346, 350, 358, 359, 400, 800])
+def test_a_page_names_an_interval_in_the_unit_its_grade_button_did(days):
+    from django.utils import translation
+
+    units = {"mo": "month", "y": "year", "d": "day"}
+    delta = timedelta(days=days)
+    with translation.override("en"):
+        label, said = scheduling.humanize_interval(delta), scheduling.describe_interval(delta)
+    unit = units[label.lstrip("0123456789.")]
+    assert said.split(" ")[1].rstrip("s") == unit, (label, said)
