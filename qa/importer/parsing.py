@@ -164,7 +164,8 @@ def parse(path: Path, label: str) -> Any:
             raise BankFileError([f"{label}: invalid JSON: nested too deeply"]) from None
     if text.strip() and not text.endswith("\n"):
         # A copy that stopped short parses when the cut falls inside an answer's block (every
-        # key still there): only the line break a whole file ends with tells them apart.
+        # key still there): the line break a whole file ends with tells most such cuts apart
+        # (not one that fell exactly at the end of a line).
         raise BankFileError([f"{label}: the file does not end with a line break, as a whole "
                              "YAML file does: it looks cut off. If it is whole, end it with a "
                              "line break."])

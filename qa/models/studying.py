@@ -97,10 +97,7 @@ class Quiz(models.Model):
 
     def finished_message(self) -> str:
         """Why its cards can no longer be answered: it ended, and how."""
-        reasons = dict(self.Ended.choices)
-        if self.ended in reasons:
-            return str(reasons[self.ended])
-        return str(_("This quiz is already finished."))
+        return str(self.get_ended_display() or _("This quiz is already finished."))
 
 
 class QuizItem(models.Model):
