@@ -162,23 +162,32 @@ def _member_of(request: HttpRequest, team: Team, membership_pk: int) -> Membersh
     return membership
 
 
+def _back_to_members(request: HttpRequest, pk: int) -> HttpResponse:
+    """The team page at the page of members the owner's form was on (not the first of many)."""
+    url = reverse("accounts:team", args=[pk])
+    page = request.POST.get("members", "")
+    if page.isascii() and page.isdigit() and 1 < int(page) < 10**6:
+        url = f"{url}?members={int(page)}#members"
+    return redirect(url)
+
+
 @login_required
 @require_POST
 def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
     mine = _get_team_for_user(request, pk, owner=True)
     target = _member_of(request, mine.team, membership_pk)
     if target is None:
-        return redirect("accounts:team", pk=pk)
+        return _back_to_members(request, pk)
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a role."))
-        return redirect("accounts:team", pk=pk)
+        return _back_to_members(request, pk)
     try:
         services.change_role(actor=request.user, membership=target,
                              role=form.cleaned_data["role"])
     except services.TeamError as exc:
         messages.error(request, exc.message)
-        return redirect("accounts:team", pk=pk)
+        return _back_to_members(request, pk)
     role = Role(form.cleaned_data["role"]).label
     if target.user_id == request.user.pk:
         messages.success(request, _("You are now %(role)s in %(team)s.") % {
@@ -186,7 +195,7 @@ def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpRespon
     else:
         messages.success(request, _("%(name)s is now %(role)s.") % {
             "name": target.user.public_name, "role": role})
-    return redirect("accounts:team", pk=pk)
+    return _back_to_members(request, pk)
 
 
 @login_required
@@ -195,18 +204,18 @@ def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResp
     mine = _get_team_for_user(request, pk, owner=True)
     target = _member_of(request, mine.team, membership_pk)
     if target is None:
-        return redirect("accounts:team", pk=pk)
+        return _back_to_members(request, pk)
     try:
         services.remove_member(actor=request.user, membership=target)
     except services.TeamError as exc:
         messages.error(request, exc.message)
-        return redirect("accounts:team", pk=pk)
+        return _back_to_members(request, pk)
     if target.user_id == request.user.pk:
         messages.success(request, _("You left %(team)s.") % {"team": mine.team.name})
         return redirect("accounts:team-list")
     messages.success(request, _("%(name)s was removed from the team.") % {
         "name": target.user.public_name})
-    return redirect("accounts:team", pk=pk)
+    return _back_to_members(request, pk)
 
 
 @login_required

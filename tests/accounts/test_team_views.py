@@ -406,6 +406,16 @@ def test_a_large_team_s_members_come_a_page_at_a_time(client, alice):
         assert "Page 1 of 2" in first and "?members=2#members" in first
     assert "105 members" in client.get(reverse("accounts:team", args=[team.pk]),
                                        HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # An owner's change on the second page comes back to it, not to the first.
+    second = client.get(reverse("accounts:team", args=[team.pk]), {"members": 2}).content
+    assert b'name="members" value="2"' in second
+    last = Membership.objects.get(team=team, user__display_name="Member 103")
+    back = f"{reverse('accounts:team', args=[team.pk])}?members=2#members"
+    for name, data in (("accounts:team-member-role", {"role": "curator", "members": "2"}),
+                       ("accounts:team-member-remove", {"members": "2"})):
+        response = client.post(reverse(name, args=[team.pk, last.pk]), data)
+        assert response["Location"] == back, name
+    assert not Membership.objects.filter(pk=last.pk).exists()
 
 
 def test_a_member_reopening_a_link_they_used_is_not_told_to_join_again(client, alice, bob,
