@@ -147,6 +147,16 @@ def test_a_phone_s_small_buttons_take_a_finger_and_a_long_name_wraps(browser, li
         page.set_viewport_size({"width": 360, "height": 800})
         page.goto("/bank/")  # its cards were at least 360 px wide, past a phone's margins
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        # What a learner writes: a pasted URL in a report, a wide table in a note.
+        from tests.factories import ErrorReportFactory, NoteFactory
+
+        report = ErrorReportFactory(reporter=learner, question=questions[0],
+                                    message="见 https://example.com/" + "y" * 400)
+        table = "| " + " | ".join(f"列{n}" for n in range(12)) + " |\n" + "|---" * 12 + "|\n"
+        NoteFactory(user=learner, question=questions[1], body=table)
+        for url in (f"/reports/{report.pk}/", questions[1].get_absolute_url()):
+            page.goto(url)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360, url
     finally:
         context.close()
 

@@ -57,6 +57,21 @@ def test_search_in_chinese_open_a_result_and_reveal_the_answer(page, login, ship
     first = page.locator(".search-result .result-prompt").first
     assert "多查询注意力与群查询注意力" in first.inner_text()
 
+    # Typing keeps the search page one history entry: Back from a result comes to the query
+    # as last typed, and Back again leaves the search (not through each query typed on the way).
+    page.fill("#search-q", "注意")
+    page.wait_for_url(re.compile(r"q=%E6%B3%A8%E6%84%8F$"))
+    page.fill("#search-q", "注意力")
+    page.wait_for_url(re.compile(r"q=%E6%B3%A8%E6%84%8F%E5%8A%9B$"))
+    first.click()
+    page.wait_for_url(re.compile(r"/q/llm-zh/basics/13/$"))
+    page.go_back()
+    page.wait_for_url(re.compile(r"q=%E6%B3%A8%E6%84%8F%E5%8A%9B$"))
+    page.go_back()
+    page.wait_for_url(lambda url: "/search/" not in url)
+    page.go_forward()
+    page.wait_for_url(re.compile(r"q=%E6%B3%A8%E6%84%8F%E5%8A%9B$"))
+    first = page.locator(".search-result .result-prompt").first
     first.click()
     page.wait_for_url(re.compile(r"/q/llm-zh/basics/13/$"))
     assert "多查询注意力与群查询注意力是否了解" in page.inner_text("h1")
