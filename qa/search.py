@@ -95,6 +95,7 @@ def query_terms(query: str) -> list[Term]:
 _QUESTION_WORDING = re.compile("|".join(sorted((
     "有哪些", "是什么", "为什么", "有什么", "是不是", "怎么样", "什么", "怎么", "怎样", "如何",
     "哪些", "是否", "区别", "优缺点", "优点", "缺点", "介绍", "简述", "请问", "解释", "一下",
+    "问题", "以及", "还有", "中的",
     "的", "和", "与", "及", "或", "是", "吗", "呢", "了", "在", "有",
 ), key=len, reverse=True)))
 _ENGLISH_STOP = frozenset((

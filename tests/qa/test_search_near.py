@@ -64,6 +64,9 @@ def test_the_units_leave_out_question_words_and_english_stop_words():
     assert [u.text for u in near_units("区块链有什么优缺点")] == ["区块", "块链"]
     assert [u.text for u in near_units("What is the LoRA rank?")] == ["lora", "rank"]
     assert near_units("what is the") == [] and near_units("有什么区别") == []
+    # A question asked in a full sentence: 请, 问题 and 以及 are how, not what.
+    assert [u.text for u in near_units("请解释一下大模型的幻觉问题是什么，以及如何缓解？")] == [
+        "大模", "模型", "幻觉", "缓解"]
     assert len(near_units("大模型" * 30)) <= 12
 
 
