@@ -83,7 +83,11 @@ def report_create(request: HttpRequest, key: str) -> HttpResponse:
             status = 400
     else:
         form = ReportForm(initial={"answer_version": question.answer_version})
-    context = {"question": question, "form": form, "next": next_url}
+    context = {"question": question, "form": form, "next": next_url,
+               # Said before another is written: theirs may already say it.
+               "open_report": ErrorReport.objects.filter(
+                   reporter=request.user, question=question, status=ErrorReport.Status.OPEN,
+               ).order_by("-created_at").first()}
     if request.htmx:
         # In place of the link that asked for it: focus moves into the form (htmx focuses it).
         form.fields["kind"].widget.attrs["autofocus"] = True

@@ -132,6 +132,23 @@ def test_a_double_submit_files_one_report(alice_client, question):
     assert ErrorReport.objects.count() == 1
 
 
+def test_the_form_says_when_the_learner_already_has_a_report_open_on_it(alice_client,
+                                                                         question):
+    page = alice_client.get(report_url(question), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "You reported this question" not in page
+    alice_client.post(report_url(question), {"kind": "wrong", "message": "复杂度错了",
+                                             "answer_version": 1})
+    report = ErrorReport.objects.get()
+    for extra in ({}, {"HTTP_HX_REQUEST": "true"}):
+        page = alice_client.get(report_url(question), HTTP_ACCEPT_LANGUAGE="en",
+                                **extra).content.decode()
+        assert "You reported this question on" in page
+        assert reverse("qa:report", args=[report.pk]) in page
+    ErrorReport.objects.update(status=ErrorReport.Status.REJECTED, reply="不是错误")
+    page = alice_client.get(report_url(question), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "You reported this question" not in page  # answered: nothing waits
+
+
 def test_the_eleventh_report_in_an_hour_is_refused_with_a_clear_message(alice_client, question):
     for n in range(services.REPORT_RATE_LIMIT):
         alice_client.post(report_url(question), {"kind": "other", "message": f"第{n}条",
