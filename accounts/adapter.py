@@ -70,19 +70,49 @@ class _NamedSite:
     domain: str
 
 
+def _another_accounts(email_address) -> bool:
+    """Whether a non-primary address of one account is the address another account signed
+    up with (added by a typo, or as someone else's)."""
+    from accounts.models import User
+
+    return not email_address.primary and User.objects.filter(
+        email__iexact=email_address.email).exclude(pk=email_address.user_id).exists()
+
+
+def _give_back_confirmation(request, email: str) -> None:
+    """Give back the address's confirmation mail allowance (`confirm_email`, counted per
+    address before a mail is sent)."""
+    ratelimit.clear(request, action="confirm_email", key=email.lower())
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def confirm_email(self, request, email_address) -> bool:
         """An address another account signed up with is that account's: added here besides
         this account's own, it cannot be confirmed (it would take it from its owner)."""
-        from accounts.models import User
-
-        if not email_address.primary and User.objects.filter(
-                email__iexact=email_address.email).exclude(pk=email_address.user_id).exists():
+        if _another_accounts(email_address):
             self.add_message(request, messages.ERROR,
                              "account/messages/email_confirmation_failed.txt",
                              {"email": email_address.email})
             return False
         return super().confirm_email(request, email_address)
+
+    def save_user(self, request, user, form, commit=True):
+        """A new account's confirmation mail goes, whatever was sent to its address in the last
+        minutes for another account that had added it (the allowance is per address; the
+        address has only now found its owner, so this happens once per address)."""
+        user = super().save_user(request, user, form, commit=commit)
+        _give_back_confirmation(request, user.email)
+        return user
+
+    def send_confirmation_mail(self, request, emailconfirmation, signup: bool) -> None:
+        """No link for this account goes to another account's sign-in address: it could not
+        be confirmed here, and it would use up the owner's allowance (an owner yet to confirm
+        would get no link of their own). The page says the same as for any address, so it
+        tells nobody whose the address is."""
+        if not signup and _another_accounts(emailconfirmation.email_address):
+            _give_back_confirmation(request, emailconfirmation.email_address.email)
+            return
+        super().send_confirmation_mail(request, emailconfirmation, signup)
 
     def _get_login_attempts_cache_key(self, request, **credentials) -> str:
         """One count of failed logins per account (`ACCOUNT_RATE_LIMITS["login_failed"]`,
@@ -104,5 +134,5 @@ class AccountAdapter(DefaultAccountAdapter):
             mail = template_prefix.rsplit("/", 1)[-1]
             if request is not None:
                 if mail in _CONFIRMATIONS:
-                    ratelimit.clear(request, action="confirm_email", key=email.lower())
+                    _give_back_confirmation(request, email)
                 _tell_unsent(request, mail)

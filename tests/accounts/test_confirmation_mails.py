@@ -39,3 +39,33 @@ def test_a_confirmation_mail_asked_again_too_soon_says_why_none_came(client, ali
                         follow=True).content.decode()
     assert len(mail.outbox) == sent + 1
     assert "A confirmation link was sent to work@example.com less than 3 minutes ago" in again
+
+
+def test_an_address_someone_else_added_does_not_hold_up_its_owner_s_sign_up(client, alice,
+                                                                            password):
+    """One confirmation mail per address every 3 minutes: the one sent for the account that
+    added the address (a typo, or someone else's) took the owner's sign-up mail with it."""
+    confirm_password(client, alice, password)
+    client.post(reverse("account_email"), {"action_add": "", "email": "frank@example.com"})
+    assert [m.to for m in mail.outbox] == [["frank@example.com"]]
+    client.logout()
+    client.post(reverse("account_signup"), {
+        "email": "frank@example.com", "password1": password, "password2": password})
+    assert [m.to for m in mail.outbox] == [["frank@example.com"]] * 2
+    assert "/accounts/confirm-email/" in mail.outbox[-1].body
+
+
+def test_no_link_for_this_account_goes_to_another_account_s_sign_in_address(client, alice,
+                                                                             password):
+    """It could not be confirmed here (it is the other account's), and it would use up the
+    owner's own allowance: an owner who has not confirmed yet would get no new link."""
+    from tests.factories import UserFactory
+
+    carol = UserFactory(email="carol@example.com")
+    EmailAddress.objects.filter(user=carol).update(verified=False)
+    confirm_password(client, alice, password)
+    client.post(reverse("account_email"), {"action_add": "", "email": "carol@example.com"})
+    assert mail.outbox == []
+    client.logout()
+    client.post(reverse("account_login"), {"login": "carol@example.com", "password": password})
+    assert [m.to for m in mail.outbox] == [["carol@example.com"]]
