@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from allauth.account.decorators import reauthentication_required
 from allauth.account.views import EmailView
+from allauth.core import ratelimit
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -94,15 +95,28 @@ def account_delete(request: HttpRequest) -> HttpResponse:
 
 class AddressesView(EmailView):
     """allauth's page of the account's addresses. A confirmation mail asked for again within
-    the limit (`ACCOUNT_RATE_LIMITS["confirm_email"]`) is not sent, and allauth says nothing:
-    the learner is told that the last one is still on its way."""
+    the limit (`ACCOUNT_RATE_LIMITS["confirm_email"]`), by a resend or by adding the address
+    again, is not sent, and allauth says nothing: the learner is told that the last one is
+    still on its way."""
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        will_send = ratelimit.consume(self.request, action="confirm_email", key=email.lower(),
+                                      dry_run=True)
+        response = super().form_valid(form)
+        if not will_send:
+            self._sent_lately(email)
+        return response
 
     def _action_send(self, request, *args, **kwargs):
         response = super()._action_send(request, *args, **kwargs)
         address = self._get_email_address(request)
         if address is not None and not self._did_send_verification_email:
-            messages.info(request, _(
-                "A confirmation link was sent to %(email)s less than %(minutes)d minutes ago: "
-                "look for it in the inbox (and the spam folder), or ask again later."
-            ) % {"email": address.email, "minutes": settings.CONFIRMATION_MAIL_EVERY_MINUTES})
+            self._sent_lately(address.email)
         return response
+
+    def _sent_lately(self, email: str) -> None:
+        messages.info(self.request, _(
+            "A confirmation link was sent to %(email)s less than %(minutes)d minutes ago: "
+            "look for it in the inbox (and the spam folder), or ask again later."
+        ) % {"email": email, "minutes": settings.CONFIRMATION_MAIL_EVERY_MINUTES})

@@ -69,3 +69,15 @@ def test_no_link_for_this_account_goes_to_another_account_s_sign_in_address(clie
     client.logout()
     client.post(reverse("account_login"), {"login": "carol@example.com", "password": password})
     assert [m.to for m in mail.outbox] == [["carol@example.com"]]
+
+
+def test_an_address_added_again_too_soon_says_why_no_mail_came(client, alice, password):
+    confirm_password(client, alice, password)
+    url = reverse("account_email")
+    client.post(url, {"action_add": "", "email": "work@example.com"})
+    client.post(url, {"action_remove": "", "email": "work@example.com"})
+    sent = len(mail.outbox)
+    page = client.post(url, {"action_add": "", "email": "work@example.com"},
+                       follow=True).content.decode()
+    assert len(mail.outbox) == sent
+    assert "A confirmation link was sent to work@example.com less than 3 minutes ago" in page
