@@ -169,6 +169,10 @@ def test_password_reset_by_email(client, alice):
     assert response.status_code == 302
     alice.refresh_from_db()
     assert alice.check_password(NEW_PASSWORD)
+    # The page it ends on names the reset and leads on to the login.
+    done = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "<h1>重置密码</h1>" in done.replace("\n", "").replace("  ", "")
+    assert f'href="{reverse("account_login")}"' in done.split("<main", 1)[1]
 
 
 def test_allauth_pages_wear_the_site_layout(client):
