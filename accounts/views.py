@@ -56,11 +56,16 @@ class AccountDeleteForm(forms.Form):
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        # The address the account logs in with, named: another of its addresses is not it.
+        self.fields["confirm_email"].label = _("Type %(email)s to confirm") % {
+            "email": user.email}
 
     def clean_confirm_email(self) -> str:
         typed = UserManager.normalize_email(self.cleaned_data["confirm_email"])
         if typed != self.user.email.lower():
-            raise forms.ValidationError(_("That is not this account's email address."))
+            raise forms.ValidationError(_(
+                "Type the address this account logs in with, %(email)s, as shown.") % {
+                "email": self.user.email})
         return typed
 
 

@@ -48,7 +48,9 @@ def test_an_address_one_account_confirms_is_no_longer_pending_on_another(client,
     from allauth.account.models import EmailConfirmationHMAC
 
     client.force_login(alice)
-    client.post(reverse("account_confirm_email", args=[EmailConfirmationHMAC(mine).key]))
+    response = client.post(reverse("account_confirm_email",
+                                   args=[EmailConfirmationHMAC(mine).key]))
+    assert response["Location"] == reverse("account_email")  # back to the addresses
     assert EmailAddress.objects.get(pk=mine.pk).verified
     assert not EmailAddress.objects.filter(user=bob, email="shared@example.com").exists()
 
