@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.sites.shortcuts import get_current_site
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,15 @@ def _give_back_confirmation(request, email: str) -> None:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        # Anyone can lock any account by failing to log in to it: "try again later" left its
+        # owner guessing how long, whether the right password would do, and what else would.
+        "too_many_login_attempts": gettext_lazy(
+            "Too many failed logins for this account. It is locked for a few minutes, even "
+            "with the right password; resetting the password unlocks it at once."),
+    }
+
     def confirm_email(self, request, email_address) -> bool:
         """An address another account signed up with is that account's: added here besides
         this account's own, it cannot be confirmed (it would take it from its owner)."""

@@ -9,7 +9,7 @@ from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-LIMITED = "Too many failed login attempts"
+LIMITED = "Too many failed logins for this account"
 
 
 @pytest.fixture

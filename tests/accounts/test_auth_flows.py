@@ -116,8 +116,22 @@ def test_six_wrong_passwords_lock_the_account_even_for_the_right_one(client, ali
         assert response.status_code in (200, 429)
     response = client.post(reverse("account_login"), {"login": alice.email, "password": password})
     assert response.status_code in (200, 429)
-    assert "Too many failed login attempts" in response.content.decode()
+    assert "Too many failed logins for this account" in response.content.decode()
     assert not client.get(reverse("home")).context["user"].is_authenticated
+
+
+def test_a_locked_account_is_unlocked_by_resetting_its_password(client, alice, password):
+    for _ in range(6):
+        client.post(reverse("account_login"), {"login": alice.email, "password": "wrong"})
+    locked = client.post(reverse("account_login"), {"login": alice.email, "password": password})
+    assert "resetting the password unlocks it at once" in locked.content.decode()
+    client.post(reverse("account_reset_password"), {"email": alice.email})
+    response = client.get(link_from_last_mail(), follow=True)
+    form_url = response.redirect_chain[-1][0]
+    client.post(form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    response = client.post(reverse("account_login"),
+                           {"login": alice.email, "password": NEW_PASSWORD})
+    assert response.status_code == 302
 
 
 def test_lockout_ends_when_the_window_passes(client, alice, password):
@@ -126,7 +140,7 @@ def test_lockout_ends_when_the_window_passes(client, alice, password):
     for _ in range(6):
         client.post(reverse("account_login"), {"login": alice.email, "password": "wrong"})
     locked = client.post(reverse("account_login"), {"login": alice.email, "password": password})
-    assert "Too many failed login attempts" in locked.content.decode()
+    assert "Too many failed logins for this account" in locked.content.decode()
     # The window is kept in the cache; when it expires, the right password works again.
     cache.clear()
     response = client.post(reverse("account_login"), {"login": alice.email, "password": password})
