@@ -148,3 +148,29 @@ def test_every_django_string_the_site_translates_is_still_djangos():
     js = _po_entries(LOCALE / "djangojs.po")
     assert [s for s in (*admin_wording.ADMIN, *js) if s not in theirs] == []
     assert [msgid for msgid, values in js.items() if not all(values)] == []
+
+
+def test_django_s_form_messages_read_in_the_site_s_chinese(client):
+    """Django's Chinese says "Email 地址" and calls a field 该变量 ("this variable")."""
+    import django
+    from django.utils import translation
+    from django.urls import reverse
+    from django.utils.translation import gettext, ngettext
+
+    from config import django_wording
+
+    root = Path(django.__file__).parent
+    theirs = {*_po_entries(root / "conf" / "locale" / "en" / "LC_MESSAGES" / "django.po"),
+              *_po_entries(root / "contrib" / "auth" / "locale" / "en" / "LC_MESSAGES"
+                           / "django.po")}
+    assert [s for s in django_wording.FORMS if s not in theirs] == []
+    page = client.post(reverse("account_signup"), {"email": "not-an-address"},
+                       HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "请输入有效的邮箱地址。" in page and "Email 地址" not in page
+    with translation.override("zh-hans"):
+        too_long = ngettext(
+            "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+            "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+            60) % {"limit_value": 60, "show_value": 61}
+        assert too_long == "最多 60 个字符（现在有 61 个）。"
+        assert gettext("Note:") == "注意："
