@@ -6,6 +6,9 @@ before an app's own, so these msgids, translated in locale/zh_Hans/LC_MESSAGES/d
 read in the site's voice. Nothing imports this module: it exists so that
 `makemessages --no-obsolete` finds these msgids in the project and keeps them in the catalog.
 
+The English catalog (locale/en) words a few of them again too: allauth says "Sign In" and
+"Sign Out" where the site's header says "Log in" and "Log out".
+
 Each msgid must equal allauth's byte for byte; the module was generated from allauth's
 catalog (django-allauth 65.22.1). When allauth rewords one, the override silently stops
 applying: compare against allauth's catalog after upgrading it.
@@ -38,6 +41,8 @@ PAGES = (
         "If you have not created an account yet, then please %(link)ssign up%(end_link)s first.",
     ),
     gettext_noop("Already have an account? Then please %(link)ssign in%(end_link)s."),
+    gettext_noop("Sign In"),
+    gettext_noop("Sign Up"),
     gettext_noop("Sign Out"),
     gettext_noop("Are you sure you want to sign out?"),
     gettext_noop("Confirm Access"),

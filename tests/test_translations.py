@@ -174,3 +174,13 @@ def test_django_s_form_messages_read_in_the_site_s_chinese(client):
             60) % {"limit_value": 60, "show_value": 61}
         assert too_long == "最多 60 个字符（现在有 61 个）。"
         assert gettext("Note:") == "注意："
+
+
+def test_allauth_s_pages_say_log_in_and_log_out_as_the_header_does(client):
+    from django.urls import reverse
+
+    login = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    signup = client.get(reverse("account_signup"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for page in (login, signup):
+        assert "Sign In" not in page and "sign in" not in page
+    assert "<h1>Log in</h1>" in login.replace("\n", "").replace("  ", "")
