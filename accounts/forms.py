@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import re
+import zoneinfo
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
 from allauth.account.forms import ResetPasswordForm as BaseResetPasswordForm
@@ -22,9 +24,25 @@ _REGIONS = re.compile(r"(Africa|America|Antarctica|Arctic|Asia|Atlantic|Australi
                       r"|Pacific)/[A-Za-z_/-]+|UTC")
 
 
+def _listed_zones() -> set[str] | None:
+    """The zones the time zone database lists by country (zone.tab), without its old names
+    kept for compatibility (Asia/Chongqing, Asia/Calcutta, Asia/Saigon); None if this system
+    has no such list (then every zone of a region is offered)."""
+    for folder in zoneinfo.TZPATH:
+        tab = Path(folder) / "zone.tab"
+        if tab.is_file():
+            return {line.split("\t")[2] for line in tab.read_text(encoding="utf-8").splitlines()
+                    if line and not line.startswith("#") and line.count("\t") >= 2}
+    return None
+
+
 @cache
 def _zone_names() -> list[str]:
-    return sorted(name for name in available_timezones() if _REGIONS.fullmatch(name))
+    names = available_timezones()
+    listed = _listed_zones()
+    if listed:
+        names = {name for name in names if name in listed or name == "UTC"}
+    return sorted(name for name in names if _REGIONS.fullmatch(name))
 
 
 def _zone_label(name: str, now: datetime) -> str:

@@ -196,13 +196,16 @@ def test_a_learner_s_days_are_those_of_their_own_time_zone(alice_client, alice, 
                                                                      second.date(): 1}
 
 
-@pytest.mark.parametrize("zone", ["Mars/Olympus", "localtime", "PRC", "Etc/GMT+8"])
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "localtime", "PRC", "Etc/GMT+8",
+                                  # old names of a place's zone, kept for compatibility
+                                  "Asia/Chongqing", "Asia/Calcutta"])
 def test_a_time_zone_that_is_not_a_place_s_is_refused_and_changes_nothing(alice_client, alice,
                                                                           zone):
     """Offered: the zones of places, by region, with their offset now; not the database's
     aliases ("Etc/GMT+8" is UTC-8)."""
     page = alice_client.get(reverse("accounts:settings"), HTTP_ACCEPT_LANGUAGE="en")
     assert '<option value="Europe/Berlin">Europe/Berlin (UTC+0' in page.content.decode()
+    assert '<option value="Asia/Shanghai">' in page.content.decode()
     response = alice_client.post(reverse("accounts:settings"), {
         "display_name": "Alice", "time_zone": zone, "desired_retention": "0.9",
         "daily_new_limit": "20"}, HTTP_ACCEPT_LANGUAGE="en")
