@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
+from allauth.account.forms import ChangePasswordForm as BaseChangePasswordForm
 from allauth.account.forms import ResetPasswordForm as BaseResetPasswordForm
 from allauth.account.forms import SignupForm as BaseSignupForm
 from allauth.account.models import EmailAddress
@@ -121,3 +122,14 @@ class ResetPasswordForm(BaseResetPasswordForm):
                       or EmailAddress.objects.filter(user=user, email__iexact=email,
                                                      verified=True).exists()]
         return email
+
+
+class ChangePasswordForm(BaseChangePasswordForm):
+    def clean(self):
+        cleaned = super().clean()
+        old, new = cleaned.get("oldpassword"), cleaned.get("password1")
+        if old and new and old == new:
+            # Else "password changed" is said, and mailed to the account's addresses, for
+            # nothing changed.
+            self.add_error("password1", _("That is your current password: choose a new one."))
+        return cleaned

@@ -170,6 +170,19 @@ def test_password_change_with_wrong_old_password_changes_nothing(client, alice, 
     assert alice.check_password(password)
 
 
+def test_a_new_password_the_same_as_the_current_one_is_refused(client, alice, password):
+    client.force_login(alice)
+    mail.outbox.clear()
+    response = client.post(
+        reverse("account_change_password"),
+        {"oldpassword": password, "password1": password, "password2": password},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "That is your current password: choose a new one." in response.content.decode()
+    assert mail.outbox == []  # no "your password was changed" for nothing changed
+
+
 def test_password_reset_by_email(client, alice):
     response = client.post(reverse("account_reset_password"), {"email": alice.email})
     assert response.status_code == 302
