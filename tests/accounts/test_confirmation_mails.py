@@ -81,3 +81,17 @@ def test_an_address_added_again_too_soon_says_why_no_mail_came(client, alice, pa
                        follow=True).content.decode()
     assert len(mail.outbox) == sent
     assert "A confirmation link was sent to work@example.com less than 3 minutes ago" in page
+
+
+def test_a_confirmation_link_used_already_leads_to_the_login(client, password):
+    from tests.accounts import link_from_last_mail
+
+    client.post(reverse("account_signup"), {
+        "email": "dora@example.com", "password1": password, "password2": password})
+    link = link_from_last_mail()
+    client.post(link)
+    client.logout()
+    page = client.get(link, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "This link has been used already, or has expired." in page
+    assert f'<a href="{reverse("account_login")}">Log in</a>' in page
+    assert reverse("account_email") not in page.split("<main", 1)[1]
