@@ -16,6 +16,7 @@ from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.sites.shortcuts import get_current_site
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -80,6 +81,10 @@ def _another_accounts(email_address) -> bool:
         email__iexact=email_address.email).exclude(pk=email_address.user_id).exists()
 
 
+# The account the address's last confirmation link was for (kept as long as the allowance).
+_LAST_LINK_FOR = "confirm-link-for:{}"
+
+
 def _give_back_confirmation(request, email: str) -> None:
     """Give back the address's confirmation mail allowance (`confirm_email`, counted per
     address before a mail is sent)."""
@@ -106,23 +111,27 @@ class AccountAdapter(DefaultAccountAdapter):
             return False
         return super().confirm_email(request, email_address)
 
-    def save_user(self, request, user, form, commit=True):
-        """A new account's confirmation mail goes, whatever was sent to its address in the last
-        minutes for another account that had added it (the allowance is per address; the
-        address has only now found its owner, so this happens once per address)."""
-        user = super().save_user(request, user, form, commit=commit)
-        _give_back_confirmation(request, user.email)
-        return user
-
     def send_confirmation_mail(self, request, emailconfirmation, signup: bool) -> None:
         """No link for this account goes to another account's sign-in address: it could not
-        be confirmed here, and it would use up the owner's allowance (an owner yet to confirm
-        would get no link of their own). The page says the same as for any address, so it
-        tells nobody whose the address is."""
-        if not signup and _another_accounts(emailconfirmation.email_address):
-            _give_back_confirmation(request, emailconfirmation.email_address.email)
+        be confirmed here. It counts as sent all the same (the address's allowance is used, the
+        page says what it says for any address), so nothing tells whose the address is."""
+        address = emailconfirmation.email_address
+        cache.set(_LAST_LINK_FOR.format(address.email.lower()), address.user_id,
+                  timeout=settings.CONFIRMATION_MAIL_EVERY_MINUTES * 60)
+        if not signup and _another_accounts(address):
             return
         super().send_confirmation_mail(request, emailconfirmation, signup)
+
+    def should_send_confirmation_mail(self, request, email_address, signup: bool) -> bool:
+        """At a sign-up or a login that needs the address confirmed: if the address's last
+        link went out (or was held back) for another account that had added it, that used up
+        the allowance its owner's link needs; give it back, once for each such link."""
+        key = _LAST_LINK_FOR.format(email_address.email.lower())
+        last_for = cache.get(key)
+        if last_for is not None and last_for != email_address.user_id:
+            cache.delete(key)
+            _give_back_confirmation(request, email_address.email)
+        return super().should_send_confirmation_mail(request, email_address, signup)
 
     def _get_login_attempts_cache_key(self, request, **credentials) -> str:
         """One count of failed logins per account (`ACCOUNT_RATE_LIMITS["login_failed"]`,

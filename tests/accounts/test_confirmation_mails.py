@@ -95,3 +95,25 @@ def test_a_confirmation_link_used_already_leads_to_the_login(client, password):
     assert "This link has been used already, or has expired." in page
     assert f'<a href="{reverse("account_login")}">Log in</a>' in page
     assert reverse("account_email") not in page.split("<main", 1)[1]
+
+
+def test_adding_an_address_tells_nothing_of_whether_it_has_an_account(client, alice, password):
+    """Added twice within the limit, an address with an account and one without say the same
+    (no link goes to the one with an account, but it counts as sent)."""
+    from tests.factories import UserFactory
+
+    UserFactory(email="taken@example.com")
+    confirm_password(client, alice, password)
+    url = reverse("account_email")
+    said = {}
+    for address in ("taken@example.com", "free@example.com"):
+        client.post(url, {"action_add": "", "email": address})
+        client.post(url, {"action_remove": "", "email": address})
+        said[address] = "less than 3 minutes ago" in client.post(
+            url, {"action_add": "", "email": address}, follow=True).content.decode()
+        again = client.post(url, {"action_send": "", "email": address},
+                            follow=True).content.decode()
+        said[address] = (said[address], "less than 3 minutes ago" in again)
+    assert said["taken@example.com"] == said["free@example.com"] == (True, True)
+    sent_to = [m.to for m in mail.outbox]
+    assert (sent_to.count(["taken@example.com"]), sent_to.count(["free@example.com"])) == (0, 1)
