@@ -171,40 +171,29 @@ class ParsedSet:
     description: str = ""
     entries: list[tuple[str, str, str]] = field(default_factory=list)  # (where, key, note)
     errors: list[str] = field(default_factory=list)
-    positions: list[int | None] = field(default_factory=list)  # each entry's, if given
-    bad_position: bool = False  # one given was not a whole number from 1 (reported)
+    positions: list[int | None] = field(default_factory=list)  # each entry's, if a number
 
-    def add(self, where: str, key: str, note: str, position: int | None) -> None:
+    def add(self, where: str, key: str, note: str, position) -> None:
         self.entries.append((where, key, note))
-        self.positions.append(position)
+        self.positions.append(_position(position))
 
-    def order_by_position(self) -> None:
-        """An export lists its items with their positions: a file whose positions were edited
-        (to reorder the set) is taken in their order, ties in the file's."""
+    def order_notice(self) -> str | None:
+        """The file's rows are the set's order, as in a spreadsheet whose rows were moved. An
+        export numbers them too: if those numbers were edited to order them otherwise, say that
+        the rows' order was kept, rather than nothing."""
         given = [p for p in self.positions if p is not None]
-        if not given or self.bad_position:
-            return
-        if len(given) != len(self.positions):
-            self.errors.append(_("Give every entry a position, or none (then the file's order "
-                                 "is the set's)."))
-            return
-        order = sorted(range(len(self.entries)), key=lambda i: self.positions[i])
-        self.entries = [self.entries[i] for i in order]
-        self.positions = [self.positions[i] for i in order]
+        if given == sorted(given):
+            return None
+        return _("The questions were taken in the order of the file's rows; its “position” "
+                 "numbers, which order them otherwise, were not used. To reorder the set, "
+                 "move the rows (or sort them by position) and import again.")
 
 
-def _position(value, where: str, parsed: ParsedSet) -> int | None:
-    """A position from a file, None if not given; a bad one is reported in `parsed`."""
-    if value is None or value == "":
-        return None
+def _position(value) -> int | None:
+    """A position as a file gives it (a number, or text of digits), None otherwise."""
     if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value.strip()):
-        value = int(value.strip())
-    if type(value) is int and value >= 1:
-        return value
-    parsed.errors.append(_("%(where)s: \"position\" must be a whole number from 1.")
-                         % {"where": where})
-    parsed.bad_position = True
-    return None
+        return int(value.strip())
+    return value if type(value) is int else None
 
 
 @dataclass
@@ -213,6 +202,7 @@ class ImportResult:
     description: str
     items: list[ImportedItem]
     errors: list[str]
+    notice: str | None = None  # said along with the import, if it went through
 
 
 def _decode(data: bytes, errors: list[str]) -> str | None:
@@ -311,9 +301,7 @@ def _parse_json(text: str) -> ParsedSet:
         if not isinstance(note, str) or not storable(note):
             parsed.errors.append(_("%(where)s: \"note\" must be text.") % {"where": where})
             continue
-        parsed.add(where, key.strip(), normal_text(note),
-                   _position(entry.get("position"), where, parsed))
-    parsed.order_by_position()
+        parsed.add(where, key.strip(), normal_text(note), entry.get("position"))
     return parsed
 
 
@@ -376,12 +364,9 @@ def _parse_csv(text: str) -> ParsedSet:
                 parsed.errors.append(_("%(where)s: holds a character that is not text (NUL).")
                                      % {"where": where})
                 continue
-            position = (_position(row[position_at].strip(), where, parsed)
-                        if position_at is not None else None)
-            parsed.add(where, key, note, position)
+            parsed.add(where, key, note, row[position_at] if position_at is not None else None)
     except csv.Error as exc:
         parsed.errors.append(_("Line %(n)d: %(msg)s") % {"n": reader.line_num, "msg": exc})
-    parsed.order_by_position()
     return parsed
 
 
@@ -441,4 +426,5 @@ def parse_set_file(*, name: str, data: bytes) -> ImportResult:
     if len(errors) > MAX_ERRORS:
         more = len(errors) - MAX_ERRORS
         errors = [*errors[:MAX_ERRORS], _("…and %(n)d more problems.") % {"n": more}]
-    return ImportResult(parsed.title, parsed.description, items, errors)
+    return ImportResult(parsed.title, parsed.description, items, errors,
+                        notice=parsed.order_notice())

@@ -112,6 +112,8 @@ def set_import(request: HttpRequest) -> HttpResponse:
                     n = len(result.items)
                     messages.success(request, ngettext("Imported %(n)d question.",
                                                        "Imported %(n)d questions.", n) % {"n": n})
+                    if result.notice:
+                        messages.info(request, result.notice)
                     return redirect("qa:set", pk=study_set.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "qa/set_import.html", {"form": form, "problems": problems},
