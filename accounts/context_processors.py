@@ -18,7 +18,10 @@ def language_next(request: HttpRequest) -> str:
         referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         parts = urlsplit(referer)
-        return parts.path + (f"?{parts.query}" if parts.query else "")
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        # A path such as //elsewhere.example/ names another host: not one of this site's.
+        if url_has_allowed_host_and_scheme(path, allowed_hosts={request.get_host()}):
+            return path
     return "/"
 
 

@@ -192,7 +192,7 @@ def humanize_interval(delta: timedelta) -> str:
 def describe_interval(delta: timedelta) -> str:
     """"10 minutes", "5 days", "3 months": in the unit the grade buttons use
     (_interval_unit), rounded to the nearest whole one, so a page says what the button that
-    scheduled the card said."""
+    scheduled the card said (a button's "11.7mo" is "12 months" here, not "1 year")."""
     unit, value = _interval_unit(delta)
     n = max(round(value), 1)
     if unit == "minute":

@@ -163,7 +163,11 @@ def test_django_s_form_messages_read_in_the_site_s_chinese(client):
     theirs = {*_po_entries(root / "conf" / "locale" / "en" / "LC_MESSAGES" / "django.po"),
               *_po_entries(root / "contrib" / "auth" / "locale" / "en" / "LC_MESSAGES"
                            / "django.po")}
-    assert [s for s in django_wording.FORMS if s not in theirs] == []
+    plurals = ["Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+               "Ensure this value has at least %(limit_value)d character (it has "
+               "%(show_value)d)."]  # django_wording.PLURALS
+    assert len(plurals) == len(django_wording.PLURALS)
+    assert [s for s in (*django_wording.FORMS, *plurals) if s not in theirs] == []
     page = client.post(reverse("account_signup"), {"email": "not-an-address"},
                        HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "请输入有效的邮箱地址。" in page and "Email 地址" not in page

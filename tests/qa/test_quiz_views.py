@@ -393,6 +393,7 @@ def test_starting_with_bad_input_is_a_400(alice_client, questions, data):
 @pytest.mark.parametrize(("referer", "back_to"), [
     ("http://testserver/bank/llm/?page=2", "/bank/llm/?page=2"),
     ("https://elsewhere.example/", "/"),
+    ("http://testserver//elsewhere.example/x", "/"),
     (None, "/"),
 ])
 def test_the_language_switch_on_a_refused_start_goes_back_to_the_form_s_page(
