@@ -87,9 +87,23 @@
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     var button = zoneHint.querySelector("[data-zone-for]");
     var select = document.getElementById(button.dataset.zoneFor);
-    var offered = zone && select && Array.prototype.some.call(select.options, function (o) {
-      return o.value === zone;
-    });
+    // Browsers may name a zone by an old name the list leaves out (Asia/Calcutta for
+    // Asia/Kolkata): the option is the one the browser names the same.
+    function sameZone(option) {
+      if (!option.value) return false;
+      if (option.value === zone) return true;
+      try {
+        return new Intl.DateTimeFormat("en", {timeZone: option.value})
+          .resolvedOptions().timeZone === zone;
+      } catch (e) {
+        return false;
+      }
+    }
+    var options = select ? Array.prototype.slice.call(select.options) : [];
+    var match = zone && (options.filter(function (o) { return o.value === zone; })[0] ||
+                         options.filter(sameZone)[0]);
+    if (match) zone = match.value;
+    var offered = !!match;
     if (offered && select.value !== zone) {
       zoneHint.querySelector("[data-zone-name]").textContent = zone.replace(/_/g, " ");
       zoneHint.hidden = false;

@@ -118,3 +118,24 @@ def test_settings_offer_the_device_s_time_zone_and_the_learner_saves_it(browser,
         assert User.objects.get(pk=user.pk).time_zone == "Europe/Berlin"
     finally:
         context.close()
+
+
+def test_a_device_that_names_its_zone_by_an_old_name_is_offered_the_current_one(
+        browser, live_server, login, password):
+    """Chromium names India's zone Asia/Calcutta; the list offers Asia/Kolkata."""
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="mumbai@example.com")
+    context = browser.new_context(locale="en-US", base_url=live_server.url,
+                                  timezone_id="Asia/Kolkata")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        login(page, user, password)
+        page.goto("/me/settings/")
+        hint = page.locator("#zone-hint")
+        expect(hint).to_contain_text("Use this device's time zone: Asia/Kolkata")
+        hint.locator("button").click()
+        expect(page.locator("#id_time_zone")).to_have_value("Asia/Kolkata")
+    finally:
+        context.close()

@@ -202,7 +202,11 @@ def test_a_learner_s_days_are_those_of_their_own_time_zone(alice_client, alice, 
 def test_a_time_zone_that_is_not_a_place_s_is_refused_and_changes_nothing(alice_client, alice,
                                                                           zone):
     """Offered: the zones of places, by region, with their offset now; not the database's
-    aliases ("Etc/GMT+8" is UTC-8)."""
+    aliases ("Etc/GMT+8" is UTC-8), nor, where the system lists zones by country, old names."""
+    from accounts.forms import _listed_zones
+
+    if "/" in zone and zone.startswith("Asia/") and _listed_zones() is None:
+        pytest.skip("this system has no zone.tab: old names stay offered")
     page = alice_client.get(reverse("accounts:settings"), HTTP_ACCEPT_LANGUAGE="en")
     assert '<option value="Europe/Berlin">Europe/Berlin (UTC+0' in page.content.decode()
     assert '<option value="Asia/Shanghai">' in page.content.decode()
