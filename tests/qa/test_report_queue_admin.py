@@ -191,3 +191,28 @@ def test_revision_choices_show_local_time(editor_client, editor, question, setti
     local = timezone.localtime(latest.history_date)
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert f"{local:%Y-%m-%d %H:%M}" in labels[latest.history_id]
+
+
+def test_a_bulk_decision_leaves_a_report_resolved_since_the_list_was_read(editor, question):
+    """The action reads the open reports, then resolves them one by one: one another editor
+    resolved in between keeps that editor's decision, and is counted as already resolved."""
+    from django.contrib import admin
+    from django.contrib.messages import get_messages
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import RequestFactory
+
+    taken, free = ErrorReportFactory(question=question), ErrorReportFactory(question=question)
+    read = list(ErrorReport.objects.filter(pk__in=[taken.pk, free.pk]))  # both open here
+    other = UserFactory()
+    services.resolve_report(report=taken, editor=other, decision="rejected", reply="不是错误")
+    request = RequestFactory().post("/admin/qa/errorreport/")
+    request.user, request.session = editor, SessionStore()
+    request._messages = FallbackStorage(request)
+    admin.site._registry[ErrorReport]._apply_bulk(request, read, "rejected", "批量处理")
+    taken.refresh_from_db()
+    free.refresh_from_db()
+    assert (taken.reply, taken.resolved_by) == ("不是错误", other)
+    assert (free.reply, free.resolved_by) == ("批量处理", editor)
+    said = [str(m) for m in get_messages(request)]
+    assert any("1 report was already resolved" in m for m in said), said
