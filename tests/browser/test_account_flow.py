@@ -94,19 +94,26 @@ def test_a_learner_downloads_their_data_then_deletes_the_account(page, login, pa
     assert not User.objects.filter(email="leaving@example.com").exists()
 
 
+def _settings_in_zone(browser, live_server, login, password, zone: str):
+    """A learner's settings page, in a browser whose device is set to `zone`."""
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    context = browser.new_context(locale="en-US", base_url=live_server.url, timezone_id=zone)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    login(page, user, password)
+    page.goto("/me/settings/")
+    return user, context, page
+
+
 def test_settings_offer_the_device_s_time_zone_and_the_learner_saves_it(browser, live_server,
                                                                        login, password):
     from accounts.models import User
-    from tests.factories import UserFactory
 
-    user = UserFactory(email="berlin@example.com")
-    context = browser.new_context(locale="en-US", base_url=live_server.url,
-                                  timezone_id="Europe/Berlin")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    user, context, page = _settings_in_zone(browser, live_server, login, password,
+                                            "Europe/Berlin")
     try:
-        login(page, user, password)
-        page.goto("/me/settings/")
         hint = page.locator("#zone-hint")
         expect(hint).to_contain_text("Use this device's time zone: Europe/Berlin")
         hint.locator("button").click()
@@ -123,16 +130,9 @@ def test_settings_offer_the_device_s_time_zone_and_the_learner_saves_it(browser,
 def test_a_device_that_names_its_zone_by_an_old_name_is_offered_the_current_one(
         browser, live_server, login, password):
     """Chromium names India's zone Asia/Calcutta; the list offers Asia/Kolkata."""
-    from tests.factories import UserFactory
-
-    user = UserFactory(email="mumbai@example.com")
-    context = browser.new_context(locale="en-US", base_url=live_server.url,
-                                  timezone_id="Asia/Kolkata")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    _user, context, page = _settings_in_zone(browser, live_server, login, password,
+                                             "Asia/Kolkata")
     try:
-        login(page, user, password)
-        page.goto("/me/settings/")
         hint = page.locator("#zone-hint")
         expect(hint).to_contain_text("Use this device's time zone: Asia/Kolkata")
         hint.locator("button").click()
