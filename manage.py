@@ -11,7 +11,7 @@ def main() -> None:
 
     if "--traceback" not in sys.argv and not any(a.startswith("--settings") for a in sys.argv):
         try:
-            settings.INSTALLED_APPS  # reads the environment (config/settings.py)
+            _ = settings.INSTALLED_APPS  # reads the environment (config/settings.py)
         except ImproperlyConfigured as exc:
             # A bad or missing setting: the operator's to fix, named without a traceback.
             sys.exit(f"Configuration error: {exc}")

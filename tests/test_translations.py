@@ -153,8 +153,8 @@ def test_every_django_string_the_site_translates_is_still_djangos():
 def test_django_s_form_messages_read_in_the_site_s_chinese(client):
     """Django's Chinese says "Email 地址" and calls a field 该变量 ("this variable")."""
     import django
-    from django.utils import translation
     from django.urls import reverse
+    from django.utils import translation
     from django.utils.translation import gettext, ngettext
 
     from config import django_wording
