@@ -31,7 +31,7 @@ from accounts.submissions import once_per_form
 from config.allowance import take_slot
 from config.forms import TextareaField
 from qa.selectors.cards import MAX_ID
-from qa.selectors.sets import team_dashboard, team_sets
+from qa.selectors.sets import share_percent, team_dashboard, team_sets
 
 logger = logging.getLogger(__name__)
 
@@ -412,7 +412,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         rows.append({
             "progress": progress,
             "team_figures": progress.started_besides(request.user.pk) >= blended,
-            "team_percent": round(100 * done / possible) if possible else 0,
+            "team_percent": share_percent(done, possible),
             "mine": progress.reviewed_by(request.user.pk),
         })
     member_rows, member_page = [], None

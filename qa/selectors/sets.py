@@ -20,6 +20,7 @@ from django.db.models import (
     Avg,
     Count,
     Exists,
+    F,
     FloatField,
     OuterRef,
     Prefetch,
@@ -223,6 +224,19 @@ class SetProgress:
         return sum(1 for n in self.by_member.values() if self.total and n >= self.total)
 
 
+def share_percent(part: int, whole: int) -> int:
+    """`part` of `whole` as a whole percent that says 100 only when it is all of it and 0 only
+    when it is none (199 of 200 is 99%, 1 of 201 is 1%)."""
+    if not whole:
+        return 0
+    percent = round(100 * part / whole)
+    if part < whole:
+        percent = min(percent, 99)
+    if part > 0:
+        percent = max(percent, 1)
+    return percent
+
+
 @dataclass
 class WeakSpot:
     question: Question
@@ -238,7 +252,7 @@ class WeakSpot:
 
     @property
     def again_percent(self) -> int:
-        return round(100 * self.again_rate)
+        return share_percent(self.again, self.reviews)
 
     @property
     def mean_retrievability_percent(self) -> int | None:
@@ -308,7 +322,10 @@ def team_dashboard(
     again_rows = []
     if sets:
         again_rows = list(
-            Review.objects.filter(user_id__in=member_ids, question_id__in=set_questions)
+            # Grades on the answer as it is now: failures of an answer since corrected say
+            # nothing of how hard the question is.
+            Review.objects.filter(user_id__in=member_ids, question_id__in=set_questions,
+                                  answer_version=F("question__answer_version"))
             .values("question_id")
             .annotate(
                 total=Count("pk"),

@@ -86,6 +86,7 @@ def test_a_plain_member_sees_no_figure_that_is_one_other_person_s_record(client,
     assert question.prompt not in weak
     assert "The team is too small for its figures" in page
     assert "No one has graded" not in weak
+    assert "The team is too small for its weak spots" in weak  # not two empty lists
 
     client.force_login(alice)  # the owner sees it all
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -314,3 +315,32 @@ def test_a_plain_member_s_own_record_does_not_unlock_the_others(client, alice, b
     row = page[page.index("Basics"):page.index("</tr>", page.index("Basics"))]
     assert "5 / 5" in row  # four others started: blended
     assert "too small" not in page
+
+
+def test_grades_given_before_a_correction_do_not_make_a_weak_spot(alice, bob, team):
+    """Failures of an answer the editors have since corrected say nothing of the question."""
+    from qa.models import Question
+
+    question = bulk_questions(SectionFactory(), 1)[0]
+    study_set = create_set(user=alice, title="Basics", team=team)
+    add_questions(study_set=study_set, questions=[question])
+    for user in (alice, bob):
+        Membership.objects.get_or_create(user=user, team=team)
+        Review.objects.create(user=user, question=question, rating=1, answer_version=1,
+                              token=f"old-{user.pk}")
+    owner = Membership.objects.get(user=alice, team=team)
+    assert [s.question for s in team_dashboard(team=team, membership=owner).by_again] == [question]
+    Question.objects.filter(pk=question.pk).update(answer_version=2)
+    assert team_dashboard(team=team, membership=owner).by_again == []
+    Review.objects.create(user=bob, question=question, rating=1, answer_version=2, token="new")
+    spots = team_dashboard(team=team, membership=owner).by_again
+    assert [(s.question, s.again, s.reviews) for s in spots] == [(question, 1, 1)]
+
+
+@pytest.mark.parametrize(("part", "whole", "said"), [
+    (0, 0, 0), (0, 5, 0), (5, 5, 100), (199, 200, 99), (1, 200, 1), (1, 201, 1), (1, 2, 50),
+])
+def test_a_share_says_all_or_none_only_when_it_is(part, whole, said):
+    from qa.selectors.sets import share_percent
+
+    assert share_percent(part, whole) == said
