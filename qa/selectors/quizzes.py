@@ -204,6 +204,7 @@ class SummaryRow:
     grades: list[dict] = field(default_factory=list)
     token: str = ""
     due_now: bool = False  # its state is due again (overdue) by now
+    first_to_grade: bool = False  # a mock interview's first answer left to grade: focused
 
 
 def quiz_summary(*, quiz: Quiz, user: User, now: datetime) -> dict:
@@ -256,6 +257,9 @@ def quiz_summary(*, quiz: Quiz, user: User, now: datetime) -> dict:
             # The answering, the same before the grading as after it.
             spent_ms += int((item.revealed_at - item.shown_at).total_seconds() * 1000)
         rows.append(row)
+    to_grade = [row for row in rows if row.grades]
+    if to_grade:
+        to_grade[0].first_to_grade = True
     graded = sum(counts.values())
     names = dict(Review.Rating.choices)
     upcoming = sorted(

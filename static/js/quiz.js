@@ -84,7 +84,12 @@
           submit.click();
         }
       } else if (event.key === "Escape") {
-        target.blur();
+        // Out of the box to its summary: the focus stays where it can be seen, and Space
+        // then closes the box.
+        var box = target.closest && target.closest("details");
+        var summary = box && box.querySelector("summary");
+        if (summary) summary.focus();
+        else target.blur();
       }
       return;
     }

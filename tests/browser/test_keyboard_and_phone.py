@@ -133,8 +133,12 @@ def test_a_phone_s_small_buttons_take_a_finger_and_a_long_name_wraps(browser, li
     try:
         login(page, learner, PASSWORD)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        for selector in (".nav-account button.link", ".lang-switch button"):
+        for selector in (".nav-account button.link", ".lang-switch button", ".nav-user"):
             assert page.locator(selector).first.bounding_box()["height"] >= 24, selector
+        # The long name is cut with an ellipsis: a block (as a flex item is), not a flex box,
+        # whose text would be cut mid-letter.
+        assert page.evaluate("getComputedStyle(document.querySelector('.nav-user')).display") \
+            == "block"
         page.locator("a", has_text="Continue").first.click()
         next_button = page.locator(".mock-form button[data-key=next]")
         expect(next_button).to_be_visible()

@@ -81,6 +81,18 @@ def test_a_whole_quiz_by_keyboard_only(page, login, learner, questions):
     assert Quiz.objects.get(user=learner).finished_at is not None
 
 
+def test_escape_leaves_the_answer_box_for_its_summary(page, login, learner, questions):
+    login(page, learner, PASSWORD)
+    start_section_quiz(page)
+    page.click(".typed-box summary")
+    page.keyboard.type("先写一点")
+    page.keyboard.press("Escape")
+    expect(page.locator(".typed-box summary")).to_be_focused()  # not the page's body
+    page.keyboard.press("Space")  # Space on the summary closes the box; it reveals nothing
+    expect(page.locator(".typed-box")).not_to_have_attribute("open", "")
+    assert page.locator("text=参考答案1").count() == 0
+
+
 def test_tab_and_enter_keep_focus_on_the_card_from_one_question_to_the_next(
     page, login, learner, questions
 ):
@@ -173,9 +185,14 @@ def test_a_mock_interview_to_its_summary(page, login, learner, questions):
     page.wait_for_selector("text=grade yourself")
     assert page.locator(".summary-row").count() == 2
     assert page.locator("text=我的第一个回答").count() == 1
+    rows = page.locator(".summary-row")
+    # The focus is on the answer to grade (not left on the page, from where Tab would start
+    # again at the top), here and after each grade.
+    expect(rows.nth(0)).to_be_focused()
     # Grade each with the keyboard: 1–4 grade the first question still ungraded.
     page.keyboard.press("2")
     page.wait_for_selector(".summary-row .grade-pill")
+    expect(rows.nth(1)).to_be_focused()
     page.keyboard.press("4")
     page.wait_for_selector("text=Here is how it went")
     assert sorted(Review.objects.filter(user=learner).values_list("rating", flat=True)) == [2, 4]
