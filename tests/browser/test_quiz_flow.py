@@ -85,6 +85,8 @@ def test_escape_leaves_the_answer_box_for_its_summary(page, login, learner, ques
     login(page, learner, PASSWORD)
     start_section_quiz(page)
     page.click(".typed-box summary")
+    # Opening the box puts the cursor in it (on its toggle event, which comes a moment later).
+    expect(page.locator(".typed-box textarea")).to_be_focused()
     page.keyboard.type("先写一点")
     page.keyboard.press("Escape")
     expect(page.locator(".typed-box summary")).to_be_focused()  # not the page's body
