@@ -247,10 +247,6 @@ class WeakSpot:
     studied_by: int = 0  # members with a study state for it
 
     @property
-    def again_rate(self) -> float:
-        return self.again / self.reviews if self.reviews else 0.0
-
-    @property
     def again_percent(self) -> int:
         return share_percent(self.again, self.reviews)
 
