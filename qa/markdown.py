@@ -7,13 +7,14 @@ http(s)/mailto.
 
 The parser is markdown-it's Rust port (markdown-it-pyrs) where a wheel of it exists for this
 Python (up to 3.12), else markdown-it-py, the same parser in pure Python: same rules, same HTML
-(tests/qa/test_markdown.py runs every case through both). With the Rust port, rendering is
-cheap enough to run on every request rather than be cached: about 0.1 ms for the longest
-answer of the shipped bank on a 2-core machine, less than a cache lookup.
+(tests/qa/test_markdown.py runs every case through both). With the Rust port, rendering takes
+about 0.1 ms for the longest answer of the shipped bank on a 2-core machine: less than a
+lookup in the shared cache, so the only cache is each process's own (render_markdown).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 import nh3
@@ -127,8 +128,25 @@ def _render(text: str) -> str:
         return _capped_md.render(text)
 
 
+# Answers are rendered again on every reveal and question page, mostly the same few hundred
+# texts: each process keeps its latest renderings of texts up to this length (a few megabytes
+# at most), which saves the parse and the clean-up (0.1-0.2 ms for a long answer).
+_CACHED_MAX_CHARS = 8_000
+
+
 def render_markdown(text: str) -> SafeString:
     text = text or ""
+    if len(text) <= _CACHED_MAX_CHARS:
+        return _cached_rendering(text)
+    return _rendering(text)
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_rendering(text: str) -> SafeString:
+    return _rendering(text)
+
+
+def _rendering(text: str) -> SafeString:
     html = _images_as_links(_render(text))
     html = _CELL_ALIGNMENT.sub(r'<\1 class="align-\2">', html)
     clean = nh3.clean(

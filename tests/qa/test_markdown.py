@@ -18,6 +18,10 @@ def parser(request, monkeypatch):
         monkeypatch.setattr(qa.markdown, "_md", make())
     except ImportError:
         pytest.skip("markdown-it-pyrs has no wheel for this Python")
+    # Renderings the other parser made must not answer for this one.
+    qa.markdown._cached_rendering.cache_clear()
+    yield
+    qa.markdown._cached_rendering.cache_clear()
 
 
 @pytest.mark.parametrize(("source", "html"), [
@@ -105,3 +109,13 @@ def test_ordinary_nesting_is_rendered_in_full():
     source = "> quote\n>> deeper\n\n- a\n  - b\n    - c\n"
     html = render_markdown(source)
     assert html.count("<blockquote>") == 2 and html.count("<li>") == 3
+
+
+def test_a_rendering_is_kept_for_a_text_seen_again_and_not_for_a_long_one():
+    short = "**粗体** " * 10
+    long = "段落 " * (qa.markdown._CACHED_MAX_CHARS // 3 + 1)
+    first = render_markdown(short)
+    assert render_markdown(short) is first
+    assert qa.markdown._cached_rendering.cache_info().hits == 1
+    assert render_markdown(long) == render_markdown(long)
+    assert qa.markdown._cached_rendering.cache_info().currsize == 1
