@@ -1,5 +1,6 @@
-# Shared by scripts/run and scripts/test: create .venv and install the project when
-# pyproject.toml changed since the last install.
+# Shared by scripts/run and scripts/test: create .venv and install the project, at the versions
+# requirements.lock pins (scripts/lock), when pyproject.toml or the lock changed since the last
+# install.
 ensure_venv() {
   local extra="${1:-}"
   local python="${PYTHON:-}"
@@ -16,9 +17,11 @@ ensure_venv() {
   [ -n "$extra" ] && target=".[${extra}]"
   local stamp=".venv/.installed-${extra:-base}"
   local digest
-  digest="$(.venv/bin/python -c 'import hashlib,sys;print(hashlib.sha256(open("pyproject.toml","rb").read()).hexdigest())')"
+  local lock=()
+  [ -f requirements.lock ] && lock=(--constraint requirements.lock)
+  digest="$(cat pyproject.toml requirements.lock 2>/dev/null | .venv/bin/python -c 'import hashlib,sys;print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
-    .venv/bin/python -m pip install --quiet "$target"
+    .venv/bin/python -m pip install --quiet "${lock[@]}" "$target"
     echo "$digest" > "$stamp"
   fi
   export PATH="$PWD/.venv/bin:$PATH"
