@@ -3,6 +3,8 @@ accepting with the correcting revision, rejecting with a reply, bulk actions."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from datetime import timedelta
 
 import pytest
@@ -216,3 +218,62 @@ def test_a_bulk_decision_leaves_a_report_resolved_since_the_list_was_read(editor
     assert (free.reply, free.resolved_by) == ("批量处理", editor)
     said = [str(m) for m in get_messages(request)]
     assert any("1 report was already resolved" in m for m in said), said
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_editors_deciding_at_the_same_moment_one_is_saved_and_one_is_told(monkeypatch):
+    """Both forms are sent together: the second waits for the first's decision, then is shown
+    it rather than replacing it."""
+    from django.db import connection
+    from django.test import Client
+
+    from qa.admin.reports import ReportResolutionForm
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    question = QuestionFactory(answer="原答案")
+    report = ErrorReportFactory(question=question)
+    editors = [UserFactory(email=f"editor{n}@example.com") for n in range(2)]
+    for editor in editors:
+        make_editor(editor)
+    url = f"/admin/qa/errorreport/{report.pk}/change/"
+    clients = []
+    for editor in editors:
+        client = Client()
+        client.force_login(editor)
+        seen = client.get(url).context["adminform"].form.initial["seen"]
+        clients.append((client, seen))
+
+    # Each form, once its report is read, waits (briefly) for the other to get as far: without
+    # a lock both then check an open report, and both save.
+    barrier = threading.Barrier(2)
+    clean = ReportResolutionForm.clean
+
+    def clean_together(form):
+        # A broken barrier: the other one is held up before its check, as it should be.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=2)
+        return clean(form)
+
+    monkeypatch.setattr(ReportResolutionForm, "clean", clean_together)
+    outcomes: dict[int, int] = {}
+
+    def decide(n):
+        client, seen = clients[n]
+        try:
+            response = client.post(url, {"decision": "rejected", "reply": f"回复{n}",
+                                         "seen": seen})
+            outcomes[n] = response.status_code
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=decide, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+
+    assert sorted(outcomes.values()) == [200, 302]
+    saved = next(n for n, status in outcomes.items() if status == 302)
+    report.refresh_from_db()
+    assert (report.reply, report.resolved_by) == (f"回复{saved}", editors[saved])
