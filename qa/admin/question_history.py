@@ -145,8 +145,8 @@ class QuestionHistoryViews:
             % {"key": question.key, "revision": target.revision},
             target=target,
             form=form,
-            # What the revert changes: from the current text back to the target's.
-            text_diffs=selectors.revision_diff(question, target),
+            # What the revert changes: from the current text and tags back to the target's.
+            text_diffs=selectors.revert_diff(question, target),
             will_bump=(target.answer_version != question.answer_version
                        and (target.prompt, target.answer) != (question.prompt, question.answer)),
         )

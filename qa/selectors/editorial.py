@@ -113,6 +113,20 @@ def revision_tag_ids(record) -> set[int]:
     return set(record.tags.values_list("tag_id", flat=True))
 
 
+def revert_diff(question: Question, target) -> list[FieldDiff]:
+    """What reverting `question` to the revision `target` changes (current → restored): the
+    prompt, the answer and the tags, as services.editorial.revert_question restores them (a
+    tag deleted since cannot come back)."""
+    def names(tag_ids: set[int]) -> SimpleNamespace:
+        found = Tag.objects.filter(pk__in=tag_ids).values_list("name", flat=True)
+        return SimpleNamespace(tags=", ".join(sorted(found)))
+
+    current_tags = names(set(question.tags.values_list("pk", flat=True)))
+    return revision_diff(question, target) + revision_diff(
+        current_tags, names(revision_tag_ids(target)), fields=("tags",)
+    )
+
+
 def settings_diff(old, new: Question) -> list[FieldDiff]:
     """What changed besides the text between a revision and the current question: status,
     bank, section, number and tags, as diffs of their displayed values."""

@@ -178,6 +178,11 @@ def test_reverting_to_a_revision_whose_tag_was_deleted_since(editor_client, edit
     services.save_question_edit(question=question, editor=editor, data={"tags": []},
                                 kind=Kind.TYPO, reason="去标签", expected_revision=2)
     Tag.objects.filter(pk=gone.pk).delete()
+    page = editor_client.get(
+        f"/admin/qa/question/{question.pk}/history/{target.history_id}/revert/").content.decode()
+    # The revert brings back the tags, and the page says which (not the deleted one).
+    diffs = page.split("What the revert changes")[1].split("<form")[0]
+    assert "kept" in diffs and "gone" not in diffs
     response = editor_client.post(
         f"/admin/qa/question/{question.pk}/history/{target.history_id}/revert/",
         {"change_reason": "撤回", "base_revision": 3})
