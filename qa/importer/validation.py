@@ -21,9 +21,10 @@ from qa.importer.files import (
 )
 from qa.importer.parsing import gc_paused, parse
 from qa.models import Bank, Question, Section, Tag
-from qa.models.bank import KEY_PATTERN
+from qa.models.bank import KEY_PATTERN, LANGUAGE_TAG_PATTERN
 
 _SLUG = re.compile(rf"^{KEY_PATTERN}$")
+_LANGUAGE_TAG = re.compile(rf"^{LANGUAGE_TAG_PATTERN}\Z")
 QUESTION_KEY = re.compile(r"([^/]+)/([^/]+)/(\d{2,})")
 _STATUSES = tuple(Question.Status.values)
 _TOP_FIELDS = {"format": True, "bank": True, "sections": True, "questions": True}
@@ -152,6 +153,10 @@ def _validate(data: Any, path: Path, label: str) -> BankFile:
                        max_length=_max_length(Bank, "title"))
         language = v.text("bank", bank, "language", required=True, one_line=True,
                           max_length=_max_length(Bank, "language"))
+        if language is not None and not _LANGUAGE_TAG.match(language):
+            v.error("bank", f"'language' {language!r} must be a language tag such as "
+                            f"'zh-hans' or 'en'")
+            language = None
         description = v.text("bank", bank, "description", required=False)
         source = v.text("bank", bank, "source", required=False)
 

@@ -18,11 +18,19 @@ lower_key = RegexValidator(
     _("Use lowercase ASCII letters and digits, with single - or _ between them."),
 )
 
+# A bank's language, as pages give it in lang="..." (a BCP 47 tag: zh-hans, en, ja).
+LANGUAGE_TAG_PATTERN = r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*"
+language_tag = RegexValidator(
+    rf"^{LANGUAGE_TAG_PATTERN}\Z",
+    _("Use a language tag such as zh-hans or en (letters, with - between the parts)."),
+)
+
 
 class Bank(models.Model):
     slug = models.SlugField(_("slug"), unique=True, validators=[lower_key])
     title = models.CharField(_("title"), max_length=200)
-    language = models.CharField(_("language"), max_length=16, default="zh-hans")
+    language = models.CharField(_("language"), max_length=16, default="zh-hans",
+                                validators=[language_tag])
     description = models.TextField(_("description"), blank=True)
     source = models.TextField(_("source"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)

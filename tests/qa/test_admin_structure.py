@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from qa.models import Bank, Question, Section, Tag
 from tests.factories import BankFactory, QuestionFactory, SectionFactory, UserFactory
@@ -115,6 +116,22 @@ def test_a_bank_slug_or_section_key_with_capitals_is_refused(editor_client):
     assert editor_client.post(reverse("admin:qa_section_add"), {
         "bank": bank.pk, "key": "rag", "title": "检索增强", "subtopic": "",
         "position": 3}).status_code == 302
+
+
+def test_a_bank_language_that_is_no_language_tag_is_refused(editor_client):
+    """Pages give it as lang="…", for screen readers and the choice of CJK fonts."""
+    bank = BankFactory(language="zh-hans")
+    created = timezone.localtime(bank.created_at)
+    data = {"title": bank.title, "description": "", "source": "",
+            "created_at_0": f"{created:%Y-%m-%d}", "created_at_1": f"{created:%H:%M:%S}"}
+    response = editor_client.post(reverse("admin:qa_bank_change", args=[bank.pk]),
+                                  {**data, "language": "中文"})
+    assert response.status_code == 200
+    assert "Use a language tag such as zh-hans or en" in response.content.decode()
+    bank.refresh_from_db()
+    assert bank.language == "zh-hans"
+    assert editor_client.post(reverse("admin:qa_bank_change", args=[bank.pk]),
+                              {**data, "language": "en"}).status_code == 302
 
 
 def test_a_tag_differing_only_in_capitals_from_another_is_refused(admin_client):

@@ -281,6 +281,8 @@ MALFORMED = [
      ["section #1 'one'", "'title' is longer than 200 characters"]),
     ("long-language", small_bank(bank={"slug": "demo", "title": "Demo", "language": "x" * 17}),
      "demo.yaml", ["'language' is longer than 16 characters"]),
+    ("bad-language", small_bank(bank={"slug": "demo", "title": "Demo", "language": "中文"}),
+     "demo.yaml", ["'language' '中文' must be a language tag such as 'zh-hans' or 'en'"]),
     ("no-sections", small_bank(sections=[]), "demo.yaml",
      ["sections: must be a non-empty list, got an empty list"]),
 ]
