@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import Membership, Team
 from qa.models import Review, SetItem, StudySet
@@ -135,3 +136,29 @@ def test_leaving_a_team_asks_first_and_cannot_be_sent_twice(page, login):
     page.evaluate("window.addEventListener('submit', e => e.preventDefault())")
     leave.click()
     expect(leave).to_be_disabled()
+
+
+def test_a_shared_link_s_page_starts_the_set_and_switches_language(page, login, questions):
+    """The page's own forms pass the cross-site request check: a browser sends the site as
+    their origin (with a "no-referrer" policy it sends none, and Django refused them)."""
+    from qa.services.sets import add_questions, create_set, share_by_link
+
+    owner = UserFactory(email="owner@example.com")
+    learner = UserFactory(email="learner@example.com")
+    study_set = create_set(user=owner, title="LLM 面试清单")
+    add_questions(study_set=study_set, questions=questions)
+    study_set = share_by_link(study_set=study_set)
+
+    page.goto(f"/s/{study_set.share_token}/")
+    page.click(".lang-switch button[value=zh-hans]")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    assert "LLM 面试清单" in page.locator("h1").inner_text()
+    page.click(".lang-switch button[value=en]")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+    login(page, learner, PASSWORD)
+    page.goto(f"/s/{study_set.share_token}/")
+    page.click("main button:has-text('Study this set')")
+    page.wait_for_url(re.compile(r"/quiz/\d+/$"))
+    assert page.locator("#quiz-card").is_visible()
+    assert "第1题" in page.locator(".prompt").inner_text()

@@ -85,8 +85,10 @@ def shared_set(request: HttpRequest, token: str) -> HttpResponse:
         "token": token,
         "member_url": reverse("qa:set", args=[study_set.pk]) if access else None,
     })
-    # The token is the credential: keep it out of Referer headers and shared caches.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is the credential: keep it out of shared caches, and out of Referer headers
+    # sent to other sites. Not "no-referrer": the browser would then send the page's own
+    # forms (study, language) with an Origin of "null", which the CSRF check refuses.
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -163,7 +163,7 @@ def test_the_shared_page_shows_questions_with_answers_behind_a_reveal(client, my
     login = client.get(reverse("account_login"), {"next": shared},
                        HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "to study the study set you were sent" in login
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     # The id URL stays closed to the same visitor.
     assert client.get(reverse("qa:set", args=[my_set.pk])).status_code == 302
 
