@@ -29,10 +29,10 @@
     return root.classList.contains("htmx-request") || !!root.querySelector(".htmx-request");
   }
 
-  function clickFirst(selector) {
+  function clickFirst(selector, within) {
     var root = card();
     if (!root || busy(root)) return false;
-    var el = root.querySelector(selector);
+    var el = (within || root).querySelector(selector);
     if (!el || el.disabled) return false;
     // htmx wires up what a swap put in when it settles (20 ms later): a key pressed sooner
     // would send the form as a page of its own.
@@ -112,7 +112,12 @@
       case "2":
       case "3":
       case "4":
-        if (clickFirst('[data-rating="' + event.key + '"]')) event.preventDefault();
+        // Grading a mock interview: the answer the focus is in (the one being read) takes
+        // the grade, and one already graded takes none; else the first one left to grade.
+        var row = target.closest && target.closest(".summary-row");
+        if (clickFirst('[data-rating="' + event.key + '"]', row || undefined)) {
+          event.preventDefault();
+        }
         break;
       case "b":
       case "B":

@@ -202,6 +202,33 @@ def test_a_mock_interview_to_its_summary(page, login, learner, questions):
         "我的第一个回答", "我的第二个回答"]
 
 
+def test_a_grade_key_grades_the_mock_answer_being_read(page, login, learner, questions):
+    login(page, learner, PASSWORD)
+    page.fill("#mock-count", "2")
+    page.click("form.mock-start button[type=submit]")
+    page.wait_for_url(re.compile(r"/quiz/\d+/$"))
+    for n in (1, 2):
+        page.wait_for_selector(f"text=Question {n} of 2")
+        page.keyboard.type(f"回答{n}")
+        page.keyboard.press("Control+Enter")
+    page.wait_for_selector("text=grade yourself")
+    rows = page.locator(".summary-row")
+
+    # Reading the second answer (its reference answer folded and opened again), then 3.
+    rows.nth(1).locator("details.reference summary").click()
+    rows.nth(1).locator("details.reference summary").click()
+    page.keyboard.press("3")
+    expect(rows.nth(1).locator(".grade-pill")).to_have_count(1)
+    assert list(Review.objects.filter(user=learner).values_list(
+        "quiz_item__position", "rating")) == [(1, 3)]
+    # In a graded answer a grade key grades nothing, not another answer.
+    rows.nth(1).locator("details.reference summary").click()
+    page.keyboard.press("1")
+    page.wait_for_timeout(300)
+    assert Review.objects.filter(user=learner).count() == 1
+    expect(rows.nth(0).locator(".grade-pill")).to_have_count(0)
+
+
 def test_when_a_mock_interviews_time_runs_out_the_answering_ends_on_that_card(
     page, login, learner, questions
 ):
