@@ -127,6 +127,13 @@ def save_mock_answer(
         if quiz.finished_at is not None:
             raise QuizFinished(_("This mock interview is already finished."))
         if item.position < quiz.position:
+            if typed_answer.strip() and typed_answer != item.typed_answer:
+                # Not a replay: another tab or window handed in this question's answer first.
+                raise Conflict(
+                    _("An answer to this question was already handed in (in another tab or "
+                      "window?), so this one was not kept. What you wrote, to copy: "
+                      "%(text)s") % {"text": typed_answer}
+                )
             if end:
                 _end_answering(quiz)
             return item  # already answered: a replayed submit

@@ -311,7 +311,11 @@ def test_mock_grades_wait_for_the_end_then_feed_fsrs(alice, section, questions):
     with pytest.raises(services.Conflict):
         answering.reveal(user=alice, quiz_item=items[0])
     answering.save_mock_answer(user=alice, quiz_item=items[0], typed_answer="一")
-    answering.save_mock_answer(user=alice, quiz_item=items[0], typed_answer="replayed")
+    answering.save_mock_answer(user=alice, quiz_item=items[0], typed_answer="一")  # a replay
+    # Another answer to a question passed (a second tab) is refused, and given back.
+    with pytest.raises(services.Conflict) as refused:
+        answering.save_mock_answer(user=alice, quiz_item=items[0], typed_answer="另一个窗口")
+    assert "was not kept" in refused.value.message and "另一个窗口" in refused.value.message
     answering.save_mock_answer(user=alice, quiz_item=items[1], typed_answer="二")
     items[0].refresh_from_db()
     assert items[0].typed_answer == "一"
