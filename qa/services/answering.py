@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qa import scheduling
-from qa.models import Quiz, QuizItem, Review, StudyState
+from qa.models import Question, Quiz, QuizItem, Review, StudyState
 from qa.selectors import cards, editorial, quizzes
 from qa.services import statements
 from qa.services.study import (
@@ -342,6 +342,9 @@ class _Grading:
         if quiz.mode == Quiz.Mode.MOCK:
             if not quizzes.mock_answering_over(quiz=quiz, now=self.now):
                 raise Conflict(_("In a mock interview you grade yourself at the end."))
+        elif item.question.status != Question.Status.PUBLISHED:
+            raise Conflict(_("An editor withdrew this question while it was on your screen, "
+                             "so it has left the quiz (ungraded). Here is the next one."))
         elif quizzes.quiz_remaining_items(quiz=quiz).values_list(
             "pk", flat=True
         ).first() != item.pk:

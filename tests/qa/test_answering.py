@@ -197,6 +197,16 @@ def test_a_retired_question_leaves_the_quiz(alice, section, questions):
     assert quiz.finished_at is not None
 
 
+def test_a_question_withdrawn_while_on_screen_is_refused_with_why(alice, section, questions):
+    quiz = section_quiz(alice, section)
+    Question.objects.filter(pk=questions[0].pk).update(status=Question.Status.RETIRED)
+    with pytest.raises(services.Conflict) as refused:
+        answering.record_review(user=alice, quiz_item=first_item(quiz), rating=3, token=token())
+    assert "An editor withdrew this question" in refused.value.message
+    assert not Review.objects.filter(user=alice).exists()
+    assert quizzes.quiz_remaining_items(quiz=quiz).first().question == questions[1]
+
+
 def test_review_state_graded_again_counts_a_lapse(alice, section, questions):
     StudyStateFactory(user=alice, question=questions[0], due=timezone.now() - timedelta(hours=1))
     quiz = services.start_quiz(user=alice, mode="due")
