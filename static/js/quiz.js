@@ -51,6 +51,30 @@
     return true;
   }
 
+  // A note being written when the card is left (a grade, an undo, "stop here") would go with
+  // the card: it is saved first, and the card is left once it is kept. A note refused (too
+  // long) stays open with the reason, and the card stays too.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var root = card();
+    if (event.defaultPrevented || !root || !root.contains(form) || !window.htmx ||
+        !form.matches(".grades, .undo-form, .flashcard-foot form")) return;
+    var area = root.querySelector(".note textarea");
+    if (!area || area.value === area.defaultValue) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    var submitter = event.submitter;
+    var note = area.form;
+    window.htmx.ajax("POST", note.getAttribute("hx-post"), {
+      source: note, target: note.getAttribute("hx-target"), swap: "outerHTML"
+    }).then(function () {
+      var saved = root.querySelector(".note");
+      if (!saved || saved.querySelector(".errorlist") || !document.body.contains(form)) return;
+      if (submitter && form.requestSubmit) form.requestSubmit(submitter);
+      else if (form.requestSubmit) form.requestSubmit();
+    });
+  }, true);
+
   // Opening the answer box is for typing in it: the box takes the focus (else Space, the next
   // key, would close it again).
   document.addEventListener("toggle", function (event) {

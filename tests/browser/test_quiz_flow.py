@@ -95,6 +95,32 @@ def test_escape_leaves_the_answer_box_for_its_summary(page, login, learner, ques
     assert page.locator("text=参考答案1").count() == 0
 
 
+def test_a_note_being_written_is_kept_when_the_card_is_graded(page, login, learner, questions):
+    login(page, learner, PASSWORD)
+    start_section_quiz(page)
+    page.keyboard.press("Space")
+    page.wait_for_selector("text=参考答案1")
+    page.keyboard.press("n")
+    page.keyboard.type("口诀：先查缓存")
+    page.keyboard.press("Escape")  # out of the box, not saved
+    page.keyboard.press("3")
+    graded_count_is(page, 1)
+    page.wait_for_selector("text=第2题")
+    assert Note.objects.get(user=learner, question=questions[0]).body == "口诀：先查缓存"
+    assert list(Review.objects.filter(user=learner).values_list("rating", flat=True)) == [3]
+
+    # A note refused (too long) stays with its card, and the card is not graded.
+    page.keyboard.press("Space")
+    page.wait_for_selector("text=参考答案2")
+    page.keyboard.press("n")
+    page.locator(".note textarea").evaluate(
+        "(area) => { area.removeAttribute('maxlength'); area.value = 'x'.repeat(20001); }")
+    page.locator(".grades button[data-rating='4']").click()
+    page.wait_for_selector(".note .errorlist")
+    assert Review.objects.filter(user=learner).count() == 1
+    assert not Note.objects.filter(user=learner, question=questions[1]).exists()
+
+
 def test_tab_and_enter_keep_focus_on_the_card_from_one_question_to_the_next(
     page, login, learner, questions
 ):
