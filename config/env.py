@@ -12,7 +12,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -24,6 +24,13 @@ def env_bool(name: str, default: bool) -> bool:
     if raw is None:
         return default
     value = raw.strip().lower()
+    if not value:
+        # Neither false nor the default: a blank left in a template of variables would
+        # otherwise turn off TLS for mail or the HTTPS redirect (or turn DEBUG on) unnoticed.
+        raise ImproperlyConfigured(
+            f"{name} is set but empty; set it to true or false, or leave it unset for its "
+            f"default ({str(default).lower()})."
+        )
     if value in _TRUE:
         return True
     if value in _FALSE:

@@ -45,6 +45,8 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     ("name", "value", "message"),
     [
         ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
+        ("EMAIL_USE_TLS", " ", "EMAIL_USE_TLS is set but empty; set it to true or false, or "
+                               "leave it unset for its default (true)."),
         ("DB_POOL_SIZE", "lots", "DB_POOL_SIZE='lots' is not a whole number"),
         ("DATABASE_URL", "nonsense://x", "DATABASE_URL is not a database URL"),
         ("REDIS_URL", "notaurl", "REDIS_URL (scheme '') is not a Redis URL"),
@@ -62,7 +64,7 @@ def test_bad_values_fail_at_start_with_a_clear_message(name, value, message):
     env = {name: value}
     if name == "DB_POOL_SIZE":
         env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/x"
-    if name == "EMAIL_TIMEOUT":
+    if name in ("EMAIL_TIMEOUT", "EMAIL_USE_TLS"):
         env["EMAIL_HOST"] = "smtp.example.com"
     result = run_manage("check", env=env)
     assert result.returncode != 0
