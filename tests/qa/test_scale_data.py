@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Max, Min
 
 from accounts.models import Membership, Team, User
-from qa.models import Question, Review, SetItem, StudySet, StudyState
+from qa.models import Bank, Question, Review, SetItem, StudySet, StudyState
 from qa.scale_data import SCALE_PASSWORD
 from qa.search import build_search_text
 from qa.synthetic_text import LATIN_TERMS, TERMS
@@ -93,3 +93,9 @@ def test_generated_study_states_can_be_scheduled():
         scheduling.preview_labels(state, now, 0.9)
         for rating in (1, 2, 3, 4):
             scheduling.apply(state, rating, now, 0.9)
+
+
+def test_a_bank_slug_its_urls_could_not_carry_is_refused():
+    with pytest.raises(CommandError, match="--bank-slug must be lowercase"):
+        call_command("generate_scale_data", *SIZES, "--bank-slug", "Bad Slug!", verbosity=0)
+    assert not Bank.objects.exists()

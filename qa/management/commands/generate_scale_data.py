@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from qa.models.bank import KEY_PATTERN
 from qa.scale_data import SCALE_PASSWORD, ScaleDataError, ScaleSpec, format_timings, generate
 
 
@@ -34,6 +36,9 @@ class Command(BaseCommand):
             raise CommandError("--questions and --sections must be at least 1.")
         if options["reviews"] and not options["users"]:
             raise CommandError("Reviews need learners: give --users.")
+        if not re.fullmatch(KEY_PATTERN, options["bank_slug"]):
+            raise CommandError("--bank-slug must be lowercase ASCII letters and digits, with "
+                               "single - or _ between them (a bank's slug is in its URLs).")
         spec = ScaleSpec(
             questions=options["questions"], users=options["users"], reviews=options["reviews"],
             teams=options["teams"], sets=options["sets"], sections=options["sections"],
