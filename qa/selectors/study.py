@@ -361,14 +361,16 @@ def dashboard(*, user: User, now: datetime | None = None) -> dict:
     counts = review_days(user=user, since=since)
     progress_of = progress_counts("items")
     # The latest of each kind (mode, section, set): two mock interviews left open read as the
-    # same row twice, and would push the others off the list.
+    # same row twice, and would push the others off the list. A mock interview with answers
+    # handed in is a row of its own: those answers are reached only through it.
     unfinished: dict[tuple, Quiz] = {}
     for quiz in (Quiz.objects.filter(user=user, finished_at__isnull=True)
                  .select_related("section__bank", "study_set")
                  .annotate(total=progress_of["total"], done=progress_of["done"])
                  .filter(total__gt=F("done"))  # else opening it only finishes it
                  .order_by("-started_at")[:UNFINISHED_READ]):
-        unfinished.setdefault((quiz.mode, quiz.section_id, quiz.study_set_id), quiz)
+        answered = quiz.pk if quiz.mode == Quiz.Mode.MOCK and quiz.position else None
+        unfinished.setdefault((quiz.mode, quiz.section_id, quiz.study_set_id, answered), quiz)
     total_new = sum(r.new for r in progress.values())
     return {
         "due_now": due_now,

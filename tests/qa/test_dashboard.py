@@ -403,3 +403,9 @@ def test_pick_up_where_you_left_off_shows_the_latest_of_each_kind(alice):
     # Three interviews left open read as one row, the latest; the section quiz is not pushed
     # off the list by the older two.
     assert [q.pk for q in shown] == [mocks[-1].pk, section_quiz.pk]
+    # An interview with an answer handed in keeps a row of its own: only it leads there.
+    first = mocks[0].items.order_by("position").first()
+    answering.save_mock_answer(user=alice, quiz_item=first, typed_answer="我的回答",
+                               now=now - timedelta(minutes=7))
+    shown = selectors.dashboard(user=alice, now=now)["unfinished"]
+    assert [q.pk for q in shown] == [mocks[-1].pk, mocks[0].pk, section_quiz.pk]
