@@ -9,14 +9,14 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Team, User
 from qa.importer.files import normal_text
-from qa.models import Question, Quiz, SetItem, StudySet
+from qa.models import Question, Quiz, QuizItem, SetItem, StudySet
 from qa.selectors.cards import MAX_ID
 from qa.selectors.sets import CURATOR_ROLES, MEMBER_VISIBLE
 
@@ -258,6 +258,7 @@ def add_question_ids(*, study_set: StudySet, question_ids: Sequence[int]) -> tup
 def remove_question(*, study_set: StudySet, question: Question) -> bool:
     _lock(study_set)
     deleted, _rows = SetItem.objects.filter(study_set=study_set, question=question).delete()
+    _leave_running_quizzes(study_set_id=study_set.pk, question_id=question.pk)
     return bool(deleted)
 
 
@@ -265,7 +266,19 @@ def remove_question(*, study_set: StudySet, question: Question) -> bool:
 def remove_item(*, item: SetItem) -> bool:
     _lock(item.study_set)
     deleted, _rows = SetItem.objects.filter(pk=item.pk).delete()
+    _leave_running_quizzes(study_set_id=item.study_set_id, question_id=item.question_id)
     return bool(deleted)
+
+
+def _leave_running_quizzes(*, study_set_id: int, question_id: int) -> None:
+    """A question taken out of a set leaves the quizzes running on it (the members' too): its
+    cards still to come go, so no one is asked what the set no longer holds and the quiz counts
+    as the set does. The card on screen stays, to be graded or not. Questions added and a new
+    order wait for the next quiz of the set: a running one keeps the order it began with."""
+    QuizItem.objects.filter(
+        quiz__study_set_id=study_set_id, quiz__finished_at__isnull=True,
+        question_id=question_id, review__isnull=True, position__gt=F("quiz__position"),
+    ).delete()
 
 
 @transaction.atomic

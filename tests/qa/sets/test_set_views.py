@@ -203,6 +203,21 @@ def test_studying_a_set_starts_a_set_quiz_in_order(alice_client, alice, my_set, 
         order(my_set)
 
 
+def test_a_question_taken_out_of_a_set_leaves_the_quiz_running_on_it(alice_client, alice,
+                                                                      my_set, questions):
+    alice_client.post(reverse("qa:set-study", args=[my_set.pk]))
+    quiz = Quiz.objects.get(user=alice)
+    first, _second, third = (SetItem.objects.get(study_set=my_set, question=q)
+                             for q in questions)
+    # The card on screen stays; the cards still to come of a removed question go.
+    alice_client.post(reverse("qa:set-item-remove", args=[my_set.pk, first.pk]))
+    alice_client.post(reverse("qa:set-item-remove", args=[my_set.pk, third.pk]))
+    assert list(quiz.items.order_by("position").values_list("question_id", flat=True)) == [
+        questions[0].pk, questions[1].pk]
+    page = alice_client.get(reverse("qa:quiz", args=[quiz.pk])).content.decode()
+    assert "0 / 2 graded" in page
+
+
 def test_studying_an_empty_set_says_so(alice_client, alice):
     empty = create_set(user=alice, title="Empty")
     response = alice_client.post(reverse("qa:set-study", args=[empty.pk]))
