@@ -155,7 +155,10 @@ def _refused(request: HttpRequest, pk: int, exc: services.StudyError) -> HttpRes
     if exc.status_code == 404:
         raise Http404(exc.message)
     quiz = _get_quiz_for_user(request, pk)
-    response = _render(request, quiz, error=exc.message, status=exc.status_code)
+    # A quiz that ended on its own (its set no longer shared, say) shows its summary, which
+    # says how it ended: not twice.
+    message = "" if isinstance(exc, services.QuizFinished) and quiz.ended else exc.message
+    response = _render(request, quiz, error=message, status=exc.status_code)
     return _whole_card(response) if request.htmx else response
 
 

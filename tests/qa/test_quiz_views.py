@@ -292,6 +292,19 @@ def test_grading_in_a_finished_quiz_is_a_conflict(alice_client, quiz):
     assert not Review.objects.exists()
 
 
+def test_grading_in_a_quiz_that_ended_on_its_own_says_how_once(alice_client, quiz):
+    item = current(quiz)
+    alice_client.post(url("qa:quiz-reveal", quiz), {"item": item.pk})
+    Quiz.objects.filter(pk=quiz.pk).update(finished_at=timezone.now(),
+                                           ended=Quiz.Ended.SET_DELETED)
+    response = alice_client.post(url("qa:quiz-grade", quiz),
+                                 {"item": item.pk, "rating": 3, "token": uuid.uuid4().hex},
+                                 **HTMX)
+    assert response.status_code == 409
+    assert response.content.decode().count("its study set was deleted") == 1
+    assert not Review.objects.exists()
+
+
 def test_the_quiz_page_only_answers_get(alice_client, quiz):
     assert alice_client.post(url("qa:quiz", quiz)).status_code == 405
     assert alice_client.get(url("qa:quiz-grade", quiz)).status_code == 405
