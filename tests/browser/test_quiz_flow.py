@@ -235,6 +235,7 @@ def test_a_grade_key_grades_the_mock_answer_being_read(page, login, learner, que
     page.wait_for_url(re.compile(r"/quiz/\d+/$"))
     for n in (1, 2):
         page.wait_for_selector(f"text=Question {n} of 2")
+        expect(page.locator("textarea[name=typed_answer]")).to_be_focused()
         page.keyboard.type(f"回答{n}")
         page.keyboard.press("Control+Enter")
     page.wait_for_selector("text=grade yourself")
