@@ -157,10 +157,10 @@ def write_backup(path: Path, *, progress: Callable[[str], None] | None = None) -
     tmp = path.with_name(path.name + ".partial")
     try:
         _write(tmp, counts, compress=path.suffix == ".gz", progress=progress)
+        tmp.replace(path)  # fails too, when `path` is a directory
     except BaseException:
         tmp.unlink(missing_ok=True)  # a part of the backup is as secret as the whole
         raise
-    tmp.replace(path)
     return counts
 
 

@@ -88,8 +88,14 @@ def _checked_lines(path: Path) -> Iterator[dict[str, Any]]:
             if isinstance(line, dict) and line.get("end") is True:
                 end = line
                 continue
-            if not isinstance(line, dict) or "table" not in line or "rows" not in line:
-                raise BackupError(f"{path}, line {number}: not a table of rows.")
+            if not (isinstance(line, dict) and isinstance(line.get("table"), str)
+                    and isinstance(line.get("rows"), list)):
+                raise BackupError(f"{path}, line {number}: not a table of rows (a \"table\" "
+                                  "name and a list of \"rows\").")
+            columns = line.get("columns", [])
+            if not (isinstance(columns, list) and all(isinstance(c, str) for c in columns)):
+                raise BackupError(f"{path}, line {number}: the columns of {line['table']} are "
+                                  "not a list of names.")
             seen[line["table"]] = seen.get(line["table"], 0) + len(line["rows"])
             yield line
     if header["version"] >= 2:

@@ -37,6 +37,21 @@ def _pairs(label: str, rows: list, first: type, second: type) -> list:
     return rows
 
 
+def _column(label: str, columns: list[str], name: str) -> int:
+    """Where column `name` is in a line of `label`'s rows; a file without it cannot be
+    restored (rows would lose their ids, or could not be matched by their keys)."""
+    if name not in columns:
+        raise BackupError(f"{label}: the backup's columns lack {name!r}, which a restore needs.")
+    return columns.index(name)
+
+
+def _id_value(label: str, number: int, name: str, value: Any) -> int:
+    """`value` checked to be an id: it is looked up as it comes, and a list is unhashable."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BackupError(f"{label}, row {number}: {value!r} is not a valid {name}.")
+    return value
+
+
 @dataclass
 class RestoreReport:
     counts: dict[str, int] = field(default_factory=dict)
@@ -56,6 +71,18 @@ class _Restorer:
         self.history_ids: dict[int, int] = {}
         self.cleared_history = False
         self.by_label = {m._meta.label_lower: m for m in PEOPLE_MODELS}
+
+    @staticmethod
+    def _translated(label: str, number: int, name: str, value: Any, mapping: dict[int, int],
+                    target: str) -> int:
+        """The id here of the row the backup knew as `value`. A reference to a row the backup
+        does not hold (removed by hand, say) refuses the whole restore: dropping the row, or
+        the reference, would lose data quietly."""
+        value = _id_value(label, number, name, value)
+        if value not in mapping:
+            raise BackupError(f"{label}, row {number}: {name} {value} is not in the backup's "
+                              f"{target} rows.")
+        return mapping[value]
 
     # Translating references to bank content through keys.
     def _translators(self, model: type[models.Model], columns: list[str]):
@@ -82,16 +109,27 @@ class _Restorer:
                                   "per column.")
         return rows
 
-    def _instances(self, model, columns, rows):
-        translators = self._translators(model, columns)
+    def _instances(self, model, columns, rows, *, required=()):
         label = model._meta.label_lower
+        for name in required:
+            _column(label, columns, name)
+        translators = self._translators(model, columns)
+        # A revision records the question as it was: the section or tag it names may have been
+        # deleted since, and then it names none here. Anywhere else such a reference is an error.
+        lenient = model in (HistoricalQuestion, HistoricalQuestionTag)
         for number, row in enumerate(self._shaped(label, columns, rows), start=1):
             values = {}
             for i, f, mapping in translators:
                 value = row[i]
-                if value is not None:
+                if value is not None and mapping is not None:
+                    if lenient:
+                        value = mapping.get(_id_value(label, number, f.attname, value))
+                    else:
+                        value = self._translated(label, number, f.attname, value, mapping,
+                                                 f.related_model._meta.label_lower)
+                elif value is not None:
                     try:
-                        value = mapping.get(value) if mapping is not None else f.to_python(value)
+                        value = f.to_python(value)
                     except (ValidationError, ValueError, TypeError):
                         raise BackupError(f"{label}, row {number}: {value!r} is not a valid "
                                           f"{f.name}.") from None
@@ -101,7 +139,7 @@ class _Restorer:
     # Bank content: matched by keys, updated or created.
     def bank(self, columns, rows):
         existing = dict(Bank.objects.values_list("slug", "pk"))
-        for obj in self._instances(Bank, columns, rows):
+        for obj in self._instances(Bank, columns, rows, required=["id", "slug"]):
             old_pk = obj.pk
             obj.pk = existing.get(obj.slug)
             if obj.pk is None:
@@ -113,7 +151,7 @@ class _Restorer:
 
     def section(self, columns, rows):
         existing = {(b, k): pk for b, k, pk in Section.objects.values_list("bank_id", "key", "pk")}
-        for obj in self._instances(Section, columns, rows):
+        for obj in self._instances(Section, columns, rows, required=["id", "bank_id", "key"]):
             old_pk = obj.pk
             obj.pk = existing.get((obj.bank_id, obj.key))
             if obj.pk is None:
@@ -125,7 +163,7 @@ class _Restorer:
 
     def tag(self, columns, rows):
         existing = dict(Tag.objects.values_list("name", "pk"))
-        for obj in self._instances(Tag, columns, rows):
+        for obj in self._instances(Tag, columns, rows, required=["id", "name"]):
             old_pk = obj.pk
             if obj.name in existing:
                 self.tag_ids[old_pk] = existing[obj.name]
@@ -136,7 +174,8 @@ class _Restorer:
         self.report.add("qa.tag", len(rows))
 
     def question(self, columns, rows):
-        objs = list(self._instances(Question, columns, rows))
+        objs = list(self._instances(Question, columns, rows,
+                                    required=["id", "key", "section_id"]))
         keys = [o.key for o in objs]
         existing = dict(Question.objects.filter(key__in=keys).values_list("key", "pk"))
         to_update, to_create, old_pks = [], [], []
@@ -165,14 +204,16 @@ class _Restorer:
         self.report.add("qa.question", len(rows))
 
     def question_tags(self, columns, rows):
+        label = "qa.question_tags"
         through = Question.tags.through
-        pairs = [(self.question_ids.get(q), self.tag_ids.get(t))
-                 for q, t in _pairs("qa.question_tags", rows, int, int)]
-        through.objects.bulk_create(
-            [through(question_id=q, tag_id=t) for q, t in pairs if q and t],
-            batch_size=CHUNK,
-        )
-        self.report.add("qa.question_tags", len(rows))
+        links = [
+            through(question_id=self._translated(label, n, "question_id", q, self.question_ids,
+                                                 "qa.question"),
+                    tag_id=self._translated(label, n, "tag_id", t, self.tag_ids, "qa.tag"))
+            for n, (q, t) in enumerate(_pairs(label, rows, int, int), start=1)
+        ]
+        through.objects.bulk_create(links, batch_size=CHUNK)
+        self.report.add(label, len(links))
 
     def _clear_replaced_history(self) -> None:
         # The backup's history replaces whatever history the restored questions have here
@@ -188,10 +229,15 @@ class _Restorer:
             history.delete()
 
     def historical_question(self, columns, rows):
-        self._clear_replaced_history()
-        id_at = columns.index("id")
+        label = HistoricalQuestion._meta.label_lower
+        rows = self._shaped(label, columns, rows)
+        id_at = _column(label, columns, "id")
         pk_name = HistoricalQuestion._meta.pk.attname
-        pk_at = columns.index(pk_name)
+        pk_at = _column(label, columns, pk_name)
+        for number, row in enumerate(rows, start=1):
+            _id_value(label, number, "id", row[id_at])
+            _id_value(label, number, pk_name, row[pk_at])
+        self._clear_replaced_history()
         kept = [row for row in rows if row[id_at] in self.question_ids]
         # History of a question deleted before the backup has nothing to attach to.
         self.report.skipped_history_rows += len(rows) - len(kept)
@@ -208,9 +254,13 @@ class _Restorer:
 
     def historical_question_tags(self, columns, rows):
         model = HistoricalQuestionTag
-        history_at = columns.index(model._meta.get_field("history").attname)
-        rows = self._shaped(model._meta.label_lower, columns, rows)
-        kept = [row for row in rows if row[history_at] in self.history_ids]
+        label = model._meta.label_lower
+        rows = self._shaped(label, columns, rows)
+        name = model._meta.get_field("history").attname
+        history_at = _column(label, columns, name)
+        # Revisions of questions deleted before the backup were skipped, their tags with them.
+        kept = [row for number, row in enumerate(rows, start=1)
+                if _id_value(label, number, name, row[history_at]) in self.history_ids]
         objs = list(self._instances(model, columns, kept))
         for obj in objs:
             obj.pk = None
@@ -236,12 +286,10 @@ class _Restorer:
     def user_groups(self, columns, rows):
         groups = dict(Group.objects.values_list("name", "pk"))
         through = User.groups.through
-        through.objects.bulk_create(
-            [through(user_id=u, group_id=groups[g])
-             for u, g in _pairs("accounts.user_groups", rows, int, str) if g in groups],
-            batch_size=CHUNK,
-        )
-        self.report.add("accounts.user_groups", len(rows))
+        links = [through(user_id=u, group_id=groups[g])
+                 for u, g in _pairs("accounts.user_groups", rows, int, str) if g in groups]
+        through.objects.bulk_create(links, batch_size=CHUNK)
+        self.report.add("accounts.user_groups", len(links))
 
     def user_permissions(self, columns, rows):
         perm_ids = {}
@@ -250,26 +298,31 @@ class _Restorer:
         ):
             perm_ids[f"{app}.{codename}"] = pk
         through = User.user_permissions.through
-        through.objects.bulk_create(
-            [through(user_id=u, permission_id=perm_ids[p])
-             for u, p in _pairs("accounts.user_permissions", rows, int, str) if p in perm_ids],
-            batch_size=CHUNK,
-        )
-        self.report.add("accounts.user_permissions", len(rows))
+        # A permission this version of the site no longer has is left out.
+        links = [through(user_id=u, permission_id=perm_ids[p])
+                 for u, p in _pairs("accounts.user_permissions", rows, int, str)
+                 if p in perm_ids]
+        through.objects.bulk_create(links, batch_size=CHUNK)
+        self.report.add("accounts.user_permissions", len(links))
 
     def people(self, label: str, columns, rows):
         model = self.by_label[label]
         if "correcting_revision_id" in columns:
+            # A plain number, not a foreign key: translated here, not by _instances.
             rows = self._shaped(label, columns, rows)
             at = columns.index("correcting_revision_id")
+            history = HistoricalQuestion._meta.label_lower
             rows = [
-                [*r[:at], self.history_ids.get(r[at]) if r[at] else None, *r[at + 1:]]
-                for r in rows
+                [*r[:at],
+                 None if r[at] is None else self._translated(
+                     label, n, "correcting_revision_id", r[at], self.history_ids, history),
+                 *r[at + 1:]]
+                for n, r in enumerate(rows, start=1)
             ]
-        model._default_manager.bulk_create(
-            list(self._instances(model, columns, rows)), batch_size=CHUNK
+        created = model._default_manager.bulk_create(
+            list(self._instances(model, columns, rows, required=["id"])), batch_size=CHUNK
         )
-        self.report.add(label, len(rows))
+        self.report.add(label, len(created))
 
     def dispatch(self, line: dict[str, Any]) -> None:
         label, columns, rows = line["table"], line.get("columns", []), line["rows"]
@@ -285,9 +338,15 @@ class _Restorer:
             HistoricalQuestion._meta.label_lower: self.historical_question,
             HistoricalQuestionTag._meta.label_lower: self.historical_question_tags,
         }
-        if label in handlers:
-            handlers[label](columns, rows)
-        elif label in self.by_label:
-            self.people(label, columns, rows)
-        else:
+        if label not in handlers and label not in self.by_label:
             raise BackupError(f"The backup has a table this site does not know: {label!r}.")
+        try:
+            if label in handlers:
+                handlers[label](columns, rows)
+            else:
+                self.people(label, columns, rows)
+        except (ValidationError, ValueError, TypeError, KeyError) as exc:
+            # A value of a kind no check above foresaw, in a file edited by hand: a message
+            # rather than a traceback (the restore's transaction still undoes everything).
+            raise BackupError(f"{label}: a row holds a value that cannot be restored "
+                              f"({type(exc).__name__}: {exc}).") from None

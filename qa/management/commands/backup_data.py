@@ -24,12 +24,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, path: str, overwrite: bool, **options) -> None:
         target = Path(path)
+        if target.is_dir():
+            raise CommandError(f"{target} is a directory; give the name of the file to write, "
+                               f"e.g. {target / 'backup.jsonl.gz'}.")
         if target.exists() and not overwrite:
             raise CommandError(f"{target} exists; pass --overwrite to replace it.")
         if not target.parent.is_dir():
             raise CommandError(f"Directory {target.parent} does not exist.")
         started = time.perf_counter()
-        counts = write_backup(target)
+        try:
+            counts = write_backup(target)
+        except OSError as exc:
+            # An unwritable place or a full disk: write_backup has removed what it wrote.
+            raise CommandError(f"Could not write the backup to {target} ({exc}).") from None
         elapsed = time.perf_counter() - started
         for label, n in counts.items():
             self.stdout.write(f"  {label:<32} {n:>10,}")

@@ -27,8 +27,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, path: str, force: bool, **options) -> None:
         source = Path(path)
-        if not source.is_file():
+        if not source.exists():
             raise CommandError(f"{source} does not exist.")
+        if not source.is_file():
+            raise CommandError(f"{source} is not a file; give the file backup_data wrote.")
         started = time.perf_counter()
         try:
             report = restore_backup(source, force=force)
