@@ -101,6 +101,16 @@ def _claimed(email: str) -> bool:
 
 
 class SignupForm(BaseSignupForm):
+    display_name = forms.CharField(
+        label=gettext_lazy("Display name (optional)"), required=False,
+        max_length=User._meta.get_field("display_name").max_length,
+        help_text=gettext_lazy("How the members of your teams see you. Without one you are "
+                               "“Learner” and a number; Settings changes it."),
+    )
+
+    def clean_display_name(self) -> str:
+        return self.cleaned_data["display_name"].strip()
+
     def validate_unique_email(self, value: str) -> str:
         if not _claimed(value):
             self.account_already_exists = False
@@ -109,6 +119,9 @@ class SignupForm(BaseSignupForm):
 
     def save(self, request):
         user = super().save(request)
+        if user is not None and self.cleaned_data.get("display_name"):
+            user.display_name = self.cleaned_data["display_name"]
+            user.save(update_fields=["display_name"])
         if user is not None:  # the address is the new account's: no longer pending elsewhere
             EmailAddress.objects.filter(email__iexact=user.email, verified=False,
                                         primary=False).exclude(user=user).delete()

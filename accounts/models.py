@@ -127,6 +127,14 @@ class User(AbstractUser):
 
     @property
     def public_name(self) -> str:
+        """The name others see (team members, editors, an invitation's recipient): the
+        display name, else a neutral one; never a part of the address."""
+        return self.display_name or _("Learner %(number)d") % {"number": self.pk or 0}
+
+    @property
+    def own_name(self) -> str:
+        """The name the learner's own pages greet them by: the display name, else the start of
+        their address."""
         return self.display_name or self.email.split("@", 1)[0]
 
 

@@ -215,7 +215,11 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": f"1/{CONFIRMATION_MAIL_EVERY_MINUTES}m/key",
     "change_password": "5/m/user",
+    # Adding an address mails it a confirmation: no more than invitations (30 an hour), so the
+    # site is not a way to mail strangers in bulk.
+    "manage_email": "10/h/user",
 }
+ACCOUNT_MAX_EMAIL_ADDRESSES = 5
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[面试题] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 LOGIN_REDIRECT_URL = "home"

@@ -202,11 +202,13 @@ class ErrorReportAdmin(admin.ModelAdmin):
     def short_message(self, report: ErrorReport) -> str:
         return Truncator(report.message).chars(80)
 
-    @admin.display(description=_("reporter"), ordering="reporter__email")
+    # Editors see a reporter by the name learners show others, never by their address: the
+    # reply reaches the reporter on the site (qa.editorial keeps accounts out of editors' hands).
+    @admin.display(description=_("reporter"), ordering="reporter__display_name")
     def reporter_name(self, report: ErrorReport) -> str:
-        return f"{report.reporter.public_name} <{report.reporter.email}>"
+        return report.reporter.public_name
 
-    @admin.display(description=_("reporter"), ordering="reporter__email")
+    @admin.display(description=_("reporter"), ordering="reporter__display_name")
     def reporter_display(self, report: ErrorReport) -> str:
         return report.reporter.public_name
 

@@ -243,7 +243,7 @@ def correction_log(*, question: Question) -> list[Correction]:
             continue
         seen.add((shown, report.reporter_id))
         entry = corrections[shown]
-        # By display name only: without one, public_name is the start of the address.
+        # By a name of their choosing only (public_name without one is "Learner" and a number).
         if report.reporter.credit_in_corrections and report.reporter.display_name:
             entry.credited.append(report.reporter.display_name)
         else:
