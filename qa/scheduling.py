@@ -234,6 +234,12 @@ def retrievability(
     return recall_probability(state.stability, state.last_review, now)
 
 
+# A card is mastered only once FSRS expects it to last this long (its stability, in days): as
+# Anki calls a card "mature" from a 21-day interval. A card just out of learning is likely to
+# be remembered the next day, but is not mastered.
+MASTERED_STABILITY_DAYS = 21
+
+
 def mastery_horizon(retention: float) -> float:
     """How long a card in review stays at or above `retention`, in multiples of its stability:
     recall_probability() >= retention exactly while the whole days since the last review are

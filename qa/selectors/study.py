@@ -316,9 +316,11 @@ def dashboard(*, user: User, now: datetime | None = None) -> dict:
     section_totals = sections.sections_with_totals()
     progress = {s.pk: SectionProgress(section=s, total=s.total) for s in section_totals}
     # A learner who studied much of a big bank has thousands of StudyStates: the database
-    # counts them per section. Mastered: in review, and recall_probability() >= retention,
-    # which is the days since the last review within stability × the mastery horizon.
-    mastered = Q(state=scheduling.REVIEW) & Q(
+    # counts them per section. Mastered: in review, a stability of at least
+    # MASTERED_STABILITY_DAYS, and recall_probability() >= retention, which is the days since
+    # the last review within stability × the mastery horizon.
+    mastered = Q(state=scheduling.REVIEW,
+                 stability__gte=scheduling.MASTERED_STABILITY_DAYS) & Q(
         LessThanOrEqual(
             WholeDaysSince("last_review", now),
             F("stability") * scheduling.mastery_horizon(retention),
@@ -390,4 +392,5 @@ def dashboard(*, user: User, now: datetime | None = None) -> dict:
         "mistake_count": mistakes(user=user, now=now).count(),
         "bookmark_count": Bookmark.objects.filter(user=user, question__status=PUBLISHED).count(),
         "mock_sections": section_totals,
+        "mastered_days": scheduling.MASTERED_STABILITY_DAYS,
     }

@@ -223,13 +223,24 @@ def test_mastery_uses_the_learners_desired_retention(alice):
     now = timezone.now()
     section = SectionFactory()
     q = bulk_questions(section, 1)[0]
-    state = StudyStateFactory(user=alice, question=q, stability=10.0,
-                              last_review=now - timedelta(days=5))
+    state = StudyStateFactory(user=alice, question=q, stability=30.0,
+                              last_review=now - timedelta(days=15))
     r = scheduling.retrievability(state, now)
     alice.desired_retention = round(r - 0.02, 2)
     assert selectors.dashboard(user=alice, now=now)["bank_progress"][0]["sections"][0].mastered == 1
     alice.desired_retention = round(r + 0.02, 2)
     assert selectors.dashboard(user=alice, now=now)["bank_progress"][0]["sections"][0].mastered == 0
+
+
+def test_a_card_just_out_of_learning_is_likely_remembered_but_not_yet_mastered(alice):
+    """Right after a review every card is likely to be remembered: mastery also needs FSRS to
+    expect it to last (the mistakes list and "mastered" disagreed the day after)."""
+    now = timezone.now()
+    fresh, lasting = bulk_questions(SectionFactory(), 2)
+    for question, stability in ((fresh, 3.2), (lasting, 25.0)):
+        StudyStateFactory(user=alice, question=question, stability=stability, last_review=now,
+                          due=now + timedelta(days=stability))
+    assert selectors.dashboard(user=alice, now=now)["bank_progress"][0]["sections"][0].mastered == 1
 
 
 @pytest.mark.parametrize("retention", [0.8, 0.9, 0.97])
@@ -256,6 +267,7 @@ def test_the_database_counts_per_section_what_fsrs_computes_per_card(alice, rete
         counts["due"] += due <= now
         counts["mastered"] += (
             state == scheduling.REVIEW and n % 17 != 0
+            and stability >= scheduling.MASTERED_STABILITY_DAYS
             and scheduling.recall_probability(stability, last_review, now) >= retention
         )
     alice.desired_retention = retention
