@@ -100,7 +100,8 @@ def _card_sql(*, left_to_grade: bool, vendor: str) -> str:
     # The first item at or after a position (by the unique (quiz, position) index) that is
     # still to show; with what its card shows: whether the learner bookmarked the question,
     # their StudyState's changed_since_review (NULL: no state, a new question), whether the
-    # question was shown earlier in this quiz (graded Again, it came back) and the quiz's
+    # question was shown earlier in this quiz (graded Again, it came back), the note the set
+    # a set quiz studies has on the question (NULL: none, or not a set quiz) and the quiz's
     # progress counts (as selectors.quizzes.quiz_progress counts them).
     left = (
         "AND q.status = %s AND NOT EXISTS "
@@ -116,6 +117,8 @@ def _card_sql(*, left_to_grade: bool, vendor: str) -> str:
              WHERE s.user_id = %s AND s.question_id = i.question_id),
             EXISTS (SELECT 1 FROM qa_quizitem e WHERE e.quiz_id = i.quiz_id
                     AND e.question_id = i.question_id AND e.position < i.position),
+            (SELECT si.note FROM qa_setitem si
+             WHERE si.study_set_id = %s AND si.question_id = i.question_id),
             p.total, p.done, p.all_items
         FROM qa_quizitem i
         JOIN qa_question q ON q.id = i.question_id
@@ -137,25 +140,27 @@ def _card_sql(*, left_to_grade: bool, vendor: str) -> str:
 
 def card_item(*, quiz: Quiz, start: int, left_to_grade: bool = True) -> QuizItem | None:
     """The first item of `quiz` at position `start` or later still to show, with its question
-    and what its card shows besides it: `bookmarked`, `state_changed`, `repeat` and
-    `progress_counts` (see selectors.quizzes.card_context). `left_to_grade`: skip graded items
+    and what its card shows besides it: `bookmarked`, `state_changed`, `repeat`, `set_note`
+    and `progress_counts` (see selectors.quizzes.card_context). `left_to_grade`: skip graded items
     and retired questions (every quiz but a mock interview, whose answering part shows each
     in turn)."""
-    params: list = [quiz.user_id, quiz.user_id, PUBLISHED, quiz.pk, quiz.pk, start]
+    params: list = [quiz.user_id, quiz.user_id, quiz.study_set_id, PUBLISHED, quiz.pk, quiz.pk,
+                    start]
     if left_to_grade:
         params.append(PUBLISHED)
     row = _fetch_one(_card_sql(left_to_grade=left_to_grade, vendor=connection.vendor), params)
     if row is None:
         return None
-    item_values, question_values, (bookmarked, state_changed, repeat, total, done, all_items) = (
-        _split(row, _ITEM, _QUESTION)
-    )
+    item_values, question_values, (
+        bookmarked, state_changed, repeat, set_note, total, done, all_items
+    ) = _split(row, _ITEM, _QUESTION)
     item = _ITEM.load(item_values)
     item.quiz = quiz
     item.question = _QUESTION.load(question_values)
     item.bookmarked = bool(bookmarked)
     item.state_changed = None if state_changed is None else bool(state_changed)
     item.repeat = bool(repeat)
+    item.set_note = set_note or ""
     item.progress_counts = {"total": total, "done": done, "all_items": all_items}
     return item
 

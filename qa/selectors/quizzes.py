@@ -152,6 +152,7 @@ def card_context(*, quiz: Quiz, item: QuizItem) -> dict:
         "is_new": item.state_changed is None,
         "again": item.repeat,
         "answer_changed": bool(item.state_changed),
+        "set_note": item.set_note,
     }
     if quiz.mode == Quiz.Mode.MOCK:
         context["deadline"] = mock_deadline(quiz=quiz)

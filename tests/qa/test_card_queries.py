@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from qa.models import Bookmark, Note, Question, Quiz, QuizItem, Review, StudyState
+from qa.models import Bookmark, Note, Question, Quiz, QuizItem, Review, SetItem, StudyState
 from qa.selectors import cards
 from qa.services import study as services
 from tests.factories import (
@@ -44,6 +44,9 @@ def orm_card_item(quiz: Quiz, start: int, *, left_to_grade: bool) -> QuizItem | 
                 quiz_id=OuterRef("quiz_id"), question_id=OuterRef("question_id"),
                 position__lt=OuterRef("position"),
             )),
+            set_note=Subquery(SetItem.objects.filter(
+                study_set_id=quiz.study_set_id, question_id=OuterRef("question_id"),
+            ).values("note")[:1]),
         )
         .filter(quiz=quiz, position__gte=start, **(LEFT if left_to_grade else {}))
         .order_by("position")
@@ -83,8 +86,8 @@ def assert_same_card(mine: QuizItem | None, orm: QuizItem | None) -> None:
     assert fields(mine) == fields(orm)
     assert fields(mine.question) == fields(orm.question)
     assert mine.question.get_deferred_fields() == UNSHOWN
-    assert (mine.bookmarked, mine.state_changed, mine.repeat) == (
-        orm.bookmarked, orm.state_changed, orm.repeat)
+    assert (mine.bookmarked, mine.state_changed, mine.repeat, mine.set_note) == (
+        orm.bookmarked, orm.state_changed, orm.repeat, orm.set_note or "")
     assert mine.progress_counts == orm.progress_counts
 
 
@@ -133,6 +136,25 @@ def test_card_item_matches_the_orm_at_every_position(quiz_in_every_state):
     # The states the fixture set up were all met: bookmarked, changed, studied, new, again.
     assert {(True, None, False), (False, True, False), (False, False, False),
             (False, None, False), (False, None, True)} <= seen
+
+
+def test_a_set_quiz_card_carries_its_set_s_note_and_no_other(quiz_in_every_state):
+    from qa.services.sets import add_questions, create_set
+
+    user, other, _quiz, items = quiz_in_every_state
+    questions = [item.question for item in items[2:6]]
+    mine, theirs = create_set(user=user, title="我的"), create_set(user=other, title="别人的")
+    for study_set in (mine, theirs):
+        add_questions(study_set=study_set, questions=questions)
+    SetItem.objects.filter(study_set=mine, question=questions[1]).update(note="我的题单备注")
+    SetItem.objects.filter(study_set=theirs).update(note="别人的题单备注")
+    quiz = services.start_quiz(user=user, mode="set", study_set=mine)
+    notes = []
+    for start in range(len(questions) + 1):
+        card = cards.card_item(quiz=quiz, start=start)
+        assert_same_card(card, orm_card_item(quiz, start, left_to_grade=True))
+        notes.append(card.set_note if card else None)
+    assert notes == ["", "我的题单备注", "", "", None]
 
 
 def test_card_item_skips_graded_and_retired_cards(quiz_in_every_state):

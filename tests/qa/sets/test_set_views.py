@@ -355,3 +355,20 @@ def test_the_shared_page_leads_its_owner_to_their_set_and_a_member_to_the_team_s
     page = alice_client.get(reverse("qa:set-shared", args=[team_set.share_token]),
                             HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Open it as a member" in page
+
+
+def test_a_set_quiz_card_shows_the_note_the_set_has_on_its_question(alice_client, alice, my_set,
+                                                                    questions):
+    SetItem.objects.filter(study_set=my_set, question=questions[0]).update(
+        note="先看这题：**架构总览**")
+    alice_client.post(reverse("qa:set-study", args=[my_set.pk]))
+    quiz = Quiz.objects.get(user=alice)
+    page = alice_client.get(reverse("qa:quiz", args=[quiz.pk])).content.decode()
+    assert "Note in the set" in page and "<strong>架构总览</strong>" in page
+    # The next card, whose question has no note in the set, shows none.
+    item = quiz.items.order_by("position").first()
+    alice_client.post(reverse("qa:quiz-reveal", args=[quiz.pk]), {"item": item.pk})
+    graded = alice_client.post(reverse("qa:quiz-grade", args=[quiz.pk]),
+                               {"item": item.pk, "rating": 3, "token": "a" * 32},
+                               HTTP_HX_REQUEST="true").content.decode()
+    assert questions[1].prompt in graded and "Note in the set" not in graded
