@@ -86,7 +86,8 @@ def test_a_plain_member_sees_no_figure_that_is_one_other_person_s_record(client,
     assert question.prompt not in weak
     assert "The team is too small for its figures" in page
     assert "No one has graded" not in weak
-    assert "The team is too small for its weak spots" in weak  # not two empty lists
+    assert "The team is too small for its weak spots" in weak
+    assert "Most often forgotten" not in weak and "Lowest recall" not in weak  # no empty lists
 
     client.force_login(alice)  # the owner sees it all
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()

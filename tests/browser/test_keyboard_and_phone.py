@@ -288,6 +288,32 @@ def test_a_phone_sees_its_team_s_members_whole_and_this_week_s_heatmap(browser, 
         context.close()
 
 
+def test_a_phone_reads_a_team_s_set_figures_a_line_each(browser, live_server, login, learner):
+    """In Chinese on a narrow phone, 已开始 and 2 / 4 stacked a character a line: the table
+    scrolls sideways instead."""
+    from accounts.services import create_team
+
+    team = create_team(user=learner, name="读书会")
+    study_set = create_set(user=learner, title="一个名字很长的团队题单：大模型面试冲刺", team=team)
+    add_questions(study_set=study_set, questions=[QuestionFactory()])
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN",
+                                  viewport={"width": 320, "height": 700})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        login(page, learner, PASSWORD)
+        page.goto(f"/me/teams/{team.pk}/dashboard/")
+        # The height of each cell's text (a cell itself is as tall as its row).
+        heights = page.locator(".team-progress tr > *:not(:first-child)").evaluate_all(
+            "cells => cells.map(c => { const r = document.createRange();"
+            " r.selectNodeContents(c); return r.getBoundingClientRect().height; })")
+        line = page.locator(".team-progress tbody td").nth(1).evaluate(
+            "c => parseFloat(getComputedStyle(c).lineHeight)")
+        assert max(heights) < 1.5 * line, (heights, line)
+    finally:
+        context.close()
+
+
 def test_a_new_set_can_be_team_visible_only_while_a_team_owns_it(page, login, learner):
     from accounts.services import create_team
 
