@@ -421,3 +421,22 @@ def test_pick_up_where_you_left_off_shows_the_latest_of_each_kind(alice):
                                now=now - timedelta(minutes=7))
     shown = selectors.dashboard(user=alice, now=now)["unfinished"]
     assert [q.pk for q in shown] == [mocks[-1].pk, mocks[0].pk, section_quiz.pk]
+
+
+def test_a_daily_new_limit_reached_says_how_to_learn_more_today(alice_client, alice):
+    first, _second = bulk_questions(SectionFactory(), 2)
+    alice.daily_new_limit = 1
+    alice.save()
+    StudyStateFactory(user=alice, question=first, due=timezone.now() + timedelta(days=1))
+    review(alice, first)  # today's one new question
+    page = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Today’s 1 new question is done." in page
+    assert 'href="/me/settings/#id_daily_new_limit">raise your daily limit</a>' in page
+    alice.daily_new_limit = 0
+    alice.save()
+    page = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Your daily limit of new questions is 0." in page
+    alice.daily_new_limit = 5
+    alice.save()
+    page = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "raise your daily limit" not in page and "raise it</a>" not in page
