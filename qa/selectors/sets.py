@@ -120,6 +120,11 @@ def readable_sets(*, user: User) -> QuerySet[StudySet]:
     ).order_by("team__name", "title", "pk")
 
 
+def readable_set_count(*, user: User) -> int:
+    """How many sets `user` may open (readable_sets), in one count."""
+    return StudySet.objects.filter(_readable_q(user)).values("pk").distinct().count()
+
+
 def editable_sets(*, user: User) -> QuerySet[StudySet]:
     """Sets `user` may change: their own and those of teams they curate."""
     return (

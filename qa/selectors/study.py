@@ -31,6 +31,7 @@ from qa import scheduling
 from qa.expressions import WholeDaysSince
 from qa.models import Bookmark, Note, Question, Quiz, QuizItem, Review, Section, StudyState
 from qa.selectors import sections
+from qa.selectors import sets as study_sets
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -392,5 +393,6 @@ def dashboard(*, user: User, now: datetime | None = None) -> dict:
         "mistake_count": mistakes(user=user, now=now).count(),
         "bookmark_count": Bookmark.objects.filter(user=user, question__status=PUBLISHED).count(),
         "mock_sections": section_totals,
+        "set_count": study_sets.readable_set_count(user=user),
         "mastered_days": scheduling.MASTERED_STABILITY_DAYS,
     }

@@ -440,3 +440,19 @@ def test_a_daily_new_limit_reached_says_how_to_learn_more_today(alice_client, al
     alice.save()
     page = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "raise your daily limit" not in page and "raise it</a>" not in page
+
+
+def test_the_dashboard_leads_to_the_learner_s_and_their_teams_sets(alice_client, alice, bob):
+    from accounts.models import Membership
+    from accounts.services import create_team
+    from qa.services.sets import create_set
+
+    page = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'href="/sets/"' in page and "Make one from search results or a section" in page
+    team = create_team(user=bob, name="读书会")
+    Membership.objects.create(team=team, user=alice, role=Membership.Role.MEMBER)
+    create_set(user=bob, title="团队题单", team=team, visibility="team")
+    create_set(user=bob, title="策划中", team=team, visibility="private")  # curators only
+    create_set(user=alice, title="我的题单")
+    page = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "2 sets, yours and your teams’" in page
