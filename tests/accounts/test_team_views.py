@@ -90,10 +90,19 @@ def test_team_page_shows_members_and_roles_and_invitations_for_owners(client, al
     assert invitation.token in page
 
 
-def test_the_last_owner_is_told_why_they_cannot_leave(alice_client, team):
+def test_the_last_owner_is_told_why_they_cannot_leave(alice_client, alice, bob, team):
+    page = alice_client.get(reverse("accounts:team", args=[team.pk])).content.decode()
+    # Said up front, with no button that asks "Leave?" only to refuse.
+    assert "You are the team’s only owner" in page
+    assert reverse("accounts:team-leave", args=[team.pk]) not in page
     response = alice_client.post(reverse("accounts:team-leave", args=[team.pk]), follow=True)
     assert "last owner" in response.content.decode()
     assert Membership.objects.filter(team=team).count() == 1
+    # With a second owner, either may leave.
+    Membership.objects.create(team=team, user=bob, role=Membership.Role.OWNER)
+    page = alice_client.get(reverse("accounts:team", args=[team.pk])).content.decode()
+    assert "You are the team’s only owner" not in page
+    assert reverse("accounts:team-leave", args=[team.pk]) in page
 
 
 def test_owner_cannot_demote_themselves_as_last_owner(alice_client, alice, team):
