@@ -324,8 +324,10 @@ def invitation_create(request: HttpRequest, pk: int) -> HttpResponse:
 def invitation_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
     mine = _get_team_for_user(request, pk, owner=True)
     invitation = get_object_or_404(Invitation, pk=invitation_pk, team=mine.team)
+    dead = services.invitation_problem(invitation)  # it worked no more before
     services.revoke_invitation(actor=request.user, invitation=invitation)
-    messages.success(request, _("The invitation link no longer works."))
+    messages.success(request, _("The link is off the list.") if dead
+                     else _("The invitation link no longer works."))
     return redirect(f"{reverse('accounts:team', args=[pk])}#invitations")
 
 

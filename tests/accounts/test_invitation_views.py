@@ -140,3 +140,19 @@ def test_a_member_reopening_a_link_they_used_is_not_told_to_join_again(client, a
     page = response.content.decode()
     assert response.status_code == 410
     assert "does not change your role again" in page and "join again" not in page
+
+
+def test_a_spent_link_is_described_once_and_taken_off_the_list_without_a_warning(alice_client,
+                                                                                 alice, team):
+    invitation = create_invitation(actor=alice, team=team, max_uses=1)
+    Invitation.objects.filter(pk=invitation.pk).update(uses=1)
+    page = alice_client.get(reverse("accounts:team", args=[team.pk])).content.decode()
+    listed = page[page.index('id="invitations"'):]
+    assert "Used up" in listed and "joined by 1 person" in listed
+    assert "used 1 of 1" not in listed and "Revoke this link?" not in listed
+    assert "Remove from the list" in listed
+    response = alice_client.post(
+        reverse("accounts:team-invitation-revoke", args=[team.pk, invitation.pk]), follow=True)
+    assert "The link is off the list." in response.content.decode()
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None
