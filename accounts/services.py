@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -340,6 +340,16 @@ def create_invitation(
     )
 
 
+def _in_zone_and_utc(moment: datetime) -> str:
+    """`moment` in the inviter's time zone, named, and in UTC: the invited may live in
+    another zone."""
+    local = f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+    zone = timezone.get_current_timezone_name()
+    if zone == "UTC":
+        return f"{local} (UTC)"
+    return f"{local} ({zone}; {moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
+
+
 def send_invitation_email(*, invitation: Invitation, accept_url: str) -> None:
     """Mail the link to the invited address through the site's mail backend."""
     if not invitation.email:
@@ -355,9 +365,7 @@ def send_invitation_email(*, invitation: Invitation, accept_url: str) -> None:
         "team": invitation.team.name,
         "role": invitation.get_role_display(),
         "url": accept_url,
-        # In the inviter's time zone, named: the invited may live in another.
-        "expires": (f"{timezone.localtime(invitation.expires_at):%Y-%m-%d %H:%M} "
-                    f"({timezone.get_current_timezone_name()})"),
+        "expires": _in_zone_and_utc(invitation.expires_at),
     }
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
 

@@ -273,4 +273,8 @@ def test_an_invitation_mail_names_the_time_zone_of_its_expiry(alice, team, setti
     inv = services.create_invitation(actor=alice, team=team, email="new@example.com")
     with tz.override("Asia/Shanghai"):
         services.send_invitation_email(invitation=inv, accept_url="https://x.test/i/")
-    assert "(Asia/Shanghai)" in mail.outbox[0].body
+    local = tz.localtime(inv.expires_at, tz.get_fixed_timezone(8 * 60))
+    utc = inv.expires_at.astimezone(tz.get_fixed_timezone(0))
+    # And in UTC, for someone invited from another zone.
+    assert (f"{local:%Y-%m-%d %H:%M} (Asia/Shanghai; {utc:%Y-%m-%d %H:%M} UTC)"
+            in mail.outbox[0].body)
