@@ -37,6 +37,7 @@ urlpatterns = [
     path("quiz/<int:pk>/finish/", quiz_views.quiz_finish, name="quiz-finish"),
     path("bookmarks/", study_views.bookmark_list, name="bookmarks"),
     path("bookmarks/<int:question_id>/", study_views.bookmark_toggle, name="bookmark-toggle"),
+    path("notes/", study_views.note_list, name="notes"),
     path("notes/<int:question_id>/", study_views.note_save, name="note-save"),
     path("notes/<int:question_id>/delete/", study_views.note_delete, name="note-delete"),
     path("mistakes/", study_views.mistake_list, name="mistakes"),

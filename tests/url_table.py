@@ -139,6 +139,7 @@ CASES = [
          data=lambda w: {"item": w.o["item"].pk, "typed_answer": "x"}),
     Case("qa:quiz-finish", "POST", _k(pk=_o("quiz")), LEARNER_ONLY),
     Case("qa:bookmarks", "GET", _k(), SIGNED_IN),
+    Case("qa:notes", "GET", _k(), SIGNED_IN),
     Case("qa:bookmark-toggle", "POST", _k(question_id=_o("q1")), SIGNED_IN,
          data=lambda w: {"on": "1"}),
     Case("qa:note-save", "POST", _k(question_id=_o("q1")), SIGNED_IN,

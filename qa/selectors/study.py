@@ -96,6 +96,16 @@ def bookmarks(*, user: User, section: Section | None = None) -> QuerySet[Bookmar
                "question__number", "pk")
 
 
+def notes(*, user: User, query: str = "") -> QuerySet[Note]:
+    """The learner's notes on published questions, the latest written first; with `query`,
+    those whose text or question contains it."""
+    found = Note.objects.filter(user=user, question__status=PUBLISHED).select_related(
+        "question__section__bank")
+    if query:
+        found = found.filter(Q(body__icontains=query) | Q(question__prompt__icontains=query))
+    return found.order_by("-updated_at", "-pk")
+
+
 def sections_with_bookmarks(*, user: User) -> QuerySet[Section]:
     return (
         Section.objects.filter(

@@ -3,11 +3,12 @@ redirect to `next` (or the obvious page)."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import Resolver404, resolve
@@ -62,6 +63,22 @@ def bookmark_list(request: HttpRequest) -> HttpResponse:
             "section": section,
         },
     )
+
+
+NOTES_PER_PAGE = 50
+
+
+@login_required
+@require_GET
+def note_list(request: HttpRequest) -> HttpResponse:
+    """The learner's notes, to find one again: newest first, searchable, a page at a time."""
+    query = " ".join(request.GET.get("q", "").split())[:100]
+    notes = selectors.notes(user=request.user, query=query)
+    return render(request, "qa/notes.html", {
+        "page": Paginator(notes, NOTES_PER_PAGE).get_page(request.GET.get("page")),
+        "query": query,
+        "query_string": urlencode({"q": query}) if query else "",
+    })
 
 
 @login_required

@@ -90,8 +90,9 @@ def test_no_page_has_an_accessibility_violation(audit, language):
         found += check(path)
 
     _log_in(page, learner)
-    learner_pages = ["/", "/bookmarks/", "/mistakes/", "/sets/", f"/sets/{study_set.pk}/",
-                     "/me/settings/", "/me/teams/", f"/me/teams/{team.pk}/",
+    learner_pages = ["/", "/bookmarks/", "/notes/", "/mistakes/", "/sets/",
+                     f"/sets/{study_set.pk}/", "/me/settings/", "/me/teams/",
+                     f"/me/teams/{team.pk}/",
                      f"/me/teams/{team.pk}/dashboard/", "/reports/",
                      question.get_absolute_url(), question.get_absolute_url() + "report/",
                      "/sets/new/", "/sets/import/", f"/sets/{study_set.pk}/edit/",

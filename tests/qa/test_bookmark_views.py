@@ -9,8 +9,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from qa.models import Bookmark, Question, Quiz, Review, StudyState
-from tests.factories import BookmarkFactory, QuestionFactory, SectionFactory, StudyStateFactory
+from qa.models import Bookmark, Note, Question, Quiz, Review, StudyState
+from qa.views import study
+from tests.factories import (
+    BookmarkFactory,
+    QuestionFactory,
+    SectionFactory,
+    StudyStateFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -214,3 +221,36 @@ def test_clearing_touches_only_your_own_state(client, alice, bob, question):
     client.force_login(alice)
     assert client.post(clear).status_code == 302
     assert StudyState.objects.get(user=alice).mistake_cleared_at is not None
+
+
+def test_my_notes_lists_them_newest_first_and_finds_one_by_its_text_or_question(client, alice):
+    first, second, retired = (QuestionFactory(prompt=p) for p in
+                              ("什么是注意力机制？", "LayerNorm 放在哪里？", "已撤下的题"))
+    now = timezone.now()
+    for question, body, age in ((first, "口诀：**先查缓存**", 2),
+                                (second, "区分 Pre-LN 与 Post-LN", 1), (retired, "旧笔记", 0)):
+        note = Note.objects.create(user=alice, question=question, body=body)
+        Note.objects.filter(pk=note.pk).update(updated_at=now - timedelta(days=age))
+    Question.objects.filter(pk=retired.pk).update(status=Question.Status.RETIRED)
+    Note.objects.create(user=UserFactory(), question=first, body="别人的笔记")
+    client.force_login(alice)
+
+    page = client.get(reverse("qa:notes"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert page.index("LayerNorm") < page.index("注意力机制")
+    assert "<strong>先查缓存</strong>" in page
+    assert "旧笔记" not in page and "别人的笔记" not in page
+    found = client.get(reverse("qa:notes"), {"q": "  Pre-LN "}).content.decode()
+    assert "LayerNorm" in found and "注意力机制" not in found
+    assert "1 note contains “Pre-LN”" in found
+    by_question = client.get(reverse("qa:notes"), {"q": "注意力"}).content.decode()
+    assert "先查缓存" in by_question and "Pre-LN 与" not in by_question
+    none = client.get(reverse("qa:notes"), {"q": "别人的"}).content.decode()
+    assert "None of your notes, or their questions, contains “别人的”." in none
+
+
+def test_my_notes_pages_keep_the_search(client, alice):
+    for n in range(study.NOTES_PER_PAGE + 1):
+        Note.objects.create(user=alice, question=QuestionFactory(), body=f"缓存 {n}")
+    client.force_login(alice)
+    page = client.get(reverse("qa:notes"), {"q": "缓存"}).content.decode()
+    assert 'href="?q=%E7%BC%93%E5%AD%98&amp;page=2"' in page

@@ -282,7 +282,8 @@ def test_the_database_counts_per_section_what_fsrs_computes_per_card(alice, rete
 # --- query counts at two data sizes ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("page", ["dashboard", "bookmarks", "mistakes", "quiz-card", "summary"])
+@pytest.mark.parametrize("page", ["dashboard", "bookmarks", "notes", "mistakes", "quiz-card",
+                                  "summary"])
 def test_study_pages_run_the_same_number_of_queries_at_two_sizes(
     client, count_queries, django_user_model, page
 ):
@@ -303,7 +304,7 @@ def test_study_pages_run_the_same_number_of_queries_at_two_sizes(
             url = reverse("qa:quiz", kwargs={"pk": quiz.pk})
         else:
             url = {"dashboard": "/", "bookmarks": reverse("qa:bookmarks"),
-                   "mistakes": reverse("qa:mistakes")}[page]
+                   "notes": reverse("qa:notes"), "mistakes": reverse("qa:mistakes")}[page]
         with count_queries() as queries:
             response = client.get(url)
         assert response.status_code == 200
