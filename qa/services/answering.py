@@ -1,4 +1,5 @@
-"""Within a running quiz: revealing a card, answering a mock interview, grading (exactly once).
+"""Within a running quiz: revealing a card and grading it (exactly once). A mock interview's
+answering is in qa.services.interviews.
 
 Like qa.services.study, every function takes keyword arguments and raises a StudyError subclass
 with a message the learner can read when the request cannot be honoured; nothing is written in
@@ -23,7 +24,6 @@ from qa.services import statements
 from qa.services.study import (
     MAX_DURATION_MS,
     MAX_TYPED_ANSWER,
-    TIME_LIMIT_GRACE,
     TOKEN_RE,
     AlreadyGraded,
     Conflict,
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
-def _locked_item(*, user: User, quiz_item: QuizItem) -> QuizItem:
+def locked_item(*, user: User, quiz_item: QuizItem) -> QuizItem:
     item = (
         QuizItem.objects.select_for_update(of=("self",))
         .select_related("quiz", "question")
@@ -50,7 +50,7 @@ def _locked_item(*, user: User, quiz_item: QuizItem) -> QuizItem:
     return item
 
 
-def _clean_typed_answer(typed_answer: str | None) -> str:
+def clean_typed_answer(typed_answer: str | None) -> str:
     text = (typed_answer or "").replace("\r\n", "\n")
     if len(text) > MAX_TYPED_ANSWER:
         raise InvalidInput(
@@ -89,7 +89,7 @@ def reveal_item(
     transaction: the read (which checks whose it is) and a conditional UPDATE.
     """
     now = now or timezone.now()
-    typed_answer = _clean_typed_answer(typed_answer)
+    typed_answer = clean_typed_answer(typed_answer)
     item = cards.quiz_item(user_id=user.pk, quiz_id=quiz_id, item_id=item_id)
     if item is None:
         raise NotFound(_("That question is not part of your quiz."))
@@ -109,57 +109,6 @@ def reveal_item(
         # Revealed at this very moment from another tab: show what that reveal kept.
         item.refresh_from_db(fields=["revealed_at", "typed_answer", "shown_at"])
     return item
-
-
-def save_mock_answer(
-    *, user: User, quiz_item: QuizItem, typed_answer: str = "", end: bool = False,
-    now: datetime | None = None,
-) -> QuizItem:
-    """Keep a mock-interview answer and move to the next question; with `end` (the "End the
-    interview now" button), on to grading oneself, whichever question it was. Idempotent."""
-    now = now or timezone.now()
-    typed_answer = _clean_typed_answer(typed_answer)
-    with transaction.atomic():
-        item = _locked_item(user=user, quiz_item=quiz_item)
-        quiz = Quiz.objects.select_for_update().get(pk=item.quiz_id)
-        if quiz.mode != Quiz.Mode.MOCK:
-            raise InvalidInput(_("This quiz is not a mock interview."))
-        if quiz.finished_at is not None:
-            raise QuizFinished(_("This mock interview is already finished."))
-        if item.position < quiz.position:
-            if typed_answer.strip() and typed_answer != item.typed_answer:
-                # Not a replay: another tab or window handed in this question's answer first.
-                raise Conflict(
-                    _("An answer to this question was already handed in (in another tab or "
-                      "window?), so this one was not kept. What you wrote, to copy: "
-                      "%(text)s") % {"text": typed_answer}
-                )
-            if end:
-                _end_answering(quiz)
-            return item  # already answered: a replayed submit
-        if item.position > quiz.position:
-            raise Conflict(_("Answer the questions in order."))
-        deadline = quizzes.mock_deadline(quiz=quiz)
-        if deadline is not None and now > deadline + TIME_LIMIT_GRACE:
-            raise Conflict(_("Time is up: this answer arrived after the time limit."))
-        item.typed_answer = typed_answer
-        item.shown_at = item.shown_at or now
-        # In a mock interview, when the answer was handed in: the time spent on the question
-        # ends there, not at the self-grading after the last one (see _Grading._write).
-        item.revealed_at = now
-        item.save(update_fields=["typed_answer", "shown_at", "revealed_at"])
-        quiz.position = item.position + 1
-        quiz.save(update_fields=["position"])
-        if end:
-            _end_answering(quiz)
-    return item
-
-
-def _end_answering(quiz: Quiz) -> None:
-    """A locked mock interview, on to grading oneself: the questions not answered stay
-    unanswered."""
-    quiz.position = quiz.items.count()
-    quiz.save(update_fields=["position"])
 
 
 @dataclass
@@ -241,7 +190,7 @@ def grade(
         raise InvalidInput(_("Choose Again, Hard, Good or Easy."))
     if not isinstance(token, str) or not TOKEN_RE.match(token):
         raise InvalidInput(_("This form is missing its submission token; reload the page."))
-    typed_answer = _clean_typed_answer(typed_answer)
+    typed_answer = clean_typed_answer(typed_answer)
     if duration_ms is not None:
         duration_ms = max(0, min(int(duration_ms), MAX_DURATION_MS))
     if shown_version in (None, ""):

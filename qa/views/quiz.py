@@ -29,7 +29,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from qa.models import Quiz, QuizItem, Section
 from qa.selectors import quizzes as selectors
 from qa.selectors.cards import MAX_ID
-from qa.services import answering, undoing
+from qa.services import answering, interviews, undoing
 from qa.services import study as services
 from qa.views.navigation import safe_next
 
@@ -321,7 +321,7 @@ def quiz_answer(request: HttpRequest, pk: int) -> HttpResponse:
     """Mock interview: keep the typed answer and move on, or (its "End the interview now"
     button) keep it and go to grading."""
     def answer(item: QuizItem) -> None:
-        answering.save_mock_answer(user=request.user, quiz_item=item,
+        interviews.save_mock_answer(user=request.user, quiz_item=item,
                                    typed_answer=request.POST.get("typed_answer", ""),
                                    end="finish" in request.POST)
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from qa import scheduling
 from qa.models import Question, Review, StudyState
 from qa.selectors import quizzes
-from qa.services import answering
+from qa.services import answering, interviews
 from qa.services import study as services
 from tests.factories import (
     QuestionFactory,
@@ -91,7 +91,7 @@ def test_a_replayed_again_grade_brings_the_question_back_once(alice, section, qu
 def test_again_in_a_mock_interview_brings_nothing_back(alice, section, questions):
     quiz = services.start_quiz(user=alice, mode="mock", section=section, count=3)
     for item in quiz.items.order_by("position"):
-        answering.save_mock_answer(user=alice, quiz_item=item, typed_answer="…")
+        interviews.save_mock_answer(user=alice, quiz_item=item, typed_answer="…")
     for item in quiz.items.order_by("position"):
         answering.record_review(user=alice, quiz_item=item, rating=1, token=token())
     assert quiz.items.count() == 3
@@ -320,13 +320,13 @@ def test_mock_grades_wait_for_the_end_then_feed_fsrs(alice, section, questions):
         answering.record_review(user=alice, quiz_item=items[0], rating=3, token=token())
     with pytest.raises(services.Conflict):
         answering.reveal(user=alice, quiz_item=items[0])
-    answering.save_mock_answer(user=alice, quiz_item=items[0], typed_answer="一")
-    answering.save_mock_answer(user=alice, quiz_item=items[0], typed_answer="一")  # a replay
+    interviews.save_mock_answer(user=alice, quiz_item=items[0], typed_answer="一")
+    interviews.save_mock_answer(user=alice, quiz_item=items[0], typed_answer="一")  # a replay
     # Another answer to a question passed (a second tab) is refused, and given back.
     with pytest.raises(services.Conflict) as refused:
-        answering.save_mock_answer(user=alice, quiz_item=items[0], typed_answer="另一个窗口")
+        interviews.save_mock_answer(user=alice, quiz_item=items[0], typed_answer="另一个窗口")
     assert "was not kept" in refused.value.message and "另一个窗口" in refused.value.message
-    answering.save_mock_answer(user=alice, quiz_item=items[1], typed_answer="二")
+    interviews.save_mock_answer(user=alice, quiz_item=items[1], typed_answer="二")
     items[0].refresh_from_db()
     assert items[0].typed_answer == "一"
     # Grades on the summary, in any order.
@@ -344,7 +344,7 @@ def test_mock_answers_after_the_time_limit_are_refused(alice, section, questions
     start = timezone.now() - timedelta(minutes=5)
     quiz = services.start_quiz(user=alice, mode="mock", count=2, time_limit_seconds=60, now=start)
     with pytest.raises(services.Conflict):
-        answering.save_mock_answer(user=alice, quiz_item=first_item(quiz), typed_answer="late")
+        interviews.save_mock_answer(user=alice, quiz_item=first_item(quiz), typed_answer="late")
     assert quizzes.mock_answering_over(quiz=quiz, now=timezone.now())
     answering.record_review(user=alice, quiz_item=first_item(quiz), rating=2, token=token())
 

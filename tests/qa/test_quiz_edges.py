@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from qa.models import Quiz, QuizItem, Review
 from qa.selectors import quizzes as quiz_selectors
-from qa.services import answering
+from qa.services import answering, interviews
 from qa.services import study as services
 from tests.factories import StudyStateFactory
 from tests.qa.studying import current_item, section_quiz, token
@@ -73,7 +73,7 @@ def test_a_mock_interview_counts_each_question_s_time_until_its_answer(alice, qu
     for n, item in enumerate(items):
         QuizItem.objects.filter(pk=item.pk).update(shown_at=t0 + timedelta(minutes=n))
         item.refresh_from_db()
-        answering.save_mock_answer(user=alice, quiz_item=item, typed_answer=f"answer {n}",
+        interviews.save_mock_answer(user=alice, quiz_item=item, typed_answer=f"answer {n}",
                                    now=t0 + timedelta(minutes=n + 1))
     graded_at = t0 + timedelta(minutes=8)  # grading at the end takes a while
     for item in items:
@@ -114,7 +114,7 @@ def test_ending_a_mock_interview_on_its_last_question_goes_to_grading(alice_clie
     quiz = services.start_quiz(user=alice, mode="mock", count=2, time_limit_seconds=600,
                                now=t0)
     first = current_item(quiz)
-    answering.save_mock_answer(user=alice, quiz_item=first, typed_answer="one",
+    interviews.save_mock_answer(user=alice, quiz_item=first, typed_answer="one",
                                now=t0 + timedelta(minutes=1))
     response = end_interview(alice_client, quiz, current_item(quiz), "two")
     quiz.refresh_from_db()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from qa.services import answering
+from qa.services import answering, interviews
 from qa.services import study as services
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +79,7 @@ def test_a_mock_interview_finished_without_grading_says_it_stopped(alice_client,
                                                                    questions):
     mock = services.start_quiz(user=alice, mode="mock", count=2)
     for item in mock.items.order_by("position"):
-        answering.save_mock_answer(user=alice, quiz_item=item, typed_answer="我的回答")
+        interviews.save_mock_answer(user=alice, quiz_item=item, typed_answer="我的回答")
     alice_client.post(reverse("qa:quiz-finish", args=[mock.pk]))
     page = summary(alice_client, mock)
     assert "Stopped after 0 of 2 questions" in page and "Done!" not in page

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from qa import scheduling
 from qa.models import Question, Quiz, Review, StudyState
-from qa.services import answering, undoing
+from qa.services import answering, interviews, undoing
 from qa.services.editorial import requeue_learners
 from tests.factories import StudyStateFactory
 from tests.qa.studying import current_item, section_quiz, token
@@ -267,7 +267,7 @@ def test_a_mock_interview_s_summary_offers_no_undo(alice_client, alice, section,
 
     quiz = services.start_quiz(user=alice, mode="mock", section=section, count=3)
     for item in quiz.items.order_by("position"):
-        answering.save_mock_answer(user=alice, quiz_item=item, typed_answer="…")
+        interviews.save_mock_answer(user=alice, quiz_item=item, typed_answer="…")
     item = quiz.items.order_by("position").first()
     html = alice_client.post(reverse("qa:quiz-grade", args=[quiz.pk]),
                              {"item": item.pk, "rating": 3, "token": token()},
