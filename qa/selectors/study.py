@@ -84,10 +84,15 @@ def bookmarked_ids(*, user: User, question_ids) -> set[int]:
     )
 
 
+# What a list of questions (bookmarks, mistakes) does not show: the answer and the search
+# text are most of a question row's size, and a long list sorted with them spills to disk.
+LISTED_WITHOUT = ("question__answer", "question__search_text", "question__import_hash")
+
+
 def bookmarks(*, user: User, section: Section | None = None) -> QuerySet[Bookmark]:
     marks = Bookmark.objects.filter(user=user, question__status=PUBLISHED).select_related(
         "question__section__bank"
-    )
+    ).defer(*LISTED_WITHOUT)
     if section is not None:
         marks = marks.filter(question__section=section)
     return marks.annotate(
@@ -147,6 +152,7 @@ def mistakes(
         .filter(Q(mistake_cleared_at__isnull=True) | Q(last_again__gt=F("mistake_cleared_at")))
         .filter(Q(last_again__gte=now - MISTAKE_WINDOW) | Q(lapses__gte=LEECH_LAPSES))
         .select_related("question__section__bank")
+        .defer(*LISTED_WITHOUT)
         .order_by("-last_again", "pk")
     )
     if section is not None:

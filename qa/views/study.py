@@ -54,18 +54,21 @@ def bookmark_list(request: HttpRequest) -> HttpResponse:
         section = _section_filter(request)
     except services.InvalidInput as exc:
         return _bad_request(request, exc.message, resolve_url("qa:bookmarks"))
+    marks = selectors.bookmarks(user=request.user, section=section)
     return render(
         request,
         "qa/bookmarks.html",
         {
-            "bookmarks": selectors.bookmarks(user=request.user, section=section),
+            "page": Paginator(marks, LIST_PAGE_SIZE).get_page(request.GET.get("page")),
             "sections": selectors.sections_with_bookmarks(user=request.user),
             "section": section,
+            "query_string": urlencode({"section": section.pk}) if section else "",
         },
     )
 
 
-NOTES_PER_PAGE = 50
+# Bookmarks, notes and mistakes are listed a page at a time: a learner of years has thousands.
+LIST_PAGE_SIZE = 50
 
 
 @login_required
@@ -75,7 +78,7 @@ def note_list(request: HttpRequest) -> HttpResponse:
     query = " ".join(request.GET.get("q", "").split())[:100]
     notes = selectors.notes(user=request.user, query=query)
     return render(request, "qa/notes.html", {
-        "page": Paginator(notes, NOTES_PER_PAGE).get_page(request.GET.get("page")),
+        "page": Paginator(notes, LIST_PAGE_SIZE).get_page(request.GET.get("page")),
         "query": query,
         "query_string": urlencode({"q": query}) if query else "",
     })
@@ -174,8 +177,10 @@ def mistake_list(request: HttpRequest) -> HttpResponse:
 
 
 def _mistakes_context(request: HttpRequest, section: Section | None, back_to: str) -> dict:
+    found = selectors.mistakes(user=request.user, now=timezone.now(), section=section)
     return {
-        "mistakes": selectors.mistakes(user=request.user, now=timezone.now(), section=section),
+        "page": Paginator(found, LIST_PAGE_SIZE).get_page(request.GET.get("page")),
+        "query_string": urlencode({"section": section.pk}) if section else "",
         "section": section,
         "back_to": back_to,
         "leech_lapses": selectors.LEECH_LAPSES,

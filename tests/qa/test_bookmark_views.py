@@ -249,8 +249,29 @@ def test_my_notes_lists_them_newest_first_and_finds_one_by_its_text_or_question(
 
 
 def test_my_notes_pages_keep_the_search(client, alice):
-    for n in range(study.NOTES_PER_PAGE + 1):
+    for n in range(study.LIST_PAGE_SIZE + 1):
         Note.objects.create(user=alice, question=QuestionFactory(), body=f"缓存 {n}")
     client.force_login(alice)
     page = client.get(reverse("qa:notes"), {"q": "缓存"}).content.decode()
     assert 'href="?q=%E7%BC%93%E5%AD%98&amp;page=2"' in page
+
+
+def test_bookmarks_and_mistakes_come_a_page_at_a_time_keeping_the_section(client, alice):
+    section = SectionFactory()
+    questions = [QuestionFactory(section=section, number=n, prompt=f"第{n:03d}题")
+                 for n in range(1, study.LIST_PAGE_SIZE + 2)]
+    now = timezone.now()
+    for question in questions:
+        BookmarkFactory(user=alice, question=question)
+        StudyStateFactory(user=alice, question=question, lapses=1)
+        Review.objects.create(user=alice, question=question, rating=1, answer_version=1,
+                              token=uuid.uuid4().hex, reviewed_at=now)
+    client.force_login(alice)
+    for url in (reverse("qa:bookmarks"), reverse("qa:mistakes")):
+        first = client.get(url, {"section": section.pk}).content.decode()
+        assert first.count('class="row between') >= study.LIST_PAGE_SIZE
+        assert f'href="?section={section.pk}&amp;page=2"' in first
+        second = client.get(url, {"section": section.pk, "page": 2}).content.decode()
+        shown = [q for q in questions if q.prompt in first or q.prompt in second]
+        assert len(shown) == len(questions), url  # every one, on one page or the other
+        assert not any(q.prompt in first and q.prompt in second for q in questions)
