@@ -151,3 +151,14 @@ def test_prompts_are_given_only_for_published_questions(alice_client, alice):
     BookmarkFactory(user=alice, question=draft)
     [bookmark] = download(alice_client)["bookmarks"]
     assert (bookmark["question_key"], bookmark["prompt"]) == (draft.key, "")
+
+
+def test_downloads_of_one_s_data_are_limited_per_hour(alice_client):
+    from accounts.views import DATA_EXPORTS_PER_HOUR
+
+    url = reverse("accounts:data-export")
+    for _ in range(DATA_EXPORTS_PER_HOUR):
+        assert alice_client.get(url).status_code == 200
+    refused = alice_client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "You have downloaded your data 5 times in the last hour" in refused.content.decode()
