@@ -277,3 +277,19 @@ def test_two_editors_deciding_at_the_same_moment_one_is_saved_and_one_is_told(mo
     saved = next(n for n, status in outcomes.items() if status == 302)
     report.refresh_from_db()
     assert (report.reply, report.resolved_by) == (f"回复{saved}", editors[saved])
+
+
+def test_the_queue_filters_by_one_question_without_listing_every_reported_one(editor_client):
+    first, second = QuestionFactory(), QuestionFactory()
+    ErrorReportFactory(question=first, message="第一题的报告")
+    ErrorReportFactory(question=second, message="第二题的报告")
+    url = "/admin/qa/errorreport/"
+    page = editor_client.get(url).content.decode()
+    assert first.key not in page.split('id="changelist-filter"')[1]  # not offered one by one
+    only = editor_client.get(url, {"question__id__exact": first.pk}).content.decode()
+    assert "第一题的报告" in only and "第二题的报告" not in only
+    assert first.key in only.split('id="changelist-filter"')[1]  # the one chosen is named
+    for bogus in ("abc", "99999999999999999999999", str(second.pk + 100)):
+        response = editor_client.get(url, {"question__id__exact": bogus})
+        assert response.status_code == 200
+        assert "第一题的报告" not in response.content.decode()
