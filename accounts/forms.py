@@ -59,6 +59,20 @@ def _zone_choices() -> list[tuple[str, str]]:
             *((name, _zone_label(name, now)) for name in _zone_names())]
 
 
+# The name shown for someone without a display name (User.public_name), in either language:
+# taken as a display name, it would pass one member off as another.
+_NEUTRAL_NAME = re.compile(r"(learner|学员)\s*#?\s*\d+", re.IGNORECASE)
+
+
+def checked_display_name(value: str) -> str:
+    value = value.strip()
+    if _NEUTRAL_NAME.fullmatch(value):
+        raise forms.ValidationError(
+            _("“%(name)s” is how the site names someone without a display name; choose "
+              "another.") % {"name": value})
+    return value
+
+
 class ProfileForm(forms.ModelForm):
     time_zone = forms.TypedChoiceField(
         label=gettext_lazy("Time zone"), choices=_zone_choices, required=False, empty_value="",
@@ -81,6 +95,9 @@ class ProfileForm(forms.ModelForm):
         field = self.fields["time_zone"]
         if kept and kept not in _zone_names():  # chosen where the list still held its aliases
             field.choices = [*field.choices, (kept, kept.replace("_", " "))]
+
+    def clean_display_name(self) -> str:
+        return checked_display_name(self.cleaned_data["display_name"])
 
     def clean_desired_retention(self) -> float:
         # Kept in the form's steps of 0.01: a finer value (sent by a script) would be shown
@@ -109,7 +126,7 @@ class SignupForm(BaseSignupForm):
     )
 
     def clean_display_name(self) -> str:
-        return self.cleaned_data["display_name"].strip()
+        return checked_display_name(self.cleaned_data["display_name"])
 
     def validate_unique_email(self, value: str) -> str:
         if not _claimed(value):

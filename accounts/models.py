@@ -93,7 +93,10 @@ class User(AbstractUser):
     objects = UserManager()
 
     def __str__(self) -> str:
-        return self.public_name
+        # What staff pages show (an editor's name in a question's history, a report's
+        # decision): colleagues, who may need to reach one another. Pages for learners name
+        # people by public_name, allauth's pages by own_name (ACCOUNT_USER_DISPLAY).
+        return self.display_name or self.email
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -249,3 +252,8 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token} → {self.location}"
+
+
+def own_display(user: User) -> str:
+    """allauth's name for the account holder ("You are logged in as …"): their own name."""
+    return user.own_name

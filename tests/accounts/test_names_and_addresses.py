@@ -63,3 +63,42 @@ def test_one_account_mails_confirmations_to_a_few_addresses_only(client, alice, 
     assert EmailAddress.objects.filter(user=alice).count() == 5
     assert not EmailAddress.objects.filter(email="other5@example.org").exists()
     assert len(mail.outbox) == sent + 4
+
+
+@pytest.mark.parametrize("name", ["Learner 12", "learner #3", " 学员 7 ", "学员12"])
+def test_a_display_name_that_reads_as_the_neutral_name_of_another_is_refused(client, alice,
+                                                                            password, name):
+    client.force_login(alice)
+    response = client.post(reverse("accounts:settings"), {
+        "display_name": name, "time_zone": "", "desired_retention": "0.9",
+        "daily_new_limit": "20"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "is how the site names someone without a display name" in response.content.decode()
+    alice.refresh_from_db()
+    assert alice.display_name != name.strip()
+    client.logout()
+    client.post(reverse("account_signup"), {"email": "new@example.com", "display_name": name,
+                                            "password1": password, "password2": password})
+    assert not User.objects.filter(email="new@example.com").exists()
+
+
+def test_confirmation_mails_and_pages_name_no_account_and_the_holder_sees_their_own_name(
+    client, alice, password
+):
+    """An address typed into an account may be a stranger's: what reaches it names no one.
+    The account holder's own pages use their own name."""
+    quiet = UserFactory(email="zhang.wei.1990@example.com", display_name="")
+    confirm_password(client, quiet, password)
+    client.post(reverse("account_email"), {"action_add": "", "email": "stranger@example.org"})
+    body = mail.outbox[-1].body
+    assert "stranger@example.org" in mail.outbox[-1].to
+    assert "zhang.wei" not in body and "Learner" not in body
+    assert "your email address was given to sign up for an account" in body
+    link = body.split("go to ")[1].split()[0]
+    client.logout()
+    page = client.get(link).content.decode()
+    assert "is your email address, for your account on this site" in page
+    assert "zhang.wei" not in page and f"Learner {quiet.pk}" not in page
+    client.force_login(quiet)
+    reset = client.get(reverse("account_reset_password")).content.decode()
+    assert "You are already logged in as zhang.wei.1990." in reset
