@@ -234,10 +234,11 @@ def retrievability(
     return recall_probability(state.stability, state.last_review, now)
 
 
-# A card is mastered only once FSRS expects it to last this long (its stability, in days): as
-# Anki calls a card "mature" from a 21-day interval. A card just out of learning is likely to
-# be remembered the next day, but is not mastered.
-MASTERED_STABILITY_DAYS = 21
+# A card is mastered only once FSRS gives it this long between reviews at the learner's desired
+# retention (stability × mastery_horizon(retention), in days): as Anki calls a card "mature"
+# from a 21-day interval. A card just out of learning is likely to be remembered the next day,
+# but is not mastered.
+MASTERED_INTERVAL_DAYS = 21
 
 
 def mastery_horizon(retention: float) -> float:

@@ -333,14 +333,15 @@ def dashboard(*, user: User, now: datetime | None = None) -> dict:
     section_totals = sections.sections_with_totals()
     progress = {s.pk: SectionProgress(section=s, total=s.total) for s in section_totals}
     # A learner who studied much of a big bank has thousands of StudyStates: the database
-    # counts them per section. Mastered: in review, a stability of at least
-    # MASTERED_STABILITY_DAYS, and recall_probability() >= retention, which is the days since
-    # the last review within stability × the mastery horizon.
+    # counts them per section. Mastered: in review, an interval (stability × the mastery
+    # horizon) of at least MASTERED_INTERVAL_DAYS, and recall_probability() >= retention, which
+    # is the days since the last review within that interval.
+    horizon = scheduling.mastery_horizon(retention)
     mastered = Q(state=scheduling.REVIEW,
-                 stability__gte=scheduling.MASTERED_STABILITY_DAYS) & Q(
+                 stability__gte=scheduling.MASTERED_INTERVAL_DAYS / horizon) & Q(
         LessThanOrEqual(
             WholeDaysSince("last_review", now),
-            F("stability") * scheduling.mastery_horizon(retention),
+            F("stability") * horizon,
         )
     )
     counts = (
@@ -410,5 +411,5 @@ def dashboard(*, user: User, now: datetime | None = None) -> dict:
         "bookmark_count": Bookmark.objects.filter(user=user, question__status=PUBLISHED).count(),
         "mock_sections": section_totals,
         "set_count": study_sets.readable_set_count(user=user),
-        "mastered_days": scheduling.MASTERED_STABILITY_DAYS,
+        "mastered_days": scheduling.MASTERED_INTERVAL_DAYS,
     }

@@ -223,8 +223,8 @@ def test_mastery_uses_the_learners_desired_retention(alice):
     now = timezone.now()
     section = SectionFactory()
     q = bulk_questions(section, 1)[0]
-    state = StudyStateFactory(user=alice, question=q, stability=30.0,
-                              last_review=now - timedelta(days=15))
+    state = StudyStateFactory(user=alice, question=q, stability=90.0,
+                              last_review=now - timedelta(days=30))
     r = scheduling.retrievability(state, now)
     alice.desired_retention = round(r - 0.02, 2)
     assert selectors.dashboard(user=alice, now=now)["bank_progress"][0]["sections"][0].mastered == 1
@@ -256,7 +256,8 @@ def test_the_database_counts_per_section_what_fsrs_computes_per_card(alice, rete
     ):
         state = rng.choice([scheduling.LEARNING, scheduling.REVIEW, scheduling.REVIEW,
                             scheduling.RELEARNING])
-        stability = rng.uniform(0.3, 60.0)
+        # Short and long stabilities: mastery needs a long one at a high retention.
+        stability = rng.choice([rng.uniform(0.3, 60.0), rng.uniform(60.0, 300.0)])
         # Whole days since the last review from -1 to 90, at a random time of day.
         last_review = now - timedelta(days=rng.randint(-1, 90), seconds=rng.uniform(0, 86399))
         due = now + timedelta(hours=rng.uniform(-72, 72))
@@ -267,7 +268,8 @@ def test_the_database_counts_per_section_what_fsrs_computes_per_card(alice, rete
         counts["due"] += due <= now
         counts["mastered"] += (
             state == scheduling.REVIEW and n % 17 != 0
-            and stability >= scheduling.MASTERED_STABILITY_DAYS
+            and stability * scheduling.mastery_horizon(retention)
+            >= scheduling.MASTERED_INTERVAL_DAYS
             and scheduling.recall_probability(stability, last_review, now) >= retention
         )
     alice.desired_retention = retention
