@@ -19,7 +19,7 @@ ensure_venv() {
   local digest
   local lock=()
   [ -f requirements.lock ] && lock=(--constraint requirements.lock)
-  digest="$(cat pyproject.toml requirements.lock 2>/dev/null | .venv/bin/python -c 'import hashlib,sys;print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"
+  digest="$({ cat pyproject.toml; [ -f requirements.lock ] && cat requirements.lock; true; } | .venv/bin/python -c 'import hashlib,sys;print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
     .venv/bin/python -m pip install --quiet "${lock[@]}" "$target"
     echo "$digest" > "$stamp"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, OuterRef, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -275,10 +275,17 @@ def _leave_running_quizzes(*, study_set_id: int, question_id: int) -> None:
     cards still to come go, so no one is asked what the set no longer holds and the quiz counts
     as the set does. The card on screen stays, to be graded or not. Questions added and a new
     order wait for the next quiz of the set: a running one keeps the order it began with."""
-    QuizItem.objects.filter(
+    # The card on screen: the first item left to grade from the quiz's position on (an item
+    # at the position itself may have been passed over, its question retired).
+    on_screen = QuizItem.objects.filter(
+        quiz_id=OuterRef("quiz_id"), position__gte=OuterRef("quiz__position"),
+        question__status=Question.Status.PUBLISHED, review__isnull=True,
+    ).order_by("position").values("position")[:1]
+    later = QuizItem.objects.filter(
         quiz__study_set_id=study_set_id, quiz__finished_at__isnull=True,
-        question_id=question_id, review__isnull=True, position__gt=F("quiz__position"),
-    ).delete()
+        question_id=question_id, review__isnull=True,
+    ).annotate(on_screen=Subquery(on_screen)).filter(position__gt=F("on_screen"))
+    QuizItem.objects.filter(pk__in=list(later.values_list("pk", flat=True))).delete()
 
 
 @transaction.atomic

@@ -372,3 +372,23 @@ def test_a_set_quiz_card_shows_the_note_the_set_has_on_its_question(alice_client
                                {"item": item.pk, "rating": 3, "token": "a" * 32},
                                HTTP_HX_REQUEST="true").content.decode()
     assert questions[1].prompt in graded and "Note in the set" not in graded
+
+
+def test_the_card_on_screen_stays_when_its_question_leaves_the_set_after_a_retired_one(
+    alice_client, alice, my_set, questions
+):
+    """With the first question retired, the card on screen is the second, past the quiz's
+    position: taking it out of the set must not take it off the screen (its grade was a 404)."""
+    from qa.models import Question, Review
+
+    alice_client.post(reverse("qa:set-study", args=[my_set.pk]))
+    quiz = Quiz.objects.get(user=alice)
+    Question.objects.filter(pk=questions[0].pk).update(status=Question.Status.RETIRED)
+    on_screen = quiz.items.get(question=questions[1])
+    alice_client.post(reverse("qa:quiz-reveal", args=[quiz.pk]), {"item": on_screen.pk})
+    item = SetItem.objects.get(study_set=my_set, question=questions[1])
+    alice_client.post(reverse("qa:set-item-remove", args=[my_set.pk, item.pk]))
+    response = alice_client.post(reverse("qa:quiz-grade", args=[quiz.pk]),
+                                 {"item": on_screen.pk, "rating": 3, "token": "b" * 32})
+    assert response.status_code == 302
+    assert Review.objects.filter(quiz_item=on_screen).exists()
