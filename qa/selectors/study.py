@@ -190,15 +190,15 @@ def waiting_new_items(*, user: User, now: datetime) -> QuerySet[QuizItem]:
 def new_quota(*, user: User, now: datetime) -> dict:
     """The daily new-question budget: limit, introduced today, waiting in today's quizzes."""
     day_start, _end = local_day_bounds(now, user.zone)
-    # Questions first reviewed today: reviewed today and never before (today's reviews are a
-    # few, the learner's whole history may be tens of thousands).
+    # Questions first reviewed today: reviewed today and never before. Each question is looked
+    # up once, not once per review today: a long day of reviews is thousands of rows, its
+    # questions a few hundred.
     introduced = (
-        Review.objects.filter(user=user, reviewed_at__gte=day_start)
+        Question.objects.filter(pk__in=Review.objects.filter(
+            user=user, reviewed_at__gte=day_start).values("question_id"))
         .exclude(Exists(Review.objects.filter(
-            user=user, question=OuterRef("question"), reviewed_at__lt=day_start
+            user=user, question=OuterRef("pk"), reviewed_at__lt=day_start
         )))
-        .values("question")
-        .distinct()
         .count()
     )
     pending = waiting_new_items(user=user, now=now).values("question_id").distinct().count()
