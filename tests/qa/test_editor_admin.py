@@ -109,8 +109,8 @@ def test_search_finds_chinese_text_in_prompts_and_answers(editor_client, questio
     assert other.key in found and question.key not in found
 
 
-def test_search_finds_questions_of_every_status_by_words_tags_and_key(editor_client, question,
-                                                                      count_queries):
+def test_search_finds_questions_of_every_status_by_their_words_and_key(editor_client, question,
+                                                                       count_queries):
     """On PostgreSQL through the search index (the admin's own search read every answer)."""
     draft = QuestionFactory(prompt="LayerNorm 放在哪里？", answer="Pre-LN 更稳定。",
                             status=Question.Status.DRAFT)
