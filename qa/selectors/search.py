@@ -195,22 +195,6 @@ def _candidates(tsquery: SearchQuery, exact: Q) -> QuerySet[Question]:
     return in_prompt.union(anywhere)
 
 
-def indexed_match(query: str) -> Q | None:
-    """Where a question of any status matches `query` through the search index (the same
-    words as the learners' search finds, without its ranking or cap), for the editors'
-    question list; None where there is no index (SQLite) or nothing in `query` it holds."""
-    query = normalise_query(query)
-    terms = query_terms(query)
-    if connection.vendor != "postgresql" or not terms:
-        return None
-    tsquery = _full_text_query(terms)
-    indexed = {term.text for term in terms}
-    matching = (Question.objects.alias(vector=_StoredVector("search_vector"))
-                .filter(vector=tsquery).values("pk"))
-    return Q(pk__in=matching) & _contains_all(
-        [word for word in _needles(query) if word not in indexed])
-
-
 def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT,
                      near: bool = True) -> SearchResults:
     """Published questions matching `query`, best first, with the match highlighted; when
