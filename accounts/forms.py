@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 import zoneinfo
 from datetime import datetime
 from functools import cache
@@ -66,7 +67,11 @@ _NEUTRAL_NAME = re.compile(r"(learner|学员)\s*#?\s*\d+", re.IGNORECASE)
 
 def checked_display_name(value: str) -> str:
     value = value.strip()
-    if _NEUTRAL_NAME.fullmatch(value):
+    # Compared as it reads: without invisible characters ("Learner\u200b12"), and with
+    # full-width letters and digits as their plain forms.
+    shown = "".join(ch for ch in unicodedata.normalize("NFKC", value)
+                    if unicodedata.category(ch) != "Cf").strip()
+    if _NEUTRAL_NAME.fullmatch(shown):
         raise forms.ValidationError(
             _("“%(name)s” is how the site names someone without a display name; choose "
               "another.") % {"name": value})

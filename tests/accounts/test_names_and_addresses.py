@@ -65,7 +65,8 @@ def test_one_account_mails_confirmations_to_a_few_addresses_only(client, alice, 
     assert len(mail.outbox) == sent + 4
 
 
-@pytest.mark.parametrize("name", ["Learner 12", "learner #3", " 学员 7 ", "学员12"])
+@pytest.mark.parametrize("name", ["Learner 12", "learner #3", " 学员 7 ", "学员12",
+                                  "Learner\u200b12", "\u2060Learner 12", "Ｌearner １２"])
 def test_a_display_name_that_reads_as_the_neutral_name_of_another_is_refused(client, alice,
                                                                             password, name):
     client.force_login(alice)
