@@ -176,10 +176,15 @@ def mistake_list(request: HttpRequest) -> HttpResponse:
                   _mistakes_context(request, section, request.get_full_path()))
 
 
+def _page_number(raw: str | None) -> int:
+    return int(raw) if raw and raw.isascii() and raw.isdigit() else 1
+
+
 def _mistakes_context(request: HttpRequest, section: Section | None, back_to: str) -> dict:
     found = selectors.mistakes(user=request.user, now=timezone.now(), section=section)
+    number = request.POST.get("page") if request.method == "POST" else request.GET.get("page")
     return {
-        "page": Paginator(found, LIST_PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": Paginator(found, LIST_PAGE_SIZE).get_page(number),
         "query_string": urlencode({"section": section.pk}) if section else "",
         "section": section,
         "back_to": back_to,
@@ -201,11 +206,13 @@ def mistake_clear(request: HttpRequest, question_id: int) -> HttpResponse:
             section = _section_filter(request)
         except services.InvalidInput:
             section = None
-        if selectors.mistakes(user=request.user, now=timezone.now(), section=section).exists():
-            # The row disappears from the list (hx-swap="outerHTML" with an empty body).
-            return HttpResponse("")
-        # The last one: the page says there are none left, without its Study button.
         context = _mistakes_context(request, section, safe_next(request, "qa:mistakes"))
+        page = context["page"]
+        if page.object_list and page.number == _page_number(request.POST.get("page")):
+            # The row disappears from its page (hx-swap="outerHTML" with an empty body).
+            return HttpResponse("")
+        # The last one of its page, or of all: the page drawn again, the one before it or the
+        # one saying there are none left (without its Study button).
         response = render(request, "qa/mistakes.html#page", context)
         return reswap(retarget(response, "#mistakes-page"), "outerHTML")
     messages.success(request, _("Cleared from your mistakes."))

@@ -203,6 +203,30 @@ def test_clearing_the_last_mistake_of_a_section_keeps_to_that_section(alice_clie
     assert "No mistakes right now." in response.content.decode()
 
 
+def test_clearing_the_last_mistake_of_a_later_page_shows_the_page_before(alice_client, alice):
+    section = SectionFactory()
+    now = timezone.now()
+    questions = [QuestionFactory(section=section, number=n) for n in range(
+        1, study.LIST_PAGE_SIZE + 2)]
+    for n, question in enumerate(questions):
+        StudyStateFactory(user=alice, question=question)
+        again(alice, question, now - timedelta(minutes=n + 1))  # the last one is on page 2
+    last = questions[-1]
+    page = alice_client.get(reverse("qa:mistakes"), {"page": 2}).content.decode()
+    assert f'id="mistake-{last.pk}"' in page and 'name="page" value="2"' in page
+    response = alice_client.post(reverse("qa:mistake-clear", kwargs={"question_id": last.pk}),
+                                 {"page": 2}, **HTMX)
+    body = response.content.decode()
+    assert response["HX-Retarget"] == "#mistakes-page"
+    assert body.count('class="row between mistake-row"') == study.LIST_PAGE_SIZE
+    assert "Study my mistakes" in body
+    # A row cleared from a page that keeps others just goes.
+    response = alice_client.post(
+        reverse("qa:mistake-clear", kwargs={"question_id": questions[0].pk}), {"page": 1},
+        **HTMX)
+    assert response.content == b""
+
+
 def test_clearing_a_mistake_without_js_redirects_to_the_list(alice_client, alice, question):
     StudyStateFactory(user=alice, question=question)
     again(alice, question, timezone.now() - timedelta(minutes=1))
