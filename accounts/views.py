@@ -21,7 +21,7 @@ from accounts.forms import ProfileForm
 from accounts.models import User, UserManager
 from accounts.personal_data import personal_data_file
 from accounts.selectors import account_closing
-from config.allowance import seconds_left, take_slot
+from config.allowance import refusal, take_slot
 
 DATA_EXPORTS_PER_HOUR = 5
 
@@ -45,11 +45,9 @@ def data_export(request: HttpRequest) -> HttpResponse:
     """All of the person's data as one JSON file."""
     # Years of study make a file of tens of megabytes and seconds of a worker: a few a day.
     if not take_slot(action="data-export", who=request.user.pk, limit=DATA_EXPORTS_PER_HOUR):
-        message = _("You have downloaded your data %(n)d times in the last hour. Try again in "
-                    "a while (the count starts over every hour).") % {"n": DATA_EXPORTS_PER_HOUR}
-        response = render(request, "429.html", {"message": message}, status=429)
-        response["Retry-After"] = str(seconds_left())
-        return response
+        return refusal(request, _(
+            "You have downloaded your data %(n)d times in the last hour. Try again in a while "
+            "(the count starts over every hour).") % {"n": DATA_EXPORTS_PER_HOUR})
     return FileResponse(
         personal_data_file(user=request.user), as_attachment=True,
         filename=f"mianshi-my-data-{timezone.localdate().isoformat()}.json",

@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 
 from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 
 def take_slot(*, action: str, who: int, limit: int, window_seconds: int = 3600) -> bool:
@@ -25,3 +27,11 @@ def take_slot(*, action: str, who: int, limit: int, window_seconds: int = 3600) 
 def seconds_left(*, window_seconds: int = 3600) -> int:
     """Seconds until the current window ends and every count starts over."""
     return window_seconds - int(time.time()) % window_seconds
+
+
+def refusal(request: HttpRequest, message: str, *, window_seconds: int = 3600) -> HttpResponse:
+    """The answer to a request whose allowance is used up: the site's 429 page with `message`,
+    and when to try again."""
+    response = render(request, "429.html", {"message": message}, status=429)
+    response["Retry-After"] = str(seconds_left(window_seconds=window_seconds))
+    return response

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.submissions import once_per_form
-from config.allowance import seconds_left, take_slot
+from config.allowance import refusal, take_slot
 from qa import anki, exporters
 from qa.models import Bank
 from qa.services import sets as services
@@ -64,11 +64,9 @@ def bank_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         raise Http404
     # A whole bank is built on each download: seconds of a worker for a large one.
     if not take_slot(action="bank-export", who=request.user.pk, limit=BANK_EXPORTS_PER_HOUR):
-        message = _("You have downloaded banks %(n)d times in the last hour. Try again in a "
-                    "while (the count starts over every hour).") % {"n": BANK_EXPORTS_PER_HOUR}
-        response = render(request, "429.html", {"message": message}, status=429)
-        response["Retry-After"] = str(seconds_left())
-        return response
+        return refusal(request, _(
+            "You have downloaded banks %(n)d times in the last hour. Try again in a while (the "
+            "count starts over every hour).") % {"n": BANK_EXPORTS_PER_HOUR})
     if fmt == "json":
         data = exporters.bank_to_json(bank)
     elif fmt == "csv":
