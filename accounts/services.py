@@ -101,7 +101,7 @@ def _require_owner(*, actor: User, team: Team) -> None:
         raise PermissionDenied(_("Only an owner of the team can do that."))
 
 
-def _other_owners_exist(*, team: Team, excluding: Membership) -> bool:
+def other_owners_exist(*, team: Team, excluding: Membership) -> bool:
     return (
         Membership.objects.filter(team=team, role=Role.OWNER).exclude(pk=excluding.pk).exists()
     )
@@ -120,7 +120,7 @@ def change_role(*, actor: User, membership: Membership, role: str) -> Membership
         return membership
     if (
         membership.role == Role.OWNER
-        and not _other_owners_exist(team=membership.team, excluding=membership)
+        and not other_owners_exist(team=membership.team, excluding=membership)
     ):
         raise LastOwnerError(
             _("A team must keep at least one owner. Make someone else an owner first.")
@@ -144,7 +144,7 @@ def remove_member(*, actor: User, membership: Membership) -> None:
         return  # already gone: removing twice changes nothing
     if (
         membership.role == Role.OWNER
-        and not _other_owners_exist(team=membership.team, excluding=membership)
+        and not other_owners_exist(team=membership.team, excluding=membership)
     ):
         raise LastOwnerError(
             _("A team must keep at least one owner. Make someone else an owner first.")
@@ -159,7 +159,7 @@ def leave_team(*, user: User, team: Team) -> None:
     membership = Membership.objects.select_for_update().filter(user=user, team=team).first()
     if membership is None:
         return
-    if membership.role == Role.OWNER and not _other_owners_exist(team=team, excluding=membership):
+    if membership.role == Role.OWNER and not other_owners_exist(team=team, excluding=membership):
         raise LastOwnerError(
             _("You are the last owner. Make someone else an owner, or delete the team.")
         )

@@ -128,8 +128,8 @@ def _team_page(request: HttpRequest, membership: Membership, *, invite_form=None
         "membership": membership,
         "is_owner": is_owner,
         # The only owner cannot leave (services.leave_team): the page says so up front.
-        "sole_owner": is_owner and not Membership.objects.filter(
-            team=team, role=Role.OWNER).exclude(pk=membership.pk).exists(),
+        "sole_owner": is_owner and not services.other_owners_exist(team=team,
+                                                                   excluding=membership),
         "can_curate": membership.can_curate,
         # A page of members, each with the owner's forms: a team of thousands stays a page.
         "members": Paginator(team_members(team=team), MEMBERS_PER_PAGE).get_page(
