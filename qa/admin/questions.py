@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -18,6 +17,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from qa.admin.locking import LockedWhileSaving
 from qa.admin.question_forms import QuestionForm
 from qa.admin.question_history import QuestionHistoryViews
 from qa.markdown import render_markdown
@@ -39,7 +39,7 @@ class SectionFilter(admin.RelatedFieldListFilter):
 
 
 @admin.register(Question)
-class QuestionAdmin(QuestionHistoryViews, SimpleHistoryAdmin):
+class QuestionAdmin(LockedWhileSaving, QuestionHistoryViews, SimpleHistoryAdmin):
     form = QuestionForm
     list_display = [
         "key", "short_prompt", "section", "status", "answer_version", "updated_at",
@@ -77,16 +77,6 @@ class QuestionAdmin(QuestionHistoryViews, SimpleHistoryAdmin):
                 )
             )
         )
-
-    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
-        obj = super().get_object(request, object_id, from_field)
-        if (obj is not None and request.method == "POST"
-                and transaction.get_connection().in_atomic_block):
-            # Lock the row for the rest of the (atomic) save or revert: the revision the form
-            # checks cannot change between that check and the save. (A POST to a view that
-            # writes nothing, the history or a comparison, runs outside a transaction.)
-            obj = Question.objects.select_for_update().get(pk=obj.pk)
-        return obj
 
     def get_fieldsets(self, request: HttpRequest, obj: Question | None = None):
         fieldsets = [

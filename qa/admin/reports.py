@@ -6,7 +6,6 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db import transaction
 from django.db.models import Count, F
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -17,6 +16,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from qa.admin.locking import LockedWhileSaving
 from qa.markdown import render_markdown
 from qa.models import ErrorReport, Question
 from qa.selectors import editorial as selectors
@@ -152,7 +152,7 @@ class ReportedQuestionFilter(admin.SimpleListFilter):
 
 
 @admin.register(ErrorReport)
-class ErrorReportAdmin(admin.ModelAdmin):
+class ErrorReportAdmin(LockedWhileSaving, admin.ModelAdmin):
     form = ReportResolutionForm
     list_display = [
         "created_at", "question_key", "kind", "short_message", "reporter_display",
@@ -251,17 +251,6 @@ class ErrorReportAdmin(admin.ModelAdmin):
     @admin.display(description=_("open on this question"), ordering="open_on_question")
     def open_on_this_question(self, report: ErrorReport):
         return report.open_on_question or 0
-
-    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
-        obj = super().get_object(request, object_id, from_field)
-        if (obj is not None and request.method == "POST"
-                and transaction.get_connection().in_atomic_block):
-            # Lock the report for the rest of the (atomic) save, then read it again: a decision
-            # another editor is saving at this moment is committed before the form compares
-            # it with the one this editor saw, so it is shown, not silently replaced.
-            ErrorReport.objects.select_for_update().filter(pk=obj.pk).values_list("pk").first()
-            obj = super().get_object(request, object_id, from_field)
-        return obj
 
     def save_model(self, request: HttpRequest, obj: ErrorReport, form, change: bool) -> None:
         data = form.cleaned_data
