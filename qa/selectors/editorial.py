@@ -113,18 +113,18 @@ def revision_tag_ids(record) -> set[int]:
     return set(record.tags.values_list("tag_id", flat=True))
 
 
+def _tag_names(tag_ids: set[int]) -> str:
+    """The names of the tags that still exist among `tag_ids`, as a diff shows them."""
+    return ", ".join(sorted(Tag.objects.filter(pk__in=tag_ids).values_list("name", flat=True)))
+
+
 def revert_diff(question: Question, target) -> list[FieldDiff]:
     """What reverting `question` to the revision `target` changes (current → restored): the
     prompt, the answer and the tags, as services.editorial.revert_question restores them (a
     tag deleted since cannot come back)."""
-    def names(tag_ids: set[int]) -> SimpleNamespace:
-        found = Tag.objects.filter(pk__in=tag_ids).values_list("name", flat=True)
-        return SimpleNamespace(tags=", ".join(sorted(found)))
-
-    current_tags = names(set(question.tags.values_list("pk", flat=True)))
-    return revision_diff(question, target) + revision_diff(
-        current_tags, names(revision_tag_ids(target)), fields=("tags",)
-    )
+    current = SimpleNamespace(tags=_tag_names(set(question.tags.values_list("pk", flat=True))))
+    restored = SimpleNamespace(tags=_tag_names(revision_tag_ids(target)))
+    return revision_diff(question, target) + revision_diff(current, restored, fields=("tags",))
 
 
 def settings_diff(old, new: Question) -> list[FieldDiff]:
@@ -133,10 +133,9 @@ def settings_diff(old, new: Question) -> list[FieldDiff]:
     def shown(record, tag_ids: set[int]) -> SimpleNamespace:
         bank = Bank.objects.filter(pk=record.bank_id).first()
         section = Section.objects.filter(pk=record.section_id).first()
-        names = sorted(Tag.objects.filter(pk__in=tag_ids).values_list("name", flat=True))
         return SimpleNamespace(
             status=str(Question.Status(record.status).label), bank=str(bank or ""),
-            section=str(section or ""), number=str(record.number), tags=", ".join(names),
+            section=str(section or ""), number=str(record.number), tags=_tag_names(tag_ids),
         )
 
     before = shown(old, revision_tag_ids(old))
