@@ -34,13 +34,13 @@ def quiz_for_user(*, user: User, pk: int) -> Quiz | None:
     return Quiz.objects.select_related("section", "study_set").filter(pk=pk, user=user).first()
 
 
-# Retired questions leave a quiz; graded ones are done.
-_LEFT_TO_GRADE = {"question__status": PUBLISHED, "review__isnull": True}
+# A quiz item still to grade: retired questions leave a quiz; graded ones are done.
+LEFT_TO_GRADE = {"question__status": PUBLISHED, "review__isnull": True}
 
 
 def quiz_remaining_items(*, quiz: Quiz) -> QuerySet[QuizItem]:
     """Items still to grade, in order. Retired questions leave the quiz."""
-    return quiz.items.filter(position__gte=quiz.position, **_LEFT_TO_GRADE).order_by("position")
+    return quiz.items.filter(position__gte=quiz.position, **LEFT_TO_GRADE).order_by("position")
 
 
 def mock_deadline(*, quiz: Quiz) -> datetime | None:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership, Team, User
 from qa.importer.files import normal_text
 from qa.models import Question, Quiz, QuizItem, SetItem, StudySet
+from qa.selectors import quizzes
 from qa.selectors.cards import MAX_ID
 from qa.selectors.sets import CURATOR_ROLES, MEMBER_VISIBLE
 
@@ -279,7 +280,7 @@ def _leave_running_quizzes(*, study_set_id: int, question_id: int) -> None:
     # at the position itself may have been passed over, its question retired).
     on_screen = QuizItem.objects.filter(
         quiz_id=OuterRef("quiz_id"), position__gte=OuterRef("quiz__position"),
-        question__status=Question.Status.PUBLISHED, review__isnull=True,
+        **quizzes.LEFT_TO_GRADE,
     ).order_by("position").values("position")[:1]
     later = QuizItem.objects.filter(
         quiz__study_set_id=study_set_id, quiz__finished_at__isnull=True,
