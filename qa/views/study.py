@@ -176,10 +176,6 @@ def mistake_list(request: HttpRequest) -> HttpResponse:
                   _mistakes_context(request, section, request.get_full_path()))
 
 
-def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isascii() and raw.isdigit() else 1
-
-
 def _mistakes_context(request: HttpRequest, section: Section | None, back_to: str) -> dict:
     found = selectors.mistakes(user=request.user, now=timezone.now(), section=section)
     number = request.POST.get("page") if request.method == "POST" else request.GET.get("page")
@@ -208,7 +204,7 @@ def mistake_clear(request: HttpRequest, question_id: int) -> HttpResponse:
             section = None
         context = _mistakes_context(request, section, safe_next(request, "qa:mistakes"))
         page = context["page"]
-        if page.object_list and page.number == _page_number(request.POST.get("page")):
+        if page.object_list and str(page.number) == request.POST.get("page", "1"):
             # The row disappears from its page (hx-swap="outerHTML" with an empty body).
             return HttpResponse("")
         # The last one of its page, or of all: the page drawn again, the one before it or the
