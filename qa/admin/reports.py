@@ -20,7 +20,7 @@ from qa.admin.locking import LockedWhileSaving
 from qa.markdown import render_markdown
 from qa.models import ErrorReport, Question
 from qa.selectors import editorial as selectors
-from qa.selectors.cards import MAX_ID
+from qa.selectors.cards import id_from
 from qa.services import editorial as services
 
 
@@ -128,19 +128,13 @@ class ReportedQuestionFilter(admin.SimpleListFilter):
     title = _("question")
     parameter_name = "question__id__exact"
 
-    def _question_id(self) -> int | None:
-        value = self.value() or ""
-        if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
-            return int(value)
-        return None
-
     def lookups(self, request: HttpRequest, model_admin):
         # Nothing chosen: no choices, and the filter is not shown. Something chosen is always
         # a choice (a filter without one is not applied): a question that is not there matches
         # no report.
         if self.value() is None:
             return []
-        question_id = self._question_id()
+        question_id = id_from(self.value())
         question = Question.objects.filter(pk=question_id).only("key").first() \
             if question_id else None
         return [(self.value(), question.key if question else self.value())]
@@ -148,7 +142,7 @@ class ReportedQuestionFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset):
         if self.value() is None:
             return queryset
-        return queryset.filter(question_id=self._question_id())  # None: matches nothing
+        return queryset.filter(question_id=id_from(self.value()))  # None: matches nothing
 
 
 @admin.register(ErrorReport)

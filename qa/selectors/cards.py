@@ -22,6 +22,14 @@ from qa.models import Question, Quiz, QuizItem, StudyState
 # answered as such rather than sent to the database, which would refuse it.
 MAX_ID = 2**63 - 1
 
+
+def id_from(raw: str) -> int | None:
+    """The id a form or a URL's query gives as text; None unless it is one (ASCII digits: "²"
+    is a digit to str.isdigit, not to int, and no larger than MAX_ID)."""
+    if raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID:
+        return int(raw)
+    return None
+
 # Never shown on a card: left deferred (loaded only if something asks for them).
 _QUESTION_UNSHOWN = {"search_text", "import_hash"}
 PUBLISHED = Question.Status.PUBLISHED

@@ -11,7 +11,7 @@ from accounts.models import Team
 from accounts.selectors import curated_teams
 from config.forms import TextareaField
 from qa.models import StudySet
-from qa.selectors.cards import MAX_ID
+from qa.selectors.cards import id_from
 from qa.services import sets as services
 
 Visibility = StudySet.Visibility
@@ -27,8 +27,8 @@ def _owner_choices(user) -> list[tuple[str, str]]:
 def _team_from_choice(user, value: str) -> Team | None:
     if not value:
         return None
-    team = (curated_teams(user=user).filter(pk=int(value)).first()
-            if value.isascii() and value.isdigit() and int(value) <= MAX_ID else None)
+    team_id = id_from(value)
+    team = curated_teams(user=user).filter(pk=team_id).first() if team_id else None
     if team is None:
         raise forms.ValidationError(_("Choose one of the listed owners."))
     return team
