@@ -31,6 +31,7 @@ from qa.services.study import (
     NotFound,
     QuizFinished,
     finish_if_done,
+    take_out_graded_elsewhere,
 )
 from qa.services.undoing import card_as_it_was
 
@@ -272,6 +273,7 @@ class _Grading:
             return self._checked(item, quiz)
         review = self._write(item)
         self._again_later(item, quiz)
+        take_out_graded_elsewhere(user=self.user, quiz=quiz, after=item.position)
         next_item = quizzes.next_card_item(quiz=quiz, after=item.position)
         quiz.position = item.position + 1
         changes = {"position": quiz.position}

@@ -204,11 +204,13 @@ def _resumable_quiz(
             return quiz
         return None
     for quiz in candidates[:5]:
-        current = out_of_date(user=user, quiz=quiz, now=now) is None and (
-            quizzes.quiz_remaining_items(quiz=quiz).exists())
-        if current and (mode != Quiz.Mode.DUE or _take_in_newly_due(
-                user=user, quiz=quiz, count=count, now=now)):
-            return quiz
+        if out_of_date(user=user, quiz=quiz, now=now) is None:
+            take_out_graded_elsewhere(user=user, quiz=quiz)
+            if quizzes.quiz_remaining_items(quiz=quiz).exists() and (
+                mode != Quiz.Mode.DUE
+                or _take_in_newly_due(user=user, quiz=quiz, count=count, now=now)
+            ):
+                return quiz
         # Superseded: a new quiz of the same kind replaces it.
         Quiz.objects.filter(pk=quiz.pk, finished_at__isnull=True).update(finished_at=now)
     return None
@@ -242,21 +244,36 @@ def _take_in_newly_due(*, user: User, quiz: Quiz, count: int | None, now: dateti
 
 
 EARLIER_DAY = "earlier day"
-GRADED_ELSEWHERE = "graded elsewhere"
 
 
 def out_of_date(*, user: User, quiz: Quiz, now: datetime | None = None) -> str | None:
     """Why a running due, new or mistakes quiz is out of date, as starting the same quiz again
-    would replace it: EARLIER_DAY (begun before today) or GRADED_ELSEWHERE (some of its
-    questions graded in another quiz since); None when it is not."""
+    would replace it: EARLIER_DAY (begun before the learner's today: what is due, new or a
+    mistake is today's); None when it is not."""
     if quiz.mode not in DAILY_MODES or quiz.finished_at is not None:
         return None
     day_start, _day_end = study_selectors.local_day_bounds(now or timezone.now(), user.zone)
     if quiz.started_at < day_start:
         return EARLIER_DAY
-    if _graded_elsewhere(user=user, quiz=quiz, items=quizzes.quiz_remaining_items(quiz=quiz)):
-        return GRADED_ELSEWHERE
     return None
+
+
+def take_out_graded_elsewhere(*, user: User, quiz: Quiz, after: int | None = None) -> int:
+    """Take out of a running due, new or mistakes quiz the cards waiting in it (not revealed)
+    whose question was graded in another quiz since it began (another tab, a section quiz):
+    it is no longer due, new or a mistake still to practise, and is not graded twice. What
+    was done in the quiz stays. `after`: only cards past this position (the grade of the card
+    at it is picking the next). Returns how many cards were taken out."""
+    if quiz.mode not in DAILY_MODES or quiz.finished_at is not None:
+        return 0
+    waiting = quiz.items.filter(position__gte=quiz.position if after is None else after + 1,
+                                revealed_at__isnull=True, review__isnull=True)
+    elsewhere = waiting.filter(Exists(
+        Review.objects.filter(
+            user=user, question_id=OuterRef("question_id"), reviewed_at__gte=quiz.started_at
+        ).exclude(quiz_item__quiz=quiz)
+    ))
+    return QuizItem.objects.filter(pk__in=list(elsewhere.values_list("pk", flat=True))).delete()[0]
 
 
 def replace_quiz(*, user: User, quiz: Quiz, now: datetime | None = None) -> Quiz:
@@ -280,16 +297,6 @@ def _new_quiz_holding(*, user: User, section: Section | None, now: datetime) -> 
         waiting = waiting.filter(question__section=section)
     quiz_id = waiting.order_by("-quiz__started_at").values_list("quiz_id", flat=True).first()
     return Quiz.objects.filter(pk=quiz_id).first() if quiz_id is not None else None
-
-
-def _graded_elsewhere(*, user: User, quiz: Quiz, items) -> bool:
-    """Whether one of `items` of a due, new or mistakes quiz was graded in another quiz since
-    this one began: then it is no longer due, new or a mistake, and the quiz is out of date."""
-    return items.filter(Exists(
-        Review.objects.filter(
-            user=user, question_id=OuterRef("question_id"), reviewed_at__gte=quiz.started_at
-        ).exclude(quiz_item__quiz=quiz)
-    )).exists()
 
 
 def _published_in(section: Section | None):

@@ -9,7 +9,7 @@ stays right without a filter.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -107,6 +107,9 @@ def undo_grade(*, user: User, quiz_id: int, token: str, now: datetime | None = N
     else:
         state.delete()  # the question is new again
     review.delete()
+    # Graded again, the card's time is the time it took before plus the time it takes now.
+    QuizItem.objects.filter(pk=item.pk).update(
+        shown_at=now - timedelta(milliseconds=review.duration_ms or 0))
     if review.rating == scheduling.AGAIN:
         _remove_again_copy(quiz=quiz, item=item)
     quiz.position = item.position

@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -224,11 +224,22 @@ def quiz_start(request: HttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")  # the card alone, or the page
 def quiz_detail(request: HttpRequest, pk: int) -> HttpResponse:
     quiz = _get_quiz_for_user(request, pk)
-    # A due, new or mistakes quiz left open ("Continue" on the dashboard, an old tab) would
-    # show what is no longer due, new or a mistake: its replacement is shown instead.
-    reason = services.out_of_date(user=request.user, quiz=quiz)
-    if reason is None:
-        return _render(request, quiz)
+    # A due, new or mistakes quiz begun on an earlier day ("Continue" on the dashboard, an old
+    # tab) would show what was due, new or a mistake then: today's is shown instead.
+    earlier_day = services.out_of_date(user=request.user, quiz=quiz) is not None
+    if not earlier_day:
+        taken_out = services.take_out_graded_elsewhere(user=request.user, quiz=quiz)
+        if not taken_out:
+            return _render(request, quiz)
+        if quiz.items.exists():
+            if not request.htmx:
+                messages.info(request, ngettext(
+                    "A question of this quiz was studied elsewhere since it began, so it has "
+                    "left the quiz.",
+                    "%(n)d questions of this quiz were studied elsewhere since it began, so "
+                    "they have left the quiz.", taken_out) % {"n": taken_out})
+            return _render(request, quiz)
+        # Every card of it was studied elsewhere: what is left of its kind, if anything.
     try:
         current = services.replace_quiz(user=request.user, quiz=quiz)
     except services.NothingToStudy as exc:
@@ -237,9 +248,9 @@ def quiz_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if current.pk == quiz.pk:  # never the case (the old one is ended); never a redirect loop
         return _render(request, quiz)
     messages.info(request, _("That quiz began on an earlier day; here is today's.")
-                  if reason == services.EARLIER_DAY else
-                  _("Some questions of that quiz were studied elsewhere since it began, so here "
-                    "it is brought up to date."))
+                  if earlier_day else
+                  _("The questions of that quiz were all studied elsewhere since it began; "
+                    "here is what is left to study."))
     return _go(request, reverse("qa:quiz", kwargs={"pk": current.pk}))
 
 
