@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -301,22 +302,29 @@ def invitation_create(request: HttpRequest, pk: int) -> HttpResponse:
             "hour, so it was not mailed. Copy the link from the list below and send it "
             "yourself.") % {"n": INVITATION_MAILS_PER_HOUR})
     elif invitation.email:
-        try:
-            services.send_invitation_email(
-                invitation=invitation, accept_url=_invite_url(request, invitation)
-            )
-        except (smtplib.SMTPException, OSError) as exc:
-            logger.error("invitation email to team %s not sent: %s", mine.team.pk,
-                         mail_failure(exc))
-            messages.warning(request, _(
-                "The invitation was created, but the email could not be sent. Copy the link "
-                "from the list below and send it yourself."))
-        else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {
-                "email": invitation.email})
+        # Mailed once the invitation is committed: the team stays locked no longer than the
+        # insert takes, and no mail carries a link to an invitation that was rolled back.
+        transaction.on_commit(lambda: _mail_invitation(request, invitation))
     else:
         messages.success(request, _("Invitation link created. Copy it from the list below."))
     return redirect(f"{reverse('accounts:team', args=[pk])}#invitations")
+
+
+
+def _mail_invitation(request: HttpRequest, invitation: Invitation) -> None:
+    try:
+        services.send_invitation_email(
+            invitation=invitation, accept_url=_invite_url(request, invitation)
+        )
+    except (smtplib.SMTPException, OSError) as exc:
+        logger.error("invitation email to team %s not sent: %s", invitation.team_id,
+                     mail_failure(exc))
+        messages.warning(request, _(
+            "The invitation was created, but the email could not be sent. Copy the link "
+            "from the list below and send it yourself."))
+    else:
+        messages.success(request, _("Invitation sent to %(email)s.") % {
+            "email": invitation.email})
 
 
 @login_required

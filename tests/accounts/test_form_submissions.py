@@ -7,6 +7,8 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import FormSubmission, Invitation, Team
@@ -71,13 +73,16 @@ def test_tokens_are_per_user(client, alice, bob):
     assert FormSubmission.objects.count() == 2
 
 
-def test_an_invitation_sent_twice_is_created_and_mailed_once(alice_client, alice):
+def test_an_invitation_sent_twice_is_created_and_mailed_once(
+    alice_client, alice, django_capture_on_commit_callbacks
+):
     team = create_team(user=alice, name="T")
     form = {"role": "member", "days": 7, "max_uses": 1, "email": "x@example.com",
             "submission": new_token()}
     url = reverse("accounts:team-invitation-create", args=[team.pk])
-    alice_client.post(url, form)
-    alice_client.post(url, form)
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(url, form)
+        alice_client.post(url, form)
     assert Invitation.objects.filter(team=team).count() == 1 and len(mail.outbox) == 1
 
 
@@ -108,6 +113,7 @@ def test_old_tokens_are_forgotten_after_a_day(alice_client, alice):
     assert FormSubmission.objects.filter(user=alice).count() == 1
 
 
+@pytest.mark.django_db(transaction=True)  # the mail goes once the invitation is committed
 def test_an_invitation_whose_email_cannot_be_sent_is_kept_with_a_warning(
     alice_client, alice, settings
 ):
@@ -121,6 +127,31 @@ def test_an_invitation_whose_email_cannot_be_sent_is_kept_with_a_warning(
     assert response.status_code == 200
     assert "could not be sent" in response.content.decode()
     assert Invitation.objects.filter(team=team, email="x@example.com").count() == 1
+
+
+class _MailServer(BaseEmailBackend):
+    """A mail server that notes whether the site was inside a transaction when it sent."""
+
+    sent_in_transaction: list[bool] = []
+
+    def send_messages(self, email_messages):
+        self.sent_in_transaction.append(transaction.get_connection().in_atomic_block)
+        return len(email_messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_invitation_is_mailed_after_it_is_committed(alice_client, alice, settings):
+    """Not while the team is locked (every change to it would wait for the mail server),
+    and never a link to an invitation that was rolled back."""
+    settings.EMAIL_BACKEND = f"{__name__}._MailServer"
+    _MailServer.sent_in_transaction = []
+    team = create_team(user=alice, name="T")
+    response = alice_client.post(
+        reverse("accounts:team-invitation-create", args=[team.pk]),
+        {"role": "member", "days": 7, "max_uses": 1, "email": "x@example.com",
+         "submission": new_token()}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert _MailServer.sent_in_transaction == [False]
+    assert "Invitation sent to x@example.com." in response.content.decode()
 
 
 def test_another_users_token_does_not_leak_where_it_led(client, alice):
