@@ -231,6 +231,26 @@ class InvitationUse(models.Model):
         return f"{self.user_id} used invitation {self.invitation_id}"
 
 
+class Removal(models.Model):
+    """An owner removed someone from a team or lowered their role. Invitations made before it
+    neither bring them back nor raise them again: the links someone saw as an owner are no way
+    back in. (Someone who leaves of their own accord may come back with a link.)"""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+",
+                             db_index=False)  # the unique constraint's index leads
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    removed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="removal_once_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} removed or lowered in team {self.team_id}"
+
+
 class FormSubmission(models.Model):
     """A create form that went through, by the one-time token the form carried
     (accounts.submissions), and where it led. Sending the same form again (a double click, a

@@ -21,7 +21,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
 from django.utils import timezone
 
-from accounts.models import InvitationUse, Membership
+from accounts.models import InvitationUse, Membership, Removal
 from accounts.selectors import teams_of_one
 
 if TYPE_CHECKING:
@@ -67,6 +67,9 @@ def _lists(user: User) -> dict[str, QuerySet]:
         ),
         "invitations_used": InvitationUse.objects.filter(user=user).order_by("pk").values(
             "used_at", role=F("invitation__role"), team_name=F("invitation__team__name"),
+        ),
+        "team_removals": Removal.objects.filter(user=user).order_by("pk").values(
+            "removed_at", team_name=F("team__name"),
         ),
         "study_states": StudyState.objects.filter(user=user).order_by("pk").values(
             "state", "step", "due", "stability", "difficulty", "reps", "lapses", "last_review",

@@ -20,7 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Invitation, InvitationUse, Membership, Team, User
+from accounts.models import Invitation, InvitationUse, Membership, Removal, Team, User
 from accounts.selectors import INVITATIONS_SHOWN, AccountClosing, account_closing
 from qa.models import Quiz, Review, StudySet
 from qa.selectors.sets import CURATOR_ROLES, MEMBER_VISIBLE
@@ -126,6 +126,8 @@ def change_role(*, actor: User, membership: Membership, role: str) -> Membership
             _("A team must keep at least one owner. Make someone else an owner first.")
         )
     was_curator = membership.role in CURATOR_ROLES
+    if ROLE_RANK[role] < ROLE_RANK[membership.role]:
+        _note_removal(team=membership.team, user_id=membership.user_id)
     membership.role = role
     membership.save(update_fields=["role"])
     if was_curator and role not in CURATOR_ROLES:  # the curators' drafts no longer admit them
@@ -150,7 +152,14 @@ def remove_member(*, actor: User, membership: Membership) -> None:
             _("A team must keep at least one owner. Make someone else an owner first.")
         )
     membership.delete()
+    _note_removal(team=membership.team, user_id=membership.user_id)
     _detach_quizzes(user_id=membership.user_id, team=membership.team)
+
+
+def _note_removal(*, team: Team, user_id: int) -> None:
+    """The invitations made until now do not bring this person back (see Removal)."""
+    Removal.objects.update_or_create(team=team, user_id=user_id,
+                                     defaults={"removed_at": timezone.now()})
 
 
 @transaction.atomic
@@ -265,12 +274,17 @@ def delete_account(*, user: User, by_administrator: bool = False) -> None:
 
 def invitation_problem(invitation: Invitation, *, user: User | None = None,
                        now: datetime | None = None) -> str | None:
-    """Why the invitation cannot be accepted (by `user`, if given): used_before, revoked,
-    expired or used_up; None if it can."""
+    """Why the invitation cannot be accepted (by `user`, if given): used_before, removed
+    (made before an owner removed them or lowered their role), revoked, expired or used_up;
+    None if it can."""
     now = now or timezone.now()
     if user is not None and InvitationUse.objects.filter(invitation=invitation,
                                                          user=user).exists():
         return "used_before"
+    if user is not None and Removal.objects.filter(
+        team_id=invitation.team_id, user=user, removed_at__gte=invitation.created_at
+    ).exists():
+        return "removed"
     if invitation.revoked_at is not None:
         return "revoked"
     if invitation.expires_at <= now:
@@ -286,9 +300,14 @@ def invitation_problem_message(reason: str, *, member: bool = False) -> str:
     if reason == "used_before" and member:
         return _("You have used this invitation before, and it does not change your role "
                  "again. Ask an owner of the team if your role should change.")
+    if reason == "removed" and member:
+        return _("This invitation was made before your role in the team was lowered, so it "
+                 "does not raise it again. Ask an owner of the team for a new link.")
     return {
         "used_before": _("You have used this invitation before. To join again, ask the team "
                          "for a new link."),
+        "removed": _("This invitation was made before you were removed from the team, so "
+                     "it does not bring you back. Ask an owner of the team for a new link."),
         "revoked": _("This invitation was withdrawn by the team."),
         "expired": _("This invitation has expired. Ask the team for a new link."),
         "used_up": _("This invitation has been used as many times as it allows. "

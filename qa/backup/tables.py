@@ -7,7 +7,7 @@ from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.db import models
 
-from accounts.models import Invitation, InvitationUse, Membership, Team, User
+from accounts.models import Invitation, InvitationUse, Membership, Removal, Team, User
 from qa.models import (
     Bookmark,
     ErrorReport,
@@ -41,6 +41,7 @@ PEOPLE_MODELS: list[type[models.Model]] = [
     Membership,
     Invitation,
     InvitationUse,
+    Removal,
     StudySet,
     SetItem,
     Quiz,

@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import connection, connections
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services
@@ -21,6 +22,55 @@ pytestmark = pytest.mark.django_db
 
 def roles(team):
     return dict(Membership.objects.filter(team=team).values_list("user__email", "role"))
+
+
+
+@pytest.mark.parametrize("then", ["removed", "demoted"])
+def test_an_owner_removed_or_demoted_is_not_brought_back_by_a_link_they_saw(
+    client, alice, bob, team, then
+):
+    """An owner sees every working link; one made before an owner removed them or lowered
+    their role is no way back in. A link made afterwards is."""
+    MembershipFactory(team=team, user=bob, role=Role.OWNER)
+    seen = services.create_invitation(actor=alice, team=team, role=Role.OWNER, max_uses=5)
+    bob_m = Membership.objects.get(team=team, user=bob)
+    if then == "removed":
+        services.remove_member(actor=alice, membership=bob_m)
+    else:
+        services.change_role(actor=alice, membership=bob_m, role=Role.MEMBER)
+    client.force_login(bob)
+    page = client.post(reverse("accounts:invite-accept", args=[seen.token]),
+                       HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 410
+    said = ("does not bring you back" if then == "removed" else "does not raise it again")
+    assert said in page.content.decode()
+    assert client.get(reverse("accounts:invite-accept", args=[seen.token])).status_code == 410
+    expected = {"removed": {alice.email: Role.OWNER},
+                "demoted": {alice.email: Role.OWNER, bob.email: Role.MEMBER}}[then]
+    assert roles(team) == expected
+    assert Invitation.objects.get(pk=seen.pk).uses == 0
+
+    later = services.create_invitation(actor=alice, team=team, role=Role.CURATOR)
+    services.accept_invitation(user=bob, token=later.token)
+    assert roles(team)[bob.email] == Role.CURATOR
+
+
+def test_someone_who_left_of_their_own_accord_may_come_back_with_a_link(alice, bob, team):
+    link = services.create_invitation(actor=alice, team=team, max_uses=5)
+    MembershipFactory(team=team, user=bob, role=Role.MEMBER)
+    services.leave_team(user=bob, team=team)
+    services.accept_invitation(user=bob, token=link.token)
+    assert roles(team)[bob.email] == Role.MEMBER
+
+
+def test_a_role_raised_is_not_a_removal(alice, bob, team):
+    link = services.create_invitation(actor=alice, team=team, role=Role.CURATOR, max_uses=5)
+    MembershipFactory(team=team, user=bob, role=Role.MEMBER)
+    services.change_role(actor=alice, membership=Membership.objects.get(team=team, user=bob),
+                         role=Role.CURATOR)
+    services.change_role(actor=alice, membership=Membership.objects.get(team=team, user=bob),
+                         role=Role.OWNER)
+    assert services.invitation_problem(link, user=bob) is None
 
 
 @pytest.mark.parametrize("then", ["removed", "demoted", "left"])

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from accounts import personal_data
-from accounts.models import InvitationUse, Membership
+from accounts.models import InvitationUse, Membership, Removal
 from qa.models import Question, Quiz
 from qa.services import answering
 from qa.services import study as services
@@ -65,6 +65,8 @@ def test_it_holds_the_learner_s_study_history_and_writing(alice_client, alice, b
     left = TeamFactory(name="Former group")  # joined through an invitation, then removed
     InvitationUse.objects.create(
         user=alice, invitation=InvitationFactory(team=left, role=Membership.Role.MEMBER))
+    Removal.objects.create(user=alice, team=left)
+    Removal.objects.create(user=bob, team=team)
     # Bob's data, which must not appear.
     NoteFactory(user=bob, question=question, body="Bob's secret note")
     StudySetFactory(owner=bob, title="Bob's set")
@@ -91,6 +93,7 @@ def test_it_holds_the_learner_s_study_history_and_writing(alice_client, alice, b
     assert [(t["team_name"], t["role"]) for t in data["teams"]] == [("Group", "curator")]
     assert [(i["team_name"], i["role"]) for i in data["invitations_used"]] == [
         ("Former group", "member")]
+    assert [r["team_name"] for r in data["team_removals"]] == ["Former group"]
     assert "Bob" not in json.dumps(data, ensure_ascii=False)
 
 
