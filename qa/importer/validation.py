@@ -4,6 +4,7 @@ YAML) the line, and reported together as one `BankFileError`."""
 from __future__ import annotations
 
 import re
+import reprlib
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -41,6 +42,17 @@ _TAG_MAX_LENGTH = _max_length(Tag, "name")
 _KEY_MAX_LENGTH = _max_length(Question, "key")
 
 
+# A value quoted in an error message: at most a few levels and items of it, so a small file
+# whose YAML aliases nest a list in itself many times over is not expanded to print it.
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother = 2, 80, 80
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 4
+
+
+def _shown(value: Any) -> str:
+    return _SHORT.repr(value)
+
+
 def _type_name(value: Any) -> str:
     if value is None:
         return "nothing"
@@ -70,11 +82,11 @@ class _Validator:
         ok = True
         for name, required in spec.items():
             if required and name not in data:
-                self.error(where, f"missing required field {name!r}")
+                self.error(where, f"missing required field {_shown(name)}")
                 ok = False
         for name in data:
             if name not in spec:
-                self.error(where, f"unknown field {name!r} (expected {', '.join(spec)})")
+                self.error(where, f"unknown field {_shown(name)} (expected {', '.join(spec)})")
                 ok = False
         return ok
 
@@ -84,28 +96,28 @@ class _Validator:
         if value is None and not required:
             return ""
         if not isinstance(value, str):
-            self.error(where, f"{name!r} must be text, got {_type_name(value)}")
+            self.error(where, f"{_shown(name)} must be text, got {_type_name(value)}")
             return None
         if not storable(value):
-            self.error(where, f"{name!r} holds a character the database cannot store (NUL, "
+            self.error(where, f"{_shown(name)} holds a character the database cannot store (NUL, "
                               f"or a lone surrogate such as \\ud800)")
             return None
         if max_length is not None and len(value.strip()) > max_length:
-            self.error(where, f"{name!r} is longer than {max_length} characters")
+            self.error(where, f"{_shown(name)} is longer than {max_length} characters")
             return None
         if required and not value.strip():
-            self.error(where, f"{name!r} is empty")
+            self.error(where, f"{_shown(name)} is empty")
             return None
         if one_line and "\n" in value.strip():
-            self.error(where, f"{name!r} must be a single line")
+            self.error(where, f"{_shown(name)} must be a single line")
             return None
         return value.strip() if one_line else value
 
     def slug(self, where: str | _Where, data: dict, name: str, *, max_length: int) -> str | None:
         value = self.text(where, data, name, required=True, one_line=True, max_length=max_length)
         if value is not None and not _SLUG.match(value):
-            self.error(where, f"{name!r} {value!r} must be lowercase ASCII letters, digits, "
-                              f"'-' or '_'")
+            self.error(where, f"{_shown(name)} {_shown(value)} must be lowercase ASCII letters, "
+                              f"digits, '-' or '_'")
             return None
         return value
 
@@ -138,7 +150,7 @@ def _validate(data: Any, path: Path, label: str) -> BankFile:
     v.fields("", data, _TOP_FIELDS)
     if "format" in data and (data["format"] != FORMAT_VERSION
                              or isinstance(data["format"], bool)):
-        v.error("", f"unknown format {data['format']!r} (this importer reads format "
+        v.error("", f"unknown format {_shown(data['format'])} (this importer reads format "
                     f"{FORMAT_VERSION})")
     if v.errors:
         raise BankFileError(v.errors)
@@ -154,7 +166,7 @@ def _validate(data: Any, path: Path, label: str) -> BankFile:
         language = v.text("bank", bank, "language", required=True, one_line=True,
                           max_length=_max_length(Bank, "language"))
         if language is not None and not _LANGUAGE_TAG.match(language):
-            v.error("bank", f"'language' {language!r} must be a language tag such as "
+            v.error("bank", f"'language' {_shown(language)} must be a language tag such as "
                             f"'zh-hans' or 'en'")
             language = None
         description = v.text("bank", bank, "description", required=False)
@@ -181,7 +193,7 @@ def _validate(data: Any, path: Path, label: str) -> BankFile:
         if key is None or section_title is None:
             continue
         if key in first_section:
-            v.error(where, f"duplicate section key {key!r} (first used by section "
+            v.error(where, f"duplicate section key {_shown(key)} (first used by section "
                            f"#{first_section[key] + 1})")
             continue
         first_section[key] = index
@@ -210,11 +222,11 @@ def _validate(data: Any, path: Path, label: str) -> BankFile:
         answer = v.text(where, item, "answer", required=True) if "answer" in item else None
 
         if section is not None and sections and section not in section_keys:
-            v.error(where, f"unknown section {section!r} (sections: "
+            v.error(where, f"unknown section {_shown(section)} (sections: "
                            f"{', '.join(sorted(section_keys))})")
         if key is not None:
             if key in first_key:
-                v.error(where, f"duplicate key {key!r} (first used by question "
+                v.error(where, f"duplicate key {_shown(key)} (first used by question "
                                f"#{first_key[key] + 1})")
             else:
                 first_key[key] = index
@@ -224,7 +236,7 @@ def _validate(data: Any, path: Path, label: str) -> BankFile:
             # another section since keeps it (keys are identities).
             match = QUESTION_KEY.fullmatch(key)
             if slug and not (match and match.group(1) == slug):
-                v.error(where, f"key {key!r} must look like '{slug}/<section key>/<number>'")
+                v.error(where, f"key {_shown(key)} must look like '{slug}/<section key>/<number>'")
 
         tags: list[str] = []
         raw_tags = item.get("tags", [])
@@ -235,17 +247,17 @@ def _validate(data: Any, path: Path, label: str) -> BankFile:
         else:
             for tag in raw_tags:
                 if not isinstance(tag, str) or not tag.strip() or not storable(tag):
-                    v.error(where, f"each tag must be non-empty text, got {tag!r}")
+                    v.error(where, f"each tag must be non-empty text, got {_shown(tag)}")
                 elif len(tag.strip()) > _TAG_MAX_LENGTH:
-                    v.error(where, f"tag {tag!r} is longer than {_TAG_MAX_LENGTH} characters")
+                    v.error(where, f"tag {_shown(tag)} is longer than {_TAG_MAX_LENGTH} characters")
                 elif tag.strip() in tags:
-                    v.error(where, f"duplicate tag {tag.strip()!r}")
+                    v.error(where, f"duplicate tag {_shown(tag.strip())}")
                 else:
                     tags.append(tag.strip())
 
         status = item.get("status", Question.Status.PUBLISHED)
         if not isinstance(status, str) or status not in _STATUSES:
-            v.error(where, f"bad status {status!r} (expected one of {', '.join(_STATUSES)})")
+            v.error(where, f"bad status {_shown(status)} (expected one of {', '.join(_STATUSES)})")
 
         if len(v.errors) > errors_before:
             continue
@@ -281,7 +293,7 @@ def load_bank_files(paths: Iterable[Path | str]) -> list[BankFile]:
     by_slug: dict[str, BankFile] = {}
     for bank_file in files:
         if bank_file.slug in by_slug:
-            errors.append(f"{bank_file.label}: bank {bank_file.slug!r} is also defined in "
+            errors.append(f"{bank_file.label}: bank {_shown(bank_file.slug)} is also defined in "
                           f"{by_slug[bank_file.slug].label}")
         by_slug[bank_file.slug] = bank_file
     if errors:

@@ -97,3 +97,25 @@ def test_gc_paused_restores_the_collector_as_it_was():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_value_of_aliases_nested_many_times_over_is_quoted_short(tmp_path):
+    """A few hundred bytes of YAML can alias a list into itself level after level (9**6
+    strings here): the error names the value without expanding it."""
+    from qa.importer.validation import load_bank_file
+
+    levels = ['status: &a0 ["x","x","x","x","x","x","x","x","x"]'] + [
+        f"status: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 6)]
+    questions = "".join(
+        f"  - {{key: demo/one/{n + 1:02d}, section: one, prompt: p, answer: a, {level}}}\n"
+        .replace(", status:", ",\n     status:")
+        for n, level in enumerate(levels))
+    path = tmp_path / "bank.yaml"
+    path.write_text("format: 1\nbank: {slug: demo, title: Demo, language: en}\n"
+                    "sections: [{key: one, title: One}]\nquestions:\n" + questions,
+                    encoding="utf-8")
+    with pytest.raises(BankFileError) as excinfo:
+        load_bank_file(path)
+    message = str(excinfo.value)
+    assert "'demo/one/06'" in message and "bad status" in message
+    assert len(message) < 3000
