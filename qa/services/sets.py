@@ -274,8 +274,10 @@ def remove_item(*, item: SetItem) -> bool:
 def _leave_running_quizzes(*, study_set_id: int, question_id: int) -> None:
     """A question taken out of a set leaves the quizzes running on it (the members' too): its
     cards still to come go, so no one is asked what the set no longer holds and the quiz counts
-    as the set does. The card on screen stays, to be graded or not. Questions added and a new
-    order wait for the next quiz of the set: a running one keeps the order it began with."""
+    as the set does. The card on screen stays, to be graded or not. Questions added join a
+    running quiz after its last card when it is taken up again from the set (study.start_quiz);
+    a new order waits for the next quiz of the set: a running one keeps the order it began
+    with."""
     # The card on screen: the first item left to grade from the quiz's position on (an item
     # at the position itself may have been passed over, its question retired).
     on_screen = QuizItem.objects.filter(

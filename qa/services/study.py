@@ -206,6 +206,10 @@ def _resumable_quiz(
     for quiz in candidates[:5]:
         if out_of_date(user=user, quiz=quiz, now=now) is None:
             take_out_graded_elsewhere(user=user, quiz=quiz)
+            # Before asking what is left: a set quiz with nothing left to ask goes on with
+            # what the set has gained, rather than a new one starting the set over.
+            if mode == Quiz.Mode.SET:
+                _take_in_added_to_set(user=user, quiz=quiz, study_set=study_set, now=now)
             if quizzes.quiz_remaining_items(quiz=quiz).exists() and (
                 mode != Quiz.Mode.DUE
                 or _take_in_newly_due(user=user, quiz=quiz, count=count, now=now)
@@ -241,6 +245,35 @@ def _take_in_newly_due(*, user: User, quiz: Quiz, count: int | None, now: dateti
         for i, question_id in enumerate(added)
     )
     return True
+
+
+def _take_in_added_to_set(*, user: User, quiz: Quiz, study_set: StudySet, now: datetime) -> int:
+    """A set quiz taken up again takes in, after its last card, the set's questions it does
+    not hold yet (added to the set since it began, or taken out of it and put back before
+    their card came), in the set's order: a set quiz never goes out of date, so without this
+    a member who stopped midway would never be asked what a curator has added since. Only
+    what a new quiz of the set would select now (published questions); a question the quiz
+    holds anywhere, graded or not, is not asked twice; up to MAX_QUIZ_ITEMS questions in all.
+    Returns how many were taken in."""
+    quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)  # one change of its items at a time
+    held = set(quiz.items.values_list("question_id", flat=True))
+    room = MAX_QUIZ_ITEMS - len(held)
+    if room <= 0:
+        return 0
+    in_set = _select_questions(user=user, mode=Quiz.Mode.SET, section=None,
+                               study_set=study_set, count=None, now=now)
+    added = [question_id for question_id in in_set if question_id not in held][:room]
+    if not added:
+        return 0
+    # After the last card, and never behind the learner (cards before the quiz's position
+    # are not shown again).
+    last = quiz.items.aggregate(last=Max("position"))["last"]
+    first = quiz.position if last is None else max(last + 1, quiz.position)
+    QuizItem.objects.bulk_create(
+        QuizItem(quiz=quiz, question_id=question_id, position=first + i)
+        for i, question_id in enumerate(added)
+    )
+    return len(added)
 
 
 EARLIER_DAY = "earlier day"
