@@ -66,6 +66,11 @@ def _tell_unsent(request, mail: str) -> None:
             "The email could not be sent just now. Please try again in a few minutes."))
 
 
+def subject_line(subject: str) -> str:
+    """A mail's subject after the site's short name, in the reader's language."""
+    return _("[Mianshi] %(subject)s") % {"subject": subject}
+
+
 @dataclass(frozen=True)
 class _NamedSite:
     name: str
@@ -141,6 +146,9 @@ class AccountAdapter(DefaultAccountAdapter):
         `example.com:443`) would count apart."""
         login = credentials.get("email", credentials.get("username", ""))
         return f"account:{login.lower()}"
+
+    def format_email_subject(self, subject: str) -> str:
+        return subject_line(str(subject))
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         request = allauth_context.request

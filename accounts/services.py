@@ -20,6 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.adapter import subject_line
 from accounts.models import Invitation, InvitationUse, Membership, Removal, Team, User
 from accounts.selectors import INVITATIONS_SHOWN, AccountClosing, account_closing
 from qa.models import Quiz, Review, StudySet
@@ -374,9 +375,10 @@ def send_invitation_email(*, invitation: Invitation, accept_url: str) -> None:
     if not invitation.email:
         return
     inviter = invitation.created_by.public_name if invitation.created_by else ""
-    subject = _("You are invited to join %(team)s") % {"team": _one_line(invitation.team.name)}
+    subject = subject_line(
+        _("You are invited to join %(team)s") % {"team": _one_line(invitation.team.name)})
     body = _(
-        "%(inviter)s invited you to join the team \"%(team)s\" as %(role)s.\n\n"
+        "%(inviter)s invited you to join the team \"%(team)s\". Your role there: %(role)s.\n\n"
         "Open this link to accept (you will be asked to log in or sign up first):\n"
         "%(url)s\n\nThe link expires on %(expires)s."
     ) % {

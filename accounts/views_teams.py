@@ -194,10 +194,10 @@ def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpRespon
         return _back_to_members(request, pk)
     role = Role(form.cleaned_data["role"]).label
     if target.user_id == request.user.pk:
-        messages.success(request, _("You are now %(role)s in %(team)s.") % {
+        messages.success(request, _("Your role in %(team)s is now: %(role)s.") % {
             "role": role, "team": mine.team.name})
     else:
-        messages.success(request, _("%(name)s is now %(role)s.") % {
+        messages.success(request, _("%(name)s’s role is now: %(role)s.") % {
             "name": target.user.public_name, "role": role})
     return _back_to_members(request, pk)
 
@@ -358,7 +358,7 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
         if result.joined:
             messages.success(request, _("Welcome to %(team)s!") % {"team": invitation.team.name})
         elif result.upgraded:
-            messages.success(request, _("Your role in %(team)s is now %(role)s.") % {
+            messages.success(request, _("Your role in %(team)s is now: %(role)s.") % {
                 "team": invitation.team.name, "role": result.membership.get_role_display()})
         else:
             messages.info(request, _("You are already in %(team)s.") % {

@@ -221,7 +221,6 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/h/user",
 }
 ACCOUNT_MAX_EMAIL_ADDRESSES = 5
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[面试题] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 LOGIN_REDIRECT_URL = "home"
 LOGIN_URL = "account_login"

@@ -37,14 +37,17 @@ def test_signup_verification_login_logout(client, password):
     home = client.get(reverse("home"))
     assert home.context["user"].email == "carol@example.com"
 
-    client.post(reverse("account_logout"))
+    out = client.post(reverse("account_logout"), follow=True).content.decode()
     assert not client.get(reverse("home")).context["user"].is_authenticated
+    assert "You have logged out." in out  # the site's words: log in, log out
 
     response = client.post(
         reverse("account_login"), {"login": "carol@example.com", "password": password}
     )
     assert response.status_code == 302
-    assert client.get(reverse("home")).context["user"].is_authenticated
+    home = client.get(reverse("home"))
+    assert home.context["user"].is_authenticated
+    assert "Successfully logged in as carol." in home.content.decode()
 
 
 @pytest.mark.parametrize("language, expected", [

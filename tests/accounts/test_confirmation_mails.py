@@ -117,3 +117,14 @@ def test_adding_an_address_tells_nothing_of_whether_it_has_an_account(client, al
     assert said["taken@example.com"] == said["free@example.com"] == (True, True)
     sent_to = [m.to for m in mail.outbox]
     assert (sent_to.count(["taken@example.com"]), sent_to.count(["free@example.com"])) == (0, 1)
+
+
+@pytest.mark.parametrize(("language", "prefix"), [("en", "[Mianshi] "), ("zh-hans", "[面试题] ")])
+def test_mail_subjects_name_the_site_in_the_reader_s_language(client, password, language,
+                                                               prefix):
+    client.post(reverse("account_signup"), {
+        "email": "dora@example.com", "password1": password, "password2": password},
+        HTTP_ACCEPT_LANGUAGE=language)
+    [confirmation] = mail.outbox
+    assert confirmation.subject.startswith(prefix)
+    assert ("Confirm" in confirmation.subject) == (language == "en")

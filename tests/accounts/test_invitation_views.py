@@ -84,8 +84,9 @@ def test_invite_page_shows_team_and_role_and_accepting_joins(client, alice, bob,
     invitation = create_invitation(actor=alice, team=team, role=Role.CURATOR)
     client.force_login(bob)
     url = reverse("accounts:invite-accept", args=[invitation.token])
-    page = client.get(url).content.decode()
-    assert team.name in page and "Curator" in page
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert team.name in page
+    assert "You are invited to join this team. Your role will be: Curator." in page
     assert not Membership.objects.filter(user=bob).exists()  # GET changes nothing
     response = client.post(url)
     assert response["Location"] == reverse("accounts:team", args=[team.pk])

@@ -331,6 +331,6 @@ def test_an_owner_giving_up_the_role_is_asked_first_and_told_in_the_first_person
     response = alice_client.post(
         reverse("accounts:team-member-role", args=[team.pk, mine.pk]), {"role": "curator"},
         HTTP_ACCEPT_LANGUAGE="en", follow=True)
-    assert f"You are now Curator in {team.name}." in response.content.decode()
+    assert f"Your role in {team.name} is now: Curator." in response.content.decode()
     mine.refresh_from_db()
     assert mine.role == Role.CURATOR

@@ -76,6 +76,7 @@ def test_dashboard_shows_due_new_streak_and_mastery(alice_client, alice):
     assert re.search(r'<span class="value">1</span><span class="label">new available today', html)
     assert stats["days in a row"] == "3"
     assert "1 of 4 mastered (25%)" in html
+    assert "at least 90% likely to be remembered right now" in html
     assert "Review 1 due question" in html
     assert html.count("<rect class=\"hm-") >= 7 * 52
     assert "3 reviews in the last year" in html

@@ -175,7 +175,7 @@ def test_continuing_a_due_quiz_partly_studied_elsewhere_takes_those_out(
     assert set(quiz_selectors.quiz_remaining_items(quiz=due)
                .values_list("question_id", flat=True)) == waiting - {studied.question_id}
     page = response.content.decode()
-    assert 'name="item" value="%d"' % current_item(due).pk in page
+    assert f'name="item" value="{current_item(due).pk}"' in page
     assert "1 / 2 graded" in page
     said = "A question of this quiz was studied elsewhere since it began, so it has left"
     assert (said in page) is not htmx

@@ -46,7 +46,7 @@ def test_the_next_card_after_a_grade_is_not_one_graded_elsewhere(alice, alice_cl
         StudyStateFactory(user=alice, question=QuestionFactory(section=section, number=number),
                           due=timezone.now() - timedelta(hours=1))
     due = services.start_quiz(user=alice, mode="due")
-    first, second, third = _waiting(due)
+    _first, second, third = _waiting(due)
     _grade_elsewhere(alice, section, second)
 
     item = current_item(due)
@@ -57,7 +57,7 @@ def test_the_next_card_after_a_grade_is_not_one_graded_elsewhere(alice, alice_cl
                                  HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert current_item(due).question_id == third
-    assert 'name="item" value="%d"' % current_item(due).pk in response.content.decode()
+    assert f'name="item" value="{current_item(due).pk}"' in response.content.decode()
     assert "1 / 2 graded" in response.content.decode()
     assert Review.objects.filter(user=alice, question_id=second).count() == 1
 
