@@ -147,6 +147,17 @@
     }
   });
 
+  // A page whose address htmx changes as it goes (a live search) is the page the language
+  // switch comes back to.
+  function keepLanguageSwitchHere() {
+    var next = document.querySelector("form.lang-switch input[name=next]");
+    if (next) {
+      next.value = window.location.pathname + window.location.search;
+    }
+  }
+  document.addEventListener("htmx:replacedInHistory", keepLanguageSwitchHere);
+  document.addEventListener("htmx:pushedIntoHistory", keepLanguageSwitchHere);
+
   // A refused HTMX action (400 bad input, 409 conflict) inside an element marked
   // data-swap-errors is answered with that element as it is now plus a message (a quiz card,
   // a note form, a set's list): show it rather than leave the page as if nothing happened.

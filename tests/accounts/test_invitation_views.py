@@ -4,6 +4,7 @@ login; links that can no longer be used say why."""
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.core import mail
@@ -75,6 +76,9 @@ def test_invite_page_needs_login_and_comes_back_after_it(client, alice, team):
     page = client.get(url, follow=True, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert team.name not in page
     assert "You were sent an invitation to a team." in page
+    # The header's sign-up button, the one most people click, keeps the invitation too.
+    header = page.split("</header>")[0]
+    assert f'href="{reverse("account_signup")}?next={quote(url)}"' in header
     signup = client.get(reverse("account_signup"), {"next": url},
                         HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "You were sent an invitation to a team." in signup

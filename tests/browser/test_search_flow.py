@@ -111,3 +111,18 @@ def test_code_in_a_chinese_answer_is_set_in_the_monospace_font(page, db):
     })""")
     assert fonts["text"].startswith('-apple-system, BlinkMacSystemFont, "PingFang SC"')
     assert fonts["code"].startswith("ui-monospace") and fonts["block"].startswith("ui-monospace")
+
+
+def test_the_language_switch_comes_back_to_the_query_as_last_typed(page, login,
+                                                                    shipped_bank):
+    problems = watch_errors(page)
+    login(page, UserFactory(email="lin@example.com"), PASSWORD)
+    page.goto("/search/")
+    page.fill("#search-q", "注意力")
+    page.wait_for_url(re.compile(r"q=%E6%B3%A8%E6%84%8F%E5%8A%9B$"))
+    page.click("form.lang-switch button[value=zh-hans]")
+    page.wait_for_url(re.compile(r"/search/\?q=%E6%B3%A8%E6%84%8F%E5%8A%9B$"))
+    assert page.get_attribute("html", "lang") == "zh-hans"
+    assert page.input_value("#search-q") == "注意力"
+    assert page.locator(".search-result").count() > 0
+    assert problems == []
