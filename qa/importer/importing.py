@@ -34,7 +34,10 @@ class FileReport:
     # Edited in the database since the import; left alone. Value: the file changed it too.
     skipped: dict[str, bool] = field(default_factory=dict)
     forced: list[str] = field(default_factory=list)
-    # In the database but no longer in the file; left alone.
+    # Forced over an editor's substantive correction (a newer answer version than the file
+    # last wrote): like a revert of it, the answer version goes up and learners are re-asked.
+    undone: list[str] = field(default_factory=list)
+    # Imported, published and no longer in the file; left alone (an editor retires them).
     missing: list[str] = field(default_factory=list)
 
     @property
@@ -161,9 +164,11 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
             f"{bank_file.label}: key {data.key!r} of a new question names no section of the "
             f"bank (sections: {', '.join(sorted(sections))})" for data in misnamed[:20]])
     file_keys = {data.key for data in bank_file.questions}
-    report.missing = [key for key in existing if key not in file_keys]
-    dropped = sorted(key for key in report.missing if existing[key].import_hash
-                     and existing[key].status == Question.Status.PUBLISHED)
+    # Questions an editor added, or retired or unpublished, are the editors' own business.
+    report.missing = [key for key in existing if key not in file_keys
+                      and existing[key].import_hash
+                      and existing[key].status == Question.Status.PUBLISHED]
+    dropped = sorted(report.missing)
     if dropped and not partial:
         raise BankFileError([
             f"{bank_file.label}: {len(dropped)} published questions imported from this bank "
@@ -172,6 +177,7 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
             "--partial (they stay as they are; retire them in the admin)."
         ])
 
+    report.undone = _undoing_corrections([(q, d) for q, d, forced in to_update if forced])
     if dry_run:
         return report
     writing.adopt_hashes(adopt_hash)
@@ -192,8 +198,20 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
         )
     if to_update:
         writing.update_questions(updates=to_update, sections=sections, links=links, tags=tags,
-                                 substantive=substantive, stamp=stamp, reasons=reasons)
+                                 substantive=substantive, stamp=stamp, reasons=reasons,
+                                 undoing=set(report.undone))
     return report
+
+
+def _undoing_corrections(forced: list[tuple[Question, QuestionData]]) -> list[str]:
+    """The keys of `forced` whose text the file replaces although an editor corrected it
+    substantively since the file last wrote it (the answer version is newer than at the last
+    import): forcing the file's text undoes that correction."""
+    changed = {question.pk: (question, data) for question, data in forced
+               if (question.prompt, question.answer) != (data.prompt, data.answer)}
+    imported = writing.imported_versions([question for question, _data in changed.values()])
+    return [data.key for pk, (question, data) in changed.items()
+            if question.answer_version != imported.get(pk, question.answer_version)]
 
 
 def _numbered_in_place(questions: list[QuestionData], existing: dict[str, Question],
@@ -232,6 +250,8 @@ def _lock_as_read(updates: list[tuple[Question, QuestionData, bool]],
             kept.append((question, data, forced))
             continue
         (report.forced if forced else report.updated).remove(data.key)
+        if data.key in report.undone:
+            report.undone.remove(data.key)
         report.skipped[data.key] = True
     return kept
 

@@ -85,10 +85,12 @@ def create_questions(*, bank_id: int, section_ids: dict[str, int],
 
 def update_questions(*, updates: Sequence[tuple[Question, QuestionData, bool]],
                      sections: dict[str, Section], links: Links, tags: dict[str, int],
-                     substantive: bool, stamp: datetime, reasons: tuple[str, str]) -> None:
+                     substantive: bool, stamp: datetime, reasons: tuple[str, str],
+                     undoing: set[str] = frozenset()) -> None:
     """Write the file's content over `updates` ([(row, data, forced)]) with a revision each.
     `links`: the questions' current tag links. `reasons`: the revisions' reason, and a forced
-    one's."""
+    one's. `undoing`: keys whose forced text undoes an editor's substantive correction, which
+    count as a revert of it (see qa.services.editorial.revert_question)."""
     groups: dict[tuple[str, str], list[Question]] = defaultdict(list)
     retag: list[tuple[int, list[int]]] = []
     kept: Links = {}
@@ -96,8 +98,11 @@ def update_questions(*, updates: Sequence[tuple[Question, QuestionData, bool]],
     for question, data, forced in updates:
         kind = RevisionInfo.Kind.IMPORT
         if substantive and question.answer != data.answer:
-            question.answer_version += 1
             kind = RevisionInfo.Kind.SUBSTANTIVE
+        elif data.key in undoing:
+            kind = RevisionInfo.Kind.REVERT
+        if kind != RevisionInfo.Kind.IMPORT:
+            question.answer_version += 1
             requeue[question.answer_version].append(question.pk)
         question.section = sections[data.section]
         question.number = data.number
@@ -163,6 +168,23 @@ def _add_links(rows: list[tuple[int, list[int]]]) -> Links:
 
 def _tracked_fields() -> list[str]:
     return [field.attname for field in Question.history.model.tracked_fields]
+
+
+def imported_versions(questions: Sequence[Question]) -> dict[int, int]:
+    """The answer version each question had when the file last wrote it: the version of the
+    first of its newest run of revisions that carry its current import_hash (editors' saves
+    keep the hash the import wrote). None for a question without such a revision. A query per
+    question: only the questions a forced import overwrites are asked about."""
+    history = Question.history.model
+    versions: dict[int, int] = {}
+    for question in questions:
+        run = history.objects.filter(id=question.pk).order_by("-history_id").values_list(
+            "import_hash", "answer_version")
+        for import_hash, answer_version in run.iterator():
+            if import_hash != question.import_hash:
+                break
+            versions[question.pk] = answer_version
+    return versions
 
 
 def _record_revisions(values: Iterable[dict[str, Any]], *, count: int, history_type: str,

@@ -85,6 +85,20 @@ def test_questions_missing_from_the_file_are_reported_not_deleted(db, tmp_path):
     assert "demo/two/01" in output
 
 
+
+def test_questions_editors_added_or_retired_are_not_reported_missing(db, tmp_path):
+    """Only imported, published questions the file leaves out are the file's to mention: one
+    an editor added in the admin, or has retired, is not one to "retire instead"."""
+    run(str(write(tmp_path, small_bank())))
+    Question.objects.filter(key="demo/two/01").update(status=Question.Status.RETIRED)
+    added = Question.objects.get(key="demo/one/01")
+    added.pk, added.key, added.number, added.import_hash = None, "demo/one/09", 9, ""
+    added.save()
+    data = small_bank()
+    del data["questions"][2]  # demo/two/01, retired by an editor
+    output = run(str(write(tmp_path, data)))
+    assert "no longer in the file" not in output
+
 def test_a_partial_file_keeps_every_question_and_section_in_its_place(db, tmp_path):
     """Its order speaks only for what it lists: a question it changes keeps its number, and
     what it adds comes after the last of its section (or of the bank's sections)."""

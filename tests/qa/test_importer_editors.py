@@ -151,6 +151,40 @@ def test_force_overwrites_an_edited_question_and_records_a_revision(shipped):
     assert "Nothing changed." in run(str(SHIPPED))
 
 
+
+def test_forcing_the_file_over_a_substantive_correction_undoes_it_as_a_revert(shipped, alice):
+    """Learners studied the corrected answer: the file's older text replacing it is a change
+    they must see, as when an editor reverts a correction, and the log does not keep claiming
+    a correction that is gone."""
+    question = Question.objects.get(key="llm-zh/basics/13")
+    original = question.answer
+    editorial.save_question_edit(
+        question=question, editor=None, data={"answer": "MQA: one key/value head for all."},
+        kind=RevisionInfo.Kind.SUBSTANTIVE, reason="修正MQA的描述", expected_revision=1)
+    question.refresh_from_db()
+    assert question.answer_version == 2
+    later = timezone.now() + timedelta(days=30)
+    state = StudyState.objects.create(user=alice, question=question, due=later,
+                                      last_answer_version=2)
+
+    assert "undoing an editor's substantive correction" in run("--force", "--dry-run",
+                                                               str(SHIPPED))
+    question.refresh_from_db()
+    assert question.answer_version == 2  # a dry run writes nothing
+    output = run("--force", str(SHIPPED))
+
+    question.refresh_from_db()
+    state.refresh_from_db()
+    assert question.answer == original and question.answer_version == 3
+    latest = question.history.first()
+    assert latest.change_kind == RevisionInfo.Kind.REVERT
+    assert latest.history_change_reason == "Forced re-import from llm-zh.yaml"
+    assert state.changed_since_review and state.due < later
+    assert "undoing an editor's substantive correction" in output
+    assert "llm-zh/basics/13" in output.split("undoing")[1]
+    # The file's text again: the next import finds nothing to do.
+    assert "Nothing changed." in run(str(SHIPPED))
+
 def test_an_editors_section_and_bank_changes_are_kept_and_reported(db, tmp_path):
     path = write(tmp_path, small_bank())
     run(str(path))

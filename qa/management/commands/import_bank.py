@@ -113,6 +113,12 @@ class Command(BaseCommand):
         if report.forced:
             out.write(self.style.WARNING(f"  Overwritten although edited by editors "
                                          f"(--force): {', '.join(_limited(report.forced))}"))
+        if report.undone:
+            out.write(self.style.WARNING(
+                "  Of these, undoing an editor's substantive correction as a revert does "
+                "(the answer version goes up; learners who studied the correction are asked "
+                f"again): "
+                f"{', '.join(_limited(report.undone))}"))
         if report.missing:
             out.write(self.style.WARNING(
                 f"  In the database but no longer in the file (left as they are; retire them "
