@@ -209,6 +209,7 @@ class RevertForm(forms.Form):
     change_reason = forms.CharField(
         label=_("Why"), max_length=services.REASON_MAX_LENGTH,
         widget=forms.TextInput(attrs={"size": 80}),
-        help_text=_("A short reason, shown in the history."),
+        help_text=_("A short reason, shown in the history (and, when the revert undoes a "
+                    "substantive correction, in the public correction log)."),
     )
     base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)

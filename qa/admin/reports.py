@@ -297,7 +297,7 @@ class ErrorReportAdmin(LockedWhileSaving, admin.ModelAdmin):
             revision_id = None
             if decision == ErrorReport.Status.ACCEPTED:
                 default = selectors.default_correction(
-                    selectors.correction_candidates(report=report)
+                    selectors.correction_candidates(report=report), wording_only=True
                 )
                 if default is None:
                     skipped.append(report)
@@ -328,8 +328,9 @@ class ErrorReportAdmin(LockedWhileSaving, admin.ModelAdmin):
         if skipped:
             self.message_user(
                 request,
-                gettext("Not accepted, because their question has no revision since the "
-                        "report: %(keys)s. Correct the question first.")
+                gettext("Not accepted, because no revision of their question since the "
+                        "report changed its wording: %(keys)s. Correct the question first, or "
+                        "accept each report on its own page.")
                 % {"keys": ", ".join(sorted({r.question.key for r in skipped}))},
                 messages.WARNING,
             )

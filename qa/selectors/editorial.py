@@ -362,22 +362,35 @@ def correction_candidates(*, report: ErrorReport) -> list:
     )
 
 
-def default_correction(candidates: list):
-    """The latest correction among `candidates`, else the latest revision. A correction is a
+def default_correction(candidates: list, *, wording_only: bool = False):
+    """The latest correction among `candidates`, else the latest revision that changed the
+    prompt or the answer, else (unless `wording_only`) the latest revision. A correction is a
     substantive edit, or a revert that changed the answer version (undid a substantive edit):
-    reverting a typo fix corrects nothing. At most one query, whatever the number of
-    reverts."""
-    versions_before: dict[int, int | None] | None = None  # history id -> version before it
+    reverting a typo fix corrects nothing, and a change of tags, status or place changes no
+    wording. At most one query, whatever the number of revisions."""
+    before: dict[int, tuple | None] | None = None  # history id -> the revision before it
+
+    def previous(record) -> tuple | None:
+        """(answer_version, prompt, answer) of the revision before `record`."""
+        nonlocal before
+        if before is None:
+            before, last = {}, None
+            for history_id, *values in (Question.history.filter(id=record.id)
+                                        .order_by("history_id")
+                                        .values_list("history_id", "answer_version", "prompt",
+                                                     "answer")):
+                before[history_id], last = last, tuple(values)
+        return before.get(record.history_id)
+
     for record in candidates:
         if record.change_kind == Kind.SUBSTANTIVE:
             return record
-        if record.change_kind == Kind.REVERT:
-            if versions_before is None:
-                versions_before, last = {}, None
-                for history_id, version in (Question.history.filter(id=record.id)
-                                            .order_by("history_id")
-                                            .values_list("history_id", "answer_version")):
-                    versions_before[history_id], last = last, version
-            if versions_before.get(record.history_id) != record.answer_version:
-                return record
-    return candidates[0] if candidates else None
+        if record.change_kind == Kind.REVERT and (
+            (previous(record) or (None,))[0] != record.answer_version
+        ):
+            return record
+    for record in candidates:
+        earlier = previous(record)
+        if earlier is None or earlier[1:] != (record.prompt, record.answer):
+            return record
+    return None if wording_only or not candidates else candidates[0]

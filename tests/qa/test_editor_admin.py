@@ -383,9 +383,12 @@ def test_revert_needs_a_reason_then_records_a_new_revision(editor_client, editor
                                 kind=Kind.SUBSTANTIVE, reason="改", expected_revision=1)
     url = f"/admin/qa/question/{question.pk}/history/{original.history_id}/revert/"
 
-    page = editor_client.get(url)
+    page = editor_client.get(url, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     assert "undoes a substantive correction" in page.content.decode()
+    # The reason is published with the correction it undoes: the editor is told so.
+    assert "Your reason below is shown to learners in the question's public correction" \
+        in page.content.decode()
 
     refused = editor_client.post(url, {"change_reason": "", "base_revision": 2})
     assert refused.status_code == 200

@@ -9,7 +9,7 @@ from django.utils import timezone
 from qa.models import ErrorReport, Question, RevisionInfo
 from qa.selectors import editorial as selectors
 from qa.services import editorial as services
-from tests.factories import ErrorReportFactory, QuestionFactory, UserFactory
+from tests.factories import ErrorReportFactory, QuestionFactory, TagFactory, UserFactory
 from tests.qa.editing import edit, latest_revision
 
 Kind = RevisionInfo.Kind
@@ -140,6 +140,19 @@ def test_the_default_correction_of_a_report_may_be_a_revert_that_corrects(questi
     assert selectors.default_correction(candidates).history_id == (
         latest_revision(question).history_id)
 
+
+
+def test_the_default_correction_is_a_change_of_wording_before_a_later_change_of_tags(
+    question, editor
+):
+    report = ErrorReportFactory(question=question)
+    wording = edit(question, editor, kind=Kind.TYPO, reason="错字",
+                   answer="自注意力的复杂度是 O(n²)。").record
+    tag = TagFactory(name="复杂度")
+    edit(question, editor, kind=Kind.TYPO, reason="标签", tags=[tag])
+    candidates = selectors.correction_candidates(report=report)
+    assert selectors.default_correction(candidates).history_id == wording.history_id
+    assert selectors.default_correction(candidates[:1], wording_only=True) is None
 
 def test_the_default_correction_is_found_in_one_query_however_many_reverts(question, editor,
                                                                           count_queries):

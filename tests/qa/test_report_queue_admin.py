@@ -11,9 +11,9 @@ import pytest
 from django.utils import timezone
 
 from qa.editorial import make_editor
-from qa.models import ErrorReport, RevisionInfo
+from qa.models import ErrorReport, RevisionInfo, Tag
 from qa.services import editorial as services
-from tests.factories import ErrorReportFactory, QuestionFactory, UserFactory
+from tests.factories import ErrorReportFactory, QuestionFactory, TagFactory, UserFactory
 
 Kind = RevisionInfo.Kind
 pytestmark = pytest.mark.django_db
@@ -120,6 +120,25 @@ def test_bulk_accept_links_each_questions_correction_and_skips_uncorrected_ones(
     untouched.refresh_from_db()
     assert untouched.status == ErrorReport.Status.OPEN
 
+
+
+def test_bulk_accept_takes_no_revision_that_changed_no_wording(editor_client, editor,
+                                                               question):
+    """A change of tags since the report corrected nothing its reporter could see: accepting
+    with it would send them to a page saying so."""
+    report = ErrorReportFactory(question=question)
+    TagFactory(name="注意力")
+    services.save_question_edit(question=question, editor=editor,
+                                data={"tags": list(Tag.objects.all())}, kind=Kind.TYPO,
+                                reason="标签", expected_revision=1)
+    page = editor_client.post("/admin/qa/errorreport/", {
+        "action": "accept_selected", "_selected_action": [report.pk], "confirm": "yes",
+        "reply": "谢谢",
+    }, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    report.refresh_from_db()
+    assert report.status == ErrorReport.Status.OPEN
+    assert "no revision of their question since the report changed its wording" in (
+        page.content.decode())
 
 def test_bulk_reject_needs_a_reply(editor_client):
     reports = ErrorReportFactory.create_batch(2)
