@@ -13,7 +13,7 @@ from qa.importer import writing
 from qa.importer.files import BankFile, BankFileError, QuestionData, content_hash, fingerprint
 from qa.importer.parsing import gc_paused
 from qa.importer.validation import QUESTION_KEY
-from qa.models import Bank, Question, Section
+from qa.models import Bank, Question, Section, Tag
 from qa.selectors.sections import forget_sections
 
 
@@ -84,6 +84,7 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
     if clashes:
         raise BankFileError([f"{bank_file.label}: key {key!r} belongs to a question of another "
                              f"bank in the database" for key in clashes])
+    _check_tag_spellings(bank_file)
 
     bank = _upsert_bank(bank_file, report, force=force, dry_run=dry_run)
     sections = _upsert_sections(bank, bank_file, report, force=force, dry_run=dry_run,
@@ -213,6 +214,26 @@ def _undoing_corrections(forced: list[tuple[Question, QuestionData]]) -> list[st
     return [data.key for pk, (question, data) in changed.items()
             if question.answer_version != imported.get(pk, question.answer_version)]
 
+
+
+def _check_tag_spellings(bank_file: BankFile) -> None:
+    """A tag is one topic whatever its capitals (the admin refuses `sft` beside `SFT`): the
+    file spells each tag as the database does, and one way throughout."""
+    existing = set(Tag.objects.values_list("name", flat=True))
+    spelled: dict[str, str] = {}
+    for name in sorted(existing):
+        spelled.setdefault(name.casefold(), name)
+    errors = []
+    for data in bank_file.questions:
+        for name in data.tags:
+            if name in existing:
+                continue
+            usual = spelled.setdefault(name.casefold(), name)
+            if usual != name:
+                errors.append(f"{bank_file.label}: question {data.key!r}: tag {name!r} is "
+                              f"spelled {usual!r} elsewhere; use one spelling")
+    if errors:
+        raise BankFileError(errors[:20])
 
 def _numbered_in_place(questions: list[QuestionData], existing: dict[str, Question],
                        section_key_by_id: dict[int, str]) -> list[QuestionData]:

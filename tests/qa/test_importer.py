@@ -10,7 +10,7 @@ import yaml
 from django.core.management import CommandError
 
 from qa.importer import content_hash, default_paths, load_bank_file
-from qa.models import Bank, Question, RevisionInfo, Section
+from qa.models import Bank, Question, RevisionInfo, Section, Tag
 from qa.search import build_search_text
 from tests.qa.editing import Kind, edit
 from tests.qa.importing import SHIPPED, run, small_bank, snapshot, write
@@ -361,3 +361,14 @@ def test_a_bad_file_leaves_an_existing_bank_untouched_even_with_valid_changes(sh
     with pytest.raises(CommandError, match="unknown section 'nowhere'"):
         run(str(write(tmp_path, data, "llm-zh.yaml")))
     assert snapshot() == before
+
+
+def test_a_tag_is_spelled_as_the_database_spells_it(db, tmp_path):
+    """`sft` beside `SFT` would split one topic in two (the admin refuses it too)."""
+    run(str(write(tmp_path, small_bank())))
+    data = small_bank()
+    data["questions"][0]["tags"] = ["sft"]
+    with pytest.raises(CommandError) as error:
+        run(str(write(tmp_path, data)))
+    assert "tag 'sft' is spelled 'SFT' elsewhere" in str(error.value)
+    assert sorted(Tag.objects.values_list("name", flat=True)) == ["SFT", "微调", "注意力"]
