@@ -165,9 +165,9 @@ def hidden_set_items(*, study_set: StudySet) -> QuerySet[SetItem]:
     return (
         SetItem.objects.filter(study_set=study_set)
         .exclude(question__status=Question.Status.PUBLISHED)
-        .select_related("question__section")
+        .select_related("question__section__bank")
         .only("pk", "study_set_id", "position", "question__number", "question__status",
-              "question__section__title")
+              "question__section__title", "question__section__bank__language")
         .annotate(published_prompt=Subquery(last_published))
         .order_by("position", "pk")
     )
@@ -365,7 +365,7 @@ def team_dashboard(
            if r < target and studied_by_others[qid] >= min_people]
     by_r_ids = sorted(low, key=lambda qid: (mean_r[qid], qid))[:WEAK_SPOT_LIMIT]
     wanted = {row["question_id"] for row in again_rows} | set(by_r_ids)
-    questions = Question.objects.in_bulk(wanted) if wanted else {}
+    questions = Question.objects.select_related("bank").in_bulk(wanted) if wanted else {}
     for qid, question in questions.items():
         spots[qid] = WeakSpot(
             question=question,
