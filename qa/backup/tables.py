@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from allauth.account.models import EmailAddress
 from django.apps import apps
-from django.db import models
+from django.db import connection, models
 
 from accounts.models import Invitation, InvitationUse, Membership, Removal, Team, User
 from qa.models import (
@@ -52,6 +52,16 @@ PEOPLE_MODELS: list[type[models.Model]] = [
     Note,
     ErrorReport,
 ]
+
+
+def database_named() -> str:
+    """The database a backup reads or a restore writes, as the operator would name it: a
+    command run without the service's environment reads the development SQLite file."""
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"the SQLite file {settings['NAME']}"
+    return (f"the {connection.display_name} database {settings['NAME']} on "
+            f"{settings.get('HOST') or 'the local socket'}")
 
 
 class BackupError(Exception):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from accounts.models import User
 from qa.backup.dump import write_backup
@@ -164,6 +165,12 @@ def test_the_counts_printed_are_the_rows_restored(world, tmp_path):
     counts = [int(n.replace(",", "")) for n in re.findall(r"^  \S+ +([\d,]+)$", out.getvalue(),
                                                           re.MULTILINE)]
     assert f"Restored {sum(counts):,} rows" in out.getvalue()
+    # Which database: run without the service's environment, a command reads the SQLite file.
+    named = "the SQLite file" if connection.vendor == "sqlite" else "the PostgreSQL database"
+    assert f"into {named} " in out.getvalue()
+    wrote = io.StringIO()
+    call_command("backup_data", str(path), "--overwrite", stdout=wrote)
+    assert f"from {named} " in wrote.getvalue()
 
 
 def test_revisions_naming_a_section_deleted_since_still_restore(world, tmp_path):

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from qa.backup.dump import write_backup
+from qa.backup.tables import database_named
 
 
 class Command(BaseCommand):
@@ -42,6 +43,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label:<32} {n:>10,}")
         size = target.stat().st_size
         self.stdout.write(self.style.SUCCESS(
-            f"Wrote {target} ({size / 1e6:.1f} MB, {sum(counts.values()):,} rows) "
-            f"in {elapsed:.1f} s."
+            f"Wrote {target} ({size / 1e6:.1f} MB, {sum(counts.values()):,} rows) from "
+            f"{database_named()} in {elapsed:.1f} s."
         ))

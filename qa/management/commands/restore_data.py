@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from qa.backup.restore import restore_backup
-from qa.backup.tables import BackupError
+from qa.backup.tables import BackupError, database_named
 
 
 class Command(BaseCommand):
@@ -47,5 +47,6 @@ class Command(BaseCommand):
                 "before the backup."
             ))
         self.stdout.write(self.style.SUCCESS(
-            f"Restored {sum(report.counts.values()):,} rows from {source} in {elapsed:.1f} s."
+            f"Restored {sum(report.counts.values()):,} rows from {source} into "
+            f"{database_named()} in {elapsed:.1f} s."
         ))
