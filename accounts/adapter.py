@@ -48,11 +48,18 @@ _NOTICES = {"password_changed", "password_set", "password_reset", "email_changed
 _CONFIRMATIONS = {"email_confirmation", "email_confirmation_signup", "account_already_exists"}
 
 
+# Set on a request whose mail could not be sent: it then says nothing of a mail sent, and its
+# pages (account_mail.mail_unsent) say nothing of one either.
+_UNSENT = "mianshi_mail_unsent"
+UNSENT_TAG = "mail-unsent"
+
+
 def _tell_unsent(request, mail: str) -> None:
+    setattr(request, _UNSENT, True)
     if mail in _SIGN_UP_MAILS:
         messages.error(request, _(
             "The confirmation email could not be sent just now. To get a new one, log in again "
-            "in a few minutes."))
+            "in a few minutes."), extra_tags=UNSENT_TAG)
     elif mail in _RESET_MAILS:
         messages.error(request, _(
             "The password reset email could not be sent just now. Please ask for it again in a "
@@ -146,6 +153,14 @@ class AccountAdapter(DefaultAccountAdapter):
         `example.com:443`) would count apart."""
         login = credentials.get("email", credentials.get("username", ""))
         return f"account:{login.lower()}"
+
+    def add_message(self, request, level, message_template=None, message_context=None,
+                    extra_tags="", message=None) -> None:
+        if (message_template == "account/messages/email_confirmation_sent.txt"
+                and getattr(request, _UNSENT, False)):
+            return  # it was not sent: the error says so instead
+        super().add_message(request, level, message_template, message_context, extra_tags,
+                            message)
 
     def format_email_subject(self, subject: str) -> str:
         return subject_line(str(subject))
