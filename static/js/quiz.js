@@ -53,7 +53,9 @@
 
   // A note being written when the card is left (a grade, an undo, "stop here") would go with
   // the card: it is saved first, and the card is left once it is kept. A note refused (too
-  // long) stays open with the reason, and the card stays too.
+  // long) stays open with the reason, and a save that failed leaves the card as it is (the
+  // request error box says why): the click is not repeated on its own. A save already on its
+  // way is waited for rather than sent again (the note form drops a second request).
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var root = card();
@@ -65,14 +67,33 @@
     event.stopImmediatePropagation();
     var submitter = event.submitter;
     var note = area.form;
+    function leave() {
+      if (!document.body.contains(form) || !form.requestSubmit) return;
+      if (submitter) form.requestSubmit(submitter);
+      else form.requestSubmit();
+    }
+    if (note.classList.contains("htmx-request")) {
+      // Once that save is answered: if it kept the note the card is left, and if the box has
+      // more in it since, one save of that comes first (this listener again).
+      // (Heard on the form itself: the answer replaces it, and an event on a form no longer
+      // in the page does not reach the document.)
+      note.addEventListener("htmx:afterRequest", function (done) {
+        if (!done.detail.successful) return;
+        setTimeout(function () {
+          if (!root.querySelector(".note .errorlist")) leave();
+        }, 0);
+      }, { once: true });
+      return;
+    }
     window.htmx.ajax("POST", note.getAttribute("hx-post"), {
       source: note, target: note.getAttribute("hx-target"), swap: "outerHTML"
     }).then(function () {
       var saved = root.querySelector(".note");
-      if (!saved || saved.querySelector(".errorlist") || !document.body.contains(form)) return;
-      if (submitter && form.requestSubmit) form.requestSubmit(submitter);
-      else if (form.requestSubmit) form.requestSubmit();
-    });
+      var box = saved && saved.querySelector("textarea");
+      if (!saved || saved.querySelector(".errorlist") || !box ||
+          box.value !== box.defaultValue) return;  // refused, or not saved
+      leave();
+    }, function () { /* no answer: the request error box says so */ });
   }, true);
 
   // Opening the answer box is for typing in it: the box takes the focus (else Space, the next
