@@ -54,6 +54,11 @@ def save_mock_answer(
             raise Conflict(_("Answer the questions in order."))
         deadline = quizzes.mock_deadline(quiz=quiz)
         if deadline is not None and now > deadline + TIME_LIMIT_GRACE:
+            if typed_answer.strip():
+                raise Conflict(
+                    _("Time is up: this answer arrived after the time limit, so it was not "
+                      "kept. What you wrote, to copy: %(text)s") % {"text": typed_answer}
+                )
             raise Conflict(_("Time is up: this answer arrived after the time limit."))
         item.typed_answer = typed_answer
         item.shown_at = item.shown_at or now

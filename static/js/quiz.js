@@ -207,12 +207,31 @@
         if (!form) continue;
         var finish = form.querySelector("[data-timeup-finish]");
         if (finish) finish.disabled = false;
+        // What is typed from now on would not be handed in.
+        var box = form.querySelector("textarea");
+        if (box) box.readOnly = true;
         timeUpSent = true;
         if (form.requestSubmit) form.requestSubmit();
         else form.submit();
       }
     }
   }
+
+  // A hand-in at the time limit that got no answer (offline, a server error) is sent again
+  // a few seconds later, so the answer typed in time is not left behind (the server takes it
+  // for a while after the limit).
+  var RETRY_MS = 5000;
+  function retryTimeUp(event) {
+    var form = event.detail && event.detail.elt;
+    if (!form || !form.matches || !form.matches("[data-timeup-form]")) return;
+    timeUpSent = false;
+    setTimeout(function () {
+      var timer = document.querySelector("[data-remaining-ms][data-fired]");
+      if (timer && document.body.contains(form)) delete timer.dataset.fired;
+    }, RETRY_MS);
+  }
+  document.addEventListener("htmx:sendError", retryTimeUp);
+  document.addEventListener("htmx:responseError", retryTimeUp);
 
   setInterval(tick, 1000);
   document.addEventListener("DOMContentLoaded", tick);

@@ -343,8 +343,10 @@ def test_mock_grades_wait_for_the_end_then_feed_fsrs(alice, section, questions):
 def test_mock_answers_after_the_time_limit_are_refused(alice, section, questions):
     start = timezone.now() - timedelta(minutes=5)
     quiz = services.start_quiz(user=alice, mode="mock", count=2, time_limit_seconds=60, now=start)
-    with pytest.raises(services.Conflict):
+    with pytest.raises(services.Conflict) as refused:
         interviews.save_mock_answer(user=alice, quiz_item=first_item(quiz), typed_answer="late")
+    # What was typed is given back to copy: it is not kept, and not lost either.
+    assert refused.value.message.endswith("What you wrote, to copy: late")
     assert quizzes.mock_answering_over(quiz=quiz, now=timezone.now())
     answering.record_review(user=alice, quiz_item=first_item(quiz), rating=2, token=token())
 
