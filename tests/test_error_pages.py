@@ -92,3 +92,14 @@ def test_csrf_failure_explains_that_the_form_expired(client):
     response = client.post("/accounts/login/", {"login": "a@example.com", "password": "x"})
     assert response.status_code == 403
     assert "This form has expired" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_refused_htmx_action_is_shown_in_its_card_in_development_too(client, settings):
+    """django-htmx's DEBUG helper would put a 400's answer in place of the whole page, where
+    the site shows it in the card that asked (data-swap-errors): development shows what
+    production shows."""
+    settings.DEBUG = True
+    page = client.get("/").content.decode()
+    assert "django_htmx/htmx-2.min.js" in page
+    assert "django-htmx.js" not in page
