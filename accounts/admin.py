@@ -36,21 +36,24 @@ class SuperuserOnlyAdmin(admin.ModelAdmin):
 
 
 class MembershipInline(admin.TabularInline):
+    """A team's members, to read: a role is changed, or someone removed, on the membership's
+    own page, through the teams' services (at least one owner; a removed member's quizzes on
+    the team's sets end)."""
+
     model = Membership
     extra = 0
-    raw_id_fields = ["user"]
+    fields = readonly_fields = ["user", "role", "joined_at"]
+    show_change_link = True
+    can_delete = False
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
 
     def has_add_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return False
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return False
 
 
 @admin.register(Team)
@@ -61,13 +64,65 @@ class TeamAdmin(SuperuserOnlyAdmin):
     inlines = [MembershipInline]
 
 
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "team", "role", "joined_at"]
+
+    def clean(self):
+        cleaned = super().clean()
+        was = self.instance
+        if (was.pk and was.role == Membership.Role.OWNER
+                and cleaned.get("role") != Membership.Role.OWNER
+                and not services.other_owners_exist(team=was.team, excluding=was)):
+            raise forms.ValidationError(
+                _("A team must keep at least one owner. Make someone else an owner first."))
+        return cleaned
+
+
 @admin.register(Membership)
 class MembershipAdmin(SuperuserOnlyAdmin):
+    """Roles change and members leave through the teams' services, as on the site: a team
+    keeps an owner, and whoever leaves a team or its curators leaves its sets' quizzes."""
+
+    form = MembershipForm
     list_display = ["user", "team", "role", "joined_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "team__name"]
     raw_id_fields = ["user", "team"]
     list_select_related = ["user", "team"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user", "team"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.role == Membership.Role.OWNER and (
+            not services.other_owners_exist(team=obj.team, excluding=obj)
+        ):
+            return False  # the last owner: make someone else an owner first
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        role = form.cleaned_data["role"]
+        Membership.objects.filter(pk=obj.pk).update(joined_at=obj.joined_at)
+        services.change_role(actor=request.user, membership=obj, role=role)
+
+    def delete_model(self, request, obj):
+        services.remove_member(actor=request.user, membership=obj)
+
+    def delete_queryset(self, request, queryset):
+        kept = []
+        for membership in queryset.select_related("team", "user"):
+            try:
+                services.remove_member(actor=request.user, membership=membership)
+            except services.LastOwnerError:
+                kept.append(str(membership))
+        if kept:
+            self.message_user(request, _("Kept, as the last owners of their teams: %(who)s.")
+                              % {"who": "; ".join(kept)}, messages.WARNING)
 
 
 @admin.register(Invitation)
