@@ -79,6 +79,21 @@ class Term:
             return f"{self.text}:*", "raw"  # the text is one Han character: nothing to escape
         return " ".join(_han_tokens(self.text)[:-1]), "phrase"
 
+    def regex(self, *, prompt_only: bool = False) -> str:
+        """What `tsquery` asks of the index, as a regular expression over `search_text`, for
+        SQLite, so that both databases find the same questions: a Latin word where a token
+        begins (`lm` is not in `llm`, `former` not in `transformer`), a number or a single
+        letter as a whole token, a run of characters as its pairs in a row (a pair is never
+        cut: every Chinese token is one or two characters). `prompt_only`: on the first line,
+        the prompt's tokens."""
+        # The text is letters and digits, or Han characters: nothing to escape.
+        if self.chinese:
+            needle = " ".join(_han_tokens(self.text)[:-1]) or self.text
+            return rf"^[^\n]*{needle}" if prompt_only else needle
+        start = r"^(?:[^\n]* )?" if prompt_only else r"(?:^|\s)"
+        end = "" if self.tsquery()[1] == "raw" else r"(?:\s|$)"
+        return f"{start}{self.text}{end}"
+
 
 def query_terms(query: str) -> list[Term]:
     """The terms of `query`, folded, de-duplicated, in order. Punctuation, kana and other

@@ -5,12 +5,15 @@ must contain every term, in its prompt, answer or tags.
 - PostgreSQL: full text over the stored `search_vector` column (migration 0005, GIN-indexed);
   a run of characters is the phrase of its character pairs, so it matches exactly where it
   occurs, and a single character is a prefix query. Every query length is served by the index.
-- SQLite (development) and queries with no indexable term (only punctuation, say): every word
-  must occur in the prompt, the answer or a tag name (`icontains`).
+- SQLite (development): the same terms as regular expressions over `search_text`
+  (qa.search.Term.regex), so that both databases find the same questions.
+- Queries with no indexable term (only punctuation, say): every word must occur in the
+  prompt, the answer or a tag name (`icontains`).
 Ranking: a question whose prompt contains every word of the query comes first, then (on
 PostgreSQL) ts_rank, then bank order.
 When no question contains the query, the near search offers those whose prompt shares most
-of its character pairs and words (`_near`, qa.search.near_units), and says so.
+of its character pairs and words, the rarer weighing more (`_near`, qa.search.near_units),
+and says so.
 """
 
 from __future__ import annotations
@@ -33,10 +36,11 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     Exists,
     Expression,
     F,
-    IntegerField,
+    FloatField,
     OuterRef,
     Q,
     QuerySet,
@@ -165,6 +169,12 @@ def _contains_all(words: list[str]) -> Q:
     return condition
 
 
+def _in_tokens(terms: list[Term], *, prompt_only: bool = False) -> Q:
+    """Every term in the stored tokens (SQLite's REGEXP, which Django provides)."""
+    return reduce(operator.and_, [Q(search_text__regex=term.regex(prompt_only=prompt_only))
+                                  for term in terms])
+
+
 def _full_text_query(terms: list[Term]) -> SearchQuery:
     queries = [SearchQuery(text, config="simple", search_type=kind)
                for text, kind in (term.tsquery() for term in terms)]
@@ -201,7 +211,7 @@ def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT,
     none contains it (and `near`), those that share most of it (`_near`), said so.
 
     For a signed-in user each result says whether they bookmarked it (no extra query).
-    Two queries: the search and the tags of the results (three when the search is near).
+    Two queries: the search and the tags of the results (four when the search is near).
     """
     query = normalise_query(query)
     words = _needles(query)
@@ -221,6 +231,14 @@ def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT,
             rank=SearchRank(_StoredVector("search_vector"), tsquery),
         )
         order: list[Any] = [F("prompt_hit").desc(), F("rank").desc()]
+    elif terms:
+        # SQLite: the stored tokens, as the index reads them (Term.regex), so that a query
+        # finds on SQLite what it finds on PostgreSQL.
+        indexed = {term.text for term in terms}
+        exact = _contains_all([word for word in words if word not in indexed])
+        questions = questions.filter(_in_tokens(terms), exact).annotate(
+            prompt_hit=_flag(_in_tokens(terms, prompt_only=True)))
+        order = [F("prompt_hit").desc()]
     else:
         prompt_hit = Q()
         for word in words:
@@ -232,8 +250,9 @@ def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT,
     found_near = False
     if not found and near:
         units = near_units(query)
-        if units:
-            found = _fetch(*_near(units), user=user, limit=limit)
+        near_questions = _near(units) if units else None
+        if near_questions is not None:
+            found = _fetch(*near_questions, user=user, limit=limit)
             pattern = _pattern([unit.text for unit in units])
             found_near = bool(found)
     rows = found[:limit]
@@ -263,33 +282,77 @@ def _fetch(questions: QuerySet[Question], order: list[Any], *, user: Any,
     )
 
 
-def _near(units: list[Term]) -> tuple[QuerySet[Question], list[Any]]:
-    """The questions whose prompt shares at least half of `units` (qa.search.near_units), and
-    two of them when there are two or more, those sharing more first. Prompts only: a near
-    search looks for the question a query means, and a prompt's vector is small enough to
-    check against every unit (an answer's would be read from its out-of-line storage once per
-    unit). On PostgreSQL the index finds the prompts sharing any unit."""
+def _near(units: list[Term]) -> tuple[QuerySet[Question], list[Any]] | None:
+    """The questions whose prompt shares most of `units` (qa.search.near_units), best first,
+    or None when none does.
+
+    A unit weighs by how rare it is among the C prompts sharing any unit, as BM25 (Lucene)
+    weighs a term in df of N documents, ln(1 + (C - df + 0.5) / (df + 0.5)): 模型 is in most
+    prompts of an LLM bank, 幻觉 in one, so 大模型幻觉 is near 模型幻觉是什么 and not near
+    every prompt about 大模型. A prompt is near when it shares at least half of the
+    units, and two when there are two or more (a unit no prompt has, 型幻, counts: it is how
+    the query was cut), and at least half the weight of the best such prompt.
+    Two queries: the prompts counted by which units they share (a row per combination, a
+    few dozen at most), which gives every weight; then those of the chosen combinations, on
+    PostgreSQL through the index (prompt_vector @@ 模型 & 幻觉 | ...), by weight. Prompts
+    only: a prompt's vector is small enough to check against every unit (an answer's would
+    be read from its out-of-line storage once per unit)."""
+    shares = [_shares(unit) for unit in units]
+    names = [f"unit_{i}" for i in range(len(units))]
+    counts = {tuple(row[name] for name in names): row["prompts"] for row in (
+        _sharing(units, [[True] * len(units)], any_unit=True)
+        .annotate(**{name: _flag(share) for name, share in zip(names, shares, strict=True)})
+        .order_by().values(*names).annotate(prompts=Count("pk")))}
+    total = sum(counts.values())
+    dfs = [sum(n for shared, n in counts.items() if shared[i]) for i in range(len(units))]
+    weights = [math.log(1 + (total - df + 0.5) / (df + 0.5)) for df in dfs]
+
+    def weight(shared: tuple[bool, ...]) -> float:
+        return math.fsum(w for w, has in zip(weights, shared, strict=True) if has)
+
+    need = max(math.ceil(len(units) / 2), min(len(units), 2))
+    eligible = [shared for shared in counts if sum(shared) >= need]
+    if not eligible:
+        return None
+    floor = max(map(weight, eligible)) / 2 * (1 - 1e-9)  # sums may differ in the last bit
+    chosen = [shared for shared in eligible if weight(shared) >= floor]
+    # A prompt sharing more than a chosen combination is chosen too: the least ones will do.
+    least = [shared for shared in chosen if not any(
+        other != shared and all(map(operator.le, other, shared)) for other in chosen)]
+    score = reduce(operator.add, [
+        Case(When(share, then=Value(w)), default=Value(0.0), output_field=FloatField())
+        for share, w in zip(shares, weights, strict=True)])
+    return _sharing(units, least).annotate(near_score=score), [F("near_score").desc()]
+
+
+NEAR_COMBINATIONS = 16  # past this many, the prompts are checked one by one, not by the index
+
+
+def _unit_query(unit: Term) -> SearchQuery:
+    text, kind = unit.tsquery()
+    return SearchQuery(text, config="simple", search_type=kind)
+
+
+def _shares(unit: Term) -> Any:
+    """True where a prompt has `unit`, as a condition (qa.search.Term says how)."""
+    if connection.vendor == "postgresql":
+        return SearchVectorExact(_StoredVector("prompt_vector"), _unit_query(unit))
+    return Q(search_text__regex=unit.regex(prompt_only=True))
+
+
+def _sharing(units: list[Term], combinations: list[Any], *,
+             any_unit: bool = False) -> QuerySet[Question]:
+    """The published questions whose prompt has all the units of one of `combinations` (or
+    any unit), found by the index on PostgreSQL."""
     questions = (Question.objects.published().select_related("section", "bank")
                  .defer("search_text"))
-    if connection.vendor == "postgresql":
-        queries = [SearchQuery(text, config="simple", search_type=kind)
-                   for text, kind in (unit.tsquery() for unit in units)]
-        shares = [SearchVectorExact(_StoredVector("prompt_vector"), q) for q in queries]
-        questions = (questions.alias(vector=_StoredVector("prompt_vector"))
-                     .filter(vector=reduce(operator.or_, queries)))
-    else:
-        shares = [Q(prompt__icontains=unit.text) for unit in units]
-    need = max(math.ceil(len(units) / 2), min(len(units), 2))
-    questions = questions.annotate(shared=_count(shares)).filter(shared__gte=need)
-    return questions, [F("shared").desc()]
-
-
-def _count(conditions: list[Any]) -> Any:
-    """How many of `conditions` hold, as a column."""
-    return reduce(operator.add, [
-        Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
-        for condition in conditions
-    ])
+    join, meet = (operator.or_, operator.or_) if any_unit else (operator.or_, operator.and_)
+    if connection.vendor == "postgresql" and len(combinations) <= NEAR_COMBINATIONS:
+        query = reduce(join, [reduce(meet, [_unit_query(unit) for unit, has in zip(
+            units, shared, strict=True) if has]) for shared in combinations])
+        return questions.alias(vector=_StoredVector("prompt_vector")).filter(vector=query)
+    return questions.filter(reduce(join, [reduce(meet, [Q(_shares(unit)) for unit, has in zip(
+        units, shared, strict=True) if has]) for shared in combinations]))
 
 
 # --- highlighting ---------------------------------------------------------------------------
@@ -309,16 +372,32 @@ def _pattern(words: list[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(re.escape(t) for t in alternatives), re.IGNORECASE)
 
 
+def _marked(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    """Where `pattern` matches in `text`, matches that overlap or touch made one: the
+    character pairs of a near search (大模, 模型) mark the word they cover (大模型), not 大模
+    and a stray 型."""
+    spans: list[tuple[int, int]] = []
+    for start in range(len(text)):
+        match = pattern.match(text, start)  # the longest alternative here: they come first
+        if match is None or match.end() == start:
+            continue
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], match.end()))
+        else:
+            spans.append((start, match.end()))
+    return spans
+
+
 def highlight(text: str, pattern: re.Pattern[str] | None) -> SafeString:
     """`text` with every match wrapped in <mark>; everything else HTML-escaped."""
     if pattern is None:
         return escape(text)
     pieces: list[str] = []
     last = 0
-    for match in pattern.finditer(text):
-        pieces.append(escape(text[last:match.start()]))
-        pieces.append(f"<mark>{escape(match.group())}</mark>")
-        last = match.end()
+    for start, end in _marked(text, pattern):
+        pieces.append(escape(text[last:start]))
+        pieces.append(f"<mark>{escape(text[start:end])}</mark>")
+        last = end
     pieces.append(escape(text[last:]))
     return mark_safe("".join(pieces))  # noqa: S308 - every piece of user text is escaped above
 
