@@ -205,11 +205,12 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
 
 
 def _undoing_corrections(forced: list[tuple[Question, QuestionData]]) -> list[str]:
-    """The keys of `forced` whose text the file replaces although an editor corrected it
+    """The keys of `forced` whose answer the file replaces although an editor corrected it
     substantively since the file last wrote it (the answer version is newer than at the last
-    import): forcing the file's text undoes that correction."""
+    import): forcing the file's answer undoes that correction. (A file that carries the
+    corrected answer and words the prompt otherwise undoes nothing learners studied.)"""
     changed = {question.pk: (question, data) for question, data in forced
-               if (question.prompt, question.answer) != (data.prompt, data.answer)}
+               if question.answer != data.answer}
     imported = writing.imported_versions([question for question, _data in changed.values()])
     return [data.key for pk, (question, data) in changed.items()
             if question.answer_version != imported.get(pk, question.answer_version)]

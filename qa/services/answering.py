@@ -273,7 +273,7 @@ class _Grading:
             return self._checked(item, quiz)
         review = self._write(item)
         self._again_later(item, quiz)
-        take_out_graded_elsewhere(user=self.user, quiz=quiz, after=item.position)
+        take_out_graded_elsewhere(user=self.user, quiz=quiz, after=item.position, now=self.now)
         next_item = quizzes.next_card_item(quiz=quiz, after=item.position)
         quiz.position = item.position + 1
         changes = {"position": quiz.position}

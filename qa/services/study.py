@@ -205,46 +205,33 @@ def _resumable_quiz(
         return None
     for quiz in candidates[:5]:
         if out_of_date(user=user, quiz=quiz, now=now) is None:
-            take_out_graded_elsewhere(user=user, quiz=quiz)
-            # Before asking what is left: a set quiz with nothing left to ask goes on with
-            # what the set has gained, rather than a new one starting the set over.
-            if mode == Quiz.Mode.SET:
+            take_out_graded_elsewhere(user=user, quiz=quiz, now=now)
+            # Before asking what is left: a quiz with nothing left to ask goes on with what
+            # has come due, or what the set has gained, rather than a new one starting over.
+            if mode == Quiz.Mode.DUE:
+                _take_in_newly_due(user=user, quiz=quiz, count=count, now=now)
+            elif mode == Quiz.Mode.SET:
                 _take_in_added_to_set(user=user, quiz=quiz, study_set=study_set, now=now)
-            if quizzes.quiz_remaining_items(quiz=quiz).exists() and (
-                mode != Quiz.Mode.DUE
-                or _take_in_newly_due(user=user, quiz=quiz, count=count, now=now)
-            ):
+            if quizzes.quiz_remaining_items(quiz=quiz).exists():
                 return quiz
         # Superseded: a new quiz of the same kind replaces it.
         Quiz.objects.filter(pk=quiz.pk, finished_at__isnull=True).update(finished_at=now)
     return None
 
 
-def _take_in_newly_due(*, user: User, quiz: Quiz, count: int | None, now: datetime) -> bool:
+def _take_in_newly_due(*, user: User, quiz: Quiz, count: int | None, now: datetime) -> None:
     """A due-review quiz taken up again takes in, after its last card, the questions that
     have come due since it began, so it holds what the dashboard counts as due; up to `count`
-    (MAX_QUIZ_ITEMS) questions in all. False, taking in nothing, when one of them was studied
-    in another quiz since this one began: then it is out of date (out_of_date), and a new
-    quiz replaces it."""
+    (MAX_QUIZ_ITEMS) questions in all (a question graded Again in another quiz meanwhile too,
+    once it is due again)."""
     quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)  # one change of its items at a time
     held = set(quiz.items.values_list("question_id", flat=True))
     room = (count or MAX_QUIZ_ITEMS) - len(held)
     if room <= 0:
-        return True
+        return
     due = _select_questions(user=user, mode=Quiz.Mode.DUE, section=quiz.section,
                             study_set=None, count=None, now=now)
-    added = [question_id for question_id in due if question_id not in held][:room]
-    if not added:
-        return True
-    if Review.objects.filter(user=user, question_id__in=added,
-                             reviewed_at__gte=quiz.started_at).exists():
-        return False
-    last = quiz.items.aggregate(last=Max("position"))["last"]
-    QuizItem.objects.bulk_create(
-        QuizItem(quiz=quiz, question_id=question_id, position=last + 1 + i)
-        for i, question_id in enumerate(added)
-    )
-    return True
+    _append(quiz, [question_id for question_id in due if question_id not in held][:room])
 
 
 def _take_in_added_to_set(*, user: User, quiz: Quiz, study_set: StudySet, now: datetime) -> int:
@@ -263,17 +250,21 @@ def _take_in_added_to_set(*, user: User, quiz: Quiz, study_set: StudySet, now: d
     in_set = _select_questions(user=user, mode=Quiz.Mode.SET, section=None,
                                study_set=study_set, count=None, now=now)
     added = [question_id for question_id in in_set if question_id not in held][:room]
-    if not added:
-        return 0
-    # After the last card, and never behind the learner (cards before the quiz's position
-    # are not shown again).
+    _append(quiz, added)
+    return len(added)
+
+
+def _append(quiz: Quiz, question_ids: list[int]) -> None:
+    """Cards for `question_ids` after the quiz's last card, and never behind the learner
+    (cards before the quiz's position are not shown again)."""
+    if not question_ids:
+        return
     last = quiz.items.aggregate(last=Max("position"))["last"]
     first = quiz.position if last is None else max(last + 1, quiz.position)
     QuizItem.objects.bulk_create(
         QuizItem(quiz=quiz, question_id=question_id, position=first + i)
-        for i, question_id in enumerate(added)
+        for i, question_id in enumerate(question_ids)
     )
-    return len(added)
 
 
 EARLIER_DAY = "earlier day"
@@ -291,22 +282,29 @@ def out_of_date(*, user: User, quiz: Quiz, now: datetime | None = None) -> str |
     return None
 
 
-def take_out_graded_elsewhere(*, user: User, quiz: Quiz, after: int | None = None) -> int:
+def take_out_graded_elsewhere(*, user: User, quiz: Quiz, after: int | None = None,
+                              now: datetime | None = None) -> int:
     """Take out of a running due, new or mistakes quiz the cards waiting in it (not revealed)
-    whose question was graded in another quiz since it began (another tab, a section quiz):
-    it is no longer due, new or a mistake still to practise, and is not graded twice. What
-    was done in the quiz stays. `after`: only cards past this position (the grade of the card
-    at it is picking the next). Returns how many cards were taken out."""
+    whose question was graded in another quiz since it began (another tab, a section quiz),
+    and so is no longer what the quiz is of: it is not due now (graded Again, it may be due
+    again, and stays), it is not new, or it is a mistake practised; and it is not graded
+    twice. What was done in the quiz stays, and so does the card of a question graded in it
+    (its Again card). `after`: only cards past this position (the grade of the card at it is
+    picking the next). Returns how many cards were taken out."""
     if quiz.mode not in DAILY_MODES or quiz.finished_at is not None:
         return 0
-    waiting = quiz.items.filter(position__gte=quiz.position if after is None else after + 1,
-                                revealed_at__isnull=True, review__isnull=True)
-    elsewhere = waiting.filter(Exists(
-        Review.objects.filter(
-            user=user, question_id=OuterRef("question_id"), reviewed_at__gte=quiz.started_at
-        ).exclude(quiz_item__quiz=quiz)
-    ))
-    return QuizItem.objects.filter(pk__in=list(elsewhere.values_list("pk", flat=True))).delete()[0]
+    question = OuterRef("question_id")
+    done = quiz.items.filter(
+        Exists(Review.objects.filter(user=user, question_id=question,
+                                     reviewed_at__gte=quiz.started_at)
+               .exclude(quiz_item__quiz=quiz)),
+        position__gte=quiz.position if after is None else after + 1,
+        revealed_at__isnull=True, review__isnull=True,
+    ).exclude(Exists(Review.objects.filter(quiz_item__quiz=quiz, question_id=question)))
+    if quiz.mode == Quiz.Mode.DUE:
+        done = done.exclude(Exists(StudyState.objects.filter(
+            user=user, question_id=question, due__lte=now or timezone.now())))
+    return QuizItem.objects.filter(pk__in=list(done.values_list("pk", flat=True))).delete()[0]
 
 
 def replace_quiz(*, user: User, quiz: Quiz, now: datetime | None = None) -> Quiz:

@@ -152,9 +152,16 @@ def _after_action(request: HttpRequest, quiz: Quiz) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, pk: int, exc: services.StudyError) -> HttpResponse:
-    if exc.status_code == 404:
+    if exc.status_code == 404 and pk > MAX_ID:
         raise Http404(exc.message)
-    quiz = _get_quiz_for_user(request, pk)
+    quiz = _get_quiz_for_user(request, pk)  # 404 for anyone else's
+    if exc.status_code == 404:
+        if quiz.mode not in services.DAILY_MODES:
+            raise Http404(exc.message)
+        # A card of a due, new or mistakes quiz leaves it when its question is studied
+        # elsewhere (take_out_graded_elsewhere): a page still showing it gets the quiz as it is.
+        exc = services.Conflict(_("That question is no longer in this quiz (it was studied "
+                                  "elsewhere since the quiz began). Here is where it is now."))
     # A quiz that ended on its own (its set no longer shared, say) shows its summary, which
     # says how it ended: not twice.
     message = "" if isinstance(exc, services.QuizFinished) and quiz.ended else exc.message

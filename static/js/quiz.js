@@ -218,16 +218,21 @@
   }
 
   // A hand-in at the time limit that got no answer (offline, a server error) is sent again
-  // a few seconds later, so the answer typed in time is not left behind (the server takes it
-  // for a while after the limit).
+  // a few seconds later, so the answer typed in time is not left behind: as long as the
+  // server takes it after the limit (30 s), then no more (the request error box stays).
   var RETRY_MS = 5000;
+  var RETRIES = 6;
   function retryTimeUp(event) {
     var form = event.detail && event.detail.elt;
     if (!form || !form.matches || !form.matches("[data-timeup-form]")) return;
     timeUpSent = false;
+    var timer = document.querySelector("[data-remaining-ms][data-fired]");
+    if (!timer) return;
+    var tries = parseInt(timer.dataset.tries || "0", 10) + 1;
+    timer.dataset.tries = String(tries);
+    if (tries >= RETRIES) return;
     setTimeout(function () {
-      var timer = document.querySelector("[data-remaining-ms][data-fired]");
-      if (timer && document.body.contains(form)) delete timer.dataset.fired;
+      if (document.body.contains(form)) delete timer.dataset.fired;
     }, RETRY_MS);
   }
   document.addEventListener("htmx:sendError", retryTimeUp);

@@ -185,6 +185,27 @@ def test_forcing_the_file_over_a_substantive_correction_undoes_it_as_a_revert(sh
     # The file's text again: the next import finds nothing to do.
     assert "Nothing changed." in run(str(SHIPPED))
 
+
+def test_forcing_a_file_that_carries_the_correction_undoes_nothing(db, tmp_path, alice):
+    """The file already says what the editor corrected; only its prompt reads otherwise."""
+    run(str(write(tmp_path, small_bank())))
+    question = Question.objects.get(key="demo/one/01")
+    editorial.save_question_edit(question=question, editor=None,
+                                 data={"answer": "Corrected answer."},
+                                 kind=RevisionInfo.Kind.SUBSTANTIVE, reason="更正",
+                                 expected_revision=1)
+    state = StudyState.objects.create(user=alice, question=question, last_answer_version=2,
+                                      due=timezone.now() + timedelta(days=30))
+    data = small_bank()
+    data["questions"][0].update(answer="Corrected answer.", prompt="What is attention, briefly?")
+    output = run("--force", str(write(tmp_path, data)))
+    question.refresh_from_db()
+    state.refresh_from_db()
+    assert question.prompt == "What is attention, briefly?" and question.answer_version == 2
+    assert question.history.first().change_kind == RevisionInfo.Kind.IMPORT
+    assert not state.changed_since_review
+    assert "undoing" not in output
+
 def test_an_editors_section_and_bank_changes_are_kept_and_reported(db, tmp_path):
     path = write(tmp_path, small_bank())
     run(str(path))

@@ -129,3 +129,36 @@ def test_a_grade_taken_back_times_the_card_from_its_first_showing_less_the_time_
     again = answering.grade(user=alice, quiz_id=quiz.pk, item_id=item.pk, rating=4,
                             token=token(), now=undone_at + timedelta(seconds=2)).review
     assert again.duration_ms == 12_000
+
+
+def _due_quiz(user, section, n=3):
+    for number in range(1, n + 1):
+        StudyStateFactory(user=user, question=QuestionFactory(section=section, number=number),
+                          due=timezone.now() - timedelta(hours=1))
+    return services.start_quiz(user=user, mode="due")
+
+
+def test_a_page_still_showing_a_card_that_left_gets_the_quiz_as_it_is(alice, alice_client):
+    section = SectionFactory()
+    due = _due_quiz(alice, section)
+    shown = current_item(due)
+    _grade_elsewhere(alice, section, shown.question_id)
+    alice_client.get(reverse("qa:quiz", args=[due.pk]))  # another tab: the card leaves
+
+    response = alice_client.post(reverse("qa:quiz-reveal", args=[due.pk]), {"item": shown.pk},
+                                 HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "That question is no longer in this quiz" in page
+    assert f'name="item" value="{current_item(due).pk}"' in page
+
+
+def test_the_again_card_of_a_question_graded_elsewhere_too_stays(alice):
+    """Graded Good in another tab, then Again here: the Again card is this quiz's own."""
+    section = SectionFactory()
+    due = _due_quiz(alice, section, n=2)
+    item = current_item(due)
+    answering.reveal(user=alice, quiz_item=item)
+    _grade_elsewhere(alice, section, item.question_id)
+    answering.grade(user=alice, quiz_id=due.pk, item_id=item.pk, rating=1, token=token())
+    assert due.items.filter(question_id=item.question_id).count() == 2

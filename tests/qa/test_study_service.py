@@ -202,7 +202,7 @@ def _review_state(user, question, due):
                              difficulty=5, last_review=due - timedelta(days=5), step=None)
 
 
-def test_a_due_quiz_whose_cards_were_graded_elsewhere_is_not_resumed(alice):
+def test_a_due_quiz_whose_cards_were_graded_elsewhere_holds_what_is_due_now(alice):
     first, other = SectionFactory(), SectionFactory()
     reviewed = [QuestionFactory(section=first, number=i) for i in range(1, 4)]
     later = [QuestionFactory(section=other, number=i) for i in range(1, 3)]
@@ -217,10 +217,10 @@ def test_a_due_quiz_whose_cards_were_graded_elsewhere_is_not_resumed(alice):
                         token=token())
     for question in later:
         _review_state(alice, question, past)
-    fresh = services.start_quiz(user=alice, mode="due")
-    left.refresh_from_db()
-    assert fresh.pk != left.pk and left.finished_at is not None
-    assert set(fresh.items.values_list("question_id", flat=True)) == {q.pk for q in later}
+    resumed = services.start_quiz(user=alice, mode="due")
+    assert resumed.pk == left.pk  # nothing was done in it, and it is today's
+    assert set(quizzes.quiz_remaining_items(quiz=resumed).values_list(
+        "question_id", flat=True)) == {q.pk for q in later}
 
 
 def test_a_due_quiz_with_an_again_card_still_resumes(alice, section, questions):
@@ -264,12 +264,14 @@ def test_a_due_quiz_taken_up_again_takes_in_what_came_due_since(alice, section):
     assert quiz.items.count() == len(questions)
 
 
-def test_a_due_quiz_whose_newly_due_question_was_studied_elsewhere_is_replaced(alice, section):
-    """Taking that question in would make the quiz out of date at once (graded elsewhere):
-    a new quiz of what is due now replaces it instead."""
+def test_a_due_quiz_takes_in_a_question_graded_again_elsewhere_once_it_is_due(alice, section):
+    """Graded Again in another quiz, a question is due again minutes later: the due quiz taken
+    up again holds it, as the dashboard counts it, and keeps what was done in it."""
     q1, q2, q3 = (QuestionFactory(section=section, number=i) for i in range(1, 4))
     morning = _due_this_morning(alice, [q1, q2])
     due_quiz = services.start_quiz(user=alice, mode="due", now=morning)
+    answering.grade(user=alice, quiz_id=due_quiz.pk, item_id=current_item(due_quiz).pk,
+                    rating=3, token=token(), now=morning + timedelta(minutes=1))
     new_quiz = services.start_quiz(user=alice, mode="new", now=morning + timedelta(minutes=5))
     item = current_item(new_quiz)
     assert item.question_id == q3.pk
@@ -278,9 +280,11 @@ def test_a_due_quiz_whose_newly_due_question_was_studied_elsewhere_is_replaced(a
 
     later = morning + timedelta(hours=1)
     resumed = services.start_quiz(user=alice, mode="due", now=later)
-    due_quiz.refresh_from_db()
-    assert resumed.pk != due_quiz.pk and due_quiz.finished_at is not None
-    assert set(resumed.items.values_list("question_id", flat=True)) == {q1.pk, q2.pk, q3.pk}
+    assert resumed.pk == due_quiz.pk
+    waiting = set(quizzes.quiz_remaining_items(quiz=resumed).values_list("question_id",
+                                                                           flat=True))
+    assert q3.pk in waiting and len(waiting) == selectors.due_now_count(user=alice, now=later)
+    assert Review.objects.filter(quiz_item__quiz=resumed).count() == 1
     assert services.out_of_date(user=alice, quiz=resumed, now=later) is None
 
 
