@@ -23,7 +23,7 @@ import operator
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import reduce
+from functools import lru_cache, reduce
 from typing import Any
 
 from django.contrib.postgres.search import (
@@ -373,19 +373,24 @@ def _pattern(words: list[str]) -> re.Pattern[str] | None:
 
 
 def _marked(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
-    """Where `pattern` matches in `text`, matches that overlap or touch made one: the
-    character pairs of a near search (大模, 模型) mark the word they cover (大模型), not 大模
-    and a stray 型."""
+    """Where `pattern` matches in `text` (overlapping matches too, by a lookahead), matches
+    that overlap or touch made one: the character pairs of a near search (大模, 模型) mark
+    the word they cover (大模型), not 大模 and a stray 型."""
     spans: list[tuple[int, int]] = []
-    for start in range(len(text)):
-        match = pattern.match(text, start)  # the longest alternative here: they come first
-        if match is None or match.end() == start:
+    for match in _overlapping(pattern.pattern, pattern.flags).finditer(text):
+        start, end = match.span(1)
+        if end == start:
             continue
         if spans and start <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], match.end()))
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
         else:
-            spans.append((start, match.end()))
+            spans.append((start, end))
     return spans
+
+
+@lru_cache(maxsize=256)
+def _overlapping(source: str, flags: int) -> re.Pattern[str]:
+    return re.compile(f"(?=({source}))", flags)
 
 
 def highlight(text: str, pattern: re.Pattern[str] | None) -> SafeString:
