@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -95,12 +97,16 @@ class MembershipAdmin(SuperuserOnlyAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["user", "team"] if obj is not None else []
 
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.role == Membership.Role.OWNER and (
-            not services.other_owners_exist(team=obj.team, excluding=obj)
+    def delete_view(self, request, object_id, extra_context=None):
+        membership = (self.get_object(request, unquote(object_id))
+                      if self.has_delete_permission(request) else None)  # else Django's 403
+        if membership is not None and membership.role == Membership.Role.OWNER and (
+            not services.other_owners_exist(team=membership.team, excluding=membership)
         ):
-            return False  # the last owner: make someone else an owner first
-        return super().has_delete_permission(request, obj)
+            self.message_user(request, _("A team must keep at least one owner. Make someone "
+                                         "else an owner first."), messages.ERROR)
+            return redirect("admin:accounts_membership_change", membership.pk)
+        return super().delete_view(request, object_id, extra_context)
 
     def save_model(self, request, obj, form, change):
         if not change:
