@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.adapter import subject_line
 from accounts.models import Invitation, InvitationUse, Membership, Removal, Team, User
 from accounts.selectors import INVITATIONS_SHOWN, AccountClosing, account_closing
 from qa.models import Quiz, Review, StudySet
@@ -59,14 +56,14 @@ class InvitationError(TeamError):
 # --- Teams ------------------------------------------------------------------------------------
 
 
-def _one_line(name: str) -> str:
+def one_line(name: str) -> str:
     """A name as one line: it goes into mail subjects and one-line confirmation boxes."""
     return " ".join(name.split())
 
 
 @transaction.atomic
 def create_team(*, user: User, name: str, description: str = "") -> Team:
-    name = _one_line(name)
+    name = one_line(name)
     if not name:
         raise TeamError(_("A team needs a name."))
     team = Team.objects.create(name=name, description=description.strip(), created_by=user)
@@ -77,7 +74,7 @@ def create_team(*, user: User, name: str, description: str = "") -> Team:
 @transaction.atomic
 def update_team(*, actor: User, team: Team, name: str, description: str = "") -> Team:
     """Rename the team or change its description (owners only)."""
-    name = _one_line(name)
+    name = one_line(name)
     if not name:
         raise TeamError(_("A team needs a name."))
     team = _lock_team(team)
@@ -362,37 +359,6 @@ def create_invitation(
         email=email.strip(),
         created_by=actor,
     )
-
-
-def _in_zone_and_utc(moment: datetime) -> str:
-    """`moment` in the inviter's time zone, named, and in UTC: the invited may live in
-    another zone."""
-    local = f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
-    zone = timezone.get_current_timezone_name()
-    if zone == "UTC":
-        return f"{local} (UTC)"
-    return f"{local} ({zone}; {moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
-
-
-def send_invitation_email(*, invitation: Invitation, accept_url: str) -> None:
-    """Mail the link to the invited address through the site's mail backend."""
-    if not invitation.email:
-        return
-    inviter = invitation.created_by.public_name if invitation.created_by else ""
-    subject = subject_line(
-        _("You are invited to join %(team)s") % {"team": _one_line(invitation.team.name)})
-    body = _(
-        "%(inviter)s invited you to join the team \"%(team)s\". Your role there: %(role)s.\n\n"
-        "Open this link to accept (you will be asked to log in or sign up first):\n"
-        "%(url)s\n\nThe link expires on %(expires)s."
-    ) % {
-        "inviter": inviter,
-        "team": invitation.team.name,
-        "role": invitation.get_role_display(),
-        "url": accept_url,
-        "expires": _in_zone_and_utc(invitation.expires_at),
-    }
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
 
 
 @transaction.atomic

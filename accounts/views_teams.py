@@ -6,8 +6,6 @@ owner's action get 403 (they already know the team exists).
 
 from __future__ import annotations
 
-import logging
-import smtplib
 from datetime import timedelta
 
 from django import forms
@@ -24,8 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import services
-from accounts.adapter import mail_failure
+from accounts import invitation_mail, services
 from accounts.models import Invitation, Membership, Team
 from accounts.selectors import membership_for, open_invitations, team_members, teams_for_user
 from accounts.submissions import once_per_form
@@ -33,8 +30,6 @@ from config.allowance import take_slot
 from config.forms import TextareaField
 from qa.selectors.cards import MAX_ID
 from qa.selectors.sets import share_percent, team_dashboard, team_sets
-
-logger = logging.getLogger(__name__)
 
 Role = Membership.Role
 
@@ -304,27 +299,12 @@ def invitation_create(request: HttpRequest, pk: int) -> HttpResponse:
     elif invitation.email:
         # Mailed once the invitation is committed: the team stays locked no longer than the
         # insert takes, and no mail carries a link to an invitation that was rolled back.
-        transaction.on_commit(lambda: _mail_invitation(request, invitation))
+        accept_url = _invite_url(request, invitation)
+        transaction.on_commit(
+            lambda: invitation_mail.send_and_tell(request, invitation, accept_url))
     else:
         messages.success(request, _("Invitation link created. Copy it from the list below."))
     return redirect(f"{reverse('accounts:team', args=[pk])}#invitations")
-
-
-
-def _mail_invitation(request: HttpRequest, invitation: Invitation) -> None:
-    try:
-        services.send_invitation_email(
-            invitation=invitation, accept_url=_invite_url(request, invitation)
-        )
-    except (smtplib.SMTPException, OSError) as exc:
-        logger.error("invitation email to team %s not sent: %s", invitation.team_id,
-                     mail_failure(exc))
-        messages.warning(request, _(
-            "The invitation was created, but the email could not be sent. Copy the link "
-            "from the list below and send it yourself."))
-    else:
-        messages.success(request, _("Invitation sent to %(email)s.") % {
-            "email": invitation.email})
 
 
 @login_required

@@ -21,6 +21,7 @@ from qa import scheduling
 from qa.models import Question, Quiz, QuizItem, Review, StudyState
 from qa.selectors import cards, editorial, quizzes
 from qa.services import statements
+from qa.services.daily import take_out_graded_elsewhere
 from qa.services.study import (
     MAX_DURATION_MS,
     MAX_TYPED_ANSWER,
@@ -31,7 +32,6 @@ from qa.services.study import (
     NotFound,
     QuizFinished,
     finish_if_done,
-    take_out_graded_elsewhere,
 )
 from qa.services.undoing import card_as_it_was
 

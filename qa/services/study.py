@@ -25,7 +25,6 @@ from qa.models import (
     Question,
     Quiz,
     QuizItem,
-    Review,
     Section,
     SetItem,
     StudySet,
@@ -33,6 +32,7 @@ from qa.models import (
 )
 from qa.selectors import quizzes
 from qa.selectors import study as study_selectors
+from qa.services.daily import out_of_date, take_out_graded_elsewhere
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -51,9 +51,6 @@ MAX_NOTE = 20000
 MAX_DURATION_MS = 30 * 60 * 1000
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
-# Modes whose selection depends on the day: an unfinished quiz of one of these resumes only on
-# the day it was started; after that it is superseded by a fresh selection.
-DAILY_MODES = {Quiz.Mode.DUE, Quiz.Mode.NEW, Quiz.Mode.MISTAKES}
 # A second "Start" of the same mock interview within this time resumes the first (a double
 # click); later, a new interview begins.
 MOCK_RESUME_WITHIN = timedelta(seconds=30)
@@ -265,46 +262,6 @@ def _append(quiz: Quiz, question_ids: list[int]) -> None:
         QuizItem(quiz=quiz, question_id=question_id, position=first + i)
         for i, question_id in enumerate(question_ids)
     )
-
-
-EARLIER_DAY = "earlier day"
-
-
-def out_of_date(*, user: User, quiz: Quiz, now: datetime | None = None) -> str | None:
-    """Why a running due, new or mistakes quiz is out of date, as starting the same quiz again
-    would replace it: EARLIER_DAY (begun before the learner's today: what is due, new or a
-    mistake is today's); None when it is not."""
-    if quiz.mode not in DAILY_MODES or quiz.finished_at is not None:
-        return None
-    day_start, _day_end = study_selectors.local_day_bounds(now or timezone.now(), user.zone)
-    if quiz.started_at < day_start:
-        return EARLIER_DAY
-    return None
-
-
-def take_out_graded_elsewhere(*, user: User, quiz: Quiz, after: int | None = None,
-                              now: datetime | None = None) -> int:
-    """Take out of a running due, new or mistakes quiz the cards waiting in it (not revealed)
-    whose question was graded in another quiz since it began (another tab, a section quiz),
-    and so is no longer what the quiz is of: it is not due now (graded Again, it may be due
-    again, and stays), it is not new, or it is a mistake practised; and it is not graded
-    twice. What was done in the quiz stays, and so does the card of a question graded in it
-    (its Again card). `after`: only cards past this position (the grade of the card at it is
-    picking the next). Returns how many cards were taken out."""
-    if quiz.mode not in DAILY_MODES or quiz.finished_at is not None:
-        return 0
-    question = OuterRef("question_id")
-    done = quiz.items.filter(
-        Exists(Review.objects.filter(user=user, question_id=question,
-                                     reviewed_at__gte=quiz.started_at)
-               .exclude(quiz_item__quiz=quiz)),
-        position__gte=quiz.position if after is None else after + 1,
-        revealed_at__isnull=True, review__isnull=True,
-    ).exclude(Exists(Review.objects.filter(quiz_item__quiz=quiz, question_id=question)))
-    if quiz.mode == Quiz.Mode.DUE:
-        done = done.exclude(Exists(StudyState.objects.filter(
-            user=user, question_id=question, due__lte=now or timezone.now())))
-    return QuizItem.objects.filter(pk__in=list(done.values_list("pk", flat=True))).delete()[0]
 
 
 def replace_quiz(*, user: User, quiz: Quiz, now: datetime | None = None) -> Quiz:

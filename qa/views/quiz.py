@@ -29,7 +29,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from qa.models import Quiz, QuizItem, Section
 from qa.selectors import quizzes as selectors
 from qa.selectors.cards import MAX_ID
-from qa.services import answering, interviews, undoing
+from qa.services import answering, daily, interviews, undoing
 from qa.services import study as services
 from qa.views.navigation import safe_next
 
@@ -156,7 +156,7 @@ def _refused(request: HttpRequest, pk: int, exc: services.StudyError) -> HttpRes
         raise Http404(exc.message)
     quiz = _get_quiz_for_user(request, pk)  # 404 for anyone else's
     if exc.status_code == 404:
-        if quiz.mode not in services.DAILY_MODES:
+        if quiz.mode not in daily.DAILY_MODES:
             raise Http404(exc.message)
         # A card of a due, new or mistakes quiz leaves it when its question is studied
         # elsewhere (take_out_graded_elsewhere): a page still showing it gets the quiz as it is.
@@ -233,9 +233,9 @@ def quiz_detail(request: HttpRequest, pk: int) -> HttpResponse:
     quiz = _get_quiz_for_user(request, pk)
     # A due, new or mistakes quiz begun on an earlier day ("Continue" on the dashboard, an old
     # tab) would show what was due, new or a mistake then: today's is shown instead.
-    earlier_day = services.out_of_date(user=request.user, quiz=quiz) is not None
+    earlier_day = daily.out_of_date(user=request.user, quiz=quiz) is not None
     if not earlier_day:
-        taken_out = services.take_out_graded_elsewhere(user=request.user, quiz=quiz)
+        taken_out = daily.take_out_graded_elsewhere(user=request.user, quiz=quiz)
         if not taken_out:
             return _render(request, quiz)
         if quiz.items.exists():
@@ -252,7 +252,7 @@ def quiz_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except services.NothingToStudy as exc:
         messages.info(request, exc.message)
         return _go(request, reverse("home"))
-    if current.pk == quiz.pk:  # never the case (the old one is ended); never a redirect loop
+    if current.pk == quiz.pk:  # taken up again with what has come due: never a redirect loop
         return _render(request, quiz)
     messages.info(request, _("That quiz began on an earlier day; here is today's.")
                   if earlier_day else

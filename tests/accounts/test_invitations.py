@@ -12,7 +12,7 @@ from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services
+from accounts import invitation_mail, services
 from accounts.models import Invitation, Membership, Team
 from tests.factories import InvitationFactory, MembershipFactory, UserFactory
 
@@ -216,7 +216,7 @@ def test_an_unknown_token_finds_nothing(bob, team):
 
 def test_an_invitation_email_carries_the_link(alice, team):
     inv = services.create_invitation(actor=alice, team=team, email="new@example.com")
-    services.send_invitation_email(invitation=inv, accept_url=f"https://x.test/me/invite/{inv.token}/")
+    invitation_mail.send_invitation_email(invitation=inv, accept_url=f"https://x.test/me/invite/{inv.token}/")
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["new@example.com"]
     assert inv.token in mail.outbox[0].body
@@ -287,7 +287,7 @@ def test_an_invitation_mail_for_a_team_named_on_two_lines_is_sent(alice, team):
     team.refresh_from_db()
     invitation = services.create_invitation(actor=alice, team=team, email="x@example.com")
     mail.outbox.clear()
-    services.send_invitation_email(invitation=invitation, accept_url="https://example.com/i/")
+    invitation_mail.send_invitation_email(invitation=invitation, accept_url="https://example.com/i/")
     assert mail.outbox[0].subject.endswith("Ops team")
 
 
@@ -322,7 +322,7 @@ def test_an_invitation_mail_names_the_time_zone_of_its_expiry(alice, team, setti
 
     inv = services.create_invitation(actor=alice, team=team, email="new@example.com")
     with tz.override("Asia/Shanghai"):
-        services.send_invitation_email(invitation=inv, accept_url="https://x.test/i/")
+        invitation_mail.send_invitation_email(invitation=inv, accept_url="https://x.test/i/")
     local = tz.localtime(inv.expires_at, tz.get_fixed_timezone(8 * 60))
     utc = inv.expires_at.astimezone(tz.get_fixed_timezone(0))
     # And in UTC, for someone invited from another zone.

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from qa.models import Quiz, Review
 from qa.selectors import quizzes
-from qa.services import answering, undoing
+from qa.services import answering, daily, undoing
 from qa.services import study as services
 from tests.factories import QuestionFactory, SectionFactory, StudyStateFactory
 from tests.qa.studying import current_item, token
@@ -95,7 +95,7 @@ def test_a_card_revealed_before_it_was_graded_elsewhere_stays(alice):
     item = current_item(due)
     answering.reveal(user=alice, quiz_item=item, typed_answer="我的回答")
     _grade_elsewhere(alice, section, item.question_id)
-    assert services.take_out_graded_elsewhere(user=alice, quiz=due) == 0
+    assert daily.take_out_graded_elsewhere(user=alice, quiz=due) == 0
     assert _waiting(due)[0] == item.question_id
 
 
@@ -106,7 +106,7 @@ def test_a_section_quiz_keeps_its_cards_graded_elsewhere(alice):
     quiz = services.start_quiz(user=alice, mode="section", section=section)
     new = services.start_quiz(user=alice, mode="new")
     _grade(alice, new)
-    assert services.take_out_graded_elsewhere(user=alice, quiz=quiz) == 0
+    assert daily.take_out_graded_elsewhere(user=alice, quiz=quiz) == 0
     assert len(_waiting(quiz)) == len(questions)
 
 

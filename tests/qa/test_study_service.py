@@ -10,7 +10,7 @@ from django.utils import timezone
 from qa.models import Bookmark, Note, Question, Quiz, Review, SetItem
 from qa.selectors import quizzes
 from qa.selectors import study as selectors
-from qa.services import answering, marks
+from qa.services import answering, daily, marks
 from qa.services import study as services
 from tests.factories import (
     BookmarkFactory,
@@ -285,7 +285,7 @@ def test_a_due_quiz_takes_in_a_question_graded_again_elsewhere_once_it_is_due(al
                                                                            flat=True))
     assert q3.pk in waiting and len(waiting) == selectors.due_now_count(user=alice, now=later)
     assert Review.objects.filter(quiz_item__quiz=resumed).count() == 1
-    assert services.out_of_date(user=alice, quiz=resumed, now=later) is None
+    assert daily.out_of_date(user=alice, quiz=resumed, now=later) is None
 
 
 def test_a_due_quiz_takes_in_no_more_than_was_asked_for(alice, section):
