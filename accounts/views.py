@@ -12,7 +12,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -22,6 +22,7 @@ from accounts.models import User, UserManager
 from accounts.personal_data import personal_data_file
 from accounts.selectors import account_closing
 from config.allowance import refusal, take_slot
+from qa.services import daily
 
 DATA_EXPORTS_PER_HOUR = 5
 
@@ -32,8 +33,16 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     # header shows.
     form = ProfileForm(request.POST or None, instance=User.objects.get(pk=request.user.pk))
     if request.method == "POST" and form.is_valid():
-        form.save()
+        lowered = form.cleaned_data["daily_new_limit"] < request.user.daily_new_limit
+        user = form.save()
         messages.success(request, _("Your settings were saved."))
+        left = daily.keep_within_new_limit(user=user) if lowered else 0
+        if left:
+            messages.info(request, ngettext(
+                "%(n)d new question waiting in today's quiz left it, to keep within your new "
+                "daily limit.",
+                "%(n)d new questions waiting in today's quiz left it, to keep within your new "
+                "daily limit.", left) % {"n": left})
         return redirect("accounts:settings")
     return render(request, "accounts/settings.html", {"form": form})
 

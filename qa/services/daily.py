@@ -59,3 +59,23 @@ def take_out_graded_elsewhere(*, user: User, quiz: Quiz, after: int | None = Non
         done = done.exclude(Exists(StudyState.objects.filter(
             user=user, question_id=question, due__lte=now or timezone.now())))
     return QuizItem.objects.filter(pk__in=list(done.values_list("pk", flat=True))).delete()[0]
+
+
+def keep_within_new_limit(*, user: User, now: datetime | None = None) -> int:
+    """After the learner lowers their daily new-question limit, today's unfinished
+    new-question quizzes give up the new questions waiting in them (not yet revealed) past
+    what the limit leaves for today, the last drawn first: the limit holds today, not from
+    tomorrow. Returns how many questions left."""
+    now = now or timezone.now()
+    quota = study_selectors.new_quota(user=user, now=now)
+    over = quota["introduced"] + quota["pending"] - quota["limit"]
+    if over <= 0:
+        return 0
+    waiting = study_selectors.waiting_new_items(user=user, now=now).filter(
+        revealed_at__isnull=True)
+    last_first = waiting.order_by("-quiz__started_at", "-position").values_list(
+        "question_id", flat=True)
+    leaving = list(dict.fromkeys(last_first))[:over]
+    QuizItem.objects.filter(pk__in=list(waiting.filter(question_id__in=leaving)
+                                        .values_list("pk", flat=True))).delete()
+    return len(leaving)

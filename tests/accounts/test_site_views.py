@@ -75,6 +75,46 @@ def test_settings_page_saves_study_preferences(alice_client, alice):
     )
 
 
+
+def test_lowering_the_new_limit_holds_today_in_the_open_new_question_quiz(alice_client,
+                                                                          alice):
+    """Lowered after two new questions today, the limit leaves one more for today: the open
+    quiz gives up the others waiting in it, the last drawn first."""
+    from django.utils import timezone
+
+    from qa.selectors import quizzes
+    from qa.selectors.study import new_quota
+    from qa.services import answering
+    from qa.services.study import start_quiz
+    from tests.factories import QuestionFactory, SectionFactory
+    from tests.qa.studying import current_item, token
+
+    section = SectionFactory()
+    for number in range(1, 13):
+        QuestionFactory(section=section, number=number)
+    quiz = start_quiz(user=alice, mode="new")
+    drawn = list(quizzes.quiz_remaining_items(quiz=quiz).values_list("question_id", flat=True))
+    assert len(drawn) == alice.daily_new_limit == 10
+    for _ in range(2):
+        answering.grade(user=alice, quiz_id=quiz.pk, item_id=current_item(quiz).pk, rating=3,
+                        token=token())
+
+    page = alice_client.post(reverse("accounts:settings"), {
+        "display_name": "", "desired_retention": "0.9", "daily_new_limit": "3"},
+        follow=True, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert "7 new questions waiting in today&#x27;s quiz left it" in page.content.decode()
+    waiting = list(quizzes.quiz_remaining_items(quiz=quiz).values_list("question_id",
+                                                                         flat=True))
+    assert waiting == drawn[2:3]
+    alice.refresh_from_db()
+    quota = new_quota(user=alice, now=timezone.now())
+    assert (quota["introduced"], quota["pending"], quota["remaining"]) == (2, 1, 0)
+    # Raising it again takes nothing back, and draws nothing by itself.
+    alice_client.post(reverse("accounts:settings"), {
+        "display_name": "", "desired_retention": "0.9", "daily_new_limit": "10"})
+    assert quizzes.quiz_remaining_items(quiz=quiz).count() == 1
+
 def test_a_retention_finer_than_the_form_s_steps_is_kept_in_them(alice_client, alice):
     """The browser refuses to send 0.905 from the form (steps of 0.01); a value stored so
     would be shown rounded, and the form refused on its next save."""
