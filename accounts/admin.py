@@ -73,12 +73,11 @@ class MembershipForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        was = self.instance
-        if (was.pk and was.role == Membership.Role.OWNER
-                and cleaned.get("role") != Membership.Role.OWNER
-                and not services.other_owners_exist(team=was.team, excluding=was)):
-            raise forms.ValidationError(
-                _("A team must keep at least one owner. Make someone else an owner first."))
+        if self.instance.pk and cleaned.get("role") != Membership.Role.OWNER:
+            try:
+                services.refuse_last_owner(self.instance)
+            except services.LastOwnerError as exc:
+                raise forms.ValidationError(exc.message) from None
         return cleaned
 
 
@@ -100,11 +99,11 @@ class MembershipAdmin(SuperuserOnlyAdmin):
     def delete_view(self, request, object_id, extra_context=None):
         membership = (self.get_object(request, unquote(object_id))
                       if self.has_delete_permission(request) else None)  # else Django's 403
-        if membership is not None and membership.role == Membership.Role.OWNER and (
-            not services.other_owners_exist(team=membership.team, excluding=membership)
-        ):
-            self.message_user(request, _("A team must keep at least one owner. Make someone "
-                                         "else an owner first."), messages.ERROR)
+        try:
+            if membership is not None:
+                services.refuse_last_owner(membership)
+        except services.LastOwnerError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
             return redirect("admin:accounts_membership_change", membership.pk)
         return super().delete_view(request, object_id, extra_context)
 

@@ -109,6 +109,16 @@ def other_owners_exist(*, team: Team, excluding: Membership) -> bool:
     )
 
 
+def refuse_last_owner(membership: Membership) -> None:
+    """Raise LastOwnerError when `membership` is its team's only owner: it may neither leave
+    the team nor lose the role, or the team would have no one to run it."""
+    if membership.role == Role.OWNER and not other_owners_exist(team=membership.team,
+                                                               excluding=membership):
+        raise LastOwnerError(
+            _("A team must keep at least one owner. Make someone else an owner first.")
+        )
+
+
 @transaction.atomic
 def change_role(*, actor: User, membership: Membership, role: str) -> Membership:
     if role not in Role.values:
@@ -120,13 +130,7 @@ def change_role(*, actor: User, membership: Membership, role: str) -> Membership
         raise TeamError(_("This person is no longer in the team."))
     if membership.role == role:
         return membership
-    if (
-        membership.role == Role.OWNER
-        and not other_owners_exist(team=membership.team, excluding=membership)
-    ):
-        raise LastOwnerError(
-            _("A team must keep at least one owner. Make someone else an owner first.")
-        )
+    refuse_last_owner(membership)
     was_curator = membership.role in CURATOR_ROLES
     if ROLE_RANK[role] < ROLE_RANK[membership.role]:
         _note_removal(team=membership.team, user_id=membership.user_id)
@@ -146,13 +150,7 @@ def remove_member(*, actor: User, membership: Membership) -> None:
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
     except Membership.DoesNotExist:
         return  # already gone: removing twice changes nothing
-    if (
-        membership.role == Role.OWNER
-        and not other_owners_exist(team=membership.team, excluding=membership)
-    ):
-        raise LastOwnerError(
-            _("A team must keep at least one owner. Make someone else an owner first.")
-        )
+    refuse_last_owner(membership)
     membership.delete()
     _note_removal(team=membership.team, user_id=membership.user_id)
     _detach_quizzes(user_id=membership.user_id, team=membership.team)
