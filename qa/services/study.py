@@ -217,51 +217,46 @@ def _resumable_quiz(
 
 
 def _take_in_newly_due(*, user: User, quiz: Quiz, count: int | None, now: datetime) -> None:
-    """A due-review quiz taken up again takes in, after its last card, the questions that
-    have come due since it began, so it holds what the dashboard counts as due; up to `count`
-    (MAX_QUIZ_ITEMS) questions in all (a question graded Again in another quiz meanwhile too,
-    once it is due again)."""
-    quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)  # one change of its items at a time
-    held = set(quiz.items.values_list("question_id", flat=True))
-    room = (count or MAX_QUIZ_ITEMS) - len(held)
-    if room <= 0:
-        return
-    due = _select_questions(user=user, mode=Quiz.Mode.DUE, section=quiz.section,
-                            study_set=None, count=None, now=now)
-    _append(quiz, [question_id for question_id in due if question_id not in held][:room])
+    """A due-review quiz taken up again takes in the questions that have come due since it
+    began, so it holds what the dashboard counts as due; up to `count` (MAX_QUIZ_ITEMS)
+    questions in all (a question graded Again in another quiz meanwhile too, once it is due
+    again)."""
+    _take_in(quiz=quiz, limit=count or MAX_QUIZ_ITEMS, select=lambda: _select_questions(
+        user=user, mode=Quiz.Mode.DUE, section=quiz.section, study_set=None, count=None,
+        now=now))
 
 
 def _take_in_added_to_set(*, user: User, quiz: Quiz, study_set: StudySet, now: datetime) -> int:
-    """A set quiz taken up again takes in, after its last card, the set's questions it does
-    not hold yet (added to the set since it began, or taken out of it and put back before
-    their card came), in the set's order: a set quiz never goes out of date, so without this
-    a member who stopped midway would never be asked what a curator has added since. Only
-    what a new quiz of the set would select now (published questions); a question the quiz
-    holds anywhere, graded or not, is not asked twice; up to MAX_QUIZ_ITEMS questions in all.
-    Returns how many were taken in."""
-    quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)  # one change of its items at a time
+    """A set quiz taken up again takes in the set's questions it does not hold yet (added to
+    the set since it began, or taken out of it and put back before their card came), in the
+    set's order: a set quiz never goes out of date, so without this a member who stopped
+    midway would never be asked what a curator has added since. Only what a new quiz of the
+    set would select now (published questions). Returns how many were taken in."""
+    return _take_in(quiz=quiz, limit=MAX_QUIZ_ITEMS, select=lambda: _select_questions(
+        user=user, mode=Quiz.Mode.SET, section=None, study_set=study_set, count=None,
+        now=now))
+
+
+def _take_in(*, quiz: Quiz, limit: int, select) -> int:
+    """Cards for the questions `select()` gives (in order) that the quiz does not hold
+    anywhere, graded or not, after its last card and never behind the learner (cards before
+    its position are not shown again); up to `limit` questions in all. The quiz row is locked:
+    one change of its items at a time. Returns how many were taken in."""
+    quiz = Quiz.objects.select_for_update().get(pk=quiz.pk)
     held = set(quiz.items.values_list("question_id", flat=True))
-    room = MAX_QUIZ_ITEMS - len(held)
+    room = limit - len(held)
     if room <= 0:
         return 0
-    in_set = _select_questions(user=user, mode=Quiz.Mode.SET, section=None,
-                               study_set=study_set, count=None, now=now)
-    added = [question_id for question_id in in_set if question_id not in held][:room]
-    _append(quiz, added)
-    return len(added)
-
-
-def _append(quiz: Quiz, question_ids: list[int]) -> None:
-    """Cards for `question_ids` after the quiz's last card, and never behind the learner
-    (cards before the quiz's position are not shown again)."""
-    if not question_ids:
-        return
+    added = [question_id for question_id in select() if question_id not in held][:room]
+    if not added:
+        return 0
     last = quiz.items.aggregate(last=Max("position"))["last"]
     first = quiz.position if last is None else max(last + 1, quiz.position)
     QuizItem.objects.bulk_create(
         QuizItem(quiz=quiz, question_id=question_id, position=first + i)
-        for i, question_id in enumerate(question_ids)
+        for i, question_id in enumerate(added)
     )
+    return len(added)
 
 
 def replace_quiz(*, user: User, quiz: Quiz, now: datetime | None = None) -> Quiz:
