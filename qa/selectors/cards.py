@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Field, Model
 
 from qa.models import Question, Quiz, QuizItem, StudyState
+from qa.selectors.sections import SectionName
 
 # The largest id a row can have (a PostgreSQL bigint): a larger one names nothing, and is
 # answered as such rather than sent to the database, which would refuse it.
@@ -97,6 +98,18 @@ def _split(row: tuple, *parts: _Part) -> list[tuple]:
     return chunks
 
 
+# How a card names its question's section ("Bank · Section") and the language of its bank,
+# read with the card: columns after the models' ones, from the joins in _NAMING_JOINS.
+_NAMING = "sec.title, b.title, b.slug, b.language"
+_NAMING_JOINS = """
+        JOIN qa_section sec ON sec.id = q.section_id
+        JOIN qa_bank b ON b.id = sec.bank_id"""
+
+
+def _section_name(question: Question, values: tuple) -> SectionName:
+    return SectionName(question.section_id, *values)
+
+
 def _fetch_one(sql: str, params: list) -> tuple | None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -110,7 +123,8 @@ def _card_sql(*, left_to_grade: bool, vendor: str) -> str:
     # their StudyState's changed_since_review (NULL: no state, a new question), whether the
     # question was shown earlier in this quiz (graded Again, it came back), the note the set
     # a set quiz studies has on the question (NULL: none, or not a set quiz) and the quiz's
-    # progress counts (as selectors.quizzes.quiz_progress counts them).
+    # progress counts (as selectors.quizzes.quiz_progress counts them), and how to name its
+    # section.
     left = (
         "AND q.status = %s AND NOT EXISTS "
         "(SELECT 1 FROM qa_review r WHERE r.quiz_item_id = i.id)"
@@ -127,9 +141,9 @@ def _card_sql(*, left_to_grade: bool, vendor: str) -> str:
                     AND e.question_id = i.question_id AND e.position < i.position),
             (SELECT si.note FROM qa_setitem si
              WHERE si.study_set_id = %s AND si.question_id = i.question_id),
-            p.total, p.done, p.all_items
+            p.total, p.done, p.all_items, {_NAMING}
         FROM qa_quizitem i
-        JOIN qa_question q ON q.id = i.question_id
+        JOIN qa_question q ON q.id = i.question_id{_NAMING_JOINS}
         CROSS JOIN (
             SELECT COUNT(*) AS all_items,
                    COUNT(pr.id) AS done,
@@ -148,10 +162,10 @@ def _card_sql(*, left_to_grade: bool, vendor: str) -> str:
 
 def card_item(*, quiz: Quiz, start: int, left_to_grade: bool = True) -> QuizItem | None:
     """The first item of `quiz` at position `start` or later still to show, with its question
-    and what its card shows besides it: `bookmarked`, `state_changed`, `repeat`, `set_note`
-    and `progress_counts` (see selectors.quizzes.card_context). `left_to_grade`: skip graded items
-    and retired questions (every quiz but a mock interview, whose answering part shows each
-    in turn)."""
+    and what its card shows besides it: `bookmarked`, `state_changed`, `repeat`, `set_note`,
+    `progress_counts` and `section_name` (see selectors.quizzes.card_context).
+    `left_to_grade`: skip graded items and retired questions (every quiz but a mock interview,
+    whose answering part shows each in turn)."""
     params: list = [quiz.user_id, quiz.user_id, quiz.study_set_id, PUBLISHED, quiz.pk, quiz.pk,
                     start]
     if left_to_grade:
@@ -160,7 +174,7 @@ def card_item(*, quiz: Quiz, start: int, left_to_grade: bool = True) -> QuizItem
     if row is None:
         return None
     item_values, question_values, (
-        bookmarked, state_changed, repeat, set_note, total, done, all_items
+        bookmarked, state_changed, repeat, set_note, total, done, all_items, *naming
     ) = _split(row, _ITEM, _QUESTION)
     item = _ITEM.load(item_values)
     item.quiz = quiz
@@ -170,6 +184,7 @@ def card_item(*, quiz: Quiz, start: int, left_to_grade: bool = True) -> QuizItem
     item.repeat = bool(repeat)
     item.set_note = set_note or ""
     item.progress_counts = {"total": total, "done": done, "all_items": all_items}
+    item.section_name = _section_name(item.question, naming)
     return item
 
 
@@ -181,10 +196,10 @@ def _item_sql(*, lock: bool, vendor: str) -> str:
     return f"""
         SELECT {_ITEM.columns()}, {_QUIZ.columns()}, {_QUESTION.columns()}, {_STATE.columns()},
             (SELECT n.body FROM qa_note n WHERE n.user_id = z.user_id
-             AND n.question_id = i.question_id)
+             AND n.question_id = i.question_id), {_NAMING}
         FROM qa_quizitem i
         JOIN qa_quiz z ON z.id = i.quiz_id
-        JOIN qa_question q ON q.id = i.question_id
+        JOIN qa_question q ON q.id = i.question_id{_NAMING_JOINS}
         LEFT JOIN qa_studystate s ON s.user_id = z.user_id AND s.question_id = i.question_id
         WHERE i.id = %s AND i.quiz_id = %s AND z.user_id = %s
         {locking}
@@ -194,7 +209,8 @@ def _item_sql(*, lock: bool, vendor: str) -> str:
 def quiz_item(*, user_id: int, quiz_id: int, item_id: int, lock: bool = False) -> QuizItem | None:
     """One of the learner's quiz items with its quiz and question, their StudyState of the
     question (`study_state`, None: the question is new to them) and the body of their note on
-    it (`note_body`, None: no note): what revealing or grading a card needs. None: no such
+    it (`note_body`, None: no note) and how to name its section (`section_name`): what
+    revealing or grading a card needs. None: no such
     item of theirs. `lock`: lock the item and its quiz (not the StudyState) until the
     transaction ends."""
     if item_id > MAX_ID or quiz_id > MAX_ID:
@@ -203,7 +219,7 @@ def quiz_item(*, user_id: int, quiz_id: int, item_id: int, lock: bool = False) -
     row = _fetch_one(sql, [item_id, quiz_id, user_id])
     if row is None:
         return None
-    item_values, quiz_values, question_values, state_values, (note_body,) = _split(
+    item_values, quiz_values, question_values, state_values, (note_body, *naming) = _split(
         row, _ITEM, _QUIZ, _QUESTION, _STATE
     )
     item = _ITEM.load(item_values)
@@ -211,4 +227,5 @@ def quiz_item(*, user_id: int, quiz_id: int, item_id: int, lock: bool = False) -
     item.question = _QUESTION.load(question_values)
     item.study_state = _STATE.load(state_values) if state_values[0] is not None else None
     item.note_body = note_body
+    item.section_name = _section_name(item.question, naming)
     return item

@@ -16,7 +16,7 @@ from django.utils import timezone
 from qa import scheduling
 from qa.markdown import render_markdown
 from qa.models import Note, Question, Quiz, QuizItem, Review, StudyState
-from qa.selectors import cards, sections, study
+from qa.selectors import cards, study
 from qa.selectors.editorial import card_editorial_context
 
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ def card_context(*, quiz: Quiz, item: QuizItem) -> dict:
         "quiz": quiz,
         "item": item,
         "question": question,
-        "section": sections.section_name(question.section_id),
+        "section": item.section_name,
         "progress": progress_from(item.progress_counts),
         "bookmarked": item.bookmarked,
         "is_new": item.state_changed is None,
@@ -179,7 +179,7 @@ def revealed_context(*, user: User, item: QuizItem, now: datetime) -> dict:
         "study_state": state,
         "note": note,
         "answer_html": render_markdown(question.answer),
-        "content_lang": sections.section_name(question.section_id).bank_language,
+        "content_lang": item.section_name.bank_language,
         "grades": grade_choices(scheduling.preview_labels(state, now, user.desired_retention)),
         "editorial": card_editorial(user=user, question=question, state=state),
     }

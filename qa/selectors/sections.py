@@ -1,12 +1,11 @@
 """Sections with their banks and published-question totals, kept in Django's cache.
 
-Quiz cards name their section ("Bank · Section") and the dashboard shows each
-with its total ("12 of 140 mastered", "128 new"). Counting a bank of 100,000 questions costs more
-than the rest of the dashboard together, and these facts are the same for every learner and
-change only when editors or imports change the bank. So they are read once and cached: a save or
-delete through the ORM (admin, editorial services) and an import forget them at once (in a shared
-cache such as Redis; another process's local-memory cache shows an import within
-`CACHE_SECONDS`).
+The dashboard shows each section with its total ("12 of 140 mastered", "128 new"). Counting a
+bank of 100,000 questions costs more than the rest of the dashboard together, and these facts
+are the same for every learner and change only when editors or imports change the bank. So they
+are read once and cached: a save or delete through the ORM (admin, editorial services) and an
+import forget them at once (in a shared cache such as Redis; another process's local-memory
+cache shows an import within `CACHE_SECONDS`).
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ from qa.models import Bank, Question, Section
 PUBLISHED = Question.Status.PUBLISHED
 CACHE_SECONDS = 300
 _TOTALS_KEY = "qa:section-totals:v1"
-_NAMES_KEY = "qa:section-names:v2"
 
 
 def sections_with_totals() -> list[Section]:
@@ -44,7 +42,8 @@ def sections_with_totals() -> list[Section]:
 @dataclass(frozen=True)
 class SectionName:
     """What a page needs to name a section ("Bank · Section"), and the language its questions
-    are written in (for the `lang` of what shows them)."""
+    are written in (for the `lang` of what shows them). Quiz cards read it with the card
+    (selectors.cards)."""
 
     pk: int
     title: str
@@ -53,27 +52,10 @@ class SectionName:
     bank_language: str
 
 
-def section_name(pk: int) -> SectionName:
-    """How to name a section (no query while the cache holds the names)."""
-    names = cache.get(_NAMES_KEY)
-    if names is None:
-        names = {
-            s.pk: (s.title, s.bank.title, s.bank.slug, s.bank.language)
-            for s in Section.objects.select_related("bank").only(
-                "title", "bank__title", "bank__slug", "bank__language")
-        }
-        cache.set(_NAMES_KEY, names, CACHE_SECONDS)
-    found = names.get(pk)
-    if found is None:  # created by a bulk write moments ago
-        s = Section.objects.select_related("bank").get(pk=pk)
-        found = (s.title, s.bank.title, s.bank.slug, s.bank.language)
-    return SectionName(pk, *found)
-
-
 def forget_sections(**kwargs) -> None:
     """Drop the cached sections now, and again once the change commits: a page that read them
     in between, before the change was visible, cached what it was about to replace."""
-    keys = [_TOTALS_KEY, _NAMES_KEY]
+    keys = [_TOTALS_KEY]
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys), using=kwargs.get("using"))
 

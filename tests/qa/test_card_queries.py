@@ -12,8 +12,20 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from qa.models import Bookmark, Note, Question, Quiz, QuizItem, Review, SetItem, StudyState
+from qa.models import (
+    Bank,
+    Bookmark,
+    Note,
+    Question,
+    Quiz,
+    QuizItem,
+    Review,
+    Section,
+    SetItem,
+    StudyState,
+)
 from qa.selectors import cards
+from qa.selectors.sections import SectionName
 from qa.services import study as services
 from tests.factories import (
     BookmarkFactory,
@@ -74,6 +86,12 @@ def orm_quiz_item(user_id: int, quiz_id: int, item_id: int) -> QuizItem | None:
     )
 
 
+def orm_section_name(question: Question) -> SectionName:
+    section = Section.objects.select_related("bank").get(pk=question.section_id)
+    return SectionName(section.pk, section.title, section.bank.title, section.bank.slug,
+                       section.bank.language)
+
+
 def fields(obj) -> dict:
     return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields
             if f.attname not in UNSHOWN}
@@ -89,6 +107,7 @@ def assert_same_card(mine: QuizItem | None, orm: QuizItem | None) -> None:
     assert (mine.bookmarked, mine.state_changed, mine.repeat, mine.set_note) == (
         orm.bookmarked, orm.state_changed, orm.repeat, orm.set_note or "")
     assert mine.progress_counts == orm.progress_counts
+    assert mine.section_name == orm_section_name(orm.question)
 
 
 @pytest.fixture
@@ -180,6 +199,7 @@ def test_quiz_item_matches_the_orm(quiz_in_every_state):
         assert fields(mine.quiz) == fields(orm.quiz)
         assert fields(mine.question) == fields(orm.question)
         assert mine.note_body == orm.note_body
+        assert mine.section_name == orm_section_name(orm.question)
     note_of = {item.pk: cards.quiz_item(user_id=user.pk, quiz_id=quiz.pk,
                                         item_id=item.pk).note_body for item in items}
     assert note_of[items[5].pk] == "我的笔记"
@@ -198,3 +218,15 @@ def test_quiz_item_is_only_the_learners_own(quiz_in_every_state, lock):
     other_quiz = services.start_quiz(user=other, mode="section", section=quiz.section)
     assert load(user.pk, other_quiz.pk, items[0].pk) is None
     assert load(user.pk, quiz.pk, 10**12) is None
+
+
+def test_a_card_names_its_section_as_it_is_now(quiz_in_every_state):
+    """The section's and bank's names come with the card's own read: a rename shows on the
+    next card in every process, with no cache to forget."""
+    user, _other, quiz, _items = quiz_in_every_state
+    Section.objects.filter(pk=quiz.section_id).update(title="新的章节名")
+    Bank.objects.filter(pk=quiz.section.bank_id).update(language="en")
+    card = cards.card_item(quiz=quiz, start=0)
+    assert (card.section_name.title, card.section_name.bank_language) == ("新的章节名", "en")
+    item = cards.quiz_item(user_id=user.pk, quiz_id=quiz.pk, item_id=card.pk)
+    assert item.section_name == card.section_name
