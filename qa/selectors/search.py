@@ -369,7 +369,23 @@ def _pattern(words: list[str]) -> re.Pattern[str] | None:
     if not terms:
         return None
     alternatives = sorted(terms, key=lambda t: (-len(t), t))
-    return re.compile("|".join(re.escape(t) for t in alternatives), re.IGNORECASE)
+    return re.compile("|".join(_alternative(t) for t in alternatives), re.IGNORECASE)
+
+
+_WORD_CHARACTER = re.compile("[a-z0-9]", re.IGNORECASE)
+
+
+def _alternative(needle: str) -> str:
+    """`needle` as the search finds it (Term.regex): a Latin word where a word begins (`lm`
+    is not marked inside `LLM`), a number or a single letter as a whole word (`3` not inside
+    `2023`); Chinese wherever it occurs."""
+    source = re.escape(needle)
+    if _WORD_CHARACTER.match(needle):
+        source = rf"(?<![a-z0-9]){source}"
+        terms = query_terms(needle)
+        if len(terms) == 1 and terms[0].text == needle and terms[0].tsquery()[1] == "plain":
+            source = rf"{source}(?![a-z0-9])"
+    return source
 
 
 def _marked(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:

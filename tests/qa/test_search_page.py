@@ -29,6 +29,20 @@ def test_highlight_treats_the_query_as_text_not_a_pattern():
     assert highlight("c++ and c", highlight_pattern("c++")) == "<mark>c++</mark> and c"
 
 
+def test_highlight_marks_a_latin_word_where_a_word_begins_as_the_search_finds_it():
+    assert highlight("LLM 与 LM", highlight_pattern("lm")) == "LLM 与 <mark>LM</mark>"
+    assert highlight("LLMs 和大LLM", highlight_pattern("llm")) == (
+        "<mark>LLM</mark>s 和大<mark>LLM</mark>")
+    assert highlight("Transformer 的 former", highlight_pattern("former")) == (
+        "Transformer 的 <mark>former</mark>")
+
+
+def test_highlight_marks_a_number_or_a_letter_as_a_whole_word():
+    assert highlight("2023 年的 3 个模型", highlight_pattern("3")) == (
+        "2023 年的 <mark>3</mark> 个模型")
+    assert highlight("a b abc", highlight_pattern("b")) == "a <mark>b</mark> abc"
+
+
 def test_snippet_is_plain_text_around_the_first_hit():
     answer = "- **开头**：" + "无关内容。" * 40 + "这里讲**幻觉**问题。" + "结尾。" * 40
     html = snippet(answer, highlight_pattern("幻觉"))
