@@ -178,7 +178,9 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
             "--partial (they stay as they are; retire them in the admin)."
         ])
 
-    report.undone = _undoing_corrections([(q, d) for q, d, forced in to_update if forced])
+    to_update = _without_undoing_editors(to_update, report, force=force)
+    report.undone += [key for key in _undoing_corrections(
+        [(q, d) for q, d, forced in to_update if forced]) if key not in report.undone]
     if dry_run:
         return report
     writing.adopt_hashes(adopt_hash)
@@ -202,6 +204,33 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
                                  substantive=substantive, stamp=stamp, reasons=reasons,
                                  undoing=set(report.undone))
     return report
+
+
+def _without_undoing_editors(updates: list[tuple[Question, QuestionData, bool]],
+                             report: FileReport, *,
+                             force: bool) -> list[tuple[Question, QuestionData, bool]]:
+    """`updates`, the unforced ones that would bring back the prompt and answer an editor's
+    revision replaced taken as edited by editors: skipped, or with `force` overwritten as
+    such (and, when that undoes a substantive correction, reported as undoing it). The file
+    is then older than the correction, not news: say the bank's download was imported (the
+    file caught up, and the corrected text counts as imported) and then the original file
+    again."""
+    replaced = writing.replaced_by_editors(
+        [question.pk for question, _data, forced in updates if not forced])
+    kept = []
+    for question, data, forced in updates:
+        version = replaced.get(question.pk, {}).get((data.prompt, data.answer))
+        if version is not None:
+            report.updated.remove(data.key)
+            if not force:
+                report.skipped[data.key] = True
+                continue
+            report.forced.append(data.key)
+            if version != question.answer_version and data.answer != question.answer:
+                report.undone.append(data.key)
+            forced = True
+        kept.append((question, data, forced))
+    return kept
 
 
 def _undoing_corrections(forced: list[tuple[Question, QuestionData]]) -> list[str]:

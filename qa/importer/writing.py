@@ -187,6 +187,30 @@ def imported_versions(questions: Sequence[Question]) -> dict[int, int]:
     return versions
 
 
+def replaced_by_editors(question_ids: list[int]) -> dict[int, dict[tuple[str, str], int]]:
+    """For each of `question_ids` whose wording an editor changed: the (prompt, answer) pairs
+    the editors' revisions replaced, with the answer version each had. An editor's revision
+    is one that is not an import's and left the import fingerprint as it was (an import
+    writes the file's, even when it comes as a correction or a revert)."""
+    history = Question.history.model
+    edited: list[int] = []
+    for chunk in chunks(question_ids):
+        edited.extend(history.objects.filter(id__in=chunk).exclude(
+            change_kind=RevisionInfo.Kind.IMPORT).values_list("id", flat=True).distinct())
+    replaced: dict[int, dict[tuple[str, str], int]] = defaultdict(dict)
+    for chunk in chunks(sorted(set(edited))):
+        rows = (history.objects.filter(id__in=chunk).order_by("id", "history_date", "history_id")
+                .values_list("id", "change_kind", "import_hash", "prompt", "answer",
+                             "answer_version"))
+        before = None
+        for pk, kind, fingerprint, prompt, answer, version in rows.iterator(chunk_size=2000):
+            if (before is not None and before[0] == pk and kind != RevisionInfo.Kind.IMPORT
+                    and before[1] == fingerprint and before[2] != (prompt, answer)):
+                replaced[pk][before[2]] = before[3]
+            before = (pk, fingerprint, (prompt, answer), version)
+    return replaced
+
+
 def _record_revisions(values: Iterable[dict[str, Any]], *, count: int, history_type: str,
                       reason: str, kind: str, stamp: datetime) -> list[int]:
     """One historical row per question (`values`: its tracked fields), as simple-history's

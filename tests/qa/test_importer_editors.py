@@ -186,6 +186,49 @@ def test_forcing_the_file_over_a_substantive_correction_undoes_it_as_a_revert(sh
     assert "Nothing changed." in run(str(SHIPPED))
 
 
+def test_the_old_file_after_the_bank_s_download_does_not_undo_a_correction(shipped, editor,
+                                                                          tmp_path):
+    """The bank's download, imported back, matches every question, so the importer takes its
+    text as imported (the file caught up). The original file then differs from that text, but
+    it is older than the correction, not news: the editor's answer stays."""
+    from qa.exporters import bank_to_json
+
+    question = Question.objects.get(key="llm-zh/basics/03")
+    original = question.answer
+    editorial.save_question_edit(
+        question=question, editor=editor, data={"answer": "更正后的答案。"},
+        kind=RevisionInfo.Kind.SUBSTANTIVE, reason="更正", expected_revision=1)
+    download = tmp_path / "llm-zh.json"
+    download.write_bytes(bank_to_json(Bank.objects.get(slug="llm-zh")))
+    assert "Nothing changed." in run(str(download))
+
+    output = run(str(SHIPPED))
+    question.refresh_from_db()
+    assert (question.answer, question.answer_version, question.revision) == ("更正后的答案。", 2, 2)
+    assert "updated 0" in output and "skipped (edited by editors) 1" in output
+    assert "llm-zh/basics/03  (the file changed it too" in output
+    # Forced, the file's text comes back, as the revert of the correction it is.
+    assert "llm-zh/basics/03" in run("--force", str(SHIPPED)).split("undoing")[1]
+    question.refresh_from_db()
+    assert (question.answer, question.answer_version) == (original, 3)
+
+
+def test_a_file_that_caught_up_with_a_correction_brings_later_changes(db, tmp_path):
+    run(str(write(tmp_path, small_bank())))
+    question = Question.objects.get(key="demo/one/01")
+    editorial.save_question_edit(question=question, editor=None,
+                                 data={"answer": "Corrected answer."},
+                                 kind=RevisionInfo.Kind.TYPO, reason="typo",
+                                 expected_revision=1)
+    data = small_bank()
+    data["questions"][0]["answer"] = "Corrected answer."
+    assert "Nothing changed." in run(str(write(tmp_path, data)))
+    data["questions"][0]["answer"] = "Corrected, then extended upstream."
+    assert "updated 1" in run(str(write(tmp_path, data)))
+    question.refresh_from_db()
+    assert question.answer == "Corrected, then extended upstream."
+
+
 def test_forcing_a_file_that_carries_the_correction_undoes_nothing(db, tmp_path, alice):
     """The file already says what the editor corrected; only its prompt reads otherwise."""
     run(str(write(tmp_path, small_bank())))
