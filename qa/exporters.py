@@ -172,6 +172,8 @@ class ParsedSet:
     entries: list[tuple[str, str, str]] = field(default_factory=list)  # (where, key, note)
     errors: list[str] = field(default_factory=list)
     positions: list[int | None] = field(default_factory=list)  # each entry's, if a number
+    # How many entries a file lists past a set's limit: then none of them is read.
+    too_many: int = 0
 
     def add(self, where: str, key: str, note: str, position) -> None:
         self.entries.append((where, key, note))
@@ -248,6 +250,11 @@ def _parse_json(text: str) -> ParsedSet:
     if not isinstance(doc, dict):
         parsed.errors.append(_("The file must hold a JSON object with an \"items\" list."))
         return parsed
+    if "items" not in doc and {"bank", "questions"} <= set(doc):
+        parsed.errors.append(_("This is a bank's download, not a set: editors import a bank "
+                               "with manage.py import_bank. A set file lists question keys "
+                               "(a set's own JSON or CSV download is one)."))
+        return parsed
     allowed = {"format", "version", "title", "description", "exported_at", "items"}
     unknown = sorted(set(doc) - allowed)
     if unknown:
@@ -278,6 +285,9 @@ def _parse_json(text: str) -> ParsedSet:
     items = doc.get("items")
     if not isinstance(items, list):
         parsed.errors.append(_("\"items\" must be a list of entries."))
+        return parsed
+    if len(items) > MAX_SET_ITEMS:
+        parsed.too_many = len(items)
         return parsed
     entry_fields = {"position", "key", "section", "prompt", "answer", "tags", "note"}
     for i, entry in enumerate(items, start=1):
@@ -318,7 +328,8 @@ def _delimiter(text: str) -> str:
 
 def _parse_csv(text: str) -> ParsedSet:
     parsed = ParsedSet()
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    # strict: a quoted cell never closed is an error, not a cell that swallows every row after
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -342,31 +353,43 @@ def _parse_csv(text: str) -> ParsedSet:
     key_at = header.index("key")
     note_at = header.index("note") if "note" in header else None
     position_at = header.index("position") if "position" in header else None
+    # Read every row first (the csv module is quick; what is done with a row is not), so a
+    # file past a set's limit is told so without its rows being looked at.
+    rows: list[tuple[int, list[str]]] = []
+    read_to = reader.line_num  # the last line of the rows read so far
     try:
         for number, row in enumerate(reader, start=2):
-            where = _("Row %(n)d") % {"n": number}
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) > len(header) and not any(cell.strip() for cell in row[len(header):]):
-                row = row[:len(header)]
-            if len(row) != len(header):
-                parsed.errors.append(
-                    _("%(where)s: %(found)d cells, the header has %(expected)d.")
-                    % {"where": where, "found": len(row), "expected": len(header)}
-                )
-                continue
-            key = row[key_at].strip()
-            if not key:
-                parsed.errors.append(_("%(where)s: the key is empty.") % {"where": where})
-                continue
-            note = normal_text(_csv_unsafe(row[note_at].strip())) if note_at is not None else ""
-            if not storable(key) or not storable(note):
-                parsed.errors.append(_("%(where)s: holds a character that is not text (NUL).")
-                                     % {"where": where})
-                continue
-            parsed.add(where, key, note, row[position_at] if position_at is not None else None)
-    except csv.Error as exc:
-        parsed.errors.append(_("Line %(n)d: %(msg)s") % {"n": reader.line_num, "msg": exc})
+            read_to = reader.line_num
+            if any(cell.strip() for cell in row):
+                rows.append((number, row))
+    except csv.Error:
+        parsed.errors.append(
+            _("Line %(n)d: a quoted cell is not closed as it should be (end it with \", and "
+              "write a \" inside it as \"\").") % {"n": read_to + 1})
+        return parsed
+    if len(rows) > MAX_SET_ITEMS:
+        parsed.too_many = len(rows)
+        return parsed
+    for number, row in rows:
+        where = _("Row %(n)d") % {"n": number}
+        if len(row) > len(header) and not any(cell.strip() for cell in row[len(header):]):
+            row = row[:len(header)]
+        if len(row) != len(header):
+            parsed.errors.append(
+                _("%(where)s: %(found)d cells, the header has %(expected)d.")
+                % {"where": where, "found": len(row), "expected": len(header)}
+            )
+            continue
+        key = row[key_at].strip()
+        if not key:
+            parsed.errors.append(_("%(where)s: the key is empty.") % {"where": where})
+            continue
+        note = normal_text(_csv_unsafe(row[note_at].strip())) if note_at is not None else ""
+        if not storable(key) or not storable(note):
+            parsed.errors.append(_("%(where)s: holds a character that is not text (NUL).")
+                                 % {"where": where})
+            continue
+        parsed.add(where, key, note, row[position_at] if position_at is not None else None)
     return parsed
 
 
@@ -375,29 +398,26 @@ def parse_set_file(*, name: str, data: bytes) -> ImportResult:
 
     Returns the items in file order and every problem found; callers write nothing when
     `errors` is not empty."""
+    lower = name.lower()
+    if not lower.endswith((".json", ".csv")):
+        return ImportResult("", "", [], [_("Upload a .json or .csv file.")])
     errors: list[str] = []
     text = _decode(data, errors)
     if text is None:
         return ImportResult("", "", [], errors)
-    lower = name.lower()
-    if lower.endswith(".json"):
-        parsed = _parse_json(text)
-    elif lower.endswith(".csv"):
-        parsed = _parse_csv(text)
-    else:
-        return ImportResult("", "", [], [_("Upload a .json or .csv file.")])
+    parsed = _parse_json(text) if lower.endswith(".json") else _parse_csv(text)
     errors = parsed.errors
-    if len(parsed.entries) > MAX_SET_ITEMS:
+    if parsed.too_many:
         errors.append(
             _("The file lists %(n)d questions; a set holds at most %(max)d.")
-            % {"n": len(parsed.entries), "max": MAX_SET_ITEMS}
+            % {"n": parsed.too_many, "max": MAX_SET_ITEMS}
         )
         return ImportResult(parsed.title, parsed.description, [], errors)
     keys = {key for _where, key, _note in parsed.entries}
     found = {
         q.key: q
         for q in Question.objects.filter(key__in=keys).only("pk", "key", "status")
-    } if keys and len(parsed.entries) <= MAX_SET_ITEMS else {}
+    } if keys else {}
     items: list[ImportedItem] = []
     seen: dict[str, str] = {}
     for where, key, note in parsed.entries:

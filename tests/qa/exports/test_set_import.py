@@ -49,6 +49,16 @@ def test_a_file_named_only_by_its_extension_makes_a_set_titled_as_imported(alice
         ("s.csv", b"key,note\nx\n", "Row 2: 1 cells, the header has 2"),
         ("s.csv", b"", "empty"),
         ("s.txt", b"key\n", "Upload a .json or .csv file"),
+        # An Anki package is not text: what is wrong is the kind of file, not its encoding.
+        ("s.apkg", b"PK\x03\x04\x14\x00\x00\x00\x08\x00\xff\xfe", "Upload a .json or .csv"),
+        # A quote never closed would otherwise swallow the rows after it into one note.
+        ("s.csv", b'key,note\nk1,"Attention paper\nk2,x\nk3,y\n',
+         'Line 2: a quoted cell is not closed as it should be'),
+        ("s.csv", b'key,note\nk1,ok\nk2,"a"b\n', "Line 3: a quoted cell is not closed"),
+        ("s.json", json.dumps({"format": 1, "bank": {"slug": "b"}, "sections": [],
+                               "questions": []}).encode(),
+         "This is a bank's download, not a set: editors import a bank with manage.py "
+         "import_bank"),
         ("s.csv", "key,note\nx,y\n".encode("utf-16-le"), "not UTF-8 text (byte 1)"),
         ("s.csv", "key,note\n中文,x\n".encode("gbk"), "not UTF-8 text (byte 9). In Excel, save "
          "it as \u201cCSV UTF-8\u201d"),
