@@ -20,6 +20,13 @@ def test_nul_in_the_path_is_a_bad_request(client):
     assert client.get("/q/abc\x00/").status_code == 400
 
 
+def test_the_bad_request_page_carries_the_security_headers(client):
+    response = client.get("/search/", {"q": "\x00"})
+    assert response.status_code == 400
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+
+
 def test_nul_in_a_form_field_is_a_bad_request(alice_client):
     response = alice_client.post("/quiz/start/", {"mode": "due\x00"})
     assert response.status_code == 400
