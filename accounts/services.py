@@ -120,7 +120,10 @@ def refuse_last_owner(membership: Membership) -> None:
 
 
 @transaction.atomic
-def change_role(*, actor: User, membership: Membership, role: str) -> Membership:
+def change_role(*, actor: User, membership: Membership, role: str) -> int:
+    """Give `membership` another role. Returns how many invitation links were revoked: an
+    owner who loses the role saw the team's links, which must not bring them back as owner
+    (under another account) either."""
     if role not in Role.values:
         raise TeamError(_("Unknown role."))
     _lock_team(membership.team)
@@ -129,31 +132,49 @@ def change_role(*, actor: User, membership: Membership, role: str) -> Membership
     if membership is None:
         raise TeamError(_("This person is no longer in the team."))
     if membership.role == role:
-        return membership
+        return 0
     refuse_last_owner(membership)
     was_curator = membership.role in CURATOR_ROLES
+    revoked = 0
     if ROLE_RANK[role] < ROLE_RANK[membership.role]:
         _note_removal(team=membership.team, user_id=membership.user_id)
+        revoked = _revoke_links_seen_by(membership, actor=actor)
     membership.role = role
     membership.save(update_fields=["role"])
     if was_curator and role not in CURATOR_ROLES:  # the curators' drafts no longer admit them
         let_go_of(Quiz.objects.filter(user_id=membership.user_id, study_set__team=membership.team)
                   .exclude(study_set__visibility__in=MEMBER_VISIBLE))
-    return membership
+    return revoked
 
 
 @transaction.atomic
-def remove_member(*, actor: User, membership: Membership) -> None:
+def remove_member(*, actor: User, membership: Membership) -> int:
+    """Remove someone from the team. Returns how many invitation links were revoked (see
+    change_role)."""
     _lock_team(membership.team)
     _require_owner(actor=actor, team=membership.team)
     try:
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
     except Membership.DoesNotExist:
-        return  # already gone: removing twice changes nothing
+        return 0  # already gone: removing twice changes nothing
     refuse_last_owner(membership)
     membership.delete()
     _note_removal(team=membership.team, user_id=membership.user_id)
     _detach_quizzes(user_id=membership.user_id, team=membership.team)
+    return _revoke_links_seen_by(membership, actor=actor)
+
+
+def _revoke_links_seen_by(membership: Membership, *, actor: User) -> int:
+    """Revoke the team's working invitation links when an owner (who sees them all) is
+    removed or loses the role by someone else's hand: Removal keeps their own account from
+    coming back through them, this their other accounts. Returns how many were revoked."""
+    if membership.role != Role.OWNER or membership.user_id == actor.pk:
+        return 0
+    now = timezone.now()
+    return Invitation.objects.filter(
+        team_id=membership.team_id, revoked_at__isnull=True, expires_at__gt=now,
+        uses__lt=F("max_uses"),
+    ).update(revoked_at=now)
 
 
 def _note_removal(*, team: Team, user_id: int) -> None:

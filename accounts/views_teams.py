@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import invitation_mail, services
@@ -182,8 +182,8 @@ def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpRespon
         messages.error(request, _("Choose a role."))
         return _back_to_members(request, pk)
     try:
-        services.change_role(actor=request.user, membership=target,
-                             role=form.cleaned_data["role"])
+        revoked = services.change_role(actor=request.user, membership=target,
+                                       role=form.cleaned_data["role"])
     except services.TeamError as exc:
         messages.error(request, exc.message)
         return _back_to_members(request, pk)
@@ -194,7 +194,18 @@ def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpRespon
     else:
         messages.success(request, _("%(name)s’s role is now: %(role)s.") % {
             "name": target.user.public_name, "role": role})
+    _say_links_revoked(request, revoked, target)
     return _back_to_members(request, pk)
+
+
+def _say_links_revoked(request: HttpRequest, revoked: int, target: Membership) -> None:
+    if revoked:
+        messages.warning(request, ngettext(
+            "%(n)d open invitation link was revoked, as %(name)s could see it as an owner. "
+            "Create a new one to invite someone.",
+            "%(n)d open invitation links were revoked, as %(name)s could see them as an "
+            "owner. Create a new one to invite someone.", revoked,
+        ) % {"n": revoked, "name": target.user.public_name})
 
 
 @login_required
@@ -205,7 +216,7 @@ def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResp
     if target is None:
         return _back_to_members(request, pk)
     try:
-        services.remove_member(actor=request.user, membership=target)
+        revoked = services.remove_member(actor=request.user, membership=target)
     except services.TeamError as exc:
         messages.error(request, exc.message)
         return _back_to_members(request, pk)
@@ -214,6 +225,7 @@ def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResp
         return redirect("accounts:team-list")
     messages.success(request, _("%(name)s was removed from the team.") % {
         "name": target.user.public_name})
+    _say_links_revoked(request, revoked, target)
     return _back_to_members(request, pk)
 
 

@@ -49,10 +49,51 @@ def test_an_owner_removed_or_demoted_is_not_brought_back_by_a_link_they_saw(
                 "demoted": {alice.email: Role.OWNER, bob.email: Role.MEMBER}}[then]
     assert roles(team) == expected
     assert Invitation.objects.get(pk=seen.pk).uses == 0
+    # Nor through another account of theirs: the links they saw as an owner were revoked.
+    other_account = UserFactory()
+    with pytest.raises(services.InvitationError) as refused:
+        services.accept_invitation(user=other_account, token=seen.token)
+    assert refused.value.reason == "revoked"
+    assert other_account.email not in roles(team)
 
     later = services.create_invitation(actor=alice, team=team, role=Role.CURATOR)
     services.accept_invitation(user=bob, token=later.token)
     assert roles(team)[bob.email] == Role.CURATOR
+
+
+@pytest.mark.parametrize("then", ["removed", "demoted"])
+def test_the_owner_page_says_which_links_were_revoked_with_an_owner(alice_client, alice, bob,
+                                                                    team, then):
+    MembershipFactory(team=team, user=bob, role=Role.OWNER)
+    working = [services.create_invitation(actor=alice, team=team, role=role, max_uses=3)
+               for role in (Role.OWNER, Role.MEMBER)]
+    spent = services.create_invitation(actor=alice, team=team, role=Role.MEMBER)
+    services.accept_invitation(user=UserFactory(), token=spent.token)
+    bob_m = Membership.objects.get(team=team, user=bob)
+    url = reverse(f"accounts:team-member-{'remove' if then == 'removed' else 'role'}",
+                  args=[team.pk, bob_m.pk])
+    response = alice_client.post(url, {"role": Role.CURATOR}, follow=True,
+                                 HTTP_ACCEPT_LANGUAGE="en")
+    assert "2 open invitation links were revoked, as " in response.content.decode()
+    assert all(Invitation.objects.get(pk=link.pk).revoked_at for link in working)
+    assert Invitation.objects.get(pk=spent.pk).revoked_at is None  # used up: nothing to do
+
+
+def test_links_stay_when_a_curator_loses_the_role_or_an_owner_steps_down(alice, bob, team):
+    """A curator never saw the links; an owner who steps down by their own hand keeps the
+    team's links working, as one who leaves does."""
+    link = services.create_invitation(actor=alice, team=team, max_uses=5)
+    MembershipFactory(team=team, user=bob, role=Role.CURATOR)
+    assert services.change_role(actor=alice, membership=Membership.objects.get(
+        team=team, user=bob), role=Role.MEMBER) == 0
+    services.change_role(actor=alice, membership=Membership.objects.get(team=team, user=bob),
+                         role=Role.OWNER)
+    assert services.change_role(actor=bob, membership=Membership.objects.get(
+        team=team, user=bob), role=Role.MEMBER) == 0
+    assert services.remove_member(actor=alice, membership=Membership.objects.get(
+        team=team, user=bob)) == 0
+    link.refresh_from_db()
+    assert link.revoked_at is None
 
 
 def test_someone_who_left_of_their_own_accord_may_come_back_with_a_link(alice, bob, team):
