@@ -28,6 +28,8 @@ class FileReport:
     # Changed by an editor since they were imported: kept, unless forced.
     bank_kept: bool = False
     sections_kept: list[str] = field(default_factory=list)
+    # In the database and no longer in the file (a whole file only); left alone.
+    sections_missing: list[str] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
@@ -352,6 +354,9 @@ def _upsert_sections(bank: Bank, bank_file: BankFile, report: FileReport, *, for
                 report.sections_kept.append(data.key)
         if save and not dry_run:
             section.save()
+    if not partial:
+        listed = {data.key for data in bank_file.sections}
+        report.sections_missing = [key for key in sections if key not in listed]
     return sections
 
 

@@ -380,3 +380,20 @@ def test_a_question_an_editor_added_does_not_give_its_key_to_the_file_s(db, tmp_
     assert snapshot() == before
     added.refresh_from_db()
     assert added.prompt == "What is a KV cache?"
+
+
+def test_a_section_no_longer_in_the_file_is_named_and_left_as_it_is(db, tmp_path):
+    run(str(write(tmp_path, small_bank())))
+    data = small_bank()
+    data["sections"][1]["key"] = "second"
+    data["questions"][2].update(key="demo/second/01", section="second")
+    data["questions"] = data["questions"][:2]  # the old section's question: --partial
+    output = run("--partial", str(write(tmp_path, data)))
+    assert "Sections in the database" not in output  # a partial file lists what it changes
+    data = small_bank()
+    data["sections"][1]["key"] = "second"
+    data["questions"][2]["section"] = "second"  # moved there, under its key
+    output = run(str(write(tmp_path, data)))
+    assert "Sections in the database but no longer in the file" in output
+    assert output.split("no longer in the file")[1].split("\n")[0].endswith(": two")
+    assert Section.objects.filter(key="two").exists()

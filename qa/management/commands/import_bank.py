@@ -92,6 +92,11 @@ class Command(BaseCommand):
             out.write(self.style.WARNING(
                 "  The bank's title, language, description or source were changed by an editor "
                 "since they were imported: kept (--force overwrites them)."))
+        if report.sections_missing:
+            out.write(self.style.WARNING(
+                "  Sections in the database but no longer in the file (left as they are, "
+                "with their questions; an editor renames or removes them in the admin): "
+                f"{', '.join(_limited(report.sections_missing))}"))
         if report.sections_kept:
             out.write(self.style.WARNING(
                 "  Sections changed by an editor since they were imported, kept (--force "
