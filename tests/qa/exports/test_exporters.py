@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import sqlite3
@@ -53,6 +54,24 @@ def test_set_apkg_is_a_valid_anki_package(alice_client, study_set, questions, tm
     assert "attention" in notes[1][2] and "deep_learning" in notes[1][2]
     # The answer's raw HTML stays text.
     assert "<script>" not in notes[0][1].split("\x1f")[1]
+
+
+def test_apkg_notes_carry_anki_s_first_field_checksum(study_set, questions, tmp_path):
+    with zipfile.ZipFile(io.BytesIO(anki.set_to_apkg(study_set))) as archive:
+        path = tmp_path / "collection.anki2"
+        path.write_bytes(archive.read("collection.anki2"))
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute("select flds, csum from notes").fetchall()
+    finally:
+        conn.close()
+    def checksum(text: str) -> int:
+        return int(hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:8], 16)
+
+    # The prompts as Anki shows them (the second is stored escaped: =HYPERLINK(&quot;x&quot;)).
+    assert sorted(csum for _fields, csum in rows) == sorted(
+        checksum(question.prompt) for question in questions)
+    assert anki.anki_checksum("<b>注意力</b> &amp; softmax") == checksum("注意力 & softmax")
 
 
 def test_apkg_ids_are_stable_across_exports(study_set, questions, tmp_path):
