@@ -26,7 +26,7 @@ from qa.importer.files import normal_text, storable
 from qa.importer.parsing import DuplicateField, no_duplicate_fields
 from qa.models import Bank, Question, SetItem, StudySet
 from qa.selectors.bank import tag_names
-from qa.services.sets import DESCRIPTION_MAX, MAX_SET_ITEMS, NOTE_MAX, ImportedItem
+from qa.services.sets import DESCRIPTION_MAX, MAX_SET_ITEMS, NOTE_MAX, TITLE_MAX, ImportedItem
 
 SET_FORMAT = "mianshi.set"
 FORMAT_VERSION = 1
@@ -279,6 +279,10 @@ def _parse_json(text: str) -> ParsedSet:
             parsed.errors.append(_("\"%(name)s\" must be text.") % {"name": name})
         else:
             setattr(parsed, name, normal_text(value))
+    parsed.title = " ".join(parsed.title.split())  # a title is one line
+    if len(parsed.title) > TITLE_MAX:
+        parsed.errors.append(_("The title can be at most %(max)d characters.")
+                             % {"max": TITLE_MAX})
     if len(parsed.description) > DESCRIPTION_MAX:
         parsed.errors.append(_("The description can be at most %(max)d characters.")
                              % {"max": DESCRIPTION_MAX})

@@ -75,6 +75,8 @@ def test_a_file_named_only_by_its_extension_makes_a_set_titled_as_imported(alice
         # Rendered on every view of the set, shared links included: as long as the form allows.
         ("s.json", json.dumps({"description": "*a " * 1400, "items": []}).encode(),
          "The description can be at most 4000 characters."),
+        ("s.json", json.dumps({"title": "题" * 121, "items": []}).encode(),
+         "The title can be at most 120 characters."),
     ],
 )
 def test_bad_imports_write_nothing_and_say_what_is_wrong(alice_client, questions, name,
@@ -213,3 +215,10 @@ def test_an_upload_at_the_limit_arrives_whole(alice_client, questions, settings)
                                  {"file": SimpleUploadedFile("s.csv", body)})
     assert response.status_code == 302
     assert StudySet.objects.get().items.count() == 1
+
+
+def test_a_title_on_several_lines_in_a_file_becomes_one_line(alice_client, questions):
+    content = json.dumps({"title": "  注意力\n\n复习  ", "items": [{"key": questions[0].key}]})
+    alice_client.post(reverse("qa:set-import"), {
+        "file": SimpleUploadedFile("s.json", content.encode()), "title": ""})
+    assert StudySet.objects.get().title == "注意力 复习"
