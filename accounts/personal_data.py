@@ -6,6 +6,12 @@ reviews costs the server no more memory than one with a week's, and a failure wh
 is an error page, not a cut-off file. Questions are named by their stable `key`; where the
 person wrote about one (notes, bookmarks, reports) its prompt is given too while it is
 published.
+
+Besides their own study, it holds what they did for others, as far as it is theirs: the teams,
+invitations and team sets they made, the revisions they wrote and the reports they decided as
+an editor, their admin actions. Never someone else's words or address: not a report's
+message or reporter, not whom an invitation was addressed to (that it was, yes), not the
+names the admin's log gives the objects it names (a person's, for an account or membership).
 """
 
 from __future__ import annotations
@@ -17,11 +23,22 @@ from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from allauth.account.models import EmailAddress
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Case, F, Q, QuerySet, TextField, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.utils import timezone
 
-from accounts.models import InvitationUse, Membership, Removal
+from accounts.models import FormSubmission, Invitation, InvitationUse, Membership, Removal, Team
 from accounts.selectors import teams_of_one
 
 if TYPE_CHECKING:
@@ -48,6 +65,15 @@ def _account(user: User) -> dict[str, Any]:
         "desired_retention": user.desired_retention,
         "daily_new_limit": user.daily_new_limit,
         "credit_in_corrections": user.credit_in_corrections,
+        # An editor's role: staff (the admin) in the Editors group.
+        "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser,
+        "groups": list(user.groups.order_by("name").values_list("name", flat=True)),
+        "permissions": [
+            f"{app_label}.{codename}" for app_label, codename in user.user_permissions
+            .order_by("content_type__app_label", "codename")
+            .values_list("content_type__app_label", "codename")
+        ],
     }
 
 
@@ -70,6 +96,14 @@ def _lists(user: User) -> dict[str, QuerySet]:
         ),
         "team_removals": Removal.objects.filter(user=user).order_by("pk").values(
             "removed_at", team_name=F("team__name"),
+        ),
+        "teams_created": Team.objects.filter(created_by=user).order_by("created_at", "pk")
+        .values("created_at", team_name=F("name")),
+        # What the maker set; the link's token is a key to the team, the address the invitee's.
+        "invitations_made": Invitation.objects.filter(created_by=user).order_by("pk").values(
+            "role", "expires_at", "max_uses", "uses", "revoked_at", "created_at",
+            team_name=F("team__name"),
+            addressed=ExpressionWrapper(~Q(email=""), output_field=BooleanField()),
         ),
         "study_states": StudyState.objects.filter(user=user).order_by("pk").values(
             "state", "step", "due", "stability", "difficulty", "reps", "lapses", "last_review",
@@ -99,16 +133,59 @@ def _lists(user: User) -> dict[str, QuerySet]:
             "created_at", "kind", "message", "answer_version", "status", "reply",
             "resolved_at", "reporter_seen_at", question_key=key, prompt=prompt,
         ),
+        # The editor's decision and reply; the report itself is its reporter's.
+        "error_reports_resolved": ErrorReport.objects.filter(resolved_by=user).order_by("pk")
+        .values("status", "reply", "resolved_at", "correcting_revision_id",
+                question_key=key, prompt=prompt),
+        **_editorial_lists(user),
+        # The create forms sent lately (kept a day, against double submits), and where they led.
+        "form_submissions": FormSubmission.objects.filter(user=user).order_by("pk").values(
+            "token", "location", "created_at",
+        ),
     }
 
 
-def _study_sets(user: User) -> Iterator[dict[str, Any]]:
+def _editorial_lists(user: User) -> dict[str, QuerySet]:
+    """The revisions the person wrote, by the key the question had (it may be gone since; the
+    text is the bank's, in its history), and their actions in the admin: on which object, not
+    the name the log gives it."""
+    from qa.models import Question
+
+    action = Case(When(action_flag=ADDITION, then=Value("added")),
+                  When(action_flag=CHANGE, then=Value("changed")),
+                  When(action_flag=DELETION, then=Value("deleted")),
+                  default=Value(""), output_field=TextField())
+    return {
+        "question_revisions": Question.history.filter(history_user=user).order_by("history_id")
+        .values(
+            "history_type", "change_kind", "revision", "answer_version", "status",
+            revision_id=F("history_id"), revised_at=F("history_date"),
+            reason=F("history_change_reason"), question_key=F("key"),
+        ),
+        "admin_actions": LogEntry.objects.filter(user=user).order_by("pk").values(
+            "action_time", "object_id", action=action,
+            app_label=F("content_type__app_label"), model=F("content_type__model"),
+        ),
+    }
+
+
+def _study_sets(user: User) -> dict[str, QuerySet]:
     """The person's own sets and those of the teams only they belong to (which go with their
-    account), each with its questions in order."""
-    from qa.models import SetItem, StudySet
+    account); then the sets they made for a team with others in it (which stay with it)."""
+    from qa.models import StudySet
 
     alone = teams_of_one(user=user).values("pk")
-    sets = StudySet.objects.filter(Q(owner=user) | Q(team__in=alone))
+    return {
+        "study_sets": StudySet.objects.filter(Q(owner=user) | Q(team__in=alone)),
+        "team_sets_created": StudySet.objects.filter(created_by=user, team__isnull=False)
+        .exclude(team__in=alone),
+    }
+
+
+def _with_items(sets: QuerySet) -> Iterator[dict[str, Any]]:
+    """Each set with its questions in order (and the curators' notes on them)."""
+    from qa.models import SetItem
+
     items = itertools.groupby(
         SetItem.objects.filter(study_set__in=sets.values("pk"))
         .order_by("study_set_id", "position")
@@ -148,7 +225,8 @@ def personal_data(*, user: User) -> Iterator[str]:
     yield _dumps(head)[:-1]  # left open: the lists follow
     for name, rows in _lists(user).items():
         yield from _list(name, rows.iterator(chunk_size=CHUNK))
-    yield from _list("study_sets", _study_sets(user))
+    for name, sets in _study_sets(user).items():
+        yield from _list(name, _with_items(sets))
     yield "\n}\n"
 
 

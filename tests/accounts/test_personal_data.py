@@ -6,12 +6,18 @@ import json
 import uuid
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 
 from accounts import personal_data
-from accounts.models import InvitationUse, Membership, Removal
-from qa.models import Question, Quiz
-from qa.services import answering
+from accounts import services as team_services
+from accounts.models import FormSubmission, InvitationUse, Membership, Removal, User
+from qa.editorial import make_editor
+from qa.models import ErrorReport, Question, Quiz, RevisionInfo
+from qa.services import answering, editorial
 from qa.services import study as services
 from tests.factories import (
     BookmarkFactory,
@@ -23,6 +29,7 @@ from tests.factories import (
     SetItemFactory,
     StudySetFactory,
     TeamFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +41,11 @@ def download(client) -> dict:
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="mianshi-my-data-')
     return json.loads(b"".join(response.streaming_content))
+
+
+def as_json(value):
+    """A value as the document writes it (a time as an ISO string)."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
 def grade_new(user, rating: int, typed: str = "") -> None:
@@ -99,8 +111,12 @@ def test_it_holds_the_learner_s_study_history_and_writing(alice_client, alice, b
 
 def test_an_account_with_nothing_yet_gets_empty_lists(alice_client):
     data = download(alice_client)
-    for name in ("reviews", "notes", "bookmarks", "error_reports", "study_sets", "quizzes"):
+    for name in ("reviews", "notes", "bookmarks", "error_reports", "study_sets", "quizzes",
+                 "teams_created", "invitations_made", "team_sets_created",
+                 "question_revisions", "error_reports_resolved", "admin_actions",
+                 "form_submissions"):
         assert data[name] == []
+    assert (data["account"]["is_staff"], data["account"]["groups"]) == (False, [])
 
 
 @pytest.mark.parametrize("notes", [2, 3, 4, 5])
@@ -120,22 +136,45 @@ def test_it_reads_the_same_number_of_queries_for_a_long_history(client, alice,
             b"".join(response.streaming_content)
         return len(q)
 
+    bob = UserFactory()
     grade_new(alice, 3)
     NoteFactory(user=alice)
+    work_for_others(alice, bob)
     few = queries()
     for rating in (2, 3, 4, 3, 3, 4):
         grade_new(alice, rating)
     for _ in range(5):
         NoteFactory(user=alice)
         StudySetFactory(owner=alice)
+        work_for_others(alice, bob)
     assert queries() == few
+
+
+def work_for_others(user, other) -> None:
+    """One of each thing `user` makes for others: a team with `other` in it, an invitation,
+    a set for the team, a revision, a decided report, an admin action, a sent form."""
+    team = team_services.create_team(user=user, name="Team")
+    MembershipFactory(user=other, team=team)
+    team_services.create_invitation(actor=user, team=team, email="someone@example.com")
+    SetItemFactory(study_set=StudySetFactory(owner=None, team=team, created_by=user))
+    question = QuestionFactory()
+    edit = editorial.save_question_edit(
+        question=question, editor=user, data={"answer": "改过"},
+        kind=RevisionInfo.Kind.SUBSTANTIVE, reason="why", expected_revision=question.revision)
+    editorial.resolve_report(report=ErrorReportFactory(reporter=other, question=question),
+                             editor=user, decision=ErrorReport.Status.ACCEPTED,
+                             correcting_revision_id=edit.record.history_id)
+    LogEntry.objects.create(user=user, content_type=ContentType.objects.get_for_model(Question),
+                            object_id=str(question.pk), object_repr=str(question),
+                            action_flag=CHANGE)
+    FormSubmission.objects.create(user=user, token=uuid.uuid4().hex, location="/teams/")
 
 
 def test_sets_of_a_team_only_the_learner_belongs_to_are_theirs(alice_client, alice, bob):
     question = QuestionFactory()
     alone = TeamFactory(name="Just me")
     MembershipFactory(user=alice, team=alone, role=Membership.Role.OWNER)
-    mine = StudySetFactory(owner=None, team=alone, title="Curated alone")
+    mine = StudySetFactory(owner=None, team=alone, title="Curated alone", created_by=alice)
     SetItemFactory(study_set=mine, question=question, position=1, note="mine")
     shared = TeamFactory(name="Shared")
     MembershipFactory(user=alice, team=shared, role=Membership.Role.OWNER)
@@ -143,10 +182,12 @@ def test_sets_of_a_team_only_the_learner_belongs_to_are_theirs(alice_client, ali
     StudySetFactory(owner=None, team=shared, title="The team's")
     StudySetFactory(owner=alice, title="Own, empty")
 
-    sets = download(alice_client)["study_sets"]
+    data = download(alice_client)
 
-    assert [(s["title"], s["team_name"], [i["note"] for i in s["items"]]) for s in sets] == [
+    assert [(s["title"], s["team_name"], [i["note"] for i in s["items"]])
+            for s in data["study_sets"]] == [
         ("Curated alone", "Just me", ["mine"]), ("Own, empty", None, [])]
+    assert data["team_sets_created"] == []  # made for a team of one: listed once, as theirs
 
 
 def test_prompts_are_given_only_for_published_questions(alice_client, alice):
@@ -165,3 +206,110 @@ def test_downloads_of_one_s_data_are_limited_per_hour(alice_client):
     refused = alice_client.get(url, HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert "You have downloaded your data 5 times in the last hour" in refused.content.decode()
+
+
+def test_it_holds_an_editor_s_role_revisions_decisions_and_admin_actions(editor_client, editor,
+                                                                        bob):
+    question = QuestionFactory(prompt="什么是 RoPE？")
+    edit = editorial.save_question_edit(
+        question=question, editor=editor, data={"answer": "旋转位置编码"},
+        kind=RevisionInfo.Kind.SUBSTANTIVE, reason="公式写错了", expected_revision=1)
+    report = editorial.resolve_report(
+        report=ErrorReportFactory(reporter=bob, question=question, message="Bob's report"),
+        editor=editor, decision=ErrorReport.Status.ACCEPTED, reply="已改正",
+        correcting_revision_id=edit.record.history_id)
+    editor.user_permissions.add(Permission.objects.get(codename="view_logentry"))
+    LogEntry.objects.create(user=editor, content_type=ContentType.objects.get_for_model(User),
+                            object_id=str(bob.pk), object_repr=str(bob), action_flag=CHANGE,
+                            change_message='[{"changed": {"fields": ["Bob"]}}]')
+    # Bob's editorial work, which must not appear.
+    make_editor(bob)
+    other = QuestionFactory()
+    editorial.save_question_edit(question=other, editor=bob, data={"answer": "Bob's answer"},
+                                 kind=RevisionInfo.Kind.TYPO, reason="Bob's reason",
+                                 expected_revision=1)
+    editorial.resolve_report(report=ErrorReportFactory(question=other), editor=bob,
+                             decision=ErrorReport.Status.REJECTED, reply="Bob's reply")
+    LogEntry.objects.create(user=bob, content_type=ContentType.objects.get_for_model(Question),
+                            object_id=str(other.pk), object_repr="Bob's object",
+                            action_flag=CHANGE)
+
+    data = download(editor_client)
+
+    account = data["account"]
+    assert (account["is_staff"], account["is_superuser"]) == (True, False)
+    assert (account["groups"], account["permissions"]) == (["Editors"], ["admin.view_logentry"])
+    assert data["question_revisions"] == [{
+        "history_type": "~", "change_kind": "substantive", "revision": 2, "answer_version": 2,
+        "status": "published", "revision_id": edit.record.history_id,
+        "revised_at": as_json(edit.record.history_date), "reason": "公式写错了",
+        "question_key": question.key,
+    }]
+    # The decision and the reply are the editor's; the report's message and its reporter not.
+    assert data["error_reports_resolved"] == [{
+        "status": "accepted", "reply": "已改正", "resolved_at": as_json(report.resolved_at),
+        "correcting_revision_id": edit.record.history_id, "question_key": question.key,
+        "prompt": "什么是 RoPE？",
+    }]
+    # Which object, not the name the log gives it: an account's is its holder's.
+    [action] = data["admin_actions"]
+    assert action == {"action_time": action["action_time"], "object_id": str(bob.pk),
+                      "action": "changed", "app_label": "accounts", "model": "user"}
+    text = json.dumps(data, ensure_ascii=False)
+    assert "Bob" not in text and "bob@example.com" not in text
+
+
+def test_it_holds_the_teams_invitations_and_team_sets_the_learner_made(alice_client, alice,
+                                                                       bob):
+    question = QuestionFactory()
+    team = team_services.create_team(user=alice, name="Study group")
+    MembershipFactory(user=bob, team=team, role=Membership.Role.CURATOR)
+    addressed = team_services.create_invitation(
+        actor=alice, team=team, role=Membership.Role.CURATOR, max_uses=3,
+        email="carol@example.com")
+    team_services.revoke_invitation(actor=alice, invitation=addressed)
+    link = team_services.create_invitation(actor=alice, team=team)
+    TeamFactory(name="Founded, then left", created_by=alice)
+    written = StudySetFactory(owner=None, team=team, created_by=alice, title="Week 1")
+    SetItemFactory(study_set=written, question=question, position=1, note="先看这个")
+    StudySetFactory(owner=alice, created_by=alice, title="Mine")
+    # Bob's, which must not appear.
+    bobs = team_services.create_team(user=bob, name="Bob's team")
+    team_services.create_invitation(actor=bob, team=bobs)
+    StudySetFactory(owner=None, team=team, created_by=bob, title="Bob's set")
+
+    data = download(alice_client)
+
+    assert [t["team_name"] for t in data["teams_created"]] == [
+        "Study group", "Founded, then left"]
+    addressed.refresh_from_db()
+    # What the maker set, and that the link went to an address; not whose (the invitee's).
+    assert data["invitations_made"] == [
+        {"role": "curator", "expires_at": as_json(addressed.expires_at), "max_uses": 3,
+         "uses": 0, "revoked_at": as_json(addressed.revoked_at),
+         "created_at": as_json(addressed.created_at), "team_name": "Study group",
+         "addressed": True},
+        {"role": "member", "expires_at": as_json(link.expires_at), "max_uses": 1, "uses": 0,
+         "revoked_at": None, "created_at": as_json(link.created_at),
+         "team_name": "Study group", "addressed": False},
+    ]
+    # A set made for a team with others in it stays with the team, and is listed apart.
+    assert [(s["title"], s["team_name"], s["items"]) for s in data["team_sets_created"]] == [
+        ("Week 1", "Study group", [{"position": 1, "note": "先看这个",
+                                   "question_key": question.key}])]
+    assert [s["title"] for s in data["study_sets"]] == ["Mine"]
+    text = json.dumps(data, ensure_ascii=False)
+    assert "carol@example.com" not in text and addressed.token not in text
+    assert link.token not in text and "Bob" not in text
+
+
+def test_it_holds_the_forms_the_site_remembers_sending(alice_client, alice, bob):
+    token = uuid.uuid4().hex
+    created = alice_client.post(reverse("accounts:team-list"),
+                                {"name": "Study group", "submission": token})
+    FormSubmission.objects.create(user=bob, token=uuid.uuid4().hex, location="/bob/")
+
+    [submission] = download(alice_client)["form_submissions"]
+
+    assert submission == {"token": token, "location": created["Location"],
+                          "created_at": submission["created_at"]}
