@@ -14,20 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from django.contrib.auth.models import Group
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from accounts.models import User
-from qa.backup.tables import (
-    CHUNK,
-    FORMAT,
-    PEOPLE_MODELS,
-    VERSION,
-    HistoricalQuestion,
-    HistoricalQuestionTag,
-)
-from qa.models import Bank, ErrorReport, Question, Section, Tag
+from qa.backup.schema import applied_migrations
+from qa.backup.tables import CHUNK, FORMAT, VERSION, TableModels
 
 
 class _Encoder(json.JSONEncoder):
@@ -87,14 +78,15 @@ def _model_rows(model: type[models.Model]) -> Iterator[tuple]:
     )
 
 
-def _history_lines() -> Iterator[dict[str, Any]]:
-    for model in (HistoricalQuestion, HistoricalQuestionTag):
+def _history_lines(m: TableModels) -> Iterator[dict[str, Any]]:
+    for model in (m.HistoricalQuestion, m.HistoricalQuestionTag):
         yield from _table_lines(model._meta.label_lower, _columns(model), _model_rows(model))
 
 
-def _backup_lines() -> Iterator[dict[str, Any]]:
+def _backup_lines(m: TableModels) -> Iterator[dict[str, Any]]:
     # Groups and their permissions by name (ids differ between databases).
-    groups = Group.objects.order_by("name").prefetch_related("permissions__content_type")
+    groups = m.Group._default_manager.order_by("name").prefetch_related(
+        "permissions__content_type")
     yield from _table_lines(
         "auth.group",
         ["name", "permissions"],
@@ -104,24 +96,24 @@ def _backup_lines() -> Iterator[dict[str, Any]]:
             for g in groups
         ),
     )
-    for model in (Bank, Section, Tag, Question):
+    for model in (m.Bank, m.Section, m.Tag, m.Question):
         yield from _table_lines(model._meta.label_lower, _columns(model), _model_rows(model))
     yield from _table_lines(
         "qa.question_tags",
         ["question_id", "tag_id"],
-        Question.tags.through.objects.order_by("pk").values_list("question_id", "tag_id")
+        m.QuestionTag._default_manager.order_by("pk").values_list("question_id", "tag_id")
         .iterator(chunk_size=CHUNK),
     )
-    for model in PEOPLE_MODELS:
-        if model is ErrorReport:
+    for model in m.people:
+        if model._meta.label == "qa.ErrorReport":
             # Reports point at the revision that corrected them: history goes first.
-            yield from _history_lines()
+            yield from _history_lines(m)
         yield from _table_lines(model._meta.label_lower, _columns(model), _model_rows(model))
-        if model is User:
+        if model is m.User:
             yield from _table_lines(
                 "accounts.user_groups",
                 ["user_id", "group"],
-                User.groups.through.objects.order_by("pk").values_list("user_id", "group__name")
+                m.UserGroup._default_manager.order_by("pk").values_list("user_id", "group__name")
                 .iterator(chunk_size=CHUNK),
             )
             yield from _table_lines(
@@ -129,7 +121,7 @@ def _backup_lines() -> Iterator[dict[str, Any]]:
                 ["user_id", "permission"],
                 (
                     [user_id, f"{app}.{codename}"]
-                    for user_id, app, codename in User.user_permissions.through.objects
+                    for user_id, app, codename in m.UserPermission._default_manager
                     .order_by("pk")
                     .values_list("user_id", "permission__content_type__app_label",
                                  "permission__codename")
@@ -151,12 +143,16 @@ def one_snapshot() -> Iterator[None]:
         yield
 
 
-def write_backup(path: Path, *, progress: Callable[[str], None] | None = None) -> dict[str, int]:
-    """Write a backup of all people's data (and the bank's content) to `path`."""
+def write_backup(path: Path, *, progress: Callable[[str], None] | None = None,
+                 table_models: TableModels | None = None) -> dict[str, int]:
+    """Write a backup of all people's data (and the bank's content) to `path`, read through
+    `table_models` (the site's own unless given: the tests write a backup as an older version
+    of the site did, through the models of its migration state)."""
     counts: dict[str, int] = {}
     tmp = path.with_name(path.name + ".partial")
     try:
-        _write(tmp, counts, compress=path.suffix == ".gz", progress=progress)
+        _write(tmp, counts, table_models or TableModels(), compress=path.suffix == ".gz",
+               progress=progress)
         tmp.replace(path)  # fails too, when `path` is a directory
     except BaseException:
         tmp.unlink(missing_ok=True)  # a part of the backup is as secret as the whole
@@ -164,7 +160,7 @@ def write_backup(path: Path, *, progress: Callable[[str], None] | None = None) -
     return counts
 
 
-def _write(tmp: Path, counts: dict[str, int], *, compress: bool,
+def _write(tmp: Path, counts: dict[str, int], m: TableModels, *, compress: bool,
            progress: Callable[[str], None] | None) -> None:
     with one_snapshot(), _open_for_writing(tmp, compress=compress) as out:
         header = {
@@ -172,9 +168,11 @@ def _write(tmp: Path, counts: dict[str, int], *, compress: bool,
             "version": VERSION,
             "created_at": timezone.now().isoformat(),
             "database": connection.vendor,
+            # What a restore needs to put the rows back into tables shaped as these were.
+            "migrations": applied_migrations(),
         }
         out.write(json.dumps(header) + "\n")
-        for line in _backup_lines():
+        for line in _backup_lines(m):
             counts[line["table"]] = counts.get(line["table"], 0) + len(line["rows"])
             out.write(json.dumps(line, cls=_Encoder, ensure_ascii=False) + "\n")
             if progress:

@@ -6,19 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from accounts.models import User
-from qa.backup.tables import (
-    CHUNK,
-    PEOPLE_MODELS,
-    BackupError,
-    HistoricalQuestion,
-    HistoricalQuestionTag,
-)
-from qa.models import Bank, Question, Section, Tag
+from qa.backup.tables import CHUNK, BackupError, TableModels
 
 
 def _pairs(label: str, rows: list, first: type, second: type) -> list:
@@ -56,21 +47,26 @@ def _id_value(label: str, number: int, name: str, value: Any) -> int:
 class RestoreReport:
     counts: dict[str, int] = field(default_factory=dict)
     skipped_history_rows: int = 0
+    notes: list[str] = field(default_factory=list)  # what the operator should know
 
     def add(self, label: str, n: int) -> None:
         self.counts[label] = self.counts.get(label, 0) + n
 
 
 class _Restorer:
-    def __init__(self, report: RestoreReport) -> None:
+    """Restores through `m`: the site's models, or those of the older migration state the
+    backup was made at (the database is then at that state)."""
+
+    def __init__(self, report: RestoreReport, m: TableModels) -> None:
         self.report = report
+        self.m = m
         self.bank_ids: dict[int, int] = {}
         self.section_ids: dict[int, int] = {}
         self.tag_ids: dict[int, int] = {}
         self.question_ids: dict[int, int] = {}
         self.history_ids: dict[int, int] = {}
         self.cleared_history = False
-        self.by_label = {m._meta.label_lower: m for m in PEOPLE_MODELS}
+        self.by_label = {model._meta.label_lower: model for model in m.people}
 
     @staticmethod
     def _translated(label: str, number: int, name: str, value: Any, mapping: dict[int, int],
@@ -86,8 +82,9 @@ class _Restorer:
 
     # Translating references to bank content through keys.
     def _translators(self, model: type[models.Model], columns: list[str]):
-        maps = {Bank: self.bank_ids, Section: self.section_ids, Tag: self.tag_ids,
-                Question: self.question_ids, HistoricalQuestion: self.history_ids}
+        m = self.m
+        maps = {m.Bank: self.bank_ids, m.Section: self.section_ids, m.Tag: self.tag_ids,
+                m.Question: self.question_ids, m.HistoricalQuestion: self.history_ids}
         fields = {f.attname: f for f in model._meta.concrete_fields}
         out = []
         for i, name in enumerate(columns):
@@ -116,7 +113,7 @@ class _Restorer:
         translators = self._translators(model, columns)
         # A revision records the question as it was: the section or tag it names may have been
         # deleted since, and then it names none here. Anywhere else such a reference is an error.
-        lenient = model in (HistoricalQuestion, HistoricalQuestionTag)
+        lenient = model in (self.m.HistoricalQuestion, self.m.HistoricalQuestionTag)
         for number, row in enumerate(self._shaped(label, columns, rows), start=1):
             values = {}
             for i, f, mapping in translators:
@@ -138,8 +135,8 @@ class _Restorer:
 
     # Bank content: matched by keys, updated or created.
     def bank(self, columns, rows):
-        existing = dict(Bank.objects.values_list("slug", "pk"))
-        for obj in self._instances(Bank, columns, rows, required=["id", "slug"]):
+        existing = dict(self.m.Bank._default_manager.values_list("slug", "pk"))
+        for obj in self._instances(self.m.Bank, columns, rows, required=["id", "slug"]):
             old_pk = obj.pk
             obj.pk = existing.get(obj.slug)
             if obj.pk is None:
@@ -150,8 +147,10 @@ class _Restorer:
         self.report.add("qa.bank", len(rows))
 
     def section(self, columns, rows):
-        existing = {(b, k): pk for b, k, pk in Section.objects.values_list("bank_id", "key", "pk")}
-        for obj in self._instances(Section, columns, rows, required=["id", "bank_id", "key"]):
+        section = self.m.Section
+        existing = {(b, k): pk for b, k, pk in
+                    section._default_manager.values_list("bank_id", "key", "pk")}
+        for obj in self._instances(section, columns, rows, required=["id", "bank_id", "key"]):
             old_pk = obj.pk
             obj.pk = existing.get((obj.bank_id, obj.key))
             if obj.pk is None:
@@ -162,8 +161,8 @@ class _Restorer:
         self.report.add("qa.section", len(rows))
 
     def tag(self, columns, rows):
-        existing = dict(Tag.objects.values_list("name", "pk"))
-        for obj in self._instances(Tag, columns, rows, required=["id", "name"]):
+        existing = dict(self.m.Tag._default_manager.values_list("name", "pk"))
+        for obj in self._instances(self.m.Tag, columns, rows, required=["id", "name"]):
             old_pk = obj.pk
             if obj.name in existing:
                 self.tag_ids[old_pk] = existing[obj.name]
@@ -174,23 +173,25 @@ class _Restorer:
         self.report.add("qa.tag", len(rows))
 
     def question(self, columns, rows):
-        objs = list(self._instances(Question, columns, rows,
+        question = self.m.Question
+        questions = question._default_manager
+        objs = list(self._instances(question, columns, rows,
                                     required=["id", "key", "section_id"]))
         keys = [o.key for o in objs]
-        existing = dict(Question.objects.filter(key__in=keys).values_list("key", "pk"))
+        existing = dict(questions.filter(key__in=keys).values_list("key", "pk"))
         to_update, to_create, old_pks = [], [], []
         for obj in objs:
             old_pks.append((obj.pk, obj.key))
             obj.pk = existing.get(obj.key)
             (to_update if obj.pk else to_create).append(obj)
         if to_update:
-            update_fields = [f.name for f in Question._meta.concrete_fields
+            update_fields = [f.name for f in question._meta.concrete_fields
                              if not f.primary_key and f.name != "key"]
-            Question.objects.bulk_update(to_update, update_fields, batch_size=500)
+            questions.bulk_update(to_update, update_fields, batch_size=500)
         if to_create:
-            Question.objects.bulk_create(to_create, batch_size=500)
+            questions.bulk_create(to_create, batch_size=500)
         if to_create and to_create[0].pk is None:  # a backend that returns no ids
-            existing = dict(Question.objects.filter(key__in=keys).values_list("key", "pk"))
+            existing = dict(questions.filter(key__in=keys).values_list("key", "pk"))
         else:
             existing.update({o.key: o.pk for o in to_create})
         for old_pk, key in old_pks:
@@ -199,20 +200,20 @@ class _Restorer:
         # here included): its links go now, and the backup's qa.question_tags lines, which come
         # later and may span several chunks, only add. A question without tags in the backup
         # has no line there at all.
-        Question.tags.through.objects.filter(
+        self.m.QuestionTag._default_manager.filter(
             question_id__in=[existing[key] for _old, key in old_pks]).delete()
         self.report.add("qa.question", len(rows))
 
     def question_tags(self, columns, rows):
         label = "qa.question_tags"
-        through = Question.tags.through
+        through = self.m.QuestionTag
         links = [
             through(question_id=self._translated(label, n, "question_id", q, self.question_ids,
                                                  "qa.question"),
                     tag_id=self._translated(label, n, "tag_id", t, self.tag_ids, "qa.tag"))
             for n, (q, t) in enumerate(_pairs(label, rows, int, int), start=1)
         ]
-        through.objects.bulk_create(links, batch_size=CHUNK)
+        through._default_manager.bulk_create(links, batch_size=CHUNK)
         self.report.add(label, len(links))
 
     def _clear_replaced_history(self) -> None:
@@ -224,15 +225,17 @@ class _Restorer:
         ids = list(self.question_ids.values())
         for start in range(0, len(ids), 5000):
             part = ids[start:start + 5000]
-            history = HistoricalQuestion.objects.filter(id__in=part)
-            HistoricalQuestionTag.objects.filter(history__in=history.values("pk")).delete()
+            history = self.m.HistoricalQuestion._default_manager.filter(id__in=part)
+            self.m.HistoricalQuestionTag._default_manager.filter(
+                history__in=history.values("pk")).delete()
             history.delete()
 
     def historical_question(self, columns, rows):
-        label = HistoricalQuestion._meta.label_lower
+        model = self.m.HistoricalQuestion
+        label = model._meta.label_lower
         rows = self._shaped(label, columns, rows)
         id_at = _column(label, columns, "id")
-        pk_name = HistoricalQuestion._meta.pk.attname
+        pk_name = model._meta.pk.attname
         pk_at = _column(label, columns, pk_name)
         for number, row in enumerate(rows, start=1):
             _id_value(label, number, "id", row[id_at])
@@ -241,19 +244,19 @@ class _Restorer:
         kept = [row for row in rows if row[id_at] in self.question_ids]
         # History of a question deleted before the backup has nothing to attach to.
         self.report.skipped_history_rows += len(rows) - len(kept)
-        objs = list(self._instances(HistoricalQuestion, columns, kept))
+        objs = list(self._instances(model, columns, kept))
         for row, obj in zip(kept, objs, strict=True):
             obj.id = self.question_ids[row[id_at]]
             setattr(obj, pk_name, None)
-        created = HistoricalQuestion.objects.bulk_create(objs, batch_size=500)
+        created = model._default_manager.bulk_create(objs, batch_size=500)
         for row, obj in zip(kept, created, strict=True):
             if obj.pk is None:
                 raise BackupError("This database does not return the ids of inserted rows.")
             self.history_ids[row[pk_at]] = obj.pk
-        self.report.add(HistoricalQuestion._meta.label_lower, len(objs))
+        self.report.add(label, len(objs))
 
     def historical_question_tags(self, columns, rows):
-        model = HistoricalQuestionTag
+        model = self.m.HistoricalQuestionTag
         label = model._meta.label_lower
         rows = self._shaped(label, columns, rows)
         name = model._meta.get_field("history").attname
@@ -264,45 +267,45 @@ class _Restorer:
         objs = list(self._instances(model, columns, kept))
         for obj in objs:
             obj.pk = None
-        model.objects.bulk_create(objs, batch_size=CHUNK)
-        self.report.add(model._meta.label_lower, len(objs))
+        model._default_manager.bulk_create(objs, batch_size=CHUNK)
+        self.report.add(label, len(objs))
 
     def groups(self, columns, rows):
         for name, perms in _pairs("auth.group", rows, str, list):
-            group, _ = Group.objects.get_or_create(name=name)
+            group, _ = self.m.Group._default_manager.get_or_create(name=name)
             group.permissions.add(*self._permissions(perms))
         self.report.add("auth.group", len(rows))
 
-    def _permissions(self, labels: list[str]) -> list[Permission]:
+    def _permissions(self, labels: list[str]) -> list[int]:
         wanted = [tuple(label.split(".", 1)) for label in labels]
         found = {
             (app, codename): pk
-            for pk, app, codename in Permission.objects.values_list(
+            for pk, app, codename in self.m.Permission._default_manager.values_list(
                 "pk", "content_type__app_label", "codename"
             )
         }
         return [found[w] for w in wanted if w in found]
 
     def user_groups(self, columns, rows):
-        groups = dict(Group.objects.values_list("name", "pk"))
-        through = User.groups.through
+        groups = dict(self.m.Group._default_manager.values_list("name", "pk"))
+        through = self.m.UserGroup
         links = [through(user_id=u, group_id=groups[g])
                  for u, g in _pairs("accounts.user_groups", rows, int, str) if g in groups]
-        through.objects.bulk_create(links, batch_size=CHUNK)
+        through._default_manager.bulk_create(links, batch_size=CHUNK)
         self.report.add("accounts.user_groups", len(links))
 
     def user_permissions(self, columns, rows):
         perm_ids = {}
-        for pk, app, codename in Permission.objects.values_list(
+        for pk, app, codename in self.m.Permission._default_manager.values_list(
             "pk", "content_type__app_label", "codename"
         ):
             perm_ids[f"{app}.{codename}"] = pk
-        through = User.user_permissions.through
+        through = self.m.UserPermission
         # A permission this version of the site no longer has is left out.
         links = [through(user_id=u, permission_id=perm_ids[p])
                  for u, p in _pairs("accounts.user_permissions", rows, int, str)
                  if p in perm_ids]
-        through.objects.bulk_create(links, batch_size=CHUNK)
+        through._default_manager.bulk_create(links, batch_size=CHUNK)
         self.report.add("accounts.user_permissions", len(links))
 
     def people(self, label: str, columns, rows):
@@ -311,7 +314,7 @@ class _Restorer:
             # A plain number, not a foreign key: translated here, not by _instances.
             rows = self._shaped(label, columns, rows)
             at = columns.index("correcting_revision_id")
-            history = HistoricalQuestion._meta.label_lower
+            history = self.m.HistoricalQuestion._meta.label_lower
             rows = [
                 [*r[:at],
                  None if r[at] is None else self._translated(
@@ -335,8 +338,8 @@ class _Restorer:
             "qa.question_tags": self.question_tags,
             "accounts.user_groups": self.user_groups,
             "accounts.user_permissions": self.user_permissions,
-            HistoricalQuestion._meta.label_lower: self.historical_question,
-            HistoricalQuestionTag._meta.label_lower: self.historical_question_tags,
+            self.m.HistoricalQuestion._meta.label_lower: self.historical_question,
+            self.m.HistoricalQuestionTag._meta.label_lower: self.historical_question_tags,
         }
         if label not in handlers and label not in self.by_label:
             raise BackupError(f"The backup has a table this site does not know: {label!r}.")

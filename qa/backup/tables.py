@@ -1,10 +1,12 @@
 """What a backup holds and in which order: the format's name and version, the people's tables
-in restore order, the revision-history models, and the error a bad backup or restore raises."""
+in restore order, the revision-history models, the models a backup's tables are read through,
+and the error a bad backup or restore raises."""
 
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
 from django.apps import apps
+from django.apps.registry import Apps
 from django.db import connection, models
 
 from accounts.models import Invitation, InvitationUse, Membership, Removal, Team, User
@@ -52,6 +54,31 @@ PEOPLE_MODELS: list[type[models.Model]] = [
     Note,
     ErrorReport,
 ]
+
+
+class TableModels:
+    """The models a backup's tables are written from and restored into: the site's own, or,
+    for a backup made at an older migration state, the models of that state (a migration's
+    `apps`), whose tables and columns are as they were then."""
+
+    def __init__(self, registry: Apps = apps) -> None:
+        self.apps = registry
+        get = registry.get_model
+        self.Group, self.Permission = get("auth", "Group"), get("auth", "Permission")
+        self.User = get("accounts", "User")
+        self.Bank, self.Section = get("qa", "Bank"), get("qa", "Section")
+        self.Tag, self.Question = get("qa", "Tag"), get("qa", "Question")
+        self.HistoricalQuestion = get("qa", "HistoricalQuestion")
+        self.HistoricalQuestionTag = get("qa", "HistoricalQuestion_tags")
+        self.QuestionTag = self.Question._meta.get_field("tags").remote_field.through
+        self.UserGroup = self.User._meta.get_field("groups").remote_field.through
+        self.UserPermission = self.User._meta.get_field("user_permissions").remote_field.through
+        # PEOPLE_MODELS as they are in this state: a table added since is not there.
+        names = {model._meta.label_lower for model in registry.get_models()}
+        self.people: list[type[models.Model]] = [
+            get(model._meta.label) for model in PEOPLE_MODELS
+            if model._meta.label_lower in names
+        ]
 
 
 def database_named() -> str:

@@ -16,7 +16,9 @@ class Command(BaseCommand):
     help = (
         "Restore a backup written by backup_data into a migrated database (import_bank may "
         "have run or not). One transaction: on any error nothing changes. Refuses if people's "
-        "data is already present, unless --force, which replaces it."
+        "data is already present, unless --force, which replaces it. A backup made at older "
+        "migrations is restored at them and migrated to the latest (into a database without "
+        "people's data); one made by a newer version of the site is refused."
     )
 
     def add_arguments(self, parser) -> None:
@@ -41,6 +43,8 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
         for label, n in report.counts.items():
             self.stdout.write(f"  {label:<32} {n:>10,}")
+        for note in report.notes:
+            self.stdout.write(self.style.NOTICE(note))
         if report.skipped_history_rows:
             self.stdout.write(self.style.WARNING(
                 f"Skipped {report.skipped_history_rows} revision rows of questions deleted "
