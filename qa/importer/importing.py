@@ -14,6 +14,7 @@ from qa.importer.files import BankFile, BankFileError, QuestionData, content_has
 from qa.importer.parsing import gc_paused
 from qa.importer.validation import QUESTION_KEY
 from qa.models import Bank, Question, Section, Tag
+from qa.search import fold
 from qa.selectors.sections import forget_sections
 
 
@@ -41,6 +42,8 @@ class FileReport:
     undone: list[str] = field(default_factory=list)
     # Imported, published and no longer in the file; left alone (an editor retires them).
     missing: list[str] = field(default_factory=list)
+    # New questions asking what another question of the bank asks: (new key, other key).
+    same_prompt: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -167,6 +170,7 @@ def _import_bank(bank_file: BankFile, *, force: bool, substantive: bool, dry_run
             f"{bank_file.label}: key {data.key!r} of a new question names no section of the "
             f"bank (sections: {', '.join(sorted(sections))})" for data in misnamed[:20]])
     file_keys = {data.key for data in bank_file.questions}
+    report.same_prompt = _asking_again(to_create, listed, existing)
     # Questions an editor added, or retired or unpublished, are the editors' own business.
     report.missing = [key for key in existing if key not in file_keys
                       and existing[key].import_hash
@@ -233,6 +237,28 @@ def _without_undoing_editors(updates: list[tuple[Question, QuestionData, bool]],
             forced = True
         kept.append((question, data, forced))
     return kept
+
+
+def _asking_again(new: list[QuestionData], listed: list[QuestionData],
+                  existing: dict[str, Question]) -> list[tuple[str, str]]:
+    """The new questions whose prompt another question of the bank (in the file or in the
+    database) has too, whatever its spaces and capitals: the same question pasted under a new
+    key, most likely."""
+    if not new:
+        return []
+
+    def said(prompt: str) -> str:
+        return " ".join(fold(prompt).split())
+
+    first: dict[str, str] = {}
+    for key, question in existing.items():
+        if question.status == Question.Status.PUBLISHED:
+            first.setdefault(said(question.prompt), key)
+    asks = {data.key: said(data.prompt) for data in listed}
+    for key, prompt in asks.items():
+        first.setdefault(prompt, key)
+    return [(data.key, first[asks[data.key]]) for data in new
+            if first[asks[data.key]] != data.key]
 
 
 def _undoing_corrections(forced: list[tuple[Question, QuestionData]]) -> list[str]:

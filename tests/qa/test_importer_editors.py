@@ -397,3 +397,15 @@ def test_a_section_no_longer_in_the_file_is_named_and_left_as_it_is(db, tmp_path
     assert "Sections in the database but no longer in the file" in output
     assert output.split("no longer in the file")[1].split("\n")[0].endswith(": two")
     assert Section.objects.filter(key="two").exists()
+
+
+def test_a_new_question_asking_what_another_asks_is_pointed_out(db, tmp_path):
+    run(str(write(tmp_path, small_bank())))
+    data = small_bank()
+    data["questions"].append({"key": "demo/two/02", "section": "two",
+                              "prompt": "what is  ATTENTION?", "answer": "Pasted again."})
+    output = run(str(write(tmp_path, data)))
+    assert "created 1" in output
+    assert "New questions that ask what another question of the bank asks" in output
+    assert "demo/two/02 (as demo/one/01)" in output
+    assert "ask what another" not in run(str(write(tmp_path, data)))  # said once, when new

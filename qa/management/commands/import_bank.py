@@ -124,6 +124,12 @@ class Command(BaseCommand):
                 "(the answer version goes up; learners who studied the correction are asked "
                 f"again): "
                 f"{', '.join(_limited(report.undone))}"))
+        if report.same_prompt:
+            out.write(self.style.WARNING(
+                "  New questions that ask what another question of the bank asks (imported; "
+                "check that they are not one question under two keys): " + ", ".join(
+                    f"{key} (as {other})" for key, other in report.same_prompt[:20])
+                + (", …" if len(report.same_prompt) > 20 else "")))
         if report.missing:
             out.write(self.style.WARNING(
                 f"  In the database but no longer in the file (left as they are; retire them "
