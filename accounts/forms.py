@@ -87,7 +87,7 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "time_zone", "desired_retention", "daily_new_limit",
-                  "credit_in_corrections"]
+                  "credit_in_corrections", "keyboard_shortcuts"]
         widgets = {
             "desired_retention": forms.NumberInput(attrs={"step": "0.01", "min": "0.7",
                                                           "max": "0.99"}),

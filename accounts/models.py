@@ -86,6 +86,14 @@ class User(AbstractUser):
         help_text=_("By your display name. Without one, you are counted as an anonymous "
                     "learner."),
     )
+    # WCAG 2.1.4: single-key shortcuts can be turned off (a speech-input user's words, or a
+    # screen reader's own keys, would otherwise grade and bookmark).
+    keyboard_shortcuts = models.BooleanField(
+        _("keyboard shortcuts in quizzes"), default=True,
+        help_text=_("Single keys act on the quiz card: Space shows the answer, 1–4 grade it, "
+                    "B bookmarks, N opens your note, U takes back the last grade. Turn them "
+                    "off if they get in the way of a screen reader or voice control."),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

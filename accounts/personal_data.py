@@ -64,6 +64,7 @@ def _account(user: User) -> dict[str, Any]:
         "last_login": user.last_login,
         "desired_retention": user.desired_retention,
         "daily_new_limit": user.daily_new_limit,
+        "keyboard_shortcuts": user.keyboard_shortcuts,
         "credit_in_corrections": user.credit_in_corrections,
         # An editor's role: staff (the admin) in the Editors group.
         "is_staff": user.is_staff,

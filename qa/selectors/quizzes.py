@@ -197,6 +197,21 @@ def card_editorial(*, user: User, question: Question, state: StudyState | None) 
     }
 
 
+def _as_last_published(rows: list[SummaryRow]) -> None:
+    """Show `rows` (of questions no longer published) with their text as last published."""
+    if not rows:
+        return
+    published = {}
+    for pk, prompt, answer in (
+        Question.history.filter(id__in={row.item.question_id for row in rows},
+                                status=PUBLISHED)
+        .order_by("id", "history_date", "history_id").values_list("id", "prompt", "answer")
+    ):
+        published[pk] = (prompt, answer)  # the last one of each question wins
+    for row in rows:
+        row.prompt, row.answer = published.get(row.item.question_id, ("", ""))
+
+
 @dataclass
 class SummaryRow:
     item: QuizItem
@@ -206,6 +221,14 @@ class SummaryRow:
     token: str = ""
     due_now: bool = False  # its state is due again (overdue) by now
     first_to_grade: bool = False  # a mock interview's first answer left to grade: focused
+    # The prompt and answer to show: the question's own, or, once an editor took it back into
+    # draft or retired it, as it was last published (a draft's text is the editors' own).
+    prompt: str = ""
+    answer: str = ""
+
+    @property
+    def published(self) -> bool:
+        return self.item.question.status == PUBLISHED
 
 
 def quiz_summary(*, quiz: Quiz, user: User, now: datetime) -> dict:
@@ -245,7 +268,8 @@ def quiz_summary(*, quiz: Quiz, user: User, now: datetime) -> dict:
             not_graded.add(item.question_id)  # a mock interview finished with it ungraded
         state = states.get(item.question_id) if last_showing[item.question_id] == item.pk else None
         row = SummaryRow(item=item, review=review, state=state,
-                         due_now=state is not None and state.due <= now)
+                         due_now=state is not None and state.due <= now,
+                         prompt=item.question.prompt, answer=item.question.answer)
         if review is not None:
             counts[review.rating] += 1
             if quiz.mode != Quiz.Mode.MOCK:
@@ -258,6 +282,7 @@ def quiz_summary(*, quiz: Quiz, user: User, now: datetime) -> dict:
             # The answering, the same before the grading as after it.
             spent_ms += int((item.revealed_at - item.shown_at).total_seconds() * 1000)
         rows.append(row)
+    _as_last_published([row for row in rows if not row.published])
     to_grade = [row for row in rows if row.grades]
     if to_grade:
         to_grade[0].first_to_grade = True

@@ -277,6 +277,13 @@ def _item_action(request: HttpRequest, pk: int, action) -> HttpResponse:
     return _after_action(request, quiz)
 
 
+def _still_current(item: QuizItem) -> bool:
+    """Whether `item` is its quiz's current card after all (is_current_card says no without a
+    query also when a retired question sits at the quiz's position)."""
+    current = selectors.current_card_item(quiz=item.quiz)
+    return current is not None and current.pk == item.pk
+
+
 @login_required
 @require_POST
 def quiz_reveal(request: HttpRequest, pk: int) -> HttpResponse:
@@ -292,8 +299,12 @@ def quiz_reveal(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(request, pk, exc)
     if not request.htmx:
         return redirect("qa:quiz", pk=pk)
-    if not selectors.is_current_card(quiz=item.quiz, item=item):
-        return _whole_card(_render(request, item.quiz))  # a stale page: the quiz as it is now
+    if not selectors.is_current_card(quiz=item.quiz, item=item) and not _still_current(item):
+        # A stale page (the card was graded in another tab): the quiz as it is now, saying
+        # why, as a refused grade does; a silent swap would look like a skipped question.
+        message = _("The quiz has moved on since this page was shown (perhaps in another "
+                    "tab). Here is where it is now.")
+        return _whole_card(_render(request, item.quiz, error=message, status=409))
     # Only what the reveal adds (the answer, the note, the grade buttons) replaces the reveal
     # form; the question above it stays as it is.
     context = _revealed(request, item.quiz, item, timezone.now())

@@ -4,8 +4,19 @@
 //   1 2 3 4        Again / Hard / Good / Easy
 //   B              bookmark,   N  write a note,   U  undo the last grade
 //   Ctrl+Enter     inside the answer box: submit it;  Esc leaves the box
+// A learner can turn the single keys off in their settings (WCAG 2.1.4: a speech-input user's
+// words or a screen reader's own keys would grade and bookmark): the page's shortcut legend
+// then says data-shortcuts="off", and only Ctrl+Enter and Esc in the answer box are left.
+// After each action the card's short message (its data-status: "Question 3 of 10", "Answer
+// shown", "Graded: Good.") goes into the page's status region, #quiz-status, which stays while
+// the cards come and go.
 (function () {
   "use strict";
+
+  function singleKeysOn() {
+    var legend = document.querySelector("[data-shortcuts]");
+    return !legend || legend.dataset.shortcuts !== "off";
+  }
 
   function card() {
     return document.getElementById("quiz-card");
@@ -138,7 +149,7 @@
       }
       return;
     }
-    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || !singleKeysOn()) return;
     if (Date.now() < quietUntil) {
       if (event.key.length === 1) event.preventDefault();
       return;
@@ -180,6 +191,40 @@
       default:
         break;
     }
+  });
+
+  // What the last action did, said once its card is in. A grade's own words ("Graded: Good.")
+  // are on the button that sent it: kept when the form is sent (after the note it waited for,
+  // which stops this listener the first time), said only if the grade went through.
+  var statusTimer = 0;
+  var sentStatus = "";
+
+  function announce(text) {
+    var region = document.getElementById("quiz-status");
+    if (!region) return;
+    clearTimeout(statusTimer);
+    region.textContent = "";
+    if (!text) return;
+    // Emptied, then filled a moment later: the same words twice in a row are read out twice.
+    statusTimer = setTimeout(function () { region.textContent = text; }, 100);
+  }
+
+  document.addEventListener("submit", function (event) {
+    var root = card();
+    if (!root || !root.contains(event.target)) return;
+    sentStatus = (event.submitter && event.submitter.dataset.status) || "";
+  }, true);
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var swapped = event.target;
+    if (!swapped.matches || !swapped.matches("#quiz-card, .revealed")) return;
+    var xhr = event.detail && event.detail.xhr;
+    var went = xhr && xhr.status >= 200 && xhr.status < 300;
+    var parts = [];
+    if (went && sentStatus && swapped.id === "quiz-card") parts.push(sentStatus);
+    if (swapped.dataset.status) parts.push(swapped.dataset.status);
+    sentStatus = "";
+    announce(parts.join(" "));
   });
 
   // Mock interview countdown: data-remaining-ms is the time left when the card was rendered

@@ -46,15 +46,18 @@
   });
 
   // <button data-copy="id">: copies the link in the input `id` (a share or invitation link).
+  // Only its [data-copy-label] says "Copied": the rest of it (which link, for a screen reader)
+  // stays.
   document.querySelectorAll("button[data-copy]").forEach(function (button) {
     var input = document.getElementById(button.dataset.copy);
     if (!input) return;
-    var label = button.textContent;
+    var shown = button.querySelector("[data-copy-label]") || button;
+    var label = shown.textContent;
     button.hidden = false;
     button.addEventListener("click", function () {
       function done() {
-        button.textContent = button.dataset.copied;
-        setTimeout(function () { button.textContent = label; }, 2000);
+        shown.textContent = button.dataset.copied;
+        setTimeout(function () { shown.textContent = label; }, 2000);
       }
       if (navigator.clipboard && navigator.clipboard.writeText) {
         navigator.clipboard.writeText(input.value).then(done, function () {

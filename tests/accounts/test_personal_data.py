@@ -88,6 +88,7 @@ def test_it_holds_the_learner_s_study_history_and_writing(alice_client, alice, b
     assert data["format"] == "mianshi.personal-data"
     assert data["version"] == 1
     assert data["account"]["email"] == "alice@example.com"
+    assert data["account"]["keyboard_shortcuts"] is True
     assert data["email_addresses"] == [
         {"email": "alice@example.com", "verified": True, "primary": True}]
     assert [(r["question_key"], r["rating"], r["typed_answer"]) for r in data["reviews"]] == [

@@ -126,10 +126,12 @@ def test_visitors_are_invited_to_log_in_on_the_question_page(client, question):
 
 def test_the_n_key_is_offered_only_where_it_opens_the_note(alice_client, question):
     # The question page has no keyboard shortcuts; a quiz card does.
-    assert "<kbd>N</kbd>" not in alice_client.get(question.get_absolute_url()).content.decode()
+    # (The key's hint is hidden from screen readers, which hear aria-keyshortcuts instead.)
+    assert "<kbd" not in alice_client.get(question.get_absolute_url()).content.decode()
     saved_here = alice_client.post(save_url(question), {
         "body": "x", "next": question.get_absolute_url()}, **HTMX).content.decode()
-    assert "<kbd>N</kbd>" not in saved_here
+    assert "<kbd" not in saved_here and "aria-keyshortcuts" not in saved_here
     saved_in_quiz = alice_client.post(save_url(question), {
         "body": "y", "next": "/quiz/12/"}, **HTMX).content.decode()
-    assert "<kbd>N</kbd>" in saved_in_quiz
+    assert '<kbd aria-hidden="true">N</kbd>' in saved_in_quiz
+    assert 'aria-keyshortcuts="N"' in saved_in_quiz

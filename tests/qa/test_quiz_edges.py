@@ -195,7 +195,7 @@ def test_the_card_marks_the_bank_s_text_with_its_language(alice_client, alice, s
     lang = f'lang="{section.bank.language}"'
     page = alice_client.get(reverse("qa:quiz", args=[quiz.pk]),
                             HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert f'<div class="prompt prose" {lang}>' in page and '<html lang="en"' in page
+    assert f'<h2 class="prompt prose" {lang}>' in page and '<html lang="en"' in page
     revealed = alice_client.post(reverse("qa:quiz-reveal", args=[quiz.pk]),
                                  {"item": current_item(quiz).pk}, HTTP_HX_REQUEST="true")
     assert f'<div class="prose" {lang}>' in revealed.content.decode()

@@ -83,3 +83,27 @@ def test_a_mock_interview_finished_without_grading_says_it_stopped(alice_client,
     alice_client.post(reverse("qa:quiz-finish", args=[mock.pk]))
     page = summary(alice_client, mock)
     assert "Stopped after 0 of 2 questions" in page and "Done!" not in page
+
+
+def test_a_question_taken_back_into_draft_shows_as_it_was_last_published(alice_client, alice,
+                                                                           questions):
+    """An editor's draft is the editors' own until published: a summary that lists the
+    question (graded before) shows the text it was graded on, and no link to a page that
+    learners cannot open."""
+    from qa.models import Question
+
+    mock = services.start_quiz(user=alice, mode="mock", count=2)
+    items = list(mock.items.order_by("position").select_related("question"))
+    for item in items:
+        interviews.save_mock_answer(user=alice, quiz_item=item, typed_answer="我的回答")
+    answering.record_review(user=alice, quiz_item=items[0], rating=3, token="d" * 32)
+    question = items[0].question
+    published = (question.prompt, question.answer)
+    question.status = Question.Status.DRAFT
+    question.prompt, question.answer = "编辑中的草稿题目", "编辑中的草稿答案，尚未发布"
+    question.save()
+    page = summary(alice_client, mock)
+    assert "草稿" not in page
+    assert published[0][:12] in page and published[1][:12] in page
+    assert question.get_absolute_url() not in page
+    assert items[1].question.get_absolute_url() in page

@@ -92,6 +92,34 @@ def test_the_card_shows_the_question_but_not_the_answer(alice_client, quiz):
     assert current(quiz).shown_at is not None
 
 
+def test_the_card_offers_its_keys_to_screen_readers_and_says_where_it_is(alice_client, quiz):
+    html = alice_client.get(url("qa:quiz", quiz)).content.decode()
+    assert 'data-shortcuts="on"' in html and "Turn off single-key shortcuts" in html
+    assert 'aria-keyshortcuts="Space Enter"' in html and 'aria-keyshortcuts="B"' in html
+    assert '<kbd aria-hidden="true">Space</kbd>' in html  # the name is "Show answer"
+    # Not a live region (each action replaces it): its short message goes to #quiz-status.
+    assert "aria-live" not in html and '<div id="quiz-status" class="sr-only" role="status">' \
+        in html
+    assert 'data-status="Question 1 of 3"' in html
+    revealed = reveal(alice_client, quiz, **HTMX).content.decode()
+    assert 'data-status="Answer shown"' in revealed
+    assert 'aria-keyshortcuts="3"' in revealed and 'data-status="Graded: Good."' in revealed
+    assert 'role="group" aria-labelledby="grades-label-' in revealed
+
+
+def test_single_key_shortcuts_turned_off_are_neither_offered_nor_announced(alice_client, alice,
+                                                                          quiz):
+    alice.keyboard_shortcuts = False
+    alice.save(update_fields=["keyboard_shortcuts"])
+    html = alice_client.get(url("qa:quiz", quiz)).content.decode()
+    assert 'data-shortcuts="off"' in html
+    assert "Single-key shortcuts are off." in html and "Turn them on in Settings" in html
+    assert "aria-keyshortcuts" not in html and "<kbd aria-hidden" not in html
+    revealed = reveal(alice_client, quiz, **HTMX).content.decode()
+    assert "aria-keyshortcuts" not in revealed and "<kbd" not in revealed
+    assert '<span class="sr-only">comes back in 10m</span>' in revealed  # the rest stays
+
+
 def test_reveal_without_js_redirects_back_to_the_revealed_card(alice_client, quiz):
     response = alice_client.post(url("qa:quiz-reveal", quiz),
                                  {"item": current(quiz).pk, "typed_answer": "我觉得是位置编码"})
@@ -101,7 +129,9 @@ def test_reveal_without_js_redirects_back_to_the_revealed_card(alice_client, qui
     assert "我觉得是位置编码" in html  # what the learner typed, beside it
     assert html.count('name="rating"') == 4
     for label in ("1m", "6m", "10m"):
-        assert f'<span class="grade-interval" title="comes back in">{label}</span>' in html
+        # Shown as "10m", read out as "comes back in 10m" (not only in a title).
+        assert f'<span class="grade-interval" aria-hidden="true">{label}</span>' in html
+        assert f'<span class="sr-only">comes back in {label}</span>' in html
 
 
 def test_reveal_with_htmx_returns_only_what_the_reveal_adds(alice_client, quiz):
@@ -116,18 +146,24 @@ def test_reveal_with_htmx_returns_only_what_the_reveal_adds(alice_client, quiz):
     assert 'hx-target="this"' in page and "答案1" in page
 
 
-def test_a_reveal_from_a_stale_page_answers_with_the_whole_current_card(alice_client, quiz):
+def test_a_reveal_from_a_stale_page_is_refused_with_the_whole_current_card(alice_client, quiz):
     first = current(quiz)
     html = reveal(alice_client, quiz, **HTMX).content.decode()
     alice_client.post(url("qa:quiz-grade", quiz),
                       {"item": first.pk, "rating": 3, "token": token_in(html)}, **HTMX)
-    # Another tab still shows the first card unrevealed and asks to reveal it.
+    # Another tab still shows the first card unrevealed and asks to reveal it: it gets the
+    # quiz as it is now, with why (a conflict, as a stale grade gets), not a silent swap.
     response = alice_client.post(url("qa:quiz-reveal", quiz), {"item": first.pk}, **HTMX)
     body = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert response["HX-Retarget"] == "#quiz-card" and response["HX-Reswap"] == "outerHTML"
     assert body.lstrip().startswith('<section id="quiz-card"')
+    assert '<p class="message error" role="alert">The quiz has moved on since this page was ' \
+        "shown (perhaps in another tab). Here is where it is now.</p>" in body
     assert "问题2" in body and "1 / 3 graded" in body
+    # The card's own reveal goes through as ever.
+    response = reveal(alice_client, quiz, **HTMX)
+    assert response.status_code == 200 and "答案2" in response.content.decode()
 
 
 def test_the_revealed_card_shows_the_learners_own_note_only(alice_client, alice, bob, quiz,
