@@ -190,21 +190,27 @@ def imported_versions(questions: Sequence[Question]) -> dict[int, int]:
 def replaced_by_editors(question_ids: list[int]) -> dict[int, dict[tuple[str, str], int]]:
     """For each of `question_ids` whose wording an editor changed: the (prompt, answer) pairs
     the editors' revisions replaced, with the answer version each had. An editor's revision
-    is one that is not an import's and left the import fingerprint as it was (an import
-    writes the file's, even when it comes as a correction or a revert)."""
+    keeps the import fingerprint as it was; so does a forced import of an unchanged file,
+    written as a correction or a revert, which is told apart by having no user (imports run
+    from the command line; editors save in the admin, signed in) and no typo kind."""
     history = Question.history.model
     edited: list[int] = []
     for chunk in chunks(question_ids):
         edited.extend(history.objects.filter(id__in=chunk).exclude(
             change_kind=RevisionInfo.Kind.IMPORT).values_list("id", flat=True).distinct())
+    imports_write = {RevisionInfo.Kind.IMPORT, RevisionInfo.Kind.SUBSTANTIVE,
+                     RevisionInfo.Kind.REVERT}
     replaced: dict[int, dict[tuple[str, str], int]] = defaultdict(dict)
     for chunk in chunks(sorted(set(edited))):
         rows = (history.objects.filter(id__in=chunk).order_by("id", "history_date", "history_id")
-                .values_list("id", "change_kind", "import_hash", "prompt", "answer",
-                             "answer_version"))
+                .values_list("id", "change_kind", "history_user_id", "import_hash", "prompt",
+                             "answer", "answer_version"))
         before = None
-        for pk, kind, fingerprint, prompt, answer, version in rows.iterator(chunk_size=2000):
-            if (before is not None and before[0] == pk and kind != RevisionInfo.Kind.IMPORT
+        for pk, kind, user_id, fingerprint, prompt, answer, version in rows.iterator(
+                chunk_size=2000):
+            by_editor = kind != RevisionInfo.Kind.IMPORT and (
+                user_id is not None or kind not in imports_write)
+            if (before is not None and before[0] == pk and by_editor
                     and before[1] == fingerprint and before[2] != (prompt, answer)):
                 replaced[pk][before[2]] = before[3]
             before = (pk, fingerprint, (prompt, answer), version)

@@ -98,7 +98,8 @@ def bookmark_toggle(request: HttpRequest, question_id: int) -> HttpResponse:
         return render(
             request,
             "qa/_bookmark_toggle.html",
-            {"question": question, "bookmarked": bookmarked, "back_to": next_url},
+            {"question": question, "bookmarked": bookmarked, "back_to": next_url,
+             "shortcut": _is_quiz_page(next_url)},  # where the B key toggles it
         )
     return redirect(next_url)
 

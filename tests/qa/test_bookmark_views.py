@@ -62,6 +62,19 @@ def test_bookmarking_with_htmx_returns_the_pressed_button(alice_client, alice, q
     assert not Bookmark.objects.exists()
 
 
+@pytest.mark.parametrize(("next_url", "shortcuts", "said"), [
+    ("/quiz/12/", True, True), ("/quiz/12/", False, False), (None, True, False)])
+def test_the_toggled_button_names_its_key_on_a_quiz_card_only(alice_client, alice, question,
+                                                              next_url, shortcuts, said):
+    alice.keyboard_shortcuts = shortcuts
+    alice.save(update_fields=["keyboard_shortcuts"])
+    data = {"on": "1", **({"next": next_url} if next_url else {})}
+    response = alice_client.post(reverse("qa:bookmark-toggle", args=[question.pk]), data,
+                                 HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert ('aria-keyshortcuts="B"' in response.content.decode()) is said
+
+
 def test_a_double_submitted_bookmark_stays_bookmarked(alice_client, alice, question):
     alice_client.post(toggle(question), {"on": "1"}, **HTMX)
     alice_client.post(toggle(question), {"on": "1"}, **HTMX)

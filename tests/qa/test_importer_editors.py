@@ -213,6 +213,23 @@ def test_the_old_file_after_the_bank_s_download_does_not_undo_a_correction(shipp
     assert (question.answer, question.answer_version) == (original, 3)
 
 
+def test_a_file_adopting_a_correction_it_once_forced_away_brings_it_back(editor, tmp_path):
+    """A forced import over an editor's correction is the file's own revision, not an
+    editor's: the file later saying what the editor said is an update like any other."""
+    run(str(write(tmp_path, small_bank())))
+    question = Question.objects.get(key="demo/one/01")
+    editorial.save_question_edit(question=question, editor=editor,
+                                 data={"answer": "Corrected answer."},
+                                 kind=RevisionInfo.Kind.SUBSTANTIVE, reason="更正",
+                                 expected_revision=1)
+    assert "undoing" in run("--force", str(write(tmp_path, small_bank())))
+    data = small_bank()
+    data["questions"][0]["answer"] = "Corrected answer."
+    assert "updated 1" in run(str(write(tmp_path, data)))
+    question.refresh_from_db()
+    assert question.answer == "Corrected answer."
+
+
 def test_a_file_that_caught_up_with_a_correction_brings_later_changes(db, tmp_path):
     run(str(write(tmp_path, small_bank())))
     question = Question.objects.get(key="demo/one/01")
