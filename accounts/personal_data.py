@@ -139,11 +139,22 @@ def _lists(user: User) -> dict[str, QuerySet]:
         .values("status", "reply", "resolved_at", "correcting_revision_id",
                 question_key=key, prompt=prompt),
         **_editorial_lists(user),
+        # The sets they made for a team with others in it, which stay with the team: which, not
+        # what they say (its curators edit a team's set together, and a note has no author).
+        "team_sets_created": _team_sets_created(user),
         # The create forms sent lately (kept a day, against double submits), and where they led.
         "form_submissions": FormSubmission.objects.filter(user=user).order_by("pk").values(
             "token", "location", "created_at",
         ),
     }
+
+
+def _team_sets_created(user: User) -> QuerySet:
+    from qa.models import StudySet
+
+    return (StudySet.objects.filter(created_by=user, team__isnull=False)
+            .exclude(team__in=teams_of_one(user=user).values("pk")).order_by("pk")
+            .values("id", "title", "visibility", "created_at", team_name=F("team__name")))
 
 
 def _editorial_lists(user: User) -> dict[str, QuerySet]:
@@ -170,21 +181,17 @@ def _editorial_lists(user: User) -> dict[str, QuerySet]:
     }
 
 
-def _study_sets(user: User) -> dict[str, QuerySet]:
+def _study_sets(user: User) -> QuerySet:
     """The person's own sets and those of the teams only they belong to (which go with their
-    account); then the sets they made for a team with others in it (which stay with it)."""
+    account)."""
     from qa.models import StudySet
 
-    alone = teams_of_one(user=user).values("pk")
-    return {
-        "study_sets": StudySet.objects.filter(Q(owner=user) | Q(team__in=alone)),
-        "team_sets_created": StudySet.objects.filter(created_by=user, team__isnull=False)
-        .exclude(team__in=alone),
-    }
+    return StudySet.objects.filter(Q(owner=user) | Q(team__in=teams_of_one(user=user)
+                                                      .values("pk")))
 
 
 def _with_items(sets: QuerySet) -> Iterator[dict[str, Any]]:
-    """Each set with its questions in order (and the curators' notes on them)."""
+    """Each set with its questions in order, and its notes on them."""
     from qa.models import SetItem
 
     items = itertools.groupby(
@@ -226,8 +233,7 @@ def personal_data(*, user: User) -> Iterator[str]:
     yield _dumps(head)[:-1]  # left open: the lists follow
     for name, rows in _lists(user).items():
         yield from _list(name, rows.iterator(chunk_size=CHUNK))
-    for name, sets in _study_sets(user).items():
-        yield from _list(name, _with_items(sets))
+    yield from _list("study_sets", _with_items(_study_sets(user)))
     yield "\n}\n"
 
 
