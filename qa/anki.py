@@ -148,8 +148,10 @@ _TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.DOTALL)
 
 def anki_checksum(field: str) -> int:
     """Anki's field checksum: the first 8 hex digits of the SHA-1 of the field's text without
-    its HTML, as a number."""
-    text = html.unescape(_TAG.sub("", field)).strip()
+    its HTML (entities decoded, a no-break space among them read as a space), as a number."""
+    text = _TAG.sub("", field)
+    if "&" in text:
+        text = html.unescape(text).replace("\xa0", " ")
     return int(hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:8], 16)
 
 

@@ -72,6 +72,10 @@ def test_apkg_notes_carry_anki_s_first_field_checksum(study_set, questions, tmp_
     assert sorted(csum for _fields, csum in rows) == sorted(
         checksum(question.prompt) for question in questions)
     assert anki.anki_checksum("<b>注意力</b> &amp; softmax") == checksum("注意力 & softmax")
+    # As Anki reads a field: no trimming, and &nbsp; a space only where entities are decoded.
+    assert anki.anki_checksum(" 注意力") == checksum(" 注意力")
+    assert anki.anki_checksum("a&nbsp;b &lt;") == checksum("a b <")
+    assert anki.anki_checksum("a\xa0b") == checksum("a\xa0b")
 
 
 def test_apkg_ids_are_stable_across_exports(study_set, questions, tmp_path):
