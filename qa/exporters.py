@@ -330,6 +330,16 @@ def _delimiter(text: str) -> str:
     return ","
 
 
+def _csv_problem(exc: csv.Error, *, line: int) -> str:
+    """What the csv module's error (in English, and in its own words) means for the file, said
+    at the line where the row it could not read begins."""
+    if "field larger than field limit" in str(exc):
+        return _("Line %(n)d: a cell is longer than %(max)d characters.") % {
+            "n": line, "max": csv.field_size_limit()}
+    return _("Line %(n)d: a quoted cell is not closed as it should be (end it with \", and "
+             "write a \" inside it as \"\").") % {"n": line}
+
+
 def _parse_csv(text: str) -> ParsedSet:
     parsed = ParsedSet()
     # strict: a quoted cell never closed is an error, not a cell that swallows every row after
@@ -340,7 +350,7 @@ def _parse_csv(text: str) -> ParsedSet:
         parsed.errors.append(_("The file is empty."))
         return parsed
     except csv.Error as exc:
-        parsed.errors.append(_("Row 1: %(msg)s") % {"msg": exc})
+        parsed.errors.append(_csv_problem(exc, line=1))
         return parsed
     header = [h.strip().lower() for h in header]
     while header and not header[-1]:
@@ -366,10 +376,8 @@ def _parse_csv(text: str) -> ParsedSet:
             read_to = reader.line_num
             if any(cell.strip() for cell in row):
                 rows.append((number, row))
-    except csv.Error:
-        parsed.errors.append(
-            _("Line %(n)d: a quoted cell is not closed as it should be (end it with \", and "
-              "write a \" inside it as \"\").") % {"n": read_to + 1})
+    except csv.Error as exc:
+        parsed.errors.append(_csv_problem(exc, line=read_to + 1))
         return parsed
     if len(rows) > MAX_SET_ITEMS:
         parsed.too_many = len(rows)

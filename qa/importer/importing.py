@@ -250,11 +250,11 @@ def _asking_again(new: list[QuestionData], listed: list[QuestionData],
     def said(prompt: str) -> str:
         return " ".join(fold(prompt).split())
 
-    first: dict[str, str] = {}
-    for key, question in existing.items():
-        if question.status == Question.Status.PUBLISHED:
-            first.setdefault(said(question.prompt), key)
     asks = {data.key: said(data.prompt) for data in listed}
+    first: dict[str, str] = {}
+    for key, question in existing.items():  # as the file leaves them, the others
+        if key not in asks and question.status == Question.Status.PUBLISHED:
+            first.setdefault(said(question.prompt), key)
     for key, prompt in asks.items():
         first.setdefault(prompt, key)
     return [(data.key, first[asks[data.key]]) for data in new

@@ -426,3 +426,9 @@ def test_a_new_question_asking_what_another_asks_is_pointed_out(db, tmp_path):
     assert "New questions that ask what another question of the bank asks" in output
     assert "demo/two/02 (as demo/one/01)" in output
     assert "ask what another" not in run(str(write(tmp_path, data)))  # said once, when new
+    # A new question taking over the prompt the file rewords away from an old one: no one
+    # asks it twice.
+    data["questions"][1]["prompt"] = "What is supervised fine-tuning?"
+    data["questions"].append({"key": "demo/two/03", "section": "two",
+                              "prompt": "What is SFT?", "answer": "Short for it."})
+    assert "ask what another" not in run(str(write(tmp_path, data)))

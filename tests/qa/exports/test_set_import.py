@@ -55,6 +55,9 @@ def test_a_file_named_only_by_its_extension_makes_a_set_titled_as_imported(alice
         ("s.csv", b'key,note\nk1,"Attention paper\nk2,x\nk3,y\n',
          'Line 2: a quoted cell is not closed as it should be'),
         ("s.csv", b'key,note\nk1,ok\nk2,"a"b\n', "Line 3: a quoted cell is not closed"),
+        ("s.csv", b'"key,note\nk1,ok\n', "Line 1: a quoted cell is not closed"),
+        ("s.csv", b"key,note\nk1," + b"x" * 140000 + b"\n",
+         "Line 2: a cell is longer than 131072 characters."),
         ("s.json", json.dumps({"format": 1, "bank": {"slug": "b"}, "sections": [],
                                "questions": []}).encode(),
          "This is a bank's download, not a set: editors import a bank with manage.py "
