@@ -113,28 +113,26 @@ class MembershipAdmin(SuperuserOnlyAdmin):
             return
         role = form.cleaned_data["role"]
         Membership.objects.filter(pk=obj.pk).update(joined_at=obj.joined_at)
-        self._say_links_revoked(request, services.change_role(
+        self._say_links_revoked(request, obj, services.change_role(
             actor=request.user, membership=obj, role=role))
 
     def delete_model(self, request, obj):
-        self._say_links_revoked(request, services.remove_member(actor=request.user,
-                                                                membership=obj))
+        self._say_links_revoked(request, obj, services.remove_member(actor=request.user,
+                                                                     membership=obj))
 
-    def _say_links_revoked(self, request, revoked: int) -> None:
+    def _say_links_revoked(self, request, membership: Membership, revoked: int) -> None:
         if revoked:
-            self.message_user(request, ngettext(
-                "%(n)d open invitation link of the team was revoked: an owner sees them all.",
-                "%(n)d open invitation links of the team were revoked: an owner sees them "
-                "all.", revoked) % {"n": revoked}, messages.WARNING)
+            self.message_user(request, services.links_revoked_message(
+                revoked, name=membership.user.public_name), messages.WARNING)
 
     def delete_queryset(self, request, queryset):
-        kept, revoked = [], 0
+        kept = []
         for membership in queryset.select_related("team", "user"):
             try:
-                revoked += services.remove_member(actor=request.user, membership=membership)
+                self._say_links_revoked(request, membership, services.remove_member(
+                    actor=request.user, membership=membership))
             except services.LastOwnerError:
                 kept.append(str(membership))
-        self._say_links_revoked(request, revoked)
         if kept:
             self.message_user(request, _("Kept, as the last owners of their teams: %(who)s.")
                               % {"who": "; ".join(kept)}, messages.WARNING)

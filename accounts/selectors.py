@@ -69,13 +69,22 @@ def team_members(*, team: Team) -> QuerySet[Membership]:
 INVITATIONS_SHOWN = 50
 
 
+def _usable(now) -> Q:
+    return Q(expires_at__gt=now, uses__lt=F("max_uses"))
+
+
+def working_invitations(*, team_id: int, now) -> QuerySet[Invitation]:
+    """The team's invitation links that still work: not revoked, not expired, uses left."""
+    return Invitation.objects.filter(_usable(now), team_id=team_id, revoked_at__isnull=True)
+
+
 def open_invitations(*, team: Team) -> QuerySet[Invitation]:
     """Invitations an owner may still want to see or revoke: not revoked, and not expired
     for more than a month (older ones are history, not something to manage). Those that can
     still be used come first, so one is never pushed off the list by used-up ones."""
     now = timezone.now()
     cutoff = now - timedelta(days=30)
-    usable = Q(expires_at__gt=now, uses__lt=F("max_uses"))
+    usable = _usable(now)
     return (
         Invitation.objects.filter(team=team, revoked_at__isnull=True, expires_at__gt=cutoff)
         .select_related("created_by")

@@ -13,13 +13,19 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Invitation, InvitationUse, Membership, Removal, Team, User
-from accounts.selectors import INVITATIONS_SHOWN, AccountClosing, account_closing
+from accounts.selectors import (
+    INVITATIONS_SHOWN,
+    AccountClosing,
+    account_closing,
+    working_invitations,
+)
 from qa.models import Quiz, Review, StudySet
 from qa.selectors.sets import CURATOR_ROLES, MEMBER_VISIBLE
 from qa.services.sets import end_quizzes_on, let_go_of
@@ -171,10 +177,17 @@ def _revoke_links_seen_by(membership: Membership, *, actor: User) -> int:
     if membership.role != Role.OWNER or membership.user_id == actor.pk:
         return 0
     now = timezone.now()
-    return Invitation.objects.filter(
-        team_id=membership.team_id, revoked_at__isnull=True, expires_at__gt=now,
-        uses__lt=F("max_uses"),
-    ).update(revoked_at=now)
+    return working_invitations(team_id=membership.team_id, now=now).update(revoked_at=now)
+
+
+def links_revoked_message(revoked: int, *, name: str) -> str:
+    """What the owner who removed or demoted `name` is told of the links it revoked."""
+    return ngettext(
+        "%(n)d open invitation link was revoked, as %(name)s could see it as an owner. "
+        "Create a new one to invite someone.",
+        "%(n)d open invitation links were revoked, as %(name)s could see them as an "
+        "owner. Create a new one to invite someone.", revoked,
+    ) % {"n": revoked, "name": name}
 
 
 def _note_removal(*, team: Team, user_id: int) -> None:
@@ -364,8 +377,7 @@ def create_invitation(
             _("The number of uses must be between 1 and %(max)d.") % {"max": INVITATION_MAX_USES}
         )
     # Every link that still works is on the team page, where it can be copied or revoked.
-    working = Invitation.objects.filter(team=team, revoked_at__isnull=True, expires_at__gt=now,
-                                        uses__lt=F("max_uses"))
+    working = working_invitations(team_id=team.pk, now=now)
     if working.count() >= INVITATIONS_SHOWN:
         raise TeamError(_(
             "The team has %(n)d invitation links that still work: revoke some before making "

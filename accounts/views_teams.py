@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import invitation_mail, services
@@ -200,12 +200,8 @@ def member_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpRespon
 
 def _say_links_revoked(request: HttpRequest, revoked: int, target: Membership) -> None:
     if revoked:
-        messages.warning(request, ngettext(
-            "%(n)d open invitation link was revoked, as %(name)s could see it as an owner. "
-            "Create a new one to invite someone.",
-            "%(n)d open invitation links were revoked, as %(name)s could see them as an "
-            "owner. Create a new one to invite someone.", revoked,
-        ) % {"n": revoked, "name": target.user.public_name})
+        messages.warning(request, services.links_revoked_message(
+            revoked, name=target.user.public_name))
 
 
 @login_required
