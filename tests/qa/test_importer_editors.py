@@ -22,6 +22,17 @@ def shipped(db):
     return run(str(SHIPPED))
 
 
+def small_bank_corrected(tmp_path, *, editor, kind: str) -> Question:
+    """The small bank imported, and its first answer corrected by `editor` (None: no user)."""
+    run(str(write(tmp_path, small_bank())))
+    question = Question.objects.get(key="demo/one/01")
+    editorial.save_question_edit(question=question, editor=editor,
+                                 data={"answer": "Corrected answer."}, kind=kind,
+                                 reason="更正", expected_revision=1)
+    question.refresh_from_db()
+    return question
+
+
 # --- updates, editors and --force -------------------------------------------------------------
 
 
@@ -216,12 +227,7 @@ def test_the_old_file_after_the_bank_s_download_does_not_undo_a_correction(shipp
 def test_a_file_adopting_a_correction_it_once_forced_away_brings_it_back(editor, tmp_path):
     """A forced import over an editor's correction is the file's own revision, not an
     editor's: the file later saying what the editor said is an update like any other."""
-    run(str(write(tmp_path, small_bank())))
-    question = Question.objects.get(key="demo/one/01")
-    editorial.save_question_edit(question=question, editor=editor,
-                                 data={"answer": "Corrected answer."},
-                                 kind=RevisionInfo.Kind.SUBSTANTIVE, reason="更正",
-                                 expected_revision=1)
+    question = small_bank_corrected(tmp_path, editor=editor, kind=RevisionInfo.Kind.SUBSTANTIVE)
     assert "undoing" in run("--force", str(write(tmp_path, small_bank())))
     data = small_bank()
     data["questions"][0]["answer"] = "Corrected answer."
@@ -231,12 +237,7 @@ def test_a_file_adopting_a_correction_it_once_forced_away_brings_it_back(editor,
 
 
 def test_a_file_that_caught_up_with_a_correction_brings_later_changes(db, tmp_path):
-    run(str(write(tmp_path, small_bank())))
-    question = Question.objects.get(key="demo/one/01")
-    editorial.save_question_edit(question=question, editor=None,
-                                 data={"answer": "Corrected answer."},
-                                 kind=RevisionInfo.Kind.TYPO, reason="typo",
-                                 expected_revision=1)
+    question = small_bank_corrected(tmp_path, editor=None, kind=RevisionInfo.Kind.TYPO)
     data = small_bank()
     data["questions"][0]["answer"] = "Corrected answer."
     assert "Nothing changed." in run(str(write(tmp_path, data)))
@@ -248,12 +249,7 @@ def test_a_file_that_caught_up_with_a_correction_brings_later_changes(db, tmp_pa
 
 def test_forcing_a_file_that_carries_the_correction_undoes_nothing(db, tmp_path, alice):
     """The file already says what the editor corrected; only its prompt reads otherwise."""
-    run(str(write(tmp_path, small_bank())))
-    question = Question.objects.get(key="demo/one/01")
-    editorial.save_question_edit(question=question, editor=None,
-                                 data={"answer": "Corrected answer."},
-                                 kind=RevisionInfo.Kind.SUBSTANTIVE, reason="更正",
-                                 expected_revision=1)
+    question = small_bank_corrected(tmp_path, editor=None, kind=RevisionInfo.Kind.SUBSTANTIVE)
     state = StudyState.objects.create(user=alice, question=question, last_answer_version=2,
                                       due=timezone.now() + timedelta(days=30))
     data = small_bank()

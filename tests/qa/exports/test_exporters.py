@@ -24,7 +24,8 @@ from tests.qa.editing import Kind, edit
 pytestmark = pytest.mark.django_db
 
 
-def read_apkg(data: bytes, tmp_path) -> tuple[list, int, list]:
+def query_apkg(data: bytes, tmp_path, *statements: str) -> list[list[tuple]]:
+    """The rows of each SQL statement run on the package's collection."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert "collection.anki2" in archive.namelist()
         assert json.loads(archive.read("media")) == {}
@@ -32,12 +33,16 @@ def read_apkg(data: bytes, tmp_path) -> tuple[list, int, list]:
         path.write_bytes(archive.read("collection.anki2"))
     conn = sqlite3.connect(path)
     try:
-        notes = conn.execute("select guid, flds, tags, mid from notes order by id").fetchall()
-        cards = conn.execute("select count(*) from cards").fetchone()[0]
-        decks = json.loads(conn.execute("select decks from col").fetchone()[0])
+        return [conn.execute(sql).fetchall() for sql in statements]
     finally:
         conn.close()
-    return notes, cards, [d["name"] for d in decks.values()]
+
+
+def read_apkg(data: bytes, tmp_path) -> tuple[list, int, list]:
+    notes, cards, decks = query_apkg(
+        data, tmp_path, "select guid, flds, tags, mid from notes order by id",
+        "select count(*) from cards", "select decks from col")
+    return notes, cards[0][0], [d["name"] for d in json.loads(decks[0][0]).values()]
 
 
 def test_set_apkg_is_a_valid_anki_package(alice_client, study_set, questions, tmp_path):
@@ -57,14 +62,7 @@ def test_set_apkg_is_a_valid_anki_package(alice_client, study_set, questions, tm
 
 
 def test_apkg_notes_carry_anki_s_first_field_checksum(study_set, questions, tmp_path):
-    with zipfile.ZipFile(io.BytesIO(anki.set_to_apkg(study_set))) as archive:
-        path = tmp_path / "collection.anki2"
-        path.write_bytes(archive.read("collection.anki2"))
-    conn = sqlite3.connect(path)
-    try:
-        rows = conn.execute("select flds, csum from notes").fetchall()
-    finally:
-        conn.close()
+    (rows,) = query_apkg(anki.set_to_apkg(study_set), tmp_path, "select flds, csum from notes")
     def checksum(text: str) -> int:
         return int(hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:8], 16)
 
@@ -91,17 +89,9 @@ def test_a_bank_s_deck_keeps_its_anki_ids_when_the_bank_gets_another_id(tmp_path
     """A restore matches banks by slug and may give one another id: the next export must
     still update the cards Anki holds (same guids, same note type, same deck)."""
     def export_ids() -> tuple:
-        bank = Bank.objects.get(slug="kept")
-        with zipfile.ZipFile(io.BytesIO(anki.bank_to_apkg(bank))) as archive:
-            path = tmp_path / "collection.anki2"
-            path.write_bytes(archive.read("collection.anki2"))
-        conn = sqlite3.connect(path)
-        try:
-            notes = conn.execute("select guid, mid from notes").fetchall()
-            decks = json.loads(conn.execute("select decks from col").fetchone()[0])
-        finally:
-            conn.close()
-        return notes, sorted(int(d) for d in decks if d != "1")
+        notes, decks = query_apkg(anki.bank_to_apkg(Bank.objects.get(slug="kept")), tmp_path,
+                                  "select guid, mid from notes", "select decks from col")
+        return notes, sorted(int(d) for d in json.loads(decks[0][0]) if d != "1")
 
     def make_bank():
         section = SectionFactory(bank__slug="kept", key="basics")
