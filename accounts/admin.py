@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from accounts import services
 from accounts.addresses import verified_elsewhere, vouch_for_address
+from accounts.closing import delete_account, deletion_refusals, teams_left_without_owner
 from accounts.models import Invitation, Membership, Team, User
 from accounts.selectors import account_closing
 from qa.editorial import EDITORS_GROUP, make_editor, remove_editor
@@ -207,9 +208,9 @@ class UserAdmin(BaseUserAdmin):
         for user in objs:
             closing = account_closing(user=user)
             told.update(team.pk for team in closing.blocking_teams)
-            protected += services.deletion_refusals(user=user, closing=closing,
+            protected += deletion_refusals(user=user, closing=closing,
                                                     by_administrator=True)
-        orphaned = [team for team in services.teams_left_without_owner(users=list(objs))
+        orphaned = [team for team in teams_left_without_owner(users=list(objs))
                     if team.pk not in told]
         if orphaned:
             protected.append(_(
@@ -219,12 +220,12 @@ class UserAdmin(BaseUserAdmin):
         return deleted, counts, perms_needed, protected
 
     def delete_model(self, request, obj: User) -> None:
-        services.delete_account(user=obj, by_administrator=True)
+        delete_account(user=obj, by_administrator=True)
 
     @transaction.atomic
     def delete_queryset(self, request, queryset) -> None:
         for user in queryset:  # refused meanwhile: nothing is deleted (the whole is undone)
-            services.delete_account(user=user, by_administrator=True)
+            delete_account(user=user, by_administrator=True)
 
     def get_queryset(self, request):
         editors = User.groups.through.objects.filter(

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts import services
+from accounts import closing
 from accounts.forms import ProfileForm
 from accounts.models import User, UserManager
 from accounts.personal_data import personal_data_file
@@ -91,8 +91,8 @@ def _delete_account(request: HttpRequest) -> HttpResponse:
     """The deletion itself, once the person has just entered their password again (allauth
     asks for it, then replays this request)."""
     try:
-        services.delete_account(user=request.user)
-    except services.AccountDeletionRefused as exc:
+        closing.delete_account(user=request.user)
+    except closing.AccountDeletionRefused as exc:
         messages.error(request, exc.message)
         return redirect("accounts:delete")
     logout(request)

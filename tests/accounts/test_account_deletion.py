@@ -8,8 +8,8 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.urls import reverse
 
+from accounts.closing import AccountDeletionRefused, delete_account
 from accounts.models import Membership, Team, User
-from accounts.services import AccountDeletionRefused, delete_account
 from qa.models import ErrorReport, Question, Quiz, Review, StudySet, StudyState
 from qa.services import answering
 from qa.services import study as services
