@@ -23,7 +23,7 @@ import operator
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache, reduce
+from functools import reduce
 from typing import Any
 
 from django.contrib.postgres.search import (
@@ -47,18 +47,16 @@ from django.db.models import (
     Value,
     When,
 )
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from qa.models import Bookmark, Question
 from qa.search import Term, fold, near_units, query_terms
 from qa.selectors.bank import tag_names
+from qa.selectors.highlighting import highlight, pattern_for, snippet
 
 SEARCH_LIMIT = 50
 CANDIDATES = 100
 MAX_QUERY_LENGTH = 100
-SNIPPET_BEFORE = 40
-SNIPPET_LENGTH = 160
 
 
 class _StoredVector(Expression):
@@ -253,7 +251,7 @@ def search_questions(*, query: str, user: Any = None, limit: int = SEARCH_LIMIT,
         near_questions = _near(units) if units else None
         if near_questions is not None:
             found = _fetch(*near_questions, user=user, limit=limit)
-            pattern = _pattern([unit.text for unit in units])
+            pattern = pattern_for([unit.text for unit in units])
             found_near = bool(found)
     rows = found[:limit]
     tags = tag_names([question.pk for question in rows])
@@ -355,112 +353,10 @@ def _sharing(units: list[Term], combinations: list[Any], *,
         units, shared, strict=True) if has]) for shared in combinations]))
 
 
-# --- highlighting ---------------------------------------------------------------------------
+# --- highlighting (qa/selectors/highlighting.py) --------------------------------------------
 
 
 def highlight_pattern(query: str) -> re.Pattern[str] | None:
     """A case-insensitive pattern for what the query looks for (see `_needles`), longest
     first."""
-    return _pattern(_needles(normalise_query(query)))
-
-
-def _pattern(words: list[str]) -> re.Pattern[str] | None:
-    terms = {t for t in words if t.strip()}
-    if not terms:
-        return None
-    alternatives = sorted(terms, key=lambda t: (-len(t), t))
-    return re.compile("|".join(_alternative(t) for t in alternatives), re.IGNORECASE)
-
-
-_WORD_CHARACTER = re.compile("[a-z0-9]", re.IGNORECASE)
-
-
-def _alternative(needle: str) -> str:
-    """`needle` as the search finds it (Term.regex): a Latin word where a word begins (`lm`
-    is not marked inside `LLM`), a number or a single letter as a whole word (`3` not inside
-    `2023`); Chinese wherever it occurs."""
-    source = re.escape(needle)
-    if _WORD_CHARACTER.match(needle):
-        source = rf"(?<![a-z0-9]){source}"
-        terms = query_terms(needle)
-        if len(terms) == 1 and terms[0].text == needle and terms[0].tsquery()[1] == "plain":
-            source = rf"{source}(?![a-z0-9])"
-    return source
-
-
-def _marked(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
-    """Where `pattern` matches in `text` (overlapping matches too, by a lookahead), matches
-    that overlap or touch made one: the character pairs of a near search (大模, 模型) mark
-    the word they cover (大模型), not 大模 and a stray 型."""
-    spans: list[tuple[int, int]] = []
-    for match in _overlapping(pattern.pattern, pattern.flags).finditer(text):
-        start, end = match.span(1)
-        if end == start:
-            continue
-        if spans and start <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
-        else:
-            spans.append((start, end))
-    return spans
-
-
-@lru_cache(maxsize=256)
-def _overlapping(source: str, flags: int) -> re.Pattern[str]:
-    return re.compile(f"(?=({source}))", flags)
-
-
-def highlight(text: str, pattern: re.Pattern[str] | None) -> SafeString:
-    """`text` with every match wrapped in <mark>; everything else HTML-escaped."""
-    if pattern is None:
-        return escape(text)
-    pieces: list[str] = []
-    last = 0
-    for start, end in _marked(text, pattern):
-        pieces.append(escape(text[last:start]))
-        pieces.append(f"<mark>{escape(text[start:end])}</mark>")
-        last = end
-    pieces.append(escape(text[last:]))
-    return mark_safe("".join(pieces))  # noqa: S308 - every piece of user text is escaped above
-
-
-_MARKDOWN_NOISE = [
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images → alt text
-    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links → their text
-    (re.compile(r"^\s{0,3}(?:[-*+]|\d+[.)]|#{1,6}|>)\s+", re.MULTILINE), ""),  # markers
-    (re.compile(r"(\*\*|__|`+|~~)"), ""),  # emphasis and code marks
-    (re.compile(r"\s+"), " "),
-]
-
-
-def plain_text(markdown_text: str) -> str:
-    """Markdown reduced to the words a reader sees, on one line (for snippets)."""
-    text = markdown_text or ""
-    for regex, replacement in _MARKDOWN_NOISE:
-        text = regex.sub(replacement, text)
-    return text.strip()
-
-
-_BOUNDARY = re.compile(r"[。！？；，：、.!?;,:\s]")
-
-
-def _snippet_start(text: str, hit: int) -> int:
-    """Where an excerpt leading up to `hit` should start: after a punctuation mark or space
-    within SNIPPET_BEFORE characters, so it does not open in the middle of a word."""
-    start = max(0, hit - SNIPPET_BEFORE)
-    if start == 0:
-        return 0
-    boundary = _BOUNDARY.search(text, start, hit)
-    return boundary.end() if boundary else start
-
-
-def snippet(markdown_text: str, pattern: re.Pattern[str] | None) -> SafeString:
-    """A short, highlighted excerpt of the answer around its first match (or its start)."""
-    text = plain_text(markdown_text)
-    match = pattern.search(text) if pattern else None
-    start = _snippet_start(text, match.start()) if match else 0
-    end = min(len(text), start + SNIPPET_LENGTH)
-    excerpt = text[start:end]
-    html = highlight(excerpt, pattern)
-    prefix = "… " if start > 0 else ""
-    suffix = " …" if end < len(text) else ""
-    return mark_safe(f"{prefix}{html}{suffix}")  # noqa: S308 - html is escaped by highlight()
+    return pattern_for(_needles(normalise_query(query)))

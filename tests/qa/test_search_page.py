@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.urls import reverse
 
 from qa.models import Tag
-from qa.selectors.search import highlight, highlight_pattern, search_questions, snippet
+from qa.selectors.highlighting import highlight, snippet
+from qa.selectors.search import highlight_pattern, search_questions
 from tests.factories import QuestionFactory
 
 # --- highlighting ----------------------------------------------------------------------------
