@@ -305,7 +305,7 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE_HSTS_INCLUDE_SUBDOMAINS)
 
-# No uploaded file is kept past the importer's limit (qa.exporters.MAX_UPLOAD_BYTES), in
+# No uploaded file is kept past the importer's limit (qa.set_files.MAX_UPLOAD_BYTES), in
 # memory or on disk; the rest of it is read and dropped.
 FILE_UPLOAD_HANDLERS = [
     "qa.uploads.CappedUploadHandler",

@@ -12,7 +12,7 @@ from io import BytesIO
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 
-from qa.exporters import MAX_UPLOAD_BYTES
+from qa.set_files import MAX_UPLOAD_BYTES
 
 
 class CappedUploadHandler(FileUploadHandler):

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.submissions import once_per_form
 from config.allowance import refusal, take_slot
-from qa import anki, exporters
+from qa import anki, exporters, set_files
 from qa.models import Bank
 from qa.services import sets as services
 from qa.views.sets.access import _get_set_for_user
@@ -89,11 +89,11 @@ def set_import(request: HttpRequest) -> HttpResponse:
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > exporters.MAX_UPLOAD_BYTES:
+        if upload.size > set_files.MAX_UPLOAD_BYTES:
             problems = [_("The file is larger than %(max)d KB.") % {
-                "max": exporters.MAX_UPLOAD_BYTES // 1024}]
+                "max": set_files.MAX_UPLOAD_BYTES // 1024}]
         else:
-            result = exporters.parse_set_file(name=upload.name, data=upload.read())
+            result = set_files.parse_set_file(name=upload.name, data=upload.read())
             problems = result.errors
             # The file's name without its extension (".csv" alone names nothing).
             title = (form.cleaned_data["title"] or result.title

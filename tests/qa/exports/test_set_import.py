@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.urls import reverse
 
-from qa import exporters
+from qa import exporters, set_files
 from qa.models import Question, StudySet
 from qa.services.sets import set_item_note
 
@@ -172,7 +172,7 @@ def test_draft_questions_count_as_unknown(alice_client, questions):
 
 
 def test_uploads_over_the_size_limit_are_refused(alice_client, questions, monkeypatch):
-    monkeypatch.setattr(exporters, "MAX_UPLOAD_BYTES", 10)
+    monkeypatch.setattr(set_files, "MAX_UPLOAD_BYTES", 10)
     response = alice_client.post(reverse("qa:set-import"), {
         "file": SimpleUploadedFile("s.csv", f"key\n{questions[0].key}\n".encode()),
     })
@@ -201,19 +201,19 @@ def test_an_upload_past_the_limit_is_read_no_further_than_the_limit(alice_client
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024  # the upload goes to a temporary file
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
     SpoolingHandler.spooled = []
-    big = b"key\n" + b"x" * (3 * exporters.MAX_UPLOAD_BYTES)
+    big = b"key\n" + b"x" * (3 * set_files.MAX_UPLOAD_BYTES)
     response = alice_client.post(reverse("qa:set-import"),
                                  {"file": SimpleUploadedFile("big.csv", big)})
     assert response.status_code == 400
     assert "The file is larger than 2048 KB." in response.content.decode()
-    assert 0 < sum(SpoolingHandler.spooled) <= exporters.MAX_UPLOAD_BYTES
+    assert 0 < sum(SpoolingHandler.spooled) <= set_files.MAX_UPLOAD_BYTES
     assert not StudySet.objects.exists()
 
 
 def test_an_upload_at_the_limit_arrives_whole(alice_client, questions, settings):
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
     body = f"key\n{questions[0].key}\n".encode()
-    body += b"\n" * (exporters.MAX_UPLOAD_BYTES - len(body))
+    body += b"\n" * (set_files.MAX_UPLOAD_BYTES - len(body))
     response = alice_client.post(reverse("qa:set-import"),
                                  {"file": SimpleUploadedFile("s.csv", body)})
     assert response.status_code == 302
