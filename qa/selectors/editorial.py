@@ -307,6 +307,17 @@ def public_revision(*, question: Question, history_id: int):
     return record, previous, correction.reason if correction else ""
 
 
+def taken_back(*, question: Question, record, previous):
+    """The revert that later restored the wording `record` (a revision of `question`) replaced
+    (`previous`'s), or None: the change page of a correction since taken back says so."""
+    if previous is None:
+        return None
+    return (Question.history.filter(id=question.pk, history_id__gt=record.history_id,
+                                    change_kind=Kind.REVERT,
+                                    prompt=previous.prompt, answer=previous.answer)
+            .order_by("history_id").only("history_id", "history_date").first())
+
+
 def reports_for_user(*, user) -> QuerySet:
     """The user's own error reports, newest first, with their question and its bank."""
     return (

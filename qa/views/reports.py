@@ -140,5 +140,7 @@ def question_change(request: HttpRequest, key: str, history_id: int) -> HttpResp
         "qa/question_change.html",
         # An editor's reason is public for corrections; a typo fix's is the editors' own.
         {"question": question, "record": record, "previous": previous, "diffs": diffs,
-         "reason": reason},
+         "reason": reason,
+         "taken_back": selectors.taken_back(question=question, record=record,
+                                            previous=previous) if diffs else None},
     )

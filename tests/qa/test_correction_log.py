@@ -190,3 +190,17 @@ def test_a_correction_made_while_the_question_was_a_draft_shows_when_it_is_publi
     assert page.status_code == 200
     html = page.content.decode()
     assert "修正复杂度" in html and "<ins" in html and "log n" in html
+
+
+def test_the_change_page_of_a_correction_taken_back_says_so(client, editor, question):
+    fix = correct(question, editor, "复杂度是 O(n²)。", reason="平方")
+    url = reverse("qa:question-change", kwargs={"key": question.key,
+                                                "history_id": fix.record.history_id})
+    assert "taken back" not in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    first = question.history.order_by("history_id").first()
+    question.refresh_from_db()
+    services.revert_question(question=question, editor=editor, history_id=first.history_id,
+                             reason="改回去", expected_revision=question.revision)
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "This change was taken back on " in html
+    assert '<ins class="diff">²</ins>' in html  # what it changed, still shown
