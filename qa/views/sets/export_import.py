@@ -24,6 +24,7 @@ from qa.views.sets.forms import ImportForm
 
 # Downloads of whole banks per learner and hour: each is built on request.
 BANK_EXPORTS_PER_HOUR = 20
+SET_IMPORTS_PER_HOUR = 30
 
 EXPORT_TYPES = {
     "json": ("application/json; charset=utf-8", "json"),
@@ -88,6 +89,11 @@ def set_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
+        # Reading a file costs a worker up to a couple of seconds.
+        if not take_slot(action="set-import", who=request.user.pk, limit=SET_IMPORTS_PER_HOUR):
+            return refusal(request, _(
+                "You have imported sets %(n)d times in the last hour. Try again in a while (the "
+                "count starts over every hour).") % {"n": SET_IMPORTS_PER_HOUR})
         upload = form.cleaned_data["file"]
         if upload.size > set_files.MAX_UPLOAD_BYTES:
             problems = [_("The file is larger than %(max)d KB.") % {

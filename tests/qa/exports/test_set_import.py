@@ -225,3 +225,16 @@ def test_a_title_on_several_lines_in_a_file_becomes_one_line(alice_client, quest
     alice_client.post(reverse("qa:set-import"), {
         "file": SimpleUploadedFile("s.json", content.encode()), "title": ""})
     assert StudySet.objects.get().title == "注意力 复习"
+
+
+def test_set_imports_are_limited_per_learner_and_hour(alice_client, bob, client, questions):
+    """Reading a file costs a worker up to a couple of seconds: 30 an hour each."""
+    content = f"key\n{questions[0].key}\n".encode()
+    statuses = [alice_client.post(reverse("qa:set-import"), {
+        "file": SimpleUploadedFile("s.csv", content), "title": f"Set {n}"},
+        HTTP_ACCEPT_LANGUAGE="en").status_code for n in range(31)]
+    assert statuses[:30] == [302] * 30 and statuses[30] == 429
+    assert StudySet.objects.count() == 30
+    client.force_login(bob)  # someone else still may
+    assert client.post(reverse("qa:set-import"), {
+        "file": SimpleUploadedFile("s.csv", content), "title": "Bob's"}).status_code == 302
