@@ -307,6 +307,15 @@ def public_revision(*, question: Question, history_id: int):
     return record, previous, correction.reason if correction else ""
 
 
+def last_published(field: str, *, question: str = "question_id") -> Subquery:
+    """`field` of the question the outer query names by `question`, as it was last published
+    (a draft's current text is the editors' own)."""
+    return Subquery(
+        Question.history.filter(id=OuterRef(question), status=Question.Status.PUBLISHED)
+        .order_by("-history_date", "-history_id").values(field)[:1]
+    )
+
+
 def taken_back(*, question: Question, record, previous):
     """The revert that later restored the wording `record` (a revision of `question`) replaced
     (`previous`'s), or None: the change page of a correction since taken back says so."""

@@ -17,7 +17,7 @@ from qa import scheduling
 from qa.markdown import render_markdown
 from qa.models import Note, Question, Quiz, QuizItem, Review, StudyState
 from qa.selectors import cards, study
-from qa.selectors.editorial import card_editorial_context
+from qa.selectors.editorial import card_editorial_context, last_published
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -201,15 +201,15 @@ def _as_last_published(rows: list[SummaryRow]) -> None:
     """Show `rows` (of questions no longer published) with their text as last published."""
     if not rows:
         return
-    published = {}
-    for pk, prompt, answer in (
-        Question.history.filter(id__in={row.item.question_id for row in rows},
-                                status=PUBLISHED)
-        .order_by("id", "history_date", "history_id").values_list("id", "prompt", "answer")
-    ):
-        published[pk] = (prompt, answer)  # the last one of each question wins
+    published = {
+        pk: (prompt, answer) for pk, prompt, answer in
+        Question.objects.filter(pk__in={row.item.question_id for row in rows})
+        .annotate(last_prompt=last_published("prompt", question="pk"),
+                  last_answer=last_published("answer", question="pk"))
+        .values_list("pk", "last_prompt", "last_answer")
+    }
     for row in rows:
-        row.prompt, row.answer = published.get(row.item.question_id, ("", ""))
+        row.prompt, row.answer = published.get(row.item.question_id) or ("", "")
 
 
 @dataclass

@@ -26,7 +26,6 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
 )
 from django.db.models.functions import Cast, Sqrt
@@ -36,6 +35,7 @@ from accounts.models import Membership, Team, User
 from qa import expressions
 from qa.models import Question, Review, SetItem, StudySet, StudyState
 from qa.scheduling import default_retention
+from qa.selectors.editorial import last_published
 
 Visibility = StudySet.Visibility
 Role = Membership.Role
@@ -158,17 +158,13 @@ def hidden_set_items(*, study_set: StudySet) -> QuerySet[SetItem]:
     draft. They keep their place (a draft comes back when it is published again) and count
     toward the set's size; its editors may remove them. Each carries `published_prompt`, its
     prompt as it was last published (a draft's current text is the editors' own)."""
-    last_published = (
-        Question.history.filter(id=OuterRef("question_id"), status=Question.Status.PUBLISHED)
-        .order_by("-history_date", "-history_id").values("prompt")[:1]
-    )
     return (
         SetItem.objects.filter(study_set=study_set)
         .exclude(question__status=Question.Status.PUBLISHED)
         .select_related("question__section__bank")
         .only("pk", "study_set_id", "position", "question__number", "question__status",
               "question__section__title", "question__section__bank__language")
-        .annotate(published_prompt=Subquery(last_published))
+        .annotate(published_prompt=last_published("prompt"))
         .order_by("position", "pk")
     )
 
