@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from qa import scheduling
 from qa.markdown import render_markdown
@@ -130,12 +131,23 @@ def is_current_card(*, quiz: Quiz, item: QuizItem) -> bool:
     )
 
 
-def grade_choices(labels: dict[int, str] | None) -> list[dict]:
+def grade_choices(labels: dict[int, str]) -> list[dict]:
+    """The grade buttons: each grade's value, name, when the question comes back after it
+    (`labels`, from scheduling.preview_labels) and what is said of it. The texts are made here,
+    once per button, rather than by the template's translation tags: a card is on the quiz's
+    hot path, and a tag costs ten times a call."""
     names = dict(Review.Rating.choices)
-    return [
-        {"value": value, "name": names[value], "interval": (labels or {}).get(value, "")}
-        for value in scheduling.RATINGS
-    ]
+    choices = []
+    for value in scheduling.RATINGS:
+        name, interval = str(names[value]), labels.get(value, "")
+        choices.append({
+            "value": value,
+            "name": name,
+            "interval": interval,
+            "status": _("Graded: %(grade)s.") % {"grade": name},  # quiz.js says it when graded
+            "comes_back": _("comes back in %(when)s") % {"when": interval},  # read out
+        })
+    return choices
 
 
 def card_context(*, quiz: Quiz, item: QuizItem) -> dict:

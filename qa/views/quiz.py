@@ -93,6 +93,7 @@ def _revealed(request: HttpRequest, quiz: Quiz, item: QuizItem, now: datetime) -
     context["token"] = uuid.uuid4().hex
     context["quiz"] = quiz
     context["quiz_url"] = reverse("qa:quiz", kwargs={"pk": quiz.pk})
+    context["shortcuts"] = request.user.keyboard_shortcuts
     return context
 
 
@@ -125,6 +126,8 @@ def _page_context(request: HttpRequest, quiz: Quiz, *, item: QuizItem | None = N
         context = _card(request, quiz, item, now)
     context["mode_label"] = Quiz.Mode(quiz.mode).label
     context["quiz_url"] = reverse("qa:quiz", kwargs={"pk": quiz.pk})
+    # Single-key shortcuts (a setting, WCAG 2.1.4): read once, not from the lazy user per button.
+    context["shortcuts"] = user.keyboard_shortcuts
     return context
 
 

@@ -99,7 +99,8 @@ def bookmark_toggle(request: HttpRequest, question_id: int) -> HttpResponse:
             request,
             "qa/_bookmark_toggle.html",
             {"question": question, "bookmarked": bookmarked, "back_to": next_url,
-             "shortcut": _is_quiz_page(next_url)},  # where the B key toggles it
+             # where the B key toggles it (unless the learner turned shortcuts off)
+             "shortcut": request.user.keyboard_shortcuts and _is_quiz_page(next_url)},
         )
     return redirect(next_url)
 
@@ -123,7 +124,8 @@ def _note_response(request: HttpRequest, question: Question, *, error: str = "",
         "note_error": error,
         "note_draft": body,
         "back_to": back_to,
-        "shortcut": _is_quiz_page(back_to),  # where the N key opens the note
+        # where the N key opens the note (unless the learner turned shortcuts off)
+        "shortcut": request.user.keyboard_shortcuts and _is_quiz_page(back_to),
         # The button that sent it is gone: focus goes to the note (its form, when refused).
         "refocus": True,
     })
