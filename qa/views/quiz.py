@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
+from config.routes import id_url
 from qa.models import Quiz, QuizItem, Section
 from qa.selectors import quizzes as selectors
 from qa.selectors.cards import MAX_ID
@@ -92,7 +93,7 @@ def _revealed(request: HttpRequest, quiz: Quiz, item: QuizItem, now: datetime) -
     # server records the grade once.
     context["token"] = uuid.uuid4().hex
     context["quiz"] = quiz
-    context["quiz_url"] = reverse("qa:quiz", kwargs={"pk": quiz.pk})
+    context["quiz_url"] = id_url("qa:quiz", quiz.pk)
     context["shortcuts"] = request.user.keyboard_shortcuts
     return context
 
@@ -125,7 +126,7 @@ def _page_context(request: HttpRequest, quiz: Quiz, *, item: QuizItem | None = N
     else:
         context = _card(request, quiz, item, now)
     context["mode_label"] = Quiz.Mode(quiz.mode).label
-    context["quiz_url"] = reverse("qa:quiz", kwargs={"pk": quiz.pk})
+    context["quiz_url"] = id_url("qa:quiz", quiz.pk)
     # Single-key shortcuts (a setting, WCAG 2.1.4): read once, not from the lazy user per button.
     context["shortcuts"] = user.keyboard_shortcuts
     return context
