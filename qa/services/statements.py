@@ -66,10 +66,11 @@ def insert(model: type[Model], values: dict[str, Any]) -> Model:
 
 # On PostgreSQL, a reveal that is its own transaction commits without waiting for the disk
 # (synchronous_commit off for that transaction only, set by the UPDATE itself, so it costs no
-# extra round trip). A reveal lost in a crash shows the card unrevealed again; the grade that
-# follows commits synchronously, and the write-ahead log is flushed in order, so a grade
-# acknowledged has its reveal stored too. Inside a larger transaction it is left as it is: the
-# transaction's other writes keep their durability.
+# extra round trip). Only a crash of the database itself, in the fraction of a second before
+# the log reaches the disk, can lose a reveal (its time and what was typed before it: the card
+# shows unrevealed again). The grade that follows commits synchronously, and the write-ahead
+# log is flushed in order, so a grade acknowledged has its reveal stored too. Inside a larger
+# transaction it is left as it is: the transaction's other writes keep their durability.
 _ASYNC_COMMIT = " AND set_config('synchronous_commit', 'off', true) = 'off'"
 
 
