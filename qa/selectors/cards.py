@@ -83,6 +83,7 @@ class _Part:
 
 
 _ITEM = _Part(QuizItem, "i")
+_CANDIDATE = _Part(QuizItem, "c")  # the item a card query looks for, before the joins
 _QUIZ = _Part(Quiz, "z")
 _QUESTION = _Part(Question, "q", frozenset(_QUESTION_UNSHOWN))
 _STATE = _Part(StudyState, "s")
@@ -119,16 +120,19 @@ def _fetch_one(sql: str, params: list) -> tuple | None:
 @functools.cache
 def _card_sql(*, left_to_grade: bool, vendor: str) -> str:
     # The first item at or after a position (by the unique (quiz, position) index) that is
-    # still to show; with what its card shows: whether the learner bookmarked the question,
-    # their StudyState's changed_since_review (NULL: no state, a new question), whether the
-    # question was shown earlier in this quiz (graded Again, it came back), the note the set
-    # a set quiz studies has on the question (NULL: none, or not a set quiz) and the quiz's
-    # progress counts (as selectors.quizzes.quiz_progress counts them), and how to name its
-    # section.
+    # still to show, found first (LIMIT 1); then what its card shows: whether the learner
+    # bookmarked the question, their StudyState's changed_since_review (NULL: no state, a new
+    # question), whether the question was shown earlier in this quiz (graded Again, it came
+    # back), the note the set a set quiz studies has on the question (NULL: none, or not a set
+    # quiz), the quiz's progress counts (as selectors.quizzes.quiz_progress counts them), and
+    # how to name its section. Joined to that one row, the counts run once whatever the
+    # planner expects: joined to the search itself, a plan made while the statistics still
+    # took the quiz items' table for empty (a new site) counted them again for every item
+    # left (tests/qa/test_card_plan.py).
     left = (
-        "AND q.status = %s AND NOT EXISTS "
-        "(SELECT 1 FROM qa_review r WHERE r.quiz_item_id = i.id)"
-        if left_to_grade else ""
+        "JOIN qa_question cq ON cq.id = c.question_id AND cq.status = %s "
+        "WHERE NOT EXISTS (SELECT 1 FROM qa_review r WHERE r.quiz_item_id = c.id) AND"
+        if left_to_grade else "WHERE"
     )
     # Only column names from the models and fixed text are formatted in; values are parameters.
     return f"""
@@ -142,7 +146,12 @@ def _card_sql(*, left_to_grade: bool, vendor: str) -> str:
             (SELECT si.note FROM qa_setitem si
              WHERE si.study_set_id = %s AND si.question_id = i.question_id),
             p.total, p.done, p.all_items, {_NAMING}
-        FROM qa_quizitem i
+        FROM (
+            SELECT {_CANDIDATE.columns()} FROM qa_quizitem c {left}
+                c.quiz_id = %s AND c.position >= %s
+            ORDER BY c.position
+            LIMIT 1
+        ) i
         JOIN qa_question q ON q.id = i.question_id{_NAMING_JOINS}
         CROSS JOIN (
             SELECT COUNT(*) AS all_items,
@@ -154,10 +163,14 @@ def _card_sql(*, left_to_grade: bool, vendor: str) -> str:
             LEFT JOIN qa_review pr ON pr.quiz_item_id = pi.id
             WHERE pi.quiz_id = %s
         ) p
-        WHERE i.quiz_id = %s AND i.position >= %s {left}
-        ORDER BY i.position
-        LIMIT 1
     """  # noqa: S608
+
+
+def _card_params(*, quiz: Quiz, start: int, left_to_grade: bool) -> list:
+    params: list = [quiz.user_id, quiz.user_id, quiz.study_set_id]
+    if left_to_grade:
+        params.append(PUBLISHED)
+    return [*params, quiz.pk, start, PUBLISHED, quiz.pk]
 
 
 def card_item(*, quiz: Quiz, start: int, left_to_grade: bool = True) -> QuizItem | None:
@@ -166,11 +179,8 @@ def card_item(*, quiz: Quiz, start: int, left_to_grade: bool = True) -> QuizItem
     `progress_counts` and `section_name` (see selectors.quizzes.card_context).
     `left_to_grade`: skip graded items and retired questions (every quiz but a mock interview,
     whose answering part shows each in turn)."""
-    params: list = [quiz.user_id, quiz.user_id, quiz.study_set_id, PUBLISHED, quiz.pk, quiz.pk,
-                    start]
-    if left_to_grade:
-        params.append(PUBLISHED)
-    row = _fetch_one(_card_sql(left_to_grade=left_to_grade, vendor=connection.vendor), params)
+    row = _fetch_one(_card_sql(left_to_grade=left_to_grade, vendor=connection.vendor),
+                     _card_params(quiz=quiz, start=start, left_to_grade=left_to_grade))
     if row is None:
         return None
     item_values, question_values, (
