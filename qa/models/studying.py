@@ -128,6 +128,21 @@ class QuizItem(models.Model):
         return f"Quiz {self.quiz_id} #{self.position}"
 
 
+class RatingIs(models.Lookup):
+    """`rating__is=Review.Rating.AGAIN`: equal to a rating written into the SQL itself rather
+    than sent as a parameter. PostgreSQL uses a partial index (review_user_again_idx, defined
+    by `rating = 1`) only where it can see the condition holds; in the generic plan it keeps
+    for a prepared statement, a parameter could be anything, so `rating = $1` never matches,
+    and a learner's mistakes were looked up through all of their reviews, once per question
+    they studied."""
+
+    lookup_name = "is"
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = {int(Review.Rating(self.rhs))}", params
+
+
 class Review(models.Model):
     """Append-only log of grades. One row per grade, whatever the retries."""
 
@@ -176,6 +191,9 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}/{self.question_id}: {self.rating}"
+
+
+Review._meta.get_field("rating").register_lookup(RatingIs)
 
 
 class Bookmark(models.Model):

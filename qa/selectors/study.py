@@ -133,8 +133,9 @@ def mistakes(
     Clearing one sets StudyState.mistake_cleared_at: Again grades up to then no longer count,
     so it comes back only when graded Again again.
     """
+    # rating__is: the Again grades through their partial index under any plan (RatingIs).
     again = Review.objects.filter(
-        user=user, question=OuterRef("question_id"), rating=Review.Rating.AGAIN
+        user=user, question=OuterRef("question_id"), rating__is=Review.Rating.AGAIN
     )
     last_again = again.order_by("-reviewed_at").values("reviewed_at")[:1]
     again_count = (
@@ -146,7 +147,7 @@ def mistakes(
         # the learner's reviews instead of looking up the Again grades of every question they
         # studied (and last_again is never NULL below).
         .filter(question_id__in=Review.objects.filter(
-            user=user, rating=Review.Rating.AGAIN
+            user=user, rating__is=Review.Rating.AGAIN
         ).values("question_id"))
         .annotate(last_again=Subquery(last_again), again_count=Subquery(again_count))
         .filter(Q(mistake_cleared_at__isnull=True) | Q(last_again__gt=F("mistake_cleared_at")))
