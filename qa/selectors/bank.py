@@ -100,8 +100,13 @@ def neighbours(*, question: Question, user: Any) -> tuple[Question | None, Quest
     siblings = visible_questions(user).filter(section_id=question.section_id).only(
         "key", "prompt", "number", "section_id"
     )
-    before = Q(number__lt=question.number) | Q(number=question.number, pk__lt=question.pk)
-    after = Q(number__gt=question.number) | Q(number=question.number, pk__gt=question.pk)
+    # Each with its bound on number besides (lte, gte): the index (section, status, number)
+    # starts there. From the OR alone, the plan PostgreSQL keeps for any values walked the
+    # section from its far end (5,000 rows for the first question of a 5,000-question section).
+    before = Q(number__lte=question.number) & (
+        Q(number__lt=question.number) | Q(number=question.number, pk__lt=question.pk))
+    after = Q(number__gte=question.number) & (
+        Q(number__gt=question.number) | Q(number=question.number, pk__gt=question.pk))
     previous = siblings.filter(before).order_by("-number", "-pk").first()
     following = siblings.filter(after).order_by("number", "pk").first()
     return previous, following
