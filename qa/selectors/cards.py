@@ -128,7 +128,7 @@ def _card_sql(*, left_to_grade: bool, vendor: str) -> str:
     # how to name its section. Joined to that one row, the counts run once whatever the
     # planner expects: joined to the search itself, a plan made while the statistics still
     # took the quiz items' table for empty (a new site) counted them again for every item
-    # left (tests/qa/test_card_plan.py).
+    # left (tests/qa/test_generic_plans.py).
     left = (
         "JOIN qa_question cq ON cq.id = c.question_id AND cq.status = %s "
         "WHERE NOT EXISTS (SELECT 1 FROM qa_review r WHERE r.quiz_item_id = c.id) AND"

@@ -5,7 +5,7 @@ psycopg prepares a statement once a connection has run it a few times (DB_PREPAR
 and after a few runs PostgreSQL plans it once for any parameters: a generic plan, made from the
 statistics of the moment. Those can be far behind the rows (a new site before autovacuum's
 first ANALYZE, a learner whose history grew in one evening), and a generic plan cannot see the
-values, so each read here is written so that no plan can make it quadratic:
+values, so each read here is written so that no plan can make it read far more than it needs:
 - the next card (qa.selectors.cards.card_item): 25-50 ms a grade on a fresh 200-card quiz
   when the plan counted the progress again for every item left;
 - a learner's mistakes (qa.selectors.study.mistakes): 130-170 ms for 1,400 studied questions
