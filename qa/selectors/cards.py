@@ -117,6 +117,21 @@ def _fetch_one(sql: str, params: list) -> tuple | None:
         return cursor.fetchone()
 
 
+# A quiz's progress counts (as selectors.quizzes.quiz_progress counts them); parameters: the
+# published status, the quiz's id. Every card reads them; bench/bench_card_parts.py runs them
+# alone, to show their share of a card's cost.
+PROGRESS_SQL = """
+            SELECT COUNT(*) AS all_items,
+                   COUNT(pr.id) AS done,
+                   COALESCE(SUM(CASE WHEN pq.status = %s OR pr.id IS NOT NULL
+                                THEN 1 ELSE 0 END), 0) AS total
+            FROM qa_quizitem pi
+            JOIN qa_question pq ON pq.id = pi.question_id
+            LEFT JOIN qa_review pr ON pr.quiz_item_id = pi.id
+            WHERE pi.quiz_id = %s
+        """
+
+
 @functools.cache
 def _card_sql(*, left_to_grade: bool, vendor: str) -> str:
     # The first item at or after a position (by the unique (quiz, position) index) that is
@@ -153,16 +168,7 @@ def _card_sql(*, left_to_grade: bool, vendor: str) -> str:
             LIMIT 1
         ) i
         JOIN qa_question q ON q.id = i.question_id{_NAMING_JOINS}
-        CROSS JOIN (
-            SELECT COUNT(*) AS all_items,
-                   COUNT(pr.id) AS done,
-                   COALESCE(SUM(CASE WHEN pq.status = %s OR pr.id IS NOT NULL
-                                THEN 1 ELSE 0 END), 0) AS total
-            FROM qa_quizitem pi
-            JOIN qa_question pq ON pq.id = pi.question_id
-            LEFT JOIN qa_review pr ON pr.quiz_item_id = pi.id
-            WHERE pi.quiz_id = %s
-        ) p
+        CROSS JOIN ({PROGRESS_SQL}) p
     """  # noqa: S608
 
 

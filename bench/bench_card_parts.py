@@ -1,0 +1,329 @@
+"""Where a quiz card's CPU goes: the card's two requests (reveal, then grade → next card)
+against two requests of the stack's ceiling, and the parts of the card's own work measured
+one by one, in one process on one database connection.
+
+    .venv/bin/python bench/bench_card_parts.py            # 10,000 questions, 5 rounds
+    .venv/bin/python bench/bench_card_parts.py --quick    # 2 rounds
+
+bench_roundtrip.py measures throughput under gunicorn; this one says what a card costs and
+where, so that a change aimed at the round trip can be sized before it is made. CPU is this
+process's (process_time) plus its PostgreSQL backend's (from /proc), per operation; each
+operation runs in every round, the rounds interleaved, and the table keeps each one's
+cheapest round, so a slow spell of the machine does not land on one part alone.
+
+The requests go through Django's test client in this process: no HTTP server, so the stack's
+share of a request is smaller than under gunicorn, and the card's own work a larger share of
+it. The last rows are differences of measured ones (the card's requests less the views called
+directly, say), so they carry the noise of both and can come out slightly below zero when the
+part is close to nothing. The ratio the round trip is judged by (req/s ÷ the ceiling's) is,
+with the machine's CPU saturated, the ceiling's CPU per request ÷ the quiz's; the last lines
+say how much of the card's own work has to go for it to reach 0.5, under gunicorn (from the
+round trip's own CPU table, when given with --stack-ms) and here.
+
+It creates its own PostgreSQL database (mianshi_bench_card_parts) and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _harness import (
+    _process_cpu,
+    create_database,
+    drop_database,
+    log,
+    manage,
+    production_env,
+    settle,
+    setup_django,
+    time_limit,
+)
+
+DB_NAME = "mianshi_bench_card_parts"
+PASSWORD = "scale-data-password-1"  # qa.scale_data.SCALE_PASSWORD
+_ITEM = re.compile(r'name="item" value="(\d+)"')
+_TOKEN = re.compile(r'name="token" value="([0-9a-f]+)"')
+_VERSION = re.compile(r'name="answer_version" value="(\d+)"')
+
+
+class Meter:
+    """CPU per call of an operation: this process's and its database backend's."""
+
+    def __init__(self, backend_pid: int) -> None:
+        self.backend_pid = backend_pid
+        self.best: dict[str, tuple[float, float]] = {}
+
+    def measure(self, name: str, fn, repeat: int) -> None:
+        fn()  # warm: prepared statements, caches
+        py0, db0 = time.process_time(), _process_cpu(self.backend_pid)
+        for _ in range(repeat):
+            fn()
+        py = (time.process_time() - py0) / repeat * 1e6
+        db = (_process_cpu(self.backend_pid) - db0) / repeat * 1e6
+        if name not in self.best or py + db < sum(self.best[name]):
+            self.best[name] = (py, db)
+
+    def total(self, name: str) -> float:
+        return sum(self.best[name])
+
+
+class Learner:
+    """One logged-in learner going through a section quiz, card by card."""
+
+    def __init__(self, section_id: int) -> None:
+        from django.test import Client
+
+        self.client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        self.section_id = section_id
+        self.quiz = self.item = 0
+        self.revealed = ""
+
+    def login(self, email: str) -> None:
+        response = self.client.post("/accounts/login/", {"login": email, "password": PASSWORD})
+        if response.status_code != 302:
+            raise RuntimeError(f"login of {email}: {response.status_code}")
+        self.start()
+
+    def post(self, path: str, data: dict) -> str:
+        response = self.client.post(path, urlencode(data), HTTP_HX_REQUEST="true",
+                                    content_type="application/x-www-form-urlencoded")
+        if response.status_code != 200:
+            raise RuntimeError(f"{path}: {response.status_code}")
+        return response.content.decode()
+
+    def start(self) -> None:
+        response = self.client.post("/quiz/start/", {"mode": "section", "count": 200,
+                                                     "section": self.section_id})
+        self.quiz = int(re.search(r"/quiz/(\d+)/", response["Location"]).group(1))
+        page = self.client.get(f"/quiz/{self.quiz}/").content.decode()
+        self.item = int(_ITEM.search(page).group(1))
+
+    def ceiling(self) -> None:
+        if self.client.get("/bench/ceiling/").status_code != 200:
+            raise RuntimeError("the ceiling view did not answer 200")
+
+    def reveal(self) -> None:
+        self.revealed = self.post(f"/quiz/{self.quiz}/reveal/", {"item": self.item})
+
+    def grade(self) -> None:
+        body = self.post(f"/quiz/{self.quiz}/grade/", {
+            "item": self.item, "rating": 3, "token": _TOKEN.search(self.revealed).group(1),
+            "answer_version": _VERSION.search(self.revealed).group(1)})
+        self.next_card(body)
+
+    def next_card(self, body: str) -> None:
+        found = _ITEM.search(body)
+        if found is None or "card summary" in body:
+            self.start()
+        else:
+            self.item = int(found.group(1))
+
+    def card(self) -> None:
+        self.reveal()
+        self.grade()
+
+    def card_views(self, user) -> None:
+        """The same card through the two views called directly: no middleware."""
+        from django.test import RequestFactory
+        from django_htmx.middleware import HtmxDetails
+
+        import qa.views.quiz as views
+
+        def call(view, data: dict) -> str:
+            request = RequestFactory().post("/", urlencode(data), HTTP_HX_REQUEST="true",
+                                            content_type="application/x-www-form-urlencoded")
+            request.user, request.htmx = user, HtmxDetails(request)
+            response = view(request, pk=self.quiz)
+            if response.status_code != 200:
+                raise RuntimeError(f"{view.__name__}: {response.status_code}")
+            return response.content.decode()
+
+        revealed = call(views.quiz_reveal, {"item": self.item})
+        self.next_card(call(views.quiz_grade, {
+            "item": self.item, "rating": 3, "token": _TOKEN.search(revealed).group(1),
+            "answer_version": _VERSION.search(revealed).group(1)}))
+
+    def card_services(self, user) -> None:
+        """The same card through the services alone: no request, no rendering."""
+        from qa.services import answering
+
+        answering.reveal_item(user=user, quiz_id=self.quiz, item_id=self.item)
+        graded = answering.grade(user=user, quiz_id=self.quiz, item_id=self.item, rating=3,
+                                 token=uuid.uuid4().hex)
+        if graded.next_item is None:
+            self.start()
+        else:
+            self.item = graded.next_item.pk
+
+
+def parts(learner: Learner, user) -> dict:
+    """The card's own work, part by part, as functions of no arguments (on the learner's
+    current card, which none of them changes)."""
+    from django.db import connection, transaction
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    import qa.views.quiz as views
+    from qa import scheduling
+    from qa.models import Quiz, StudyState
+    from qa.selectors import cards
+
+    quiz = Quiz.objects.get(pk=learner.quiz)
+    # The two fragments as the views render them: their contexts, caught on one card.
+    fragments = []
+    render = views.render
+
+    def catch(request, template, context, status=200):
+        fragments.append((template, dict(context)))
+        return render(request, template, context, status=status)
+
+    views.render = catch
+    try:
+        learner.card()
+    finally:
+        views.render = render
+    request = RequestFactory().post("/", HTTP_HX_REQUEST="true")
+    request.user = user
+    state = StudyState.objects.filter(user=user).order_by("-pk").first()
+    now = state.last_review
+
+    def item_read(lock: bool = False):
+        return cards.quiz_item(user_id=user.pk, quiz_id=learner.quiz, item_id=learner.item,
+                               lock=lock)
+
+    def locked_read() -> None:
+        with transaction.atomic():
+            item_read(lock=True)
+
+    def sql(text: str, params: list):
+        def run() -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(text, params)
+                cursor.fetchall()
+        return run
+
+    def atomic_select() -> None:
+        with transaction.atomic():
+            sql("SELECT 1", [])()
+
+    return {
+        "the item read (reveal; grade's is locked)": item_read,
+        "the item read locked, in a transaction": locked_read,
+        "  a transaction around a read": atomic_select,
+        "  one trivial statement": sql("SELECT 1", []),
+        "the next card's read": lambda: cards.card_item(quiz=quiz, start=quiz.position),
+        "  its progress counts alone": sql(cards.PROGRESS_SQL, [cards.PUBLISHED, quiz.pk]),
+        "FSRS: the grade and the four buttons' intervals": lambda: (
+            scheduling.apply(state, 3, now, user.desired_retention),
+            scheduling.preview_labels(state, now, user.desired_retention)),
+        **{f"rendering {template.split('#')[1]}": (
+            lambda t=template, c=context: render_to_string(t, c, request))
+           for template, context in fragments},
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds")
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--stack-ms", type=float, default=None,
+                        help="the ceiling's CPU per request under gunicorn (bench_roundtrip's "
+                             "CPU table, total) and --quiz-ms, a quiz request's there")
+    parser.add_argument("--quiz-ms", type=float, default=None)
+    args = parser.parse_args()
+    rounds = args.rounds or (2 if args.quick else 5)
+    url = create_database(DB_NAME)
+    try:
+        env = production_env(url)
+        log("migrate + generate_scale_data (10,000 questions, 20 learners) ...")
+        manage("migrate", "--noinput", "-v0", env=env)
+        manage("generate_scale_data", "--questions", "10000", "--users", "20",
+               "--reviews", "20000", "--teams", "0", "--sets", "0", env=env)
+        settle(url)
+        os.environ.update({"BENCH_CEILING_VIEW": "1", "ALLOWED_HOSTS": "testserver",
+                           "SECURE_SSL_REDIRECT": "false"})
+        with time_limit(900):
+            return report(measure(url, rounds), rounds, args)
+    finally:
+        if "django.db" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        drop_database(DB_NAME)
+
+
+def measure(url: str, rounds: int) -> Meter:
+    setup_django(url)
+    from django.db import connection
+
+    from accounts.models import User
+    from qa.models import Section
+
+    section = Section.objects.filter(bank__slug="scale").order_by("position").first()
+    learner = Learner(section.pk)
+    learner.login("learner000001@scale.example.com")
+    user = User.objects.get(email="learner000001@scale.example.com")
+    for _ in range(30):
+        learner.card()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        meter = Meter(cursor.fetchone()[0])
+    for n in range(rounds):
+        log(f"round {n + 1} of {rounds}")
+        meter.measure("ceiling request", learner.ceiling, 400)
+        meter.measure("card: reveal + grade requests", learner.card, 200)
+        meter.measure("card: the two views alone (no middleware)",
+                      lambda: learner.card_views(user), 200)
+        meter.measure("card: the reveal and grade services alone",
+                      lambda: learner.card_services(user), 200)
+        for name, fn in parts(learner, user).items():
+            meter.measure(name, fn, 400)
+    return meter
+
+
+def report(meter: Meter, rounds: int, args) -> int:
+    ceiling, card = meter.total("ceiling request"), meter.total("card: reveal + grade requests")
+    own = card - 2 * ceiling
+    print(f"CPU per operation, µs (this process + its PostgreSQL backend), cheapest of "
+          f"{rounds} rounds")
+    print(f"{'operation':<50} {'python':>7} {'database':>8} {'total':>7} {'÷ card own':>10}")
+    for name, (py, db) in meter.best.items():
+        share = f"{(py + db) / own:.2f}" if not name.startswith(("ceiling", "card:")) else ""
+        print(f"{name:<50} {py:>7.0f} {db:>8.0f} {py + db:>7.0f} {share:>10}")
+    views = meter.total("card: the two views alone (no middleware)")
+    services = meter.total("card: the reveal and grade services alone")
+    renders = sum(meter.total(name) for name in meter.best if name.startswith("rendering"))
+    for name, value in (
+        ("card own work: the card less two ceiling requests", own),
+        ("  the two views' own (no services, no rendering)", views - services - renders),
+        ("  the two requests' middleware beyond the ceiling's", card - views - 2 * ceiling),
+    ):
+        print(f"{name:<50} {'':>7} {'':>8} {value:>7.0f} {value / own:>10.2f}")
+    print()
+    here = 2 * ceiling / card
+    # A card is two requests: req/s ÷ the ceiling's = ceiling per request ÷ (card / 2), so
+    # 0.5 needs card ≤ 4 × ceiling: own work ≤ 2 × ceiling.
+    print(f"here: req/s ÷ ceiling {here:.2f}; 0.5 needs the card's own work ≤ "
+          f"{2 * ceiling:.0f} µs, {max(0.0, 1 - 2 * ceiling / own):.0%} less than now")
+    line = f"KEY card own work {own / 1e3:.2f} ms = {own / ceiling:.1f} ceiling requests here"
+    if args.stack_ms and args.quiz_ms:
+        stack, quiz = args.stack_ms, args.quiz_ms
+        own_there = 2 * (quiz - stack)
+        cut = max(0.0, 1 - 2 * stack / own_there)
+        line += (f"; under gunicorn ({stack} / {quiz} ms a request) 0.5 needs "
+                 f"{cut:.0%} of it gone")
+    print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
