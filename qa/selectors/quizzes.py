@@ -174,7 +174,8 @@ def card_context(*, quiz: Quiz, item: QuizItem) -> dict:
 
 def revealed_context(*, user: User, item: QuizItem, now: datetime) -> dict:
     """What a revealed card shows below its question (the reference answer, what the learner
-    typed, their note, the editorial notice and report link, the grade buttons), for `item`
+    typed, their note, the editorial notice and report link, and when each grade brings it
+    back: `grade_labels`, for the grade buttons), for `item`
     with its question: no query when the item was loaded by cards.quiz_item (with the
     learner's StudyState and note), else two (those two)."""
     question = item.question
@@ -192,7 +193,7 @@ def revealed_context(*, user: User, item: QuizItem, now: datetime) -> dict:
         "note": note,
         "answer_html": render_markdown(question.answer),
         "content_lang": item.section_name.bank_language,
-        "grades": grade_choices(scheduling.preview_labels(state, now, user.desired_retention)),
+        "grade_labels": scheduling.preview_labels(state, now, user.desired_retention),
         "editorial": card_editorial(user=user, question=question, state=state),
     }
 

@@ -8,19 +8,22 @@ at the same card).
 
 from __future__ import annotations
 
+import functools
 import math
 import uuid
 from datetime import UTC, datetime
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -94,8 +97,30 @@ def _revealed(request: HttpRequest, quiz: Quiz, item: QuizItem, now: datetime) -
     context["token"] = uuid.uuid4().hex
     context["quiz"] = quiz
     context["quiz_url"] = id_url("qa:quiz", quiz.pk)
-    context["shortcuts"] = request.user.keyboard_shortcuts
+    context["shortcuts"] = shortcuts = request.user.keyboard_shortcuts
+    context["grade_buttons"] = _grade_buttons(context.pop("grade_labels"), shortcuts)
     return context
+
+
+def _grade_buttons(labels: dict[int, str], shortcuts: bool) -> str:
+    """The revealed card's grade buttons (qa/quiz.html#grade_buttons) for these intervals
+    (scheduling.preview_labels). They are the same HTML on every card whose grades bring it
+    back after the same intervals, which take few values, so a process renders each set once
+    per language and learner setting: that loop was two fifths of a revealed card's template.
+    In DEBUG, where templates change under the running process, they are rendered each time."""
+    key = (get_language(), bool(shortcuts), tuple(sorted(labels.items())))
+    return _render_grade_buttons(*key) if settings.DEBUG else _cached_grade_buttons(*key)
+
+
+def _render_grade_buttons(language: str, shortcuts: bool,
+                          labels: tuple[tuple[int, str], ...]) -> str:
+    # `language` is the active one, which the render uses; it is named for the cache's key.
+    return render_to_string("qa/quiz.html#grade_buttons", {
+        "grades": selectors.grade_choices(dict(labels)), "shortcuts": shortcuts,
+    })
+
+
+_cached_grade_buttons = functools.lru_cache(maxsize=512)(_render_grade_buttons)
 
 
 def _page_context(request: HttpRequest, quiz: Quiz, *, item: QuizItem | None = None) -> dict:
