@@ -106,8 +106,9 @@ def _grade_buttons(labels: dict[int, str], shortcuts: bool) -> str:
     """The revealed card's grade buttons (qa/quiz.html#grade_buttons) for these intervals
     (scheduling.preview_labels). They are the same HTML on every card whose grades bring it
     back after the same intervals, which take few values, so a process renders each set once
-    per language and learner setting: that loop was two fifths of a revealed card's template.
-    In DEBUG, where templates change under the running process, they are rendered each time."""
+    per language and learner setting: the loop was close to half of the revealed card's
+    template nodes. In DEBUG, where templates change under the running process, they are
+    rendered each time."""
     key = (get_language(), bool(shortcuts), tuple(sorted(labels.items())))
     return _render_grade_buttons(*key) if settings.DEBUG else _cached_grade_buttons(*key)
 
