@@ -120,42 +120,6 @@ def test_single_key_shortcuts_turned_off_are_neither_offered_nor_announced(alice
     assert '<span class="sr-only">comes back in 10m</span>' in revealed  # the rest stays
 
 
-def grade_row(html: str) -> str:
-    match = re.search(r'<div class="grade-row"[^>]*>(.*?)</div>', html, re.S)
-    assert match, "no grade buttons"
-    return match.group(1)
-
-
-def test_grade_buttons_are_made_once_per_language_setting_and_intervals(alice_client, alice,
-                                                                       quiz, settings):
-    """A process renders a set of grade buttons once, for one language, shortcut setting and
-    set of intervals, and every card with the same takes it from there; no other language or
-    setting gets it."""
-    from qa.views import quiz as views
-
-    settings.DEBUG = False
-    views._cached_grade_buttons.cache_clear()
-    english = grade_row(reveal(alice_client, quiz, HTTP_ACCEPT_LANGUAGE="en", **HTMX)
-                        .content.decode())
-    again = grade_row(reveal(alice_client, quiz, HTTP_ACCEPT_LANGUAGE="en", **HTMX)
-                      .content.decode())
-    assert again == english and views._cached_grade_buttons.cache_info().hits == 1
-    assert 'data-status="Graded: Good."' in english and "<kbd" in english
-    chinese = grade_row(reveal(alice_client, quiz, HTTP_ACCEPT_LANGUAGE="zh-hans", **HTMX)
-                        .content.decode())
-    assert "良好" in chinese and "Good" not in chinese
-    alice.keyboard_shortcuts = False
-    alice.save(update_fields=["keyboard_shortcuts"])
-    plain = grade_row(reveal(alice_client, quiz, HTTP_ACCEPT_LANGUAGE="en", **HTMX)
-                      .content.decode())
-    assert "<kbd" not in plain and "aria-keyshortcuts" not in plain and "Good" in plain
-    assert views._cached_grade_buttons.cache_info().misses == 3
-    # What the cache hands out is what rendering the buttons there and then gives.
-    settings.DEBUG = True
-    assert grade_row(reveal(alice_client, quiz, HTTP_ACCEPT_LANGUAGE="en", **HTMX)
-                     .content.decode()) == plain
-
-
 def test_reveal_without_js_redirects_back_to_the_revealed_card(alice_client, quiz):
     response = alice_client.post(url("qa:quiz-reveal", quiz),
                                  {"item": current(quiz).pk, "typed_answer": "我觉得是位置编码"})
