@@ -243,7 +243,7 @@ class Server:
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _process_cpu(pid: int) -> float | None:
+def process_cpu(pid: int) -> float | None:
     """CPU seconds (user + system) process `pid` has used so far; None once it is gone."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -284,7 +284,7 @@ class CpuMeter:
             "database": backends,
             "clients": [os.getpid()],
         }
-        reading = {part: {pid: cpu for pid in group if (cpu := _process_cpu(pid)) is not None}
+        reading = {part: {pid: cpu for pid in group if (cpu := process_cpu(pid)) is not None}
                    for part, group in pids.items()}
         reading["machine"] = {0: _machine_busy()}
         return reading

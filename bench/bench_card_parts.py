@@ -38,23 +38,21 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import (
-    _process_cpu,
     create_database,
     drop_database,
     log,
     manage,
+    process_cpu,
     production_env,
     settle,
     setup_django,
     time_limit,
 )
+from _load import parse_card
 
 DB_NAME = "mianshi_bench_card_parts"
 WINDOW = 0.25  # seconds each operation runs for in a round
 PASSWORD = "scale-data-password-1"  # qa.scale_data.SCALE_PASSWORD
-_ITEM = re.compile(r'name="item" value="(\d+)"')
-_TOKEN = re.compile(r'name="token" value="([0-9a-f]+)"')
-_VERSION = re.compile(r'name="answer_version" value="(\d+)"')
 
 
 class Meter:
@@ -66,13 +64,13 @@ class Meter:
 
     def measure(self, name: str, fn) -> None:
         fn()  # warm: prepared statements, caches
-        py0, db0 = time.process_time(), _process_cpu(self.backend_pid)
+        py0, db0 = time.process_time(), process_cpu(self.backend_pid)
         end, calls = time.monotonic() + WINDOW, 0
         while calls < 10 or time.monotonic() < end:
             fn()
             calls += 1
         py = (time.process_time() - py0) / calls * 1e6
-        db = (_process_cpu(self.backend_pid) - db0) / calls * 1e6
+        db = (process_cpu(self.backend_pid) - db0) / calls * 1e6
         if name not in self.best or py + db < sum(self.best[name]):
             self.best[name] = (py, db)
 
@@ -89,7 +87,7 @@ class Learner:
         self.client = Client(HTTP_ACCEPT_LANGUAGE="en")
         self.section_id = section_id
         self.quiz = self.item = 0
-        self.revealed = ""
+        self.revealed = parse_card("")
 
     def login(self, email: str) -> None:
         response = self.client.post("/accounts/login/", {"login": email, "password": PASSWORD})
@@ -108,28 +106,24 @@ class Learner:
         response = self.client.post("/quiz/start/", {"mode": "section", "count": 200,
                                                      "section": self.section_id})
         self.quiz = int(re.search(r"/quiz/(\d+)/", response["Location"]).group(1))
-        page = self.client.get(f"/quiz/{self.quiz}/").content.decode()
-        self.item = int(_ITEM.search(page).group(1))
+        self.item = parse_card(self.client.get(f"/quiz/{self.quiz}/").content.decode()).item
 
     def ceiling(self) -> None:
         if self.client.get("/bench/ceiling/").status_code != 200:
             raise RuntimeError("the ceiling view did not answer 200")
 
     def reveal(self) -> None:
-        self.revealed = self.post(f"/quiz/{self.quiz}/reveal/", {"item": self.item})
+        self.revealed = parse_card(self.post(f"/quiz/{self.quiz}/reveal/", {"item": self.item}))
 
     def grade(self) -> None:
-        body = self.post(f"/quiz/{self.quiz}/grade/", {
-            "item": self.item, "rating": 3, "token": _TOKEN.search(self.revealed).group(1),
-            "answer_version": _VERSION.search(self.revealed).group(1)})
-        self.next_card(body)
+        self.next_card(self.post(f"/quiz/{self.quiz}/grade/", self.revealed.grade_form("3")))
 
     def next_card(self, body: str) -> None:
-        found = _ITEM.search(body)
-        if found is None or "card summary" in body:
+        card = parse_card(body)
+        if card.finished or card.item is None:
             self.start()
         else:
-            self.item = int(found.group(1))
+            self.item = card.item
 
     def card(self) -> None:
         self.reveal()
@@ -151,10 +145,8 @@ class Learner:
                 raise RuntimeError(f"{view.__name__}: {response.status_code}")
             return response.content.decode()
 
-        revealed = call(views.quiz_reveal, {"item": self.item})
-        self.next_card(call(views.quiz_grade, {
-            "item": self.item, "rating": 3, "token": _TOKEN.search(revealed).group(1),
-            "answer_version": _VERSION.search(revealed).group(1)}))
+        revealed = parse_card(call(views.quiz_reveal, {"item": self.item}))
+        self.next_card(call(views.quiz_grade, revealed.grade_form("3")))
 
     def card_services(self, user) -> None:
         """The same card through the services alone: no request, no rendering."""
